@@ -1,0 +1,73 @@
+"""sopframe: audit-ready IT standard operating procedures as tracked workflow jobs.
+
+The public API is small and every name is listed in ``__all__``; modules
+not named here are private.  Heavy modules load on first use, so that
+``import sopframe`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "Finding",
+    "Location",
+    "Rule",
+    "Severity",
+    "SchemaExtension",
+    "Template",
+    "TemplateGraph",
+    "hookimpl",
+    "load_template",
+    "validate_paths",
+    "SopframeError",
+    "UsageError",
+    "ConfigError",
+    "TemplateError",
+    "PluginError",
+]
+
+_LAZY = {
+    "Finding": "sopframe.core.diagnostics",
+    "Location": "sopframe.core.diagnostics",
+    "Rule": "sopframe.core.diagnostics",
+    "Severity": "sopframe.core.diagnostics",
+    "SchemaExtension": "sopframe.core.schema",
+    "Template": "sopframe.core.model",
+    "TemplateGraph": "sopframe.core.graph",
+    "hookimpl": "sopframe.hookspecs",
+    "load_template": "sopframe.core.validate",
+    "validate_paths": "sopframe.core.validate",
+    "SopframeError": "sopframe.errors",
+    "UsageError": "sopframe.errors",
+    "ConfigError": "sopframe.errors",
+    "TemplateError": "sopframe.errors",
+    "PluginError": "sopframe.errors",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.diagnostics import Finding, Location, Rule, Severity
+    from sopframe.core.graph import TemplateGraph
+    from sopframe.core.model import Template
+    from sopframe.core.schema import SchemaExtension
+    from sopframe.core.validate import load_template, validate_paths
+    from sopframe.errors import ConfigError, PluginError, SopframeError, TemplateError, UsageError
+    from sopframe.hookspecs import hookimpl
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sopframe' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,137 @@
+"""The ``sopframe`` command line.
+
+Commands are imported only when invoked, so that ``sopframe --version`` and
+``--help`` stay fast; plugins are loaded only by commands that need them, or
+when the name given is not a core command (a plugin's own command).
+
+Exit codes: 0 clean, 1 findings at or over the fail level, 2 usage,
+configuration or missing path, 3 internal or plugin error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from sopframe import __version__
+
+__all__ = ["main", "cli", "CORE_COMMANDS"]
+
+#: command name -> "module:attribute"
+CORE_COMMANDS: dict[str, str] = {
+    "validate": "sopframe.commands.validate:validate",
+    "schema": "sopframe.commands.inspect:schema",
+    "graph": "sopframe.commands.graph:graph",
+    "rules": "sopframe.commands.inspect:rules",
+    "explain": "sopframe.commands.inspect:explain",
+    "plugins": "sopframe.commands.inspect:plugins",
+    "templates": "sopframe.commands.inspect:templates",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose core commands load on use, and whose plugins add more."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(CORE_COMMANDS) | set(super().list_commands(ctx))
+        if not ctx.resilient_parsing and os.environ.get("SOPFRAME_NO_PLUGIN_COMMANDS") is None:
+            names |= set(_plugin_commands(ctx))
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in CORE_COMMANDS:
+            module, attr = CORE_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        cmd = super().get_command(ctx, name)
+        if cmd is not None:
+            return cmd
+        return _plugin_commands(ctx).get(name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            from sopframe.errors import did_you_mean
+
+            name = args[0] if args else ""
+            if name and "No such command" in str(exc):
+                hint = did_you_mean(name, self.list_commands(ctx))
+                raise click.UsageError(f"no such command {name!r}{hint}", ctx) from None
+            raise
+
+
+def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
+    from sopframe.commands.common import plugins_for
+
+    obj = ctx.find_root().obj or {}
+    cache = obj.setdefault("_plugin_commands", None) if isinstance(obj, dict) else None
+    if cache is not None:
+        return cache
+    found: dict[str, click.Command] = {}
+    try:
+        plugins = plugins_for(ctx)
+    except Exception:  # a broken config is reported by the command that needs it
+        return found
+    for plugin, cmd in plugins.cli_commands():
+        name = getattr(cmd, "name", None)
+        if not isinstance(cmd, click.Command) or not name:
+            click.echo(f"sopframe: plugin {plugin!r} returned {cmd!r}, not a click command; skipped", err=True)
+        elif name in CORE_COMMANDS or name in found:
+            click.echo(f"sopframe: plugin {plugin!r} command {name!r} is already taken; skipped", err=True)
+        else:
+            found[name] = cmd
+    if isinstance(obj, dict):
+        obj["_plugin_commands"] = found
+    return found
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="sopframe", message="%(prog)s %(version)s")
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: nearest sopframe.toml "
+              "or pyproject.toml with [tool.sopframe]).")
+@click.option("--disable-plugin", "disabled", multiple=True, metavar="NAME",
+              help="Do not load this plugin (repeatable). Also SOPFRAME_DISABLE_PLUGINS=a,b.")
+@click.option("--strict-plugins", is_flag=True, default=None,
+              help="Make a plugin that fails to load or crashes a fatal error (exit 3).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, disabled: tuple[str, ...], strict_plugins: bool | None) -> None:
+    """sopframe: audit-ready IT procedures as validated templates and tracked jobs."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(config_path=config_path, disabled=list(disabled), strict_plugins=strict_plugins)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning every error into a message and an exit code."""
+    from sopframe.errors import SopframeError
+
+    try:
+        rv = cli.main(args=argv, prog_name="sopframe", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
+    except SopframeError as exc:
+        click.echo(f"sopframe: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except (BrokenPipeError, KeyboardInterrupt):
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # never a bare traceback for users
+        if os.environ.get("SOPFRAME_DEBUG"):
+            raise
+        click.echo(f"sopframe: internal error: {type(exc).__name__}: {exc}\n"
+                   "  hint: this is a bug in sopframe or a plugin; run again with SOPFRAME_DEBUG=1 "
+                   "for the traceback and report it", err=True)
+        sys.exit(3)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,118 @@
+"""Commands that describe sopframe itself: schema, rules, explain, plugins, templates."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from sopframe.commands.common import plugins_for
+
+
+@click.command()
+@click.option("--base", is_flag=True, help="Print the schema without plugin extensions.")
+@click.pass_context
+def schema(ctx: click.Context, base: bool) -> None:
+    """Print the template JSON Schema (Draft 2020-12), with plugin extensions.
+
+    Save it to a file and point yaml-language-server or check-jsonschema at it.
+    """
+    from sopframe.core.schema import base_schema
+
+    data = base_schema() if base else plugins_for(ctx).schema()
+    click.echo(json.dumps(data, indent=2))
+
+
+def _all_rules(ctx: click.Context):
+    from sopframe.core.diagnostics import Rule, Severity
+
+    rules = list(plugins_for(ctx).rules())
+    # rules the engine itself reports about plugins
+    E = Severity.ERROR
+    rules += [
+        Rule("SOP900", "plugin-failed", E, "A plugin failed to load or one of its hooks raised.",
+             "The plugin is named; everything else still runs. Use --strict-plugins (or strict-plugins "
+             "in the configuration) to make this fatal, or disable the plugin."),
+        Rule("SOP901", "rule-crashed", E, "A rule raised an error instead of returning findings.",
+             "The plugin and rule are named; the other rules still ran on the template."),
+        Rule("SOP902", "rule-code-collision", E, "A plugin registered a rule code that is taken or malformed.",
+             "Each plugin's rule codes use their own prefix of capital letters and at least three digits; "
+             "SOP is reserved for sopframe. The later rule is skipped."),
+    ]
+    return sorted(rules, key=lambda r: r.code)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def rules(ctx: click.Context, fmt: str) -> None:
+    """List every rule: code, severity, plugin and what it checks."""
+    all_rules = _all_rules(ctx)
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "slug": r.slug, "severity": str(r.severity), "plugin": r.plugin,
+                                "summary": r.summary, "controls": list(r.controls), "docs": r.docs}
+                               for r in all_rules], indent=2))
+        return
+    width = max((len(r.slug) for r in all_rules), default=10)
+    for r in all_rules:
+        click.echo(f"{r.code:<8} {r.slug:<{width}}  {str(r.severity):<7}  {r.plugin:<12}  {r.summary}")
+
+
+@click.command()
+@click.argument("code")
+@click.pass_context
+def explain(ctx: click.Context, code: str) -> None:
+    """Explain a rule by its code (SOP101) or slug (dag-cycle)."""
+    from sopframe.errors import UsageError, did_you_mean
+
+    all_rules = _all_rules(ctx)
+    want = code.strip()
+    for r in all_rules:
+        if r.code.upper() == want.upper() or r.slug == want.lower():
+            click.echo(f"{r.code} {r.slug} ({r.severity}, plugin {r.plugin})\n")
+            click.echo(r.summary)
+            if r.explanation:
+                click.echo()
+                click.echo(click.wrap_text(r.explanation, width=78, preserve_paragraphs=True))
+            if r.controls:
+                click.echo(f"\nControls: {', '.join(r.controls)}")
+            click.echo(f"\nDocs: {r.docs}")
+            return
+    choices = [r.code for r in all_rules] + [r.slug for r in all_rules]
+    raise UsageError(f"no rule {code!r}{did_you_mean(want.upper() if want[:1].isalpha() and want[-1:].isdigit() else want, choices)}",
+                     hint="`sopframe rules` lists every rule")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def plugins(ctx: click.Context, fmt: str) -> None:
+    """List plugins: distribution, version, hooks, and whether each loaded."""
+    p = plugins_for(ctx)
+    rows = [{"name": i.name, "module": i.module, "distribution": i.distribution, "version": i.version,
+             "status": i.status, "hooks": i.hooks, "error": i.error} for i in p.infos]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        dist = f"{r['distribution']} {r['version']}".strip() or r["module"]
+        click.echo(f"{r['name']:<20} {r['status']:<8} {dist}")
+        if r["hooks"]:
+            click.echo(f"{'':<20} hooks: {', '.join(r['hooks'])}")
+        if r["error"]:
+            click.echo(f"{'':<20} error: {r['error']}")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def templates(ctx: click.Context, fmt: str) -> None:
+    """List the templates that installed plugins ship (template packs)."""
+    from sopframe.core.templates import discover
+
+    found = discover(plugins_for(ctx))
+    if fmt == "json":
+        click.echo(json.dumps([t.to_dict() for t in found], indent=2))
+        return
+    for t in found:
+        click.echo(f"{t.id:<36} {t.version:<8} {t.kind:<14} {t.plugin:<18} {t.title}")

@@ -1,0 +1,206 @@
+"""Build the immutable model from a structurally valid parsed document."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sopframe.core.diagnostics import Location
+from sopframe.core.model import (
+    Condition,
+    FieldDef,
+    Publishes,
+    Role,
+    Routing,
+    Signoff,
+    Sla,
+    Stage,
+    SubJob,
+    Template,
+    frozen_map,
+)
+from sopframe.core.yamlsource import ParsedDocument, Path_
+
+__all__ = ["build_template", "TRUE_WORDS"]
+
+TRUE_WORDS = frozenset({"yes", "true", "on", "y", "1"})
+_MODEL_KEYS = {"template", "title", "version", "description", "kind", "frameworks", "job_id",
+               "roles", "stages", "publishes"}
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _bool(v: Any) -> bool:
+    return v is True or (isinstance(v, str) and v.strip().lower() in TRUE_WORDS)
+
+
+class _Builder:
+    def __init__(self, doc: ParsedDocument) -> None:
+        self.doc = doc
+
+    def key(self, path: Path_) -> Location:
+        return self.doc.key_at(path)
+
+    def value(self, path: Path_) -> Location:
+        return self.doc.value_at(path)
+
+    def key_locs(self, data: Mapping[str, Any], path: Path_) -> Mapping[str, Location]:
+        return frozen_map({k: self.value((*path, k)) for k in data})
+
+    def field(self, fid: str, d: Mapping[str, Any], path: Path_) -> FieldDef:
+        return FieldDef(
+            id=fid,
+            type=_text(d.get("type")),
+            title=_text(d.get("title")),
+            description=_text(d.get("description")),
+            required=_bool(d.get("required", False)),
+            role=d.get("role"),
+            options=tuple(_text(o) for o in d.get("options", ())),
+            min=None if d.get("min") is None else _text(d["min"]),
+            max=None if d.get("max") is None else _text(d["max"]),
+            pattern=d.get("pattern"),
+            loc=self.key(path),
+            key_locs=self.key_locs(d, path),
+        )
+
+    def signoff(self, sid: str, d: Mapping[str, Any], path: Path_) -> Signoff:
+        nb = d.get("not_by", ())
+        if isinstance(nb, str):
+            refs, locs = (nb,), (self.value((*path, "not_by")),)
+        else:
+            refs = tuple(nb)
+            locs = tuple(self.value((*path, "not_by", i)) for i in range(len(refs)))
+        return Signoff(id=sid, role=_text(d.get("role")), title=_text(d.get("title")),
+                       not_by=refs, loc=self.key(path), not_by_locs=locs)
+
+    def condition(self, fid: str, v: Any, path: Path_) -> Condition:
+        loc = self.key(path)
+        if not isinstance(v, dict):
+            return Condition(field=fid, op="equals", value=_text(v), loc=loc)
+        # one condition per operator; several operators on one field all apply
+        op, val = next(iter(v.items()))
+        if op == "in":
+            return Condition(field=fid, op="in", value=tuple(_text(x) for x in val), loc=loc)
+        if op == "set":
+            return Condition(field=fid, op="set", value=_bool(val), loc=loc)
+        return Condition(field=fid, op=op, value=_text(val), loc=loc)
+
+    def conditions(self, gate: Mapping[str, Any], path: Path_) -> tuple[Condition, ...]:
+        out: list[Condition] = []
+        for fid, v in gate.items():
+            if isinstance(v, dict) and len(v) > 1:
+                out.extend(self.condition(fid, {op: val}, (*path, fid)) for op, val in v.items())
+            else:
+                out.append(self.condition(fid, v, (*path, fid)))
+        return tuple(out)
+
+    def routing(self, v: Any, path: Path_) -> Routing:
+        loc = self.value(path)
+        if isinstance(v, str):
+            return Routing(targets=(v,), loc=loc, target_locs=frozen_map({v: loc}))
+        if isinstance(v, list):
+            return Routing(targets=tuple(v), loc=loc,
+                           target_locs=frozen_map({t: self.value((*path, i)) for i, t in enumerate(v)}))
+        cases = {_text(k): t for k, t in v.get("is", {}).items()}
+        locs = {f"is.{k}": self.value((*path, "is", k)) for k in v.get("is", {})}
+        other = v.get("otherwise")
+        if other is not None:
+            locs["otherwise"] = self.value((*path, "otherwise"))
+        targets = tuple(dict.fromkeys([*cases.values(), *([other] if other else [])]))
+        for key, loc in list(locs.items()):
+            if key == "otherwise" or key.startswith("is."):
+                locs.setdefault(other if key == "otherwise" else cases[key[3:]], loc)
+        locs["when"] = self.value((*path, "when"))
+        return Routing(targets=targets, when=v.get("when"), cases=frozen_map(cases), otherwise=other,
+                       loc=loc, target_locs=frozen_map(locs))
+
+    def sla(self, v: Any, path: Path_) -> Sla:
+        loc = self.value(path)
+        if isinstance(v, str):
+            return Sla(duration=v, loc=loc, value_locs=frozen_map({"": loc}))
+        cases = {_text(k): _text(d) for k, d in v.get("is", {}).items()}
+        locs = {k: self.value((*path, "is", k)) for k in v.get("is", {})}
+        if v.get("otherwise") is not None:
+            locs["otherwise"] = self.value((*path, "otherwise"))
+        locs["when"] = self.value((*path, "when"))
+        return Sla(when=v.get("when"), cases=frozen_map(cases), otherwise=v.get("otherwise"), loc=loc,
+                   value_locs=frozen_map(locs))
+
+    def stages(self, data: Mapping[str, Any], path: Path_, scope: tuple[str, ...],
+               default_owner: str | None) -> Mapping[str, Stage]:
+        return frozen_map({sid: self.stage(sid, d or {}, (*path, sid), scope, default_owner)
+                           for sid, d in data.items()})
+
+    def stage(self, sid: str, d: Mapping[str, Any], path: Path_, scope: tuple[str, ...],
+              default_owner: str | None) -> Stage:
+        split = {}
+        for jid, j in (d.get("split") or {}).items():
+            jp = (*path, "split", jid)
+            split[jid] = SubJob(
+                id=jid,
+                suffix=_text(j.get("suffix")),
+                title=_text(j.get("title")),
+                owner=j.get("owner"),
+                stages=self.stages(j.get("stages", {}), (*jp, "stages"), (*scope, sid, jid), j.get("owner")),
+                loc=self.key(jp),
+                owner_loc=self.value((*jp, "owner")),
+                suffix_loc=self.value((*jp, "suffix")),
+            )
+        return Stage(
+            id=sid,
+            title=_text(d.get("title")),
+            description=_text(d.get("description")),
+            owner=d.get("owner", default_owner),
+            fields=frozen_map({k: self.field(k, v, (*path, "fields", k))
+                               for k, v in (d.get("fields") or {}).items()}),
+            signoffs=frozen_map({k: self.signoff(k, v, (*path, "signoffs", k))
+                                 for k, v in (d.get("signoffs") or {}).items()}),
+            gate=self.conditions(d.get("gate") or {}, (*path, "gate")),
+            next=self.routing(d["next"], (*path, "next")) if d.get("next") not in (None, "") else None,
+            rework=d.get("rework"),
+            sla=self.sla(d["sla"], (*path, "sla")) if d.get("sla") not in (None, "") else None,
+            split=frozen_map(split),
+            rejoin=d.get("rejoin"),
+            loc=self.key(path),
+            key_locs=self.key_locs(d, path),
+            scope=scope,
+        )
+
+    def template(self) -> Template:
+        d = self.doc.data
+        pub = d.get("publishes")
+        publishes = None
+        if isinstance(pub, dict):
+            publishes = Publishes(
+                ref=pub.get("ref"), version=pub.get("version"), effective_date=pub.get("effective_date"),
+                review_every=pub.get("review_every"), loc=self.key(("publishes",)),
+                key_locs=self.key_locs(pub, ("publishes",)),
+            )
+        return Template(
+            id=_text(d.get("template")),
+            title=_text(d.get("title")),
+            version=_text(d.get("version")),
+            kind=_text(d.get("kind")),
+            file=self.doc.file,
+            description=_text(d.get("description")),
+            frameworks=tuple(d.get("frameworks") or ()),
+            job_id=_text(d.get("job_id")) or "{template}-{year}-{seq:03}",
+            roles=frozen_map({r: Role(r, _text(desc), self.key(("roles", r)))
+                              for r, desc in (d.get("roles") or {}).items()}),
+            stages=self.stages(d.get("stages") or {}, ("stages",), (), None),
+            publishes=publishes,
+            extra=frozen_map({k: v for k, v in d.items() if k not in _MODEL_KEYS}),
+            loc=Location(self.doc.file, 1, 1),
+            key_locs=self.key_locs(d, ()),
+            sha256=self.doc.sha256,
+        )
+
+
+def build_template(doc: ParsedDocument) -> Template:
+    """The immutable model of a document that passed the schema."""
+    return _Builder(doc).template()

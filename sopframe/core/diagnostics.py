@@ -1,0 +1,149 @@
+"""Findings, severities and rule descriptions: what every check reports.
+
+A :class:`Finding` is one problem at one place.  Every finding names its rule
+code and slug (``SOP101 dag-cycle``), a severity, the file, line and column
+(1-based), a message, a hint that says what to do, and the rule's docs anchor.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.graph import TemplateGraph
+
+__all__ = ["Severity", "Finding", "Rule", "Location", "DOCS_RULES"]
+
+#: Where rule documentation lives; every rule's anchor is appended to it.
+DOCS_RULES = "docs/rules.md"
+
+
+class Severity(enum.IntEnum):
+    """How serious a finding is; higher is worse."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r}; use one of: error, warning, info"
+            ) from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a source file: 1-based line and column."""
+
+    file: str = "<unknown>"
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one file."""
+
+    code: str
+    slug: str
+    severity: Severity
+    message: str
+    file: str = "<unknown>"
+    line: int = 1
+    col: int = 1
+    hint: str = ""
+    plugin: str = "core"
+    template: str | None = None
+    stage: str | None = None
+
+    @property
+    def docs(self) -> str:
+        """The anchor of this finding's rule in the rules reference."""
+        return f"{DOCS_RULES}#{self.code.lower()}-{self.slug}"
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line, self.col, self.code, self.message)
+
+    def with_file(self, file: str) -> "Finding":
+        return replace(self, file=file)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "slug": self.slug,
+            "severity": str(self.severity),
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "message": self.message,
+            "hint": self.hint,
+            "plugin": self.plugin,
+            "template": self.template,
+            "stage": self.stage,
+            "docs": self.docs,
+        }
+
+
+CheckFn = Callable[["TemplateGraph"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check with a stable code.
+
+    ``check`` receives the loaded template's graph (which carries the
+    immutable model) and yields findings; :meth:`finding` builds them with
+    the rule's code, slug, severity and plugin already filled in.
+    ``summary`` is one line for ``sopframe rules``; ``explanation`` is the
+    long text ``sopframe explain CODE`` prints.
+    """
+
+    code: str
+    slug: str
+    severity: Severity
+    summary: str
+    explanation: str = ""
+    check: CheckFn | None = field(default=None, compare=False, repr=False)
+    plugin: str = "core"
+    controls: tuple[str, ...] = ()
+
+    @property
+    def docs(self) -> str:
+        return f"{DOCS_RULES}#{self.code.lower()}-{self.slug}"
+
+    def finding(
+        self,
+        message: str,
+        *,
+        at: Location | None = None,
+        hint: str = "",
+        severity: Severity | None = None,
+        template: str | None = None,
+        stage: str | None = None,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            slug=self.slug,
+            severity=self.severity if severity is None else severity,
+            message=message,
+            file=at.file if at else "<unknown>",
+            line=at.line if at else 1,
+            col=at.col if at else 1,
+            hint=hint,
+            plugin=self.plugin,
+            template=template,
+            stage=stage,
+        )

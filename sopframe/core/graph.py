@@ -1,0 +1,218 @@
+"""A template as a networkx DiGraph, and the questions rules ask of it.
+
+Nodes are stage ids; stages of a sub-job are namespaced under their split
+(``components/classification/tech_approval``).  Edges are ``next`` routes,
+``split`` edges from a split stage to each sub-job's first stage and
+``rejoin`` edges from each sub-job's last stages to the rejoin stage.  Rework
+routes are declared back edges: they are kept apart (``rework``) and are not
+part of the DAG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+from sopframe.core.diagnostics import Location
+from sopframe.core.model import FieldDef, Stage, SubJob, Template
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+__all__ = ["TemplateGraph", "Dangling", "FieldLookup", "build_graph"]
+
+
+@dataclass(frozen=True)
+class Dangling:
+    """A stage reference that names no stage of its scope."""
+
+    stage: Stage
+    target: str
+    key: str  # next, rework or rejoin
+    loc: Location
+
+
+@dataclass(frozen=True)
+class FieldLookup:
+    """The result of resolving a field reference from a stage."""
+
+    field: FieldDef | None = None
+    stage: Stage | None = None  # the stage that captures it
+    #: captured, but not on every path before the referencing stage
+    not_on_every_path: tuple[Stage, ...] = ()
+    #: the reference names a stage that does not exist (``stage.field``)
+    unknown_stage: str | None = None
+
+
+@dataclass
+class TemplateGraph:
+    """The template, its graph, and what rules need to query it."""
+
+    template: Template
+    graph: "nx.DiGraph"
+    start: str | None
+    #: scope (sub-job path) -> its stages' nodes in order
+    scopes: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    dangling: list[Dangling] = field(default_factory=list)
+    rework: list[tuple[str, str]] = field(default_factory=list)
+    _idom: dict[str, str] | None = None
+
+    # ------------------------------------------------------------------ lookups
+    def stage(self, node: str) -> Stage:
+        return self.graph.nodes[node]["stage"]
+
+    def stages(self) -> Iterator[Stage]:
+        for node in self.graph.nodes:
+            yield self.stage(node)
+
+    def node_in_scope(self, scope: tuple[str, ...], stage_id: str) -> str | None:
+        node = "/".join((*scope, stage_id))
+        return node if node in self.graph else None
+
+    def subjob_nodes(self, split: Stage) -> set[str]:
+        """Every node inside the sub-jobs of a split stage (nested ones too)."""
+        prefix = split.node + "/"
+        return {n for n in self.graph.nodes if n.startswith(prefix)}
+
+    @property
+    def ends(self) -> list[str]:
+        return [n for n in self.graph.nodes if self.graph.out_degree(n) == 0]
+
+    # --------------------------------------------------------------- dominance
+    @property
+    def idom(self) -> dict[str, str]:
+        if self._idom is None:
+            import networkx as nx
+
+            idom = dict(nx.immediate_dominators(self.graph, self.start)) if self.start else {}
+            if self.start:  # networkx >= 3.5 leaves the start node out
+                idom[self.start] = self.start
+            self._idom = idom
+        return self._idom
+
+    def dominators(self, node: str) -> list[str]:
+        """Strict dominators of ``node``, nearest first (empty if unreachable)."""
+        out: list[str] = []
+        idom = self.idom
+        if node not in idom:
+            return out
+        while True:
+            parent = idom[node]
+            if parent == node:
+                return out
+            out.append(parent)
+            node = parent
+
+    def dominates(self, a: str, b: str) -> bool:
+        return a == b or a in self.dominators(b)
+
+    def reachable(self, node: str) -> bool:
+        return node in self.idom
+
+    # ----------------------------------------------------------------- fields
+    def all_fields(self) -> Iterator[tuple[Stage, FieldDef]]:
+        for st in self.stages():
+            for f in st.fields.values():
+                yield st, f
+
+    def find_stage(self, from_stage: Stage, stage_id: str) -> Stage | None:
+        """A stage by id, looked up from ``from_stage``'s scope outward."""
+        scope = from_stage.scope
+        while True:
+            node = self.node_in_scope(scope, stage_id)
+            if node:
+                return self.stage(node)
+            if not scope:
+                return None
+            scope = scope[:-2] if len(scope) >= 2 else ()
+
+    def lookup_field(self, at: Stage, ref: str) -> FieldLookup:
+        """Resolve ``field`` or ``stage.field`` as seen from stage ``at``.
+
+        A field is visible if the stage itself captures it or a stage on
+        every path before it (a dominator) does.
+        """
+        if "." in ref:
+            sid, fid = ref.split(".", 1)
+            st = self.find_stage(at, sid)
+            if st is None:
+                return FieldLookup(unknown_stage=sid)
+            f = st.fields.get(fid)
+            if f is None:
+                return FieldLookup(stage=st)
+            if st.node == at.node or self.dominates(st.node, at.node) or not self.reachable(at.node):
+                return FieldLookup(field=f, stage=st)
+            return FieldLookup(field=f, stage=st, not_on_every_path=(st,))
+        if ref in at.fields:
+            return FieldLookup(field=at.fields[ref], stage=at)
+        for node in self.dominators(at.node):
+            st = self.stage(node)
+            if ref in st.fields:
+                return FieldLookup(field=st.fields[ref], stage=st)
+        elsewhere = tuple(st for st, f in self.all_fields() if f.id == ref)
+        if elsewhere:
+            if not self.reachable(at.node):  # reported as unreachable instead
+                return FieldLookup(field=elsewhere[0].fields[ref], stage=elsewhere[0])
+            return FieldLookup(field=elsewhere[0].fields[ref], stage=elsewhere[0], not_on_every_path=elsewhere)
+        return FieldLookup()
+
+    def field_names(self) -> set[str]:
+        return {f.id for _, f in self.all_fields()}
+
+
+def build_graph(template: Template) -> TemplateGraph:
+    """Turn a template into its graph; unknown targets are kept as dangling."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    tg = TemplateGraph(template=template, graph=g, start=None)
+
+    def add_scope(stages: dict[str, Stage] | object, scope: tuple[str, ...]) -> list[str]:
+        nodes = []
+        for st in stages.values():  # type: ignore[attr-defined]
+            g.add_node(st.node, stage=st)
+            nodes.append(st.node)
+            for sub in st.split.values():
+                add_scope(sub.stages, (*scope, st.id, sub.id))
+        tg.scopes[scope] = nodes
+        return nodes
+
+    add_scope(template.stages, ())
+    if template.stages:
+        tg.start = next(iter(template.stages.values())).node
+
+    def scope_ends(sub: SubJob) -> list[str]:
+        # a sub-job ends at stages with nowhere to go: no `next`, and no
+        # split that carries on at its own rejoin
+        return [st.node for st in sub.stages.values() if st.next is None and not (st.split and st.rejoin)]
+
+    for st in list(tg.stages()):
+        if st.next is not None:
+            for target in st.next.targets:
+                node = tg.node_in_scope(st.scope, target)
+                loc = st.next.target_locs.get(target, st.at("next"))
+                if node is None:
+                    tg.dangling.append(Dangling(st, target, "next", loc))
+                else:
+                    g.add_edge(st.node, node, kind="next")
+        if st.rework:
+            node = tg.node_in_scope(st.scope, st.rework)
+            if node is None:
+                tg.dangling.append(Dangling(st, st.rework, "rework", st.at("rework")))
+            else:
+                tg.rework.append((st.node, node))
+        if st.split:
+            rejoin = None
+            if st.rejoin:
+                rejoin = tg.node_in_scope(st.scope, st.rejoin)
+                if rejoin is None:
+                    tg.dangling.append(Dangling(st, st.rejoin, "rejoin", st.at("rejoin")))
+            for sub in st.split.values():
+                if sub.stages:
+                    first = next(iter(sub.stages.values()))
+                    g.add_edge(st.node, first.node, kind="split")
+                if rejoin:
+                    for end in scope_ends(sub):
+                        g.add_edge(end, rejoin, kind="rejoin")
+    return tg
+

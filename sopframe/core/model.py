@@ -1,0 +1,256 @@
+"""The loaded template: immutable dataclasses, all the rest of the code sees.
+
+Values are kept as the text the template wrote (strictyaml does no implicit
+typing); the engine converts them with the field's declared type.  Every
+element carries the :class:`~sopframe.core.diagnostics.Location` it came from
+so that any check can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from sopframe.core.diagnostics import Location
+
+__all__ = [
+    "FIELD_TYPES",
+    "TEMPLATE_KINDS",
+    "FRAMEWORKS",
+    "Role",
+    "FieldDef",
+    "Signoff",
+    "Condition",
+    "Routing",
+    "Sla",
+    "SubJob",
+    "Stage",
+    "Publishes",
+    "Template",
+    "frozen_map",
+]
+
+FIELD_TYPES = (
+    "text",
+    "longtext",
+    "integer",
+    "number",
+    "bool",
+    "date",
+    "datetime",
+    "duration",
+    "choice",
+    "multichoice",
+    "user",
+    "file",
+    "url",
+    "email",
+)
+TEMPLATE_KINDS = (
+    "sop-lifecycle",
+    "incident",
+    "change",
+    "backup",
+    "access",
+    "vulnerability",
+    "continuity",
+)
+FRAMEWORKS = ("iso27001", "soc2", "pci-dss")
+
+NOWHERE = Location()
+
+
+def frozen_map(items: Mapping | None = None) -> Mapping:
+    """A read-only view of an insertion-ordered dict."""
+    return MappingProxyType(dict(items or {}))
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    description: str
+    loc: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    id: str
+    type: str
+    title: str = ""
+    description: str = ""
+    required: bool = False
+    role: str | None = None
+    options: tuple[str, ...] = ()
+    min: str | None = None
+    max: str | None = None
+    pattern: str | None = None
+    loc: Location = NOWHERE
+    #: where each key of the field was written, for pointing at one of them
+    key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True)
+class Signoff:
+    id: str
+    role: str
+    title: str = ""
+    not_by: tuple[str, ...] = ()
+    loc: Location = NOWHERE
+    not_by_locs: tuple[Location, ...] = ()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One gate condition on a field: ``op`` is equals, in, at_least, at_most or set."""
+
+    field: str
+    op: str
+    value: str | tuple[str, ...] | bool
+    loc: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Where a stage goes next.
+
+    ``targets`` are the stages it can go to.  ``when`` names the field that
+    chooses among ``cases`` (value -> stage) with ``otherwise`` as default;
+    without ``when`` every target is entered (one target, or several in
+    parallel).
+    """
+
+    targets: tuple[str, ...] = ()
+    when: str | None = None
+    cases: Mapping[str, str] = field(default_factory=frozen_map)
+    otherwise: str | None = None
+    loc: Location = NOWHERE
+    target_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+
+    @property
+    def conditional(self) -> bool:
+        return self.when is not None
+
+    @property
+    def parallel(self) -> bool:
+        return self.when is None and len(self.targets) > 1
+
+
+@dataclass(frozen=True)
+class Sla:
+    """A stage's time limit: a fixed duration, or one per value of a field."""
+
+    duration: str | None = None
+    when: str | None = None
+    cases: Mapping[str, str] = field(default_factory=frozen_map)
+    otherwise: str | None = None
+    loc: Location = NOWHERE
+    value_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True)
+class SubJob:
+    id: str
+    suffix: str
+    title: str
+    owner: str | None
+    stages: Mapping[str, "Stage"]
+    loc: Location = NOWHERE
+    owner_loc: Location = NOWHERE
+    suffix_loc: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    title: str = ""
+    description: str = ""
+    owner: str | None = None
+    fields: Mapping[str, FieldDef] = field(default_factory=frozen_map)
+    signoffs: Mapping[str, Signoff] = field(default_factory=frozen_map)
+    gate: tuple[Condition, ...] = ()
+    next: Routing | None = None
+    rework: str | None = None
+    sla: Sla | None = None
+    split: Mapping[str, SubJob] = field(default_factory=frozen_map)
+    rejoin: str | None = None
+    loc: Location = NOWHERE
+    #: where each key of the stage (owner, rework, rejoin ...) was written
+    key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    #: the sub-job path this stage lives in, () for the job's own stages
+    scope: tuple[str, ...] = ()
+
+    @property
+    def node(self) -> str:
+        """The stage's id in the template graph (namespaced inside sub-jobs)."""
+        return "/".join((*self.scope, self.id))
+
+    @property
+    def is_split(self) -> bool:
+        return bool(self.split)
+
+    def at(self, key: str) -> Location:
+        return self.key_locs.get(key, self.loc)
+
+
+@dataclass(frozen=True)
+class Publishes:
+    """What a finished SOP-lifecycle job records on the SOP master list."""
+
+    ref: str | None = None
+    version: str | None = None
+    effective_date: str | None = None
+    review_every: str | None = None
+    loc: Location = NOWHERE
+    key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+
+    def references(self) -> Mapping[str, str]:
+        """The keys whose values are ``stage.field`` references."""
+        return frozen_map(
+            {
+                k: v
+                for k, v in (
+                    ("ref", self.ref),
+                    ("version", self.version),
+                    ("effective_date", self.effective_date),
+                )
+                if v
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    title: str
+    version: str
+    kind: str
+    file: str
+    description: str = ""
+    frameworks: tuple[str, ...] = ()
+    job_id: str = "{template}-{year}-{seq:03}"
+    roles: Mapping[str, Role] = field(default_factory=frozen_map)
+    stages: Mapping[str, Stage] = field(default_factory=frozen_map)
+    publishes: Publishes | None = None
+    #: every other top-level key, for plugins that extend the schema
+    extra: Mapping[str, object] = field(default_factory=frozen_map)
+    loc: Location = NOWHERE
+    key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    #: SHA-256 of the file's bytes: pins a job to the exact template
+    sha256: str = ""
+
+    def at(self, key: str) -> Location:
+        return self.key_locs.get(key, self.loc)
+
+    def all_stages(self) -> list[Stage]:
+        """Every stage, sub-job stages included, in document order."""
+        out: list[Stage] = []
+
+        def walk(stages: Mapping[str, Stage]) -> None:
+            for stage in stages.values():
+                out.append(stage)
+                for sub in stage.split.values():
+                    walk(sub.stages)
+
+        walk(self.stages)
+        return out

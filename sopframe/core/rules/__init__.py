@@ -1,0 +1,22 @@
+"""sopframe's own rules, registered through the same ``sopframe_rules`` hook
+as any plugin's (under the plugin name ``core``)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from sopframe.core.diagnostics import Rule
+from sopframe.hookspecs import hookimpl
+
+__all__ = ["all_rules", "sopframe_rules"]
+
+
+def all_rules() -> list[Rule]:
+    from sopframe.core.rules import definitions, flow, references, structure
+
+    return [*structure.RULES, *flow.RULES, *references.RULES, *definitions.RULES]
+
+
+@hookimpl
+def sopframe_rules() -> Sequence[Rule]:
+    return all_rules()

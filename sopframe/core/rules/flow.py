@@ -1,0 +1,148 @@
+"""Rules about the shape of the job: cycles, reachability, splits, rework."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.core.graph import TemplateGraph
+
+E = Severity.ERROR
+
+
+def _cycles(tg: TemplateGraph) -> Iterator[Finding]:
+    import networkx as nx
+
+    g = tg.graph
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) == 1:
+            (n,) = comp
+            if not g.has_edge(n, n):
+                continue
+        sub = g.subgraph(comp)
+        first = min(comp, key=lambda n: (tg.stage(n).loc.line, n))
+        cycle = [u for u, _ in nx.find_cycle(sub, source=first)]
+        path = " -> ".join([*cycle, cycle[0]])
+        st = tg.stage(cycle[-1])
+        yield CYCLE.finding(
+            f"stages form a cycle: {path}", at=st.at("next"), stage=st.node,
+            hint="a job only moves forward; to send it back for corrections, declare `rework:` "
+                 "on the later stage instead of routing `next` to an earlier one",
+        )
+
+
+def _unreachable(tg: TemplateGraph) -> Iterator[Finding]:
+    if tg.start is None:
+        return
+    import networkx as nx
+
+    seen = nx.descendants(tg.graph, tg.start) | {tg.start}
+    for st in tg.stages():
+        if st.node not in seen:
+            yield UNREACHABLE.finding(
+                f"stage {st.node!r} can never be reached from the first stage {tg.start!r}",
+                at=st.loc, stage=st.node,
+                hint="route to it with `next:` from an earlier stage, or remove it",
+            )
+
+
+def _no_end(tg: TemplateGraph) -> Iterator[Finding]:
+    import networkx as nx
+
+    ends = tg.ends
+    if not ends and tg.start is None:
+        return
+    can_finish: set[str] = set(ends)
+    for e in ends:
+        can_finish |= nx.ancestors(tg.graph, e)
+    for st in tg.stages():
+        if st.node not in can_finish:
+            yield NO_END.finding(
+                f"stage {st.node!r} cannot reach an end: every way on loops back",
+                at=st.loc, stage=st.node,
+                hint="give the job a way to finish: a stage with no `next` is an end",
+            )
+
+
+def _split_without_rejoin(tg: TemplateGraph) -> Iterator[Finding]:
+    for st in tg.stages():
+        if st.split and not st.rejoin:
+            yield NO_REJOIN.finding(
+                f"stage {st.node!r} splits the job into {', '.join(st.split)} but names no `rejoin` stage",
+                at=st.at("split"), stage=st.node,
+                hint="add `rejoin: <stage>` naming the stage that waits until every sub-job is complete",
+            )
+        if st.split and st.next is not None:
+            yield ESCAPE.finding(
+                f"split stage {st.node!r} also has `next`: the job would move on without waiting for its sub-jobs",
+                at=st.at("next"), stage=st.node,
+                hint="remove `next` from the split stage; the job continues at its `rejoin` stage",
+            )
+
+
+def _escapes(tg: TemplateGraph) -> Iterator[Finding]:
+    import networkx as nx
+
+    for d in tg.dangling:
+        if d.key == "next" and d.stage.scope and tg.find_stage(d.stage, d.target) is not None:
+            yield ESCAPE.finding(
+                f"stage {d.stage.node!r} in sub-job {d.stage.scope[-1]!r} routes to {d.target!r}, "
+                "outside its sub-job",
+                at=d.loc, stage=d.stage.node,
+                hint="a sub-job's stages route only among themselves; the job continues at the split's "
+                     "`rejoin` stage once every sub-job has finished",
+            )
+    if tg.start is None:
+        return
+    for st in tg.stages():
+        if not (st.split and st.rejoin):
+            continue
+        rejoin = tg.node_in_scope(st.scope, st.rejoin)
+        if rejoin is None or rejoin == st.node:
+            continue
+        inside = tg.subjob_nodes(st)
+        h = tg.graph.subgraph(n for n in tg.graph.nodes if n not in inside)
+        if tg.start in h and rejoin in nx.descendants(h, tg.start):
+            via = [p for p in tg.graph.predecessors(rejoin) if p not in inside]
+            yield ESCAPE.finding(
+                f"rejoin stage {st.rejoin!r} of split {st.node!r} can be reached without the sub-jobs "
+                f"(from {', '.join(repr(v) for v in via)})",
+                at=st.at("rejoin"), stage=st.node,
+                hint="only the split's sub-jobs may lead into its rejoin stage",
+            )
+
+
+def _rework(tg: TemplateGraph) -> Iterator[Finding]:
+    for src, dst in tg.rework:
+        st = tg.stage(src)
+        if not tg.reachable(src):
+            continue
+        if src == dst or not tg.dominates(dst, src):
+            why = "is this stage itself" if src == dst else "is not before it on every path"
+            yield REWORK.finding(
+                f"rework target {st.rework!r} of stage {st.node!r} {why}",
+                at=st.at("rework"), stage=st.node,
+                hint="rework sends a rejected job back to a stage every path passes through before this one",
+            )
+
+
+CYCLE = Rule("SOP101", "dag-cycle", E, "Stages route in a cycle.",
+             "A job's stages form a directed acyclic graph: `next` only moves forward. Going back for "
+             "corrections is declared with `rework:`, which is a back edge, not a cycle. The message "
+             "prints the cycle's path.", _cycles)
+UNREACHABLE = Rule("SOP102", "unreachable-stage", E, "A stage no path from the first stage reaches.",
+                   "Jobs start at the first stage listed under `stages:`. A stage nothing routes to "
+                   "is dead procedure text.", _unreachable)
+NO_END = Rule("SOP103", "no-path-to-end", E, "A stage from which the job can never finish.",
+              "An end is a stage with no `next`. Every stage must have a path to one.", _no_end)
+NO_REJOIN = Rule("SOP104", "split-without-rejoin", E, "A split that names no rejoin stage.",
+                 "A stage with `split:` runs its sub-jobs in parallel; `rejoin:` names the stage that "
+                 "waits until they are all complete.", _split_without_rejoin)
+ESCAPE = Rule("SOP105", "branch-escapes-split", E, "A sub-job routes outside itself, or the rejoin is bypassed.",
+              "Sub-job stages route only among themselves. The rejoin stage of a split must be reachable "
+              "only through its sub-jobs, and the split stage itself has no `next`.", _escapes)
+REWORK = Rule("SOP106", "rework-not-earlier", E, "A rework target that is not an earlier stage on every path.",
+              "`rework:` names where a rejected stage sends the job back to. It must be a stage in the "
+              "same scope that every path passes through before the rejecting stage.", _rework)
+
+RULES = [CYCLE, UNREACHABLE, NO_END, NO_REJOIN, ESCAPE, REWORK]

@@ -1,0 +1,151 @@
+"""Validation: read files, check structure, build the graph, run every rule."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.core.model import Template
+from sopframe.core.yamlsource import DEFAULT_MAX_BYTES, parse_text, read_source
+from sopframe.errors import TemplateError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.pluginmanager import Plugins
+
+__all__ = ["FileResult", "Report", "collect_paths", "validate_text", "validate_paths", "load_template",
+           "TEMPLATE_SUFFIXES"]
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    template: Template | None = None
+
+
+@dataclass
+class Report:
+    files: list[FileResult] = field(default_factory=list)
+    #: problems not tied to a template file (a plugin that failed to load)
+    general: list[Finding] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = list(self.general)
+        for f in self.files:
+            out.extend(f.findings)
+        return out
+
+
+def collect_paths(paths: Iterable[str]) -> list[str]:
+    """Expand directories recursively to their template files; sorted, deduplicated."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(
+                str(c) for c in path.rglob("*")
+                if c.suffix in TEMPLATE_SUFFIXES and c.is_file()
+                and not any(part.startswith(".") for part in c.relative_to(path).parts)
+            )
+            out.extend(found)
+        elif path.is_file():
+            out.append(str(path))
+        else:
+            raise UsageError(f"path {p!r} does not exist", hint="give template files or directories")
+    return list(dict.fromkeys(out))
+
+
+def _plugins(plugins: "Plugins | None") -> "Plugins":
+    if plugins is None:
+        from sopframe.pluginmanager import load_plugins
+
+        plugins = load_plugins()
+    return plugins
+
+
+def run_rules(tg, rules: Sequence[Rule]) -> list[Finding]:
+    """Run each rule on a graph; a rule that raises becomes finding SOP901."""
+    out: list[Finding] = []
+    for rule in rules:
+        if rule.check is None:
+            continue
+        try:
+            out.extend(rule.check(tg))
+        except Exception as exc:  # one broken rule must not hide the others
+            out.append(Finding(
+                code="SOP901", slug="rule-crashed", severity=Severity.ERROR,
+                message=f"rule {rule.code} ({rule.slug}) of plugin {rule.plugin!r} crashed: "
+                        f"{type(exc).__name__}: {exc}",
+                file=tg.template.file, plugin=rule.plugin,
+                hint="report it to the plugin's authors; the other rules still ran",
+            ))
+    return out
+
+
+def validate_text(text: str, path: str, *, plugins: "Plugins | None" = None,
+                  schema: dict | None = None) -> FileResult:
+    """Validate template text that claims to come from ``path``."""
+    from sopframe.core.builder import build_template
+    from sopframe.core.graph import build_graph
+    from sopframe.core.schema import structure_findings
+
+    plugins = _plugins(plugins)
+    result = FileResult(path)
+    doc, problems = parse_text(path, text)
+    if doc is None:
+        result.findings = problems
+        return result
+    problems = structure_findings(doc, schema if schema is not None else plugins.schema())
+    if problems:
+        result.findings = problems
+        return result
+    template = build_template(doc)
+    tg = build_graph(template)
+    result.template = template
+    result.findings = sorted(run_rules(tg, plugins.rules()), key=lambda f: f.sort_key)
+    return result
+
+
+def validate_bytes(data: bytes, path: str, *, plugins: "Plugins | None" = None, schema: dict | None = None,
+                   max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
+    text, problems = read_source(path, data, max_bytes)
+    if text is None:
+        return FileResult(path, problems)
+    return validate_text(text, path, plugins=plugins, schema=schema)
+
+
+def validate_file(path: str, **kw) -> FileResult:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return FileResult(path, [Finding(code="SOP004", slug="not-text", severity=Severity.ERROR,
+                                         message=f"cannot read file: {exc.strerror or exc}", file=path)])
+    return validate_bytes(data, path, **kw)
+
+
+def validate_paths(paths: Iterable[str], *, plugins: "Plugins | None" = None,
+                   max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+    """Validate files and directories (recursively); every file is checked."""
+    plugins = _plugins(plugins)
+    schema = plugins.schema()
+    files = collect_paths(paths)
+    report = Report()
+    for path in files:
+        report.files.append(validate_file(path, plugins=plugins, schema=schema, max_bytes=max_bytes))
+    report.general = list(plugins.problems)
+    return report
+
+
+def load_template(path: str | os.PathLike[str], *, plugins: "Plugins | None" = None) -> Template:
+    """Load and validate one template; raise :class:`TemplateError` on any error finding."""
+    result = validate_file(str(path), plugins=_plugins(plugins))
+    errors = [f for f in result.findings if f.severity >= Severity.ERROR]
+    if errors or result.template is None:
+        raise TemplateError(str(path), errors or result.findings)
+    return result.template

@@ -1,0 +1,115 @@
+"""Typed field values: turning text into a field's type and checking constraints.
+
+Shared by the template rules (is a gate value possible for this field?) and
+the job engine (is what the user entered valid?).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sopframe.core.durations import Duration, parse_duration
+from sopframe.core.model import FieldDef
+
+__all__ = ["coerce", "check_constraints", "convert", "BOOL_TRUE", "BOOL_FALSE"]
+
+BOOL_TRUE = frozenset({"yes", "true", "on", "y", "1"})
+BOOL_FALSE = frozenset({"no", "false", "off", "n", "0"})
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$")
+_INT = re.compile(r"^[+-]?[0-9]+$")
+
+
+def convert(ftype: str, raw: Any) -> Any:
+    """Convert one value to ``ftype``; raise ``ValueError`` saying what was expected."""
+    if isinstance(raw, bool) and ftype == "bool":
+        return raw
+    text = raw if isinstance(raw, str) else str(raw)
+    s = text.strip()
+    if ftype in ("text", "longtext", "user", "file", "choice"):
+        return text
+    if ftype == "integer":
+        if not _INT.match(s):
+            raise ValueError(f"expected a whole number, got {text!r}")
+        return int(s)
+    if ftype == "number":
+        try:
+            return Decimal(s)
+        except InvalidOperation:
+            raise ValueError(f"expected a number, got {text!r}") from None
+    if ftype == "bool":
+        if s.lower() in BOOL_TRUE:
+            return True
+        if s.lower() in BOOL_FALSE:
+            return False
+        raise ValueError(f"expected yes or no, got {text!r}")
+    if ftype == "date":
+        try:
+            return date.fromisoformat(s)
+        except ValueError:
+            raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+    if ftype == "datetime":
+        try:
+            return datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"expected a date and time as YYYY-MM-DDTHH:MM[:SS][+00:00], got {text!r}") from None
+    if ftype == "duration":
+        return parse_duration(s)
+    if ftype == "url":
+        if not _URL.match(s):
+            raise ValueError(f"expected a URL such as https://example.org/doc, got {text!r}")
+        return s
+    if ftype == "email":
+        if not _EMAIL.match(s):
+            raise ValueError(f"expected an email address, got {text!r}")
+        return s
+    if ftype == "multichoice":
+        return tuple(p.strip() for p in s.split(",") if p.strip())
+    return text  # a plugin's type: kept as text
+
+
+def check_constraints(f: FieldDef, value: Any) -> None:
+    """Raise ``ValueError`` if ``value`` (already converted) breaks ``f``'s constraints."""
+    if f.type in ("choice",) and f.options and value not in f.options:
+        raise ValueError(f"{value!r} is not one of the options: {', '.join(f.options)}")
+    if f.type == "multichoice" and f.options:
+        bad = [v for v in value if v not in f.options]
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))} not among the options: {', '.join(f.options)}")
+    if f.pattern and f.type in ("text", "longtext") and not re.fullmatch(f.pattern, value):
+        raise ValueError(f"{value!r} does not match the pattern {f.pattern}")
+    measured: Any = len(value) if f.type in ("text", "longtext") else value
+    for bound, op in ((f.min, "min"), (f.max, "max")):
+        if bound is None:
+            continue
+        limit = bound_value(f, bound)
+        if f.type == "duration":
+            measured, limit = value.approx_days(), limit.approx_days()
+        if op == "min" and measured < limit:
+            raise ValueError(f"{_what(f)} must be at least {bound}, got {value!r}")
+        if op == "max" and measured > limit:
+            raise ValueError(f"{_what(f)} must be at most {bound}, got {value!r}")
+
+
+def bound_value(f: FieldDef, bound: str) -> Any:
+    """A ``min``/``max`` constraint converted for comparison with the field's values."""
+    if f.type in ("text", "longtext"):
+        return convert("integer", bound)
+    return convert(f.type, bound)
+
+
+def _what(f: FieldDef) -> str:
+    return "length" if f.type in ("text", "longtext") else "value"
+
+
+def coerce(f: FieldDef, raw: Any) -> Any:
+    """Convert and check a value for field ``f``."""
+    value = convert(f.type, raw)
+    check_constraints(f, value)
+    return value
+
+
+__all__ += ["bound_value", "Duration"]

@@ -1,0 +1,158 @@
+"""Rendering findings: text (compiler style), json, sarif and github."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from sopframe.core.diagnostics import Finding, Rule, Severity
+
+__all__ = ["FORMATS", "render", "summary_line"]
+
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def summary_line(findings: Sequence[Finding], files: int) -> str:
+    counts = Counter(f.severity for f in findings)
+    if not findings:
+        return f"no problems in {files} file{'s' if files != 1 else ''}"
+    parts = []
+    for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        n = counts.get(sev, 0)
+        if n:
+            parts.append(f"{n} {sev}{'s' if n != 1 else ''}")
+    return f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}"
+
+
+def render_text(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
+                colour: bool) -> str:
+    import click
+
+    def style(text: str, **kw: object) -> str:
+        return click.style(text, **kw) if colour else text  # type: ignore[arg-type]
+
+    out: list[str] = []
+    for f in findings:
+        head = f"{f.file}:{f.line}:{f.col}: "
+        sev = style(str(f.severity), fg=_COLOURS[f.severity], bold=True)
+        out.append(f"{style(head, bold=True)}{sev} {style(f.code, bold=True)} [{f.slug}] {f.message}")
+        lines = sources.get(f.file)
+        if lines is not None:
+            text_lines = lines.splitlines()
+            if 1 <= f.line <= len(text_lines):
+                src = text_lines[f.line - 1].replace("\t", " ")
+                gutter = f"{f.line:>5} | "
+                out.append(f"{gutter}{src}")
+                out.append(" " * (len(gutter) - 2) + "| " + " " * (f.col - 1) + style("^", fg=_COLOURS[f.severity], bold=True))
+        if f.hint:
+            out.append(f"  {style('hint:', fg='cyan')} {f.hint}")
+        out.append(f"  see: {f.docs}")
+    out.append(summary_line(findings, files))
+    return "\n".join(out)
+
+
+def render_json(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
+                colour: bool) -> str:
+    counts = Counter(str(f.severity) for f in findings)
+    return json.dumps({
+        "version": 1,
+        "files": files,
+        "summary": {"error": counts.get("error", 0), "warning": counts.get("warning", 0),
+                    "info": counts.get("info", 0)},
+        "findings": [f.to_dict() for f in findings],
+    }, indent=2)
+
+
+def _uri(path: str) -> str:
+    p = Path(path)
+    if p.is_absolute():
+        return p.as_uri()
+    return p.as_posix()
+
+
+def render_sarif(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
+                 colour: bool) -> str:
+    from sopframe import __version__
+
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    known = {r.code: r for r in rules}
+    used: list[str] = []
+    for f in findings:
+        if f.code not in used:
+            used.append(f.code)
+    driver_rules = []
+    for code in used:
+        r = known.get(code)
+        f0 = next(f for f in findings if f.code == code)
+        driver_rules.append({
+            "id": code,
+            "name": r.slug if r else f0.slug,
+            "shortDescription": {"text": r.summary if r else f0.slug},
+            **({"fullDescription": {"text": r.explanation}} if r and r.explanation else {}),
+            "helpUri": r.docs if r else f0.docs,
+            "defaultConfiguration": {"level": level[r.severity if r else f0.severity]},
+            "properties": {"plugin": r.plugin if r else f0.plugin},
+        })
+    index = {code: i for i, code in enumerate(used)}
+    results = []
+    for f in findings:
+        result: dict[str, object] = {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": level[f.severity],
+            "message": {"text": f.message + (f" Hint: {f.hint}" if f.hint else "")},
+        }
+        if not f.file.startswith("<"):
+            result["locations"] = [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.file)},
+                    "region": {"startLine": max(f.line, 1), "startColumn": max(f.col, 1)},
+                }
+            }]
+        results.append(result)
+    return json.dumps({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "sopframe", "version": __version__, "semanticVersion": __version__,
+                                "rules": driver_rules}},
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }],
+    }, indent=2)
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render_github(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
+                  colour: bool) -> str:
+    kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    out = []
+    for f in findings:
+        props = [f"file={_gh_escape(f.file, True)}", f"line={f.line}", f"col={f.col}",
+                 f"title={_gh_escape(f'{f.code} {f.slug}', True)}"]
+        msg = f.message + (f" (hint: {f.hint})" if f.hint else "")
+        out.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(msg)}")
+    out.append(summary_line(findings, files))
+    return "\n".join(out)
+
+
+Renderer = Callable[[Sequence[Finding], int, dict[str, str], Sequence[Rule], bool], str]
+FORMATS: dict[str, Renderer] = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+    "github": render_github,
+}
+
+
+def render(fmt: str, findings: Iterable[Finding], files: int, sources: dict[str, str] | None = None,
+           rules: Sequence[Rule] = (), colour: bool = False) -> str:
+    return FORMATS[fmt](list(findings), files, sources or {}, rules, colour)

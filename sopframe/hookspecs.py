@@ -1,0 +1,86 @@
+"""Every sopframe hook, in one place.  Each docstring is the hook's documentation.
+
+Plugins implement hooks with :data:`hookimpl` and register through the
+``sopframe`` entry-point group::
+
+    [project.entry-points.sopframe]
+    acme = "acme_sopframe.plugin"
+
+Hook names all start with ``sopframe_``; a misspelled implementation fails at
+load, naming the plugin.  Core code never calls ``pm.hook`` directly: it goes
+through the typed wrapper in :mod:`sopframe.pluginmanager`, which calls each
+plugin's implementation separately so that one failing plugin is reported and
+the others still run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.diagnostics import Rule
+    from sopframe.core.schema import SchemaExtension
+
+__all__ = ["hookspec", "hookimpl", "PROJECT"]
+
+PROJECT = "sopframe"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def sopframe_rules() -> Sequence["Rule"]:
+    """Return the template rules this plugin contributes.
+
+    Called once per process, when rules are first needed (``sopframe validate``,
+    ``sopframe rules``, ``sopframe explain``).  Return a sequence of
+    :class:`sopframe.Rule`.  Each rule's ``code`` must start with a prefix of
+    capital letters that belongs to this plugin (``ACME101``); the ``SOP``
+    prefix is reserved for sopframe's core.  A code that another plugin
+    already registered is reported as a collision (SOP902) and the later
+    rule is dropped.  Every implementation's result is used; order follows
+    plugin registration.  A rule's ``check`` receives a
+    :class:`sopframe.TemplateGraph` and yields findings; if it raises, the
+    error is reported as finding SOP901 naming the plugin and rule, and the
+    other rules still run.
+    """
+
+
+@hookspec
+def sopframe_schema_extensions() -> Sequence["SchemaExtension"]:
+    """Return extensions to the template language's JSON Schema.
+
+    Called once per process before templates are validated and by
+    ``sopframe schema``.  Return a sequence of
+    :class:`sopframe.SchemaExtension`: new field types, template kinds or
+    frameworks (added to the schema's enumerations), and new optional
+    top-level keys with their JSON Schema.  Extensions never remove or
+    loosen what the base schema says.  Every implementation's result is
+    merged in registration order.
+    """
+
+
+@hookspec
+def sopframe_template_dirs() -> Sequence[Any]:
+    """Return directories of templates this plugin ships (a template pack).
+
+    Called by ``sopframe templates`` (the template list) and by anything that
+    looks a template up by id.  Return a sequence of :class:`pathlib.Path`
+    or :mod:`importlib.resources` traversables; every ``*.yaml`` / ``*.yml``
+    file below them, recursively, is a template.  Every implementation's
+    result is used.
+    """
+
+
+@hookspec
+def sopframe_cli_commands() -> Sequence[Any]:
+    """Return extra CLI commands (:class:`click.Command` objects).
+
+    Called when the ``sopframe`` command line is built for a command it does
+    not know itself (core commands never load plugins just to start).  Each
+    command is added under its own name; a name that a core command or an
+    earlier plugin already uses is reported and skipped.  Every
+    implementation's result is used.
+    """

@@ -1,0 +1,1 @@
+"""Bundled templates, one folder per kind of procedure (data, not code)."""
