@@ -1,0 +1,36 @@
+"""The README's Quickstart is what CI runs, and its CLI reference is complete."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+
+
+def _quickstart_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text("utf-8")
+    section = text.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    return [b.strip() for b in blocks]
+
+
+def test_quickstart_is_exactly_two_one_line_commands() -> None:
+    commands = _quickstart_commands()
+    assert len(commands) == 2, commands
+    assert all("\n" not in c for c in commands), commands
+    assert "sopframe" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    lines = [ln.strip() for ln in ci.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    assert lines[-1] == _quickstart_commands()[1]
+
+
+def test_cli_reference_lists_every_core_command() -> None:
+    from sopframe.cli import CORE_COMMANDS
+
+    text = (ROOT / "README.md").read_text("utf-8")
+    missing = [name for name in CORE_COMMANDS if f"`sopframe {name}" not in text]
+    assert not missing, f"README's CLI reference lacks: {missing}"
