@@ -151,10 +151,22 @@ class TemplateGraph:
                 return FieldLookup(field=st.fields[ref], stage=st)
         elsewhere = tuple(st for st, f in self.all_fields() if f.id == ref)
         if elsewhere:
-            if not self.reachable(at.node):  # reported as unreachable instead
-                return FieldLookup(field=elsewhere[0].fields[ref], stage=elsewhere[0])
+            first = elsewhere[0]
+            if not self.reachable(at.node) or self._every_path_passes(at.node, {s.node for s in elsewhere}):
+                # unreachable stages are reported as such; otherwise every
+                # path passes through one of the stages that capture it
+                return FieldLookup(field=first.fields[ref], stage=first)
             return FieldLookup(field=elsewhere[0].fields[ref], stage=elsewhere[0], not_on_every_path=elsewhere)
         return FieldLookup()
+
+    def _every_path_passes(self, node: str, through: set[str]) -> bool:
+        """Whether every path from the start to ``node`` passes through ``through``."""
+        import networkx as nx
+
+        if self.start is None or self.start in through:
+            return self.start is not None
+        blocked = self.graph.subgraph(n for n in self.graph.nodes if n not in through)
+        return node not in nx.descendants(blocked, self.start) and node != self.start
 
     def field_names(self) -> set[str]:
         return {f.id for _, f in self.all_fields()}

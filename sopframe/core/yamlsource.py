@@ -10,6 +10,7 @@ the exact line and column of every key, value and list item.
 from __future__ import annotations
 
 import hashlib
+from codecs import BOM_UTF8
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
@@ -67,29 +68,31 @@ def read_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> t
             f"file is {len(data):,} bytes, over the limit of {max_bytes:,} bytes",
             path, hint="split the template, or raise `max-file-size` in the configuration",
         )]
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        line, col = _offset_position(data, offset)
+    # positions are counted after a byte-order mark, as the YAML parser counts them
+    body = data[len(BOM_UTF8):] if data.startswith(BOM_UTF8) else data
+    if b"\x00" in body:
+        offset = body.index(b"\x00")
+        line, col = _offset_position(body, offset)
         return None, [_finding(
             "SOP004", "not-text", "file is binary (contains a NUL byte), not a YAML template",
             path, line, col, hint="check the path: templates are UTF-8 text files",
         )]
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _offset_position(data, exc.start)
+        line, col = _offset_position(body, exc.start)
         return None, [_finding(
-            "SOP004", "not-text", f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            "SOP004", "not-text", f"file is not valid UTF-8 (byte 0x{body[exc.start]:02x})",
             path, line, col, hint="save the file as UTF-8",
         )]
     return text, []
 
 
 def _offset_position(data: bytes, offset: int) -> tuple[int, int]:
-    before = data[:offset]
-    line = before.count(b"\n") + 1
-    col = offset - (before.rfind(b"\n") + 1) + 1
-    return line, col
+    """1-based line and column (in characters, like the parser's) of byte ``offset``."""
+    before = data[:offset].decode("utf-8", errors="replace")
+    lines = before.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return len(lines), len(lines[-1]) + 1
 
 
 def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Finding]]:
@@ -106,7 +109,7 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
             hint="a template starts with `template:`, `title:`, `version:` and `stages:`",
         )]
     try:
-        doc = strictyaml.load(text, strictyaml.Any(), label=path)
+        root = _strict_load(text, path)
     except strictyaml.exceptions.DisallowedToken as exc:
         line, col = _mark(exc)
         return None, [_finding("SOP002", "yaml-disallowed", _disallowed_message(exc), path,
@@ -119,10 +122,29 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
                                hint="check indentation (spaces, not tabs) and `key: value` layout")]
     except strictyaml.exceptions.StrictYAMLError as exc:  # pragma: no cover - defensive
         return None, [_finding("SOP001", "yaml-syntax", f"YAML error: {exc}", path)]
-    root = doc._chunk.contents  # the ruamel node tree, with marks
-    parsed = ParsedDocument(file=path, text=text, data=doc.data, sha256=sha)
-    _collect_positions(parsed, root, ())
+    except RecursionError:
+        return None, [_finding("SOP001", "yaml-syntax", "the document is nested too deeply to read", path,
+                               hint="flatten the template: deeply nested splits belong in separate templates")]
+    parsed = ParsedDocument(file=path, text=text, data=None, sha256=sha)
+    parsed.data = _plain(parsed, root, ()) if isinstance(root, (dict, list)) else text
     return parsed, []
+
+
+def _strict_load(text: str, label: str) -> Any:
+    """strictyaml's own loader, without its slow schema pass.
+
+    ``strictyaml.load(text, Any())`` runs this loader (which refuses flow
+    style, anchors, aliases, tags and duplicate keys) and then validates the
+    result against a schema built from the document itself, which can never
+    fail but costs time growing with the square of the document's size.  The
+    acceptance of both is the same; tests/core/test_strictyaml_parity.py
+    checks it over a corpus.
+    """
+    from strictyaml import ruamel as ruamelyaml
+    from strictyaml.parser import StrictYAMLLoader
+
+    loader = type("SopframeStrictLoader", (StrictYAMLLoader,), {"label": label, "allow_flow_style": False})
+    return ruamelyaml.load(text, Loader=loader)
 
 
 def _mark(exc: Any) -> tuple[int, int]:
@@ -160,28 +182,30 @@ def _disallowed_hint(exc: Any) -> str:
     return "remove the tag: field types are declared with `type:`, not in YAML"
 
 
-def _collect_positions(parsed: ParsedDocument, node: Any, path: Path_) -> None:
-    lc = getattr(node, "lc", None)
+def _plain(parsed: ParsedDocument, node: Any, path: Path_) -> Any:
+    """Plain dicts, lists and strings from the ruamel nodes, recording positions."""
     if isinstance(node, dict):
-        for key in node:
-            child = (*path, str(key))
-            try:
-                kl, kc = lc.key(key)
-                vl, vc = lc.value(key)
-            except (AttributeError, KeyError, TypeError):  # pragma: no cover - defensive
-                continue
+        lc = node.lc
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            k = str(key)
+            child = (*path, k)
+            kl, kc = lc.key(key)
+            vl, vc = lc.value(key)
             parsed.keys[child] = Location(parsed.file, kl + 1, kc + 1)
             parsed.values[child] = Location(parsed.file, vl + 1, vc + 1)
-            _collect_positions(parsed, node[key], child)
-    elif isinstance(node, list):
+            out[k] = _plain(parsed, value, child)
+        return out
+    if isinstance(node, list):
+        lc = node.lc
+        items = []
         for i, item in enumerate(node):
             child = (*path, i)
-            try:
-                il, ic = lc.item(i)
-            except (AttributeError, KeyError, TypeError, IndexError):  # pragma: no cover
-                continue
+            il, ic = lc.item(i)
             parsed.keys[child] = parsed.values[child] = Location(parsed.file, il + 1, ic + 1)
-            _collect_positions(parsed, item, child)
+            items.append(_plain(parsed, item, child))
+        return items
+    return "" if node is None else str(node)
 
 
 def iter_paths(data: Any, path: Path_ = ()) -> Iterator[Path_]:

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from sopframe.core.diagnostics import Finding, Location, Rule, Severity
 from sopframe.core.graph import TemplateGraph
-from sopframe.core.model import Stage
+from sopframe.core.model import NOWHERE, Stage
 from sopframe.errors import did_you_mean
 
 E = Severity.ERROR
@@ -21,7 +21,7 @@ def _role_refs(tg: TemplateGraph) -> Iterator[tuple[str, Location, Stage | None,
             if sub.owner:
                 yield sub.owner, sub.owner_loc, st, f"owner of sub-job {sub.id!r}"
         for so in st.signoffs.values():
-            yield so.role, so.loc, st, f"sign-off {so.id!r}"
+            yield so.role, so.role_loc if so.role_loc != NOWHERE else so.loc, st, f"sign-off {so.id!r}"
         for f in st.fields.values():
             if f.role:
                 yield f.role, f.key_locs.get("role", f.loc), st, f"field {f.id!r}"
@@ -122,23 +122,33 @@ def _undefined_stages(tg: TemplateGraph) -> Iterator[Finding]:
             )
 
 
+def _covers_all(tg: TemplateGraph, st: Stage, when: str, cases: object) -> bool:
+    f = tg.lookup_field(st, when).field
+    if f is None:
+        return False
+    if f.type == "choice" and f.options:
+        return set(f.options) <= set(cases)  # type: ignore[arg-type]
+    return f.type == "bool" and {c.lower() for c in cases} >= {"yes", "no"}  # type: ignore[attr-defined]
+
+
 def _no_default(tg: TemplateGraph) -> Iterator[Finding]:
     for st in tg.stages():
         r = st.next
-        if r is None or not r.conditional or r.otherwise:
-            continue
-        look = tg.lookup_field(st, r.when or "")
-        f = look.field
-        if f is not None:
-            if f.type == "choice" and f.options and set(f.options) <= set(r.cases):
-                continue
-            if f.type == "bool" and {c.lower() for c in r.cases} >= {"yes", "no"}:
-                continue
-        yield NO_DEFAULT.finding(
-            f"stage {st.node!r} routes on {r.when!r} with no `otherwise`: a value not listed leaves the job stuck",
-            at=st.at("next"), stage=st.node,
-            hint="add `otherwise: <stage>`, or list every option of the choice field under `is:`",
-        )
+        if r is not None and r.when and not r.otherwise and not _covers_all(tg, st, r.when, r.cases):
+            yield NO_DEFAULT.finding(
+                f"stage {st.node!r} routes on {r.when!r} with no `otherwise`: a value not listed leaves the "
+                "job stuck",
+                at=st.at("next"), stage=st.node,
+                hint="add `otherwise: <stage>`, or list every option of the choice field under `is:`",
+            )
+        sla = st.sla
+        if sla is not None and sla.when and not sla.otherwise and not _covers_all(tg, st, sla.when, sla.cases):
+            yield NO_DEFAULT.finding(
+                f"the SLA of stage {st.node!r} depends on {sla.when!r} with no `otherwise`: a value not listed "
+                "has no time limit",
+                at=st.at("sla"), stage=st.node,
+                hint="add `otherwise: <duration>`, or list every option of the choice field under `is:`",
+            )
 
 
 def _separation(tg: TemplateGraph) -> Iterator[Finding]:
@@ -187,10 +197,10 @@ NOT_CAPTURED = Rule("SOP110", "field-not-captured", E,
                     "A gate or `when` uses a field not captured on every path before it.",
                     "A condition can only be decided if the field was filled in whatever path the job "
                     "took: in the same stage, or in a stage every path passes through first.", _not_captured)
-NO_DEFAULT = Rule("SOP111", "route-without-default", E, "Conditional routing without `otherwise`.",
-                  "When `next` routes on a field's value, a value not listed under `is:` must still lead "
-                  "somewhere: add `otherwise:`. Routing that lists every option of a choice field (or yes "
-                  "and no of a bool) needs no default.", _no_default)
+NO_DEFAULT = Rule("SOP111", "route-without-default", E, "Conditional routing or SLA without `otherwise`.",
+                  "When `next` (or `sla`) depends on a field's value, a value not listed under `is:` must "
+                  "still lead somewhere (or have a time limit): add `otherwise:`. Listing every option of a "
+                  "choice field (or yes and no of a bool) needs no default.", _no_default)
 SEPARATION = Rule("SOP115", "separation-invalid", E, "A `not_by` that names nothing a person can be compared with.",
                   "Segregation of duties compares people: `not_by` names another sign-off (of the same "
                   "stage, or `stage.signoff`) or a user field captured on every path before.", _separation)
