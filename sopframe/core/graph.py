@@ -56,6 +56,8 @@ class TemplateGraph:
     dangling: list[Dangling] = field(default_factory=list)
     rework: list[tuple[str, str]] = field(default_factory=list)
     _idom: dict[str, str] | None = None
+    _order: dict[str, tuple[int, int]] | None = None
+    _captures: dict[str, list[Stage]] | None = None
 
     # ------------------------------------------------------------------ lookups
     def stage(self, node: str) -> Stage:
@@ -103,8 +105,40 @@ class TemplateGraph:
             out.append(parent)
             node = parent
 
+    @property
+    def _dom_order(self) -> dict[str, tuple[int, int]]:
+        """Pre- and post-order numbers of the dominator tree: O(1) dominance tests."""
+        if self._order is None:
+            children: dict[str, list[str]] = {}
+            for n, parent in self.idom.items():
+                if n != parent:
+                    children.setdefault(parent, []).append(n)
+            order: dict[str, tuple[int, int]] = {}
+            if self.start is not None:
+                counter = 0
+                pre: dict[str, int] = {}
+                stack: list[tuple[str, bool]] = [(self.start, False)]
+                while stack:
+                    n, done = stack.pop()
+                    if done:
+                        order[n] = (pre[n], counter)
+                        counter += 1
+                        continue
+                    pre[n] = counter
+                    counter += 1
+                    stack.append((n, True))
+                    stack.extend((c, False) for c in children.get(n, ()))
+            self._order = order
+        return self._order
+
     def dominates(self, a: str, b: str) -> bool:
-        return a == b or a in self.dominators(b)
+        """Whether every path from the start to ``b`` passes through ``a``."""
+        if a == b:
+            return True
+        order = self._dom_order
+        if a not in order or b not in order:
+            return False
+        return order[a][0] < order[b][0] and order[b][1] < order[a][1]
 
     def reachable(self, node: str) -> bool:
         return node in self.idom
@@ -114,6 +148,15 @@ class TemplateGraph:
         for st in self.stages():
             for f in st.fields.values():
                 yield st, f
+
+    def captured_by(self, field_id: str) -> list[Stage]:
+        """The stages that declare a field of this name, in document order."""
+        if self._captures is None:
+            index: dict[str, list[Stage]] = {}
+            for st, f in self.all_fields():
+                index.setdefault(f.id, []).append(st)
+            self._captures = index
+        return self._captures.get(field_id, [])
 
     def find_stage(self, from_stage: Stage, stage_id: str) -> Stage | None:
         """A stage by id, looked up from ``from_stage``'s scope outward."""
@@ -145,11 +188,12 @@ class TemplateGraph:
             return FieldLookup(field=f, stage=st, not_on_every_path=(st,))
         if ref in at.fields:
             return FieldLookup(field=at.fields[ref], stage=at)
-        for node in self.dominators(at.node):
-            st = self.stage(node)
-            if ref in st.fields:
-                return FieldLookup(field=st.fields[ref], stage=st)
-        elsewhere = tuple(st for st, f in self.all_fields() if f.id == ref)
+        order = self._dom_order
+        dominating = [st for st in self.captured_by(ref) if self.dominates(st.node, at.node)]
+        if dominating:  # the nearest one: deepest in the dominator tree
+            st = max(dominating, key=lambda st: order[st.node][0])
+            return FieldLookup(field=st.fields[ref], stage=st)
+        elsewhere = tuple(self.captured_by(ref))
         if elsewhere:
             first = elsewhere[0]
             if not self.reachable(at.node) or self._every_path_passes(at.node, {s.node for s in elsewhere}):
@@ -169,7 +213,8 @@ class TemplateGraph:
         return node not in nx.descendants(blocked, self.start) and node != self.start
 
     def field_names(self) -> set[str]:
-        return {f.id for _, f in self.all_fields()}
+        self.captured_by("")
+        return set(self._captures or ())
 
 
 def build_graph(template: Template) -> TemplateGraph:
