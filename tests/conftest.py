@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-EXAMPLE = SHARED / "template-example.yaml"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from testsupport import EXAMPLE, ROOT, SHARED, shared_file  # noqa: E402
 
-def shared_file(name: str) -> Path:
-    """A file of the team's shared folder, or skip where it is absent."""
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"shared reference {name} is not available beside this checkout")
-    return path
+__all__ = ["EXAMPLE", "ROOT", "SHARED", "shared_file"]
 
 
 @pytest.fixture(autouse=True)
 def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never pick up a developer's own sopframe configuration."""
+    """Tests do not inherit plugin blocking, CI annotations or colour from the caller."""
     monkeypatch.delenv("SOPFRAME_DISABLE_PLUGINS", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     os.environ.setdefault("NO_COLOR", "1")

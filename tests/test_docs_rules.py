@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
+from testsupport import ROOT
 
 
 def _anchors(text: str) -> set[str]:

@@ -50,7 +50,10 @@ class _Builder:
         return self.doc.value_at(path)
 
     def key_locs(self, data: Mapping[str, Any], path: Path_) -> Mapping[str, Location]:
-        return frozen_map({k: self.value((*path, k)) for k in data})
+        # a scalar is pointed at where its value is written; a block mapping or
+        # list at its key (its "value" position is its first nested line)
+        return frozen_map({k: self.key((*path, k)) if isinstance(v, (dict, list)) else self.value((*path, k))
+                           for k, v in data.items()})
 
     def field(self, fid: str, d: Mapping[str, Any], path: Path_) -> FieldDef:
         return FieldDef(
@@ -76,19 +79,21 @@ class _Builder:
             refs = tuple(nb)
             locs = tuple(self.value((*path, "not_by", i)) for i in range(len(refs)))
         return Signoff(id=sid, role=_text(d.get("role")), title=_text(d.get("title")),
-                       not_by=refs, loc=self.key(path), not_by_locs=locs)
+                       not_by=refs, loc=self.key(path), not_by_locs=locs,
+                       role_loc=self.value((*path, "role")))
 
     def condition(self, fid: str, v: Any, path: Path_) -> Condition:
         loc = self.key(path)
         if not isinstance(v, dict):
-            return Condition(field=fid, op="equals", value=_text(v), loc=loc)
+            return Condition(field=fid, op="equals", value=_text(v), loc=loc, value_locs=(self.value(path),))
         # one condition per operator; several operators on one field all apply
         op, val = next(iter(v.items()))
         if op == "in":
-            return Condition(field=fid, op="in", value=tuple(_text(x) for x in val), loc=loc)
+            return Condition(field=fid, op="in", value=tuple(_text(x) for x in val), loc=loc,
+                             value_locs=tuple(self.value((*path, "in", i)) for i in range(len(val))))
         if op == "set":
             return Condition(field=fid, op="set", value=_bool(val), loc=loc)
-        return Condition(field=fid, op=op, value=_text(val), loc=loc)
+        return Condition(field=fid, op=op, value=_text(val), loc=loc, value_locs=(self.value((*path, op)),))
 
     def conditions(self, gate: Mapping[str, Any], path: Path_) -> tuple[Condition, ...]:
         out: list[Condition] = []

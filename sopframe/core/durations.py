@@ -70,8 +70,11 @@ def parse_duration(text: str) -> Duration:
     iso = _ISO.match(s.upper()) if s[:1] in "Pp" else None
     if iso and any(iso.groupdict().values()):
         g = {k: int(v or 0) for k, v in iso.groupdict().items()}
-        return Duration(months=g["y"] * 12 + g["mo"],
-                        seconds=g["w"] * 604800 + g["d"] * 86400 + g["h"] * 3600 + g["mi"] * 60 + g["s"])
+        iso_duration = Duration(months=g["y"] * 12 + g["mo"],
+                                seconds=g["w"] * 604800 + g["d"] * 86400 + g["h"] * 3600 + g["mi"] * 60 + g["s"])
+        if iso_duration == Duration():
+            raise ValueError(f"duration {s!r} is zero")
+        return iso_duration
     pos, months, seconds, seen = 0, 0, 0, False
     for m in _PART.finditer(s):
         if s[pos:m.start()].strip(" ,") or m.group(2).lower() not in _UNITS:

@@ -98,6 +98,8 @@ class Signoff:
     not_by: tuple[str, ...] = ()
     loc: Location = NOWHERE
     not_by_locs: tuple[Location, ...] = ()
+    #: where the role name was written
+    role_loc: Location = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class Condition:
     op: str
     value: str | tuple[str, ...] | bool
     loc: Location = NOWHERE
+    #: where each compared value was written (one per item of ``in``)
+    value_locs: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,12 @@ def convert(ftype: str, raw: Any) -> Any:
         return int(s)
     if ftype == "number":
         try:
-            return Decimal(s)
+            number = Decimal(s)
         except InvalidOperation:
             raise ValueError(f"expected a number, got {text!r}") from None
+        if not number.is_finite():  # NaN and infinities cannot be compared or stored
+            raise ValueError(f"expected a finite number, got {text!r}")
+        return number
     if ftype == "bool":
         if s.lower() in BOOL_TRUE:
             return True

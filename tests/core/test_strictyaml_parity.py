@@ -9,7 +9,7 @@ import random
 import pytest
 import strictyaml
 
-from conftest import ROOT
+from testsupport import ROOT
 from sopframe.core.yamlsource import parse_text
 
 CORPUS = [

@@ -121,7 +121,8 @@ def _condition_values(tg: TemplateGraph) -> Iterator[Finding]:
             if c.op == "set":
                 continue
             values = c.value if isinstance(c.value, tuple) else (c.value,)
-            checks.extend((c.field, v, c.loc, "gate", c.op) for v in values)
+            locs = c.value_locs if len(c.value_locs) == len(values) else (c.loc,) * len(values)
+            checks.extend((c.field, v, loc, "gate", c.op) for v, loc in zip(values, locs))
         if st.next is not None and st.next.when:
             checks.extend((st.next.when, v, st.next.target_locs.get(f"is.{v}", st.at("next")), "routing", "equals")
                           for v in st.next.cases)

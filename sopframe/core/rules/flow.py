@@ -24,8 +24,11 @@ def _cycles(tg: TemplateGraph) -> Iterator[Finding]:
         cycle = [u for u, _ in nx.find_cycle(sub, source=first)]
         path = " -> ".join([*cycle, cycle[0]])
         st = tg.stage(cycle[-1])
+        # point at the route that closes the cycle, not just at the stage's `next`
+        closing = tg.stage(cycle[0]).id
+        at = st.next.target_locs.get(closing, st.at("next")) if st.next is not None else st.at("next")
         yield CYCLE.finding(
-            f"stages form a cycle: {path}", at=st.at("next"), stage=st.node,
+            f"stages form a cycle: {path}", at=at, stage=st.node,
             hint="a job only moves forward; to send it back for corrections, declare `rework:` "
                  "on the later stage instead of routing `next` to an earlier one",
         )
@@ -92,18 +95,18 @@ def _escapes(tg: TemplateGraph) -> Iterator[Finding]:
                 hint="a sub-job's stages route only among themselves; the job continues at the split's "
                      "`rejoin` stage once every sub-job has finished",
             )
-    if tg.start is None:
-        return
     for st in tg.stages():
         if not (st.split and st.rejoin):
             continue
         rejoin = tg.node_in_scope(st.scope, st.rejoin)
         if rejoin is None or rejoin == st.node:
             continue
-        inside = tg.subjob_nodes(st)
-        h = tg.graph.subgraph(n for n in tg.graph.nodes if n not in inside)
-        if tg.start in h and rejoin in nx.descendants(h, tg.start):
-            via = [p for p in tg.graph.predecessors(rejoin) if p not in inside]
+        # Sub-job stages are entered only from the split and leave only to
+        # the rejoin, so the rejoin is bypassed exactly when a reachable
+        # stage outside the sub-jobs leads into it.
+        inside = st.node + "/"
+        via = [p for p in tg.graph.predecessors(rejoin) if not p.startswith(inside) and tg.reachable(p)]
+        if via:
             yield ESCAPE.finding(
                 f"rejoin stage {st.rejoin!r} of split {st.node!r} can be reached without the sub-jobs "
                 f"(from {', '.join(repr(v) for v in via)})",

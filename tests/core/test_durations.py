@@ -1,0 +1,115 @@
+"""Durations as templates write them: parsing, printing, calendar arithmetic."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from sopframe.core.durations import Duration, parse_duration
+
+MIN, HOUR, DAY, WEEK = 60, 3600, 86400, 604800
+
+
+@pytest.mark.parametrize(
+    ("text", "months", "seconds"),
+    [
+        ("15m", 0, 15 * MIN),
+        ("90s", 0, 90),
+        ("4h", 0, 4 * HOUR),
+        ("10d", 0, 10 * DAY),
+        ("2w", 0, 2 * WEEK),
+        ("1h 30m", 0, HOUR + 30 * MIN),
+        ("1h30m", 0, HOUR + 30 * MIN),
+        ("1h, 30m", 0, HOUR + 30 * MIN),
+        ("  4 hours  ", 0, 4 * HOUR),
+        ("4 H", 0, 4 * HOUR),
+        ("1 day 2 hours", 0, DAY + 2 * HOUR),
+        ("12 months", 12, 0),
+        ("1mo", 1, 0),
+        ("1y", 12, 0),
+        ("1 year 6 months", 18, 0),
+        ("1y 2d", 12, 2 * DAY),
+        ("PT15M", 0, 15 * MIN),
+        ("pt15m", 0, 15 * MIN),
+        ("P1D", 0, DAY),
+        ("P1W", 0, WEEK),
+        ("P1Y2M", 14, 0),
+        ("P1DT2H3M4S", 0, DAY + 2 * HOUR + 3 * MIN + 4),
+        ("PT36H", 0, 36 * HOUR),
+    ],
+)
+def test_valid_durations(text: str, months: int, seconds: int) -> None:
+    assert parse_duration(text) == Duration(months=months, seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "15",  # no unit
+        "m",  # no number
+        "3 fortnights",  # unknown unit
+        "1h and 30m",  # words between parts
+        "-1h",
+        "1.5h",
+        "4h later",
+        "P",
+        "PT",
+        "P1H",  # hours belong after T
+        "0m",
+        "0h 0m",
+        "P0D",  # zero is not a time limit, in either notation
+        "PT0S",
+    ],
+)
+def test_invalid_durations(text: str) -> None:
+    with pytest.raises(ValueError) as exc:
+        parse_duration(text)
+    message = str(exc.value)
+    assert message and "Traceback" not in message
+    if text.strip():
+        assert repr(text.strip()) in message  # the message quotes what was written
+
+
+def test_invalid_duration_message_teaches_the_syntax() -> None:
+    with pytest.raises(ValueError, match=r"15m, 4h, 10d"):
+        parse_duration("soon")
+
+
+@pytest.mark.parametrize(
+    ("duration", "text"),
+    [
+        (Duration(seconds=15 * MIN), "15m"),
+        (Duration(seconds=HOUR + 30 * MIN), "1h 30m"),
+        (Duration(months=14, seconds=WEEK + DAY + HOUR + MIN + 1), "1y 2mo 1w 1d 1h 1m 1s"),
+        (Duration(months=12), "1y"),
+        (Duration(), "0m"),
+    ],
+)
+def test_str(duration: Duration, text: str) -> None:
+    assert str(duration) == text
+    if duration != Duration():
+        assert parse_duration(text) == duration  # printing round-trips
+
+
+def test_add_months_by_the_calendar() -> None:
+    assert parse_duration("1 month").add_to(datetime(2026, 1, 31, 9, 0)) == datetime(2026, 2, 28, 9, 0)
+    assert parse_duration("1mo").add_to(datetime(2024, 1, 31)) == datetime(2024, 2, 29)
+    assert parse_duration("1y").add_to(datetime(2024, 2, 29)) == datetime(2025, 2, 28)
+    assert parse_duration("12 months").add_to(datetime(2026, 3, 15)) == datetime(2027, 3, 15)
+    assert parse_duration("P1Y1M").add_to(datetime(2026, 12, 1)) == datetime(2028, 1, 1)
+
+
+def test_add_seconds_keeps_timezone() -> None:
+    start = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)
+    assert parse_duration("1h").add_to(start) == datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc)
+    assert parse_duration("1mo 1d").add_to(start) == datetime(2026, 4, 2, 23, 30, tzinfo=timezone.utc)
+
+
+def test_approx_days_orders_mixed_units() -> None:
+    assert parse_duration("1d").approx_days() == 1
+    assert parse_duration("12h").approx_days() == 0.5
+    assert parse_duration("4w").approx_days() < parse_duration("1 month").approx_days() < parse_duration("5w").approx_days()
+    assert 365 < parse_duration("1y").approx_days() < 366

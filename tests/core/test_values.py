@@ -1,0 +1,157 @@
+"""Typed field values: conversion from text and field constraints."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sopframe.core.durations import Duration
+from sopframe.core.model import FieldDef
+from sopframe.core.validate import validate_text
+from sopframe.core.values import bound_value, check_constraints, coerce, convert
+from sopframe.pluginmanager import load_plugins
+
+
+@pytest.mark.parametrize(
+    ("ftype", "raw", "value"),
+    [
+        ("text", "  keep spaces ", "  keep spaces "),
+        ("longtext", "line one\nline two", "line one\nline two"),
+        ("user", "alice", "alice"),
+        ("file", "report.pdf", "report.pdf"),
+        ("choice", "pass", "pass"),
+        ("integer", "42", 42),
+        ("integer", " -7 ", -7),
+        ("integer", "+3", 3),
+        ("integer", 5, 5),  # a typed YAML value
+        ("number", "3.14", Decimal("3.14")),
+        ("number", "-2", Decimal("-2")),
+        ("number", "1e3", Decimal("1000")),
+        ("bool", "yes", True),
+        ("bool", "No", False),
+        ("bool", "TRUE", True),
+        ("bool", "off", False),
+        ("bool", "y", True),
+        ("bool", "0", False),
+        ("bool", True, True),
+        ("bool", False, False),
+        ("date", "2026-01-31", date(2026, 1, 31)),
+        ("datetime", "2026-01-31T10:15:00", datetime(2026, 1, 31, 10, 15)),
+        ("datetime", "2026-01-31T10:15:00Z", datetime(2026, 1, 31, 10, 15, tzinfo=timezone.utc)),
+        ("datetime", "2026-01-31 10:15+02:00",
+         datetime(2026, 1, 31, 10, 15, tzinfo=timezone(timedelta(hours=2)))),
+        ("duration", "4h", Duration(seconds=4 * 3600)),
+        ("url", "https://example.org/doc?x=1", "https://example.org/doc?x=1"),
+        ("email", " ops@example.org ", "ops@example.org"),
+        ("multichoice", "a, b,,c ", ("a", "b", "c")),
+        ("ipaddress", "10.0.0.1", "10.0.0.1"),  # a plugin's type is kept as text
+    ],
+)
+def test_convert_valid(ftype: str, raw: Any, value: Any) -> None:
+    got = convert(ftype, raw)
+    assert got == value
+    assert type(got) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("ftype", "raw", "says"),
+    [
+        ("integer", "4.2", "whole number"),
+        ("integer", "four", "whole number"),
+        ("integer", "", "whole number"),
+        ("number", "abc", "number"),
+        ("number", "1,5", "number"),
+        ("number", "NaN", "finite"),
+        ("number", "-Infinity", "finite"),
+        ("bool", "maybe", "yes or no"),
+        ("date", "31/01/2026", "YYYY-MM-DD"),
+        ("date", "2026-02-30", "YYYY-MM-DD"),
+        ("datetime", "yesterday", "YYYY-MM-DD"),
+        ("duration", "soon", "not a duration"),
+        ("url", "example.org/doc", "URL"),
+        ("url", "https://exa mple.org", "URL"),
+        ("email", "ops.example.org", "email"),
+        ("email", "ops@localhost", "email"),
+    ],
+)
+def test_convert_invalid(ftype: str, raw: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        convert(ftype, raw)
+
+
+def field(ftype: str, **kw: Any) -> FieldDef:
+    return FieldDef(id="f", type=ftype, **kw)
+
+
+@pytest.mark.parametrize(
+    ("f", "ok", "bad"),
+    [
+        (field("choice", options=("pass", "fail")), ["pass", "fail"], ["passed", "PASS"]),
+        (field("multichoice", options=("a", "b")), ["a", "a, b", ""], ["a, c", "c"]),
+        (field("text", pattern=r"ITSOP-[0-9]{4}-[0-9]+"), ["ITSOP-2026-1"], ["ITSOP-2026-1x", "x ITSOP-2026-1"]),
+        (field("longtext", min="3", max="5"), ["abc", "abcde"], ["ab", "abcdef"]),
+        (field("integer", min="1", max="10"), ["1", "10"], ["0", "11"]),
+        (field("number", min="0.5"), ["0.5", "7"], ["0.49"]),
+        (field("date", min="2026-01-01", max="2026-12-31"), ["2026-06-30"], ["2025-12-31", "2027-01-01"]),
+        (field("datetime", max="2026-01-01T00:00"), ["2025-12-31T23:59"], ["2026-01-01T00:01"]),
+        (field("duration", min="1h", max="1d"), ["1h", "PT90M", "24h"], ["59m", "2d"]),
+        (field("duration", max="1 month"), ["30d"], ["5w"]),
+    ],
+    ids=["choice", "multichoice", "pattern", "text-length", "integer", "number", "date", "datetime",
+         "duration", "duration-months"],
+)
+def test_constraints(f: FieldDef, ok: list[str], bad: list[str]) -> None:
+    for raw in ok:
+        coerce(f, raw)
+    for raw in bad:
+        with pytest.raises(ValueError):
+            coerce(f, raw)
+
+
+def test_constraint_messages_name_the_limit() -> None:
+    with pytest.raises(ValueError, match=r"length must be at least 3"):
+        coerce(field("text", min="3"), "ab")
+    with pytest.raises(ValueError, match=r"value must be at most 10"):
+        coerce(field("integer", max="10"), "11")
+    with pytest.raises(ValueError, match=r"not one of the options: pass, fail"):
+        coerce(field("choice", options=("pass", "fail")), "maybe")
+
+
+def test_pattern_applies_only_to_text() -> None:
+    # a pattern on another type is reported by SOP116, not applied to values
+    check_constraints(field("integer", pattern="[0-9]"), 1234)
+
+
+def test_bound_value() -> None:
+    assert bound_value(field("text"), "5") == 5
+    assert bound_value(field("date"), "2026-01-01") == date(2026, 1, 1)
+    assert bound_value(field("duration"), "1d") == Duration(seconds=86400)
+    with pytest.raises(ValueError):
+        bound_value(field("text"), "five")
+
+
+def test_non_finite_number_bound_is_reported_not_crashed() -> None:
+    text = """\
+template: demo
+title: Demo procedure
+version: 1.0.0
+kind: change
+roles:
+  engineer: Does the work
+stages:
+  start:
+    owner: engineer
+    fields:
+      ratio:
+        type: number
+        min: nan
+        max: 5
+    gate:
+      ratio:
+        at_least: Infinity
+"""
+    res = validate_text(text, "t.yaml", plugins=load_plugins(entry_points=lambda: []))
+    assert sorted((f.code, f.line, f.col) for f in res.findings) == [("SOP116", 13, 14), ("SOP117", 17, 19)]
