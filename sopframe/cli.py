@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -30,6 +30,12 @@ CORE_COMMANDS: dict[str, str] = {
     "explain": "sopframe.commands.inspect:explain",
     "plugins": "sopframe.commands.inspect:plugins",
     "templates": "sopframe.commands.inspect:templates",
+    "coverage": "sopframe.commands.coverage:coverage",
+    "gaps": "sopframe.commands.gaps:gaps",
+    "job": "sopframe.commands.jobs:job",
+    "sops": "sopframe.commands.sops:sops",
+    "overdue": "sopframe.commands.sops:overdue",
+    "demo": "sopframe.commands.demo:demo",
 }
 
 
@@ -104,10 +110,11 @@ def cli(ctx: click.Context, config_path: str | None, disabled: tuple[str, ...], 
     ctx.obj.update(config_path=config_path, disabled=list(disabled), strict_plugins=strict_plugins)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning every error into a message and an exit code."""
-    from sopframe.errors import SopframeError
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: run the CLI, turning every error into a message and an exit code.
 
+    Always ends with :exc:`SystemExit`; ``argv`` defaults to ``sys.argv[1:]``.
+    """
     try:
         rv = cli.main(args=argv, prog_name="sopframe", standalone_mode=False)
     except click.exceptions.Abort:
@@ -116,14 +123,16 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
-    except SopframeError as exc:
-        click.echo(f"sopframe: error: {exc.format_message()}", err=True)
-        sys.exit(exc.exit_code)
-    except (BrokenPipeError, KeyboardInterrupt):
+    except KeyboardInterrupt:
         sys.exit(130)
     except SystemExit:
         raise
     except Exception as exc:  # never a bare traceback for users
+        from sopframe.errors import SopframeError  # imported only when needed: keeps start-up light
+
+        if isinstance(exc, SopframeError):
+            click.echo(f"sopframe: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
         if os.environ.get("SOPFRAME_DEBUG"):
             raise
         click.echo(f"sopframe: internal error: {type(exc).__name__}: {exc}\n"

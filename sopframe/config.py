@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from sopframe.errors import ConfigError, did_you_mean
 
-__all__ = ["Config", "find_config", "load_config", "KNOWN_KEYS"]
+__all__ = ["Config", "find_config", "load_config", "key_position", "KNOWN_KEYS"]
 
 #: key -> (type, description); other parts of sopframe read the tables
 KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -33,6 +33,8 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
 
 @dataclass(frozen=True)
 class Config:
+    """Configuration values and the file they came from (``None`` when there is none)."""
+
     path: Path | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
 
@@ -45,6 +47,7 @@ class Config:
 
 
 def find_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest configuration file from ``start`` (default: the working directory) upward, and its table."""
     import tomllib
 
     here = (start or Path.cwd()).resolve()
@@ -68,7 +71,12 @@ def _read(path: Path, tomllib: Any) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
+        import re
+
+        message = str(exc)
+        m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        where = f"{path}:{m.group(1)}:{m.group(2)}" if m else str(path)
+        raise ConfigError(f"invalid TOML: {message[: m.start()] if m else message}", path=where) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
 
@@ -83,7 +91,10 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
             raise ConfigError("configuration file not found", path=explicit)
         data = _read(p, tomllib)
         if p.name == "pyproject.toml":
-            data = data.get("tool", {}).get("sopframe", {})
+            tool = data.get("tool", {})
+            data = tool.get("sopframe", {}) if isinstance(tool, dict) else {}
+            if not isinstance(data, dict):
+                raise ConfigError("[tool.sopframe] must be a table", path=str(p))
         found: tuple[Path, dict[str, Any]] | None = (p, data)
     else:
         found = find_config(start)
@@ -94,16 +105,39 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
     return Config(path, values)
 
 
+def key_position(path: Path, key: str) -> str:
+    """``path:line:col`` of ``key``'s assignment (inside ``[tool.sopframe]`` if there is one), else ``path``."""
+    import re
+
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(path)
+    start = 0
+    for i, line in enumerate(lines):
+        if re.match(r"\s*\[\s*tool\s*\.\s*sopframe\s*\]", line):
+            start = i + 1
+            break
+    pattern = re.compile(r"(\s*)(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key) + r"')\s*=")
+    for i in range(start, len(lines)):
+        m = pattern.match(lines[i])
+        if m:
+            return f"{path}:{i + 1}:{len(m.group(1)) + 1}"
+    return str(path)
+
+
 def _check(values: Mapping[str, Any], path: Path) -> None:
     for key, value in values.items():
         if key not in KNOWN_KEYS:
-            raise ConfigError(f"unknown key {key!r}{did_you_mean(key, KNOWN_KEYS)}", path=str(path),
+            raise ConfigError(f"unknown key {key!r}{did_you_mean(key, KNOWN_KEYS)}", path=key_position(path, key),
                               hint=f"known keys: {', '.join(KNOWN_KEYS)}")
         typ, _ = KNOWN_KEYS[key]
         if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
             name = {list: "a list", str: "a string", bool: "true or false", int: "a whole number",
                     dict: "a table"}.get(typ, str(typ))  # type: ignore[call-overload]
-            raise ConfigError(f"{key!r} must be {name}, got {value!r}", path=str(path))
+            raise ConfigError(f"{key!r} must be {name}, got {value!r}", path=key_position(path, key))
+        if typ is list and not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{key!r} must be a list of strings, got {value!r}", path=key_position(path, key))
     if "fail-level" in values and str(values["fail-level"]).lower() not in ("error", "warning", "info"):
         raise ConfigError(f"'fail-level' must be error, warning or info, got {values['fail-level']!r}",
-                          path=str(path))
+                          path=key_position(path, "fail-level"))

@@ -6,7 +6,11 @@
     ├── UsageError                bad command-line use, missing path (exit 2)
     ├── ConfigError               unreadable or invalid configuration (exit 2)
     ├── TemplateError             a template could not be loaded (carries findings)
-    └── PluginError               a plugin failed to load or misbehaved (exit 3)
+    ├── PluginError               a plugin failed to load or misbehaved (exit 3)
+    ├── JobError                  a job command was refused; nothing was changed (exit 1)
+    ├── StoreError                the job store cannot be opened or read (exit 2)
+    │   └── ConflictError         another writer appended first; retry (exit 4)
+    └── IntegrityError            a job's hash chain does not verify (exit 5)
 
 Each error renders its own user-facing message with :meth:`format_message`,
 including a "did you mean" hint where one helps.
@@ -26,6 +30,10 @@ __all__ = [
     "ConfigError",
     "TemplateError",
     "PluginError",
+    "JobError",
+    "StoreError",
+    "ConflictError",
+    "IntegrityError",
     "did_you_mean",
 ]
 
@@ -95,3 +103,49 @@ class PluginError(SopframeError):
     def __init__(self, plugin: str, message: str, *, hint: str = "") -> None:
         super().__init__(f"plugin {plugin!r}: {message}", hint=hint)
         self.plugin = plugin
+
+
+class JobError(SopframeError):
+    """A job command was refused (bad input, wrong role, gate not met); nothing was changed.
+
+    ``job``, ``stage`` and ``field`` name where the problem is, when known.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, job: str | None = None, stage: str | None = None,
+                 field: str | None = None, hint: str = "") -> None:
+        where = ", ".join(f"{k} {v}" for k, v in (("job", job), ("stage", stage), ("field", field)) if v)
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        self.job = job
+        self.stage = stage
+        self.field = field
+
+
+class StoreError(SopframeError):
+    """The job store could not be opened, read or written."""
+
+    exit_code = 2
+
+
+class ConflictError(StoreError):
+    """An append expected a sequence number another writer already used.
+
+    Nothing was written; read the job again and retry the command.
+    """
+
+    exit_code = 4
+
+    def __init__(self, job: str, expected: int, actual: int | None = None) -> None:
+        got = f", but it is at {actual}" if actual is not None else ""
+        super().__init__(f"job {job}: concurrent update: expected the job at event {expected}{got}",
+                         hint="another command changed the job first; nothing was written, run the command again")
+        self.job = job
+        self.expected = expected
+        self.actual = actual
+
+
+class IntegrityError(SopframeError):
+    """A job's stored events do not match their hash chain."""
+
+    exit_code = 5

@@ -11,6 +11,9 @@ load, naming the plugin.  Core code never calls ``pm.hook`` directly: it goes
 through the typed wrapper in :mod:`sopframe.pluginmanager`, which calls each
 plugin's implementation separately so that one failing plugin is reported and
 the others still run.
+
+Every hook needs a section in ``docs/plugins.md`` headed with its exact
+signature; a test fails for a hook that has none.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Rule
+    from sopframe.core.frameworks import Framework
     from sopframe.core.schema import SchemaExtension
 
 __all__ = ["hookspec", "hookimpl", "PROJECT"]
@@ -83,4 +87,31 @@ def sopframe_cli_commands() -> Sequence[Any]:
     command is added under its own name; a name that a core command or an
     earlier plugin already uses is reported and skipped.  Every
     implementation's result is used.
+    """
+
+
+@hookspec(firstresult=True)
+def sopframe_store(url: str) -> Any:
+    """Open a job store for ``url``, or return None if this plugin does not handle it.
+
+    Called by every command that reads or writes jobs (``sopframe job ...``,
+    ``sopframe sops``, ``sopframe overdue``, ``sopframe demo``) with the URL
+    from ``--store``, SOPFRAME_STORE or the ``store`` configuration key.
+    Return a :class:`sopframe.core.store.Store` (subclass it) for URLs of your
+    scheme and None for any other; the first non-None result is used.  Raise
+    :class:`sopframe.errors.StoreError` if the URL is yours but the store
+    cannot be opened.  Run :mod:`sopframe.store_contract`'s suite against it.
+    """
+
+
+@hookspec
+def sopframe_frameworks() -> Sequence["Framework"]:
+    """Return the compliance frameworks this plugin checks.
+
+    Called by ``sopframe coverage`` and by ``--framework`` to know which
+    framework ids exist.  Return a sequence of
+    :class:`sopframe.core.frameworks.Framework`: the id templates write under
+    ``frameworks:``, a title and the control catalogue (control id -> a short
+    title in the plugin's own words).  Rules that check a framework cite
+    catalogue ids in ``Rule.controls``.  Every implementation's result is used.
     """

@@ -10,10 +10,13 @@ those records into findings, unless ``strict`` makes them fatal.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import traceback
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterable, Sequence
 
@@ -23,11 +26,13 @@ from sopframe import hookspecs
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.errors import PluginError
 
-__all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "disabled_from_env"]
+__all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "disabled_from_env", "hook_names",
+           "clear_discovery_cache"]
 
 ENTRY_POINT_GROUP = "sopframe"
 ENV_DISABLE = "SOPFRAME_DISABLE_PLUGINS"
 CORE = "core"
+PREFIX = "sopframe_"
 _CODE = re.compile(r"^([A-Z][A-Z0-9]*?)([0-9]{3,})$")
 
 
@@ -46,13 +51,21 @@ class PluginInfo:
 
     @property
     def status(self) -> str:
+        """``loaded``, ``blocked`` (never imported) or ``failed``."""
         if self.blocked:
             return "blocked"
         return "loaded" if self.loaded else "failed"
 
 
 def disabled_from_env() -> list[str]:
+    """Plugin names listed in ``SOPFRAME_DISABLE_PLUGINS`` (comma-separated)."""
     return [n.strip() for n in os.environ.get(ENV_DISABLE, "").split(",") if n.strip()]
+
+
+def hook_names() -> list[str]:
+    """The name of every hook in :mod:`sopframe.hookspecs`."""
+    return sorted(n for n, f in vars(hookspecs).items()
+                  if n.startswith(PREFIX) and callable(f) and hasattr(f, f"{hookspecs.PROJECT}_spec"))
 
 
 def _problem(code: str, slug: str, plugin: str, message: str, hint: str = "") -> Finding:
@@ -79,25 +92,51 @@ class Plugins:
 
     # --------------------------------------------------------------- plumbing
     def _report(self, finding: Finding) -> None:
+        """Record a plugin problem, or raise it as a PluginError in strict mode."""
         if self.strict:
-            raise PluginError(finding.plugin, finding.message.split(": ", 1)[-1], hint=finding.hint)
+            message = finding.message
+            own = f"plugin {finding.plugin!r}"
+            message = message[len(own):].lstrip(" :") if message.startswith(own) else message
+            hint = finding.hint or "disable the plugin"
+            raise PluginError(finding.plugin, message,
+                              hint=f"{hint} (strict plugin mode makes this fatal: --strict-plugins or "
+                                   "strict-plugins in the configuration)")
         self.problems.append(finding)
 
-    def _call_each(self, hook_name: str) -> list[tuple[str, Any]]:
-        """Call every implementation of a hook on its own; report failures."""
+    def _call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
+        """Call every implementation of a list-returning hook on its own; report failures.
+
+        Returns (plugin, items) per implementation, in registration order;
+        an implementation that raises or returns something other than a
+        sequence is reported (SOP900) and left out.
+        """
         caller = getattr(self.pm.hook, hook_name)
         results: list[tuple[str, Any]] = []
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        # pluggy keeps implementations in registration order (and calls them
+        # last-first); sopframe uses them first-registered first.
+        for impl in caller.get_hookimpls():
+            if getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False):
+                continue
+            plugin = impl.plugin_name
             try:
-                value = impl.function()
+                value = impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
+                if value is None:
+                    continue
+                if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                                          f"plugin {plugin!r} returned {type(value).__name__} from {hook_name}, "
+                                          "expected a list", "return a list (or another sequence) from the hook"))
+                    continue
+                items = list(value)
+            except PluginError:
+                raise
             except Exception as exc:  # a plugin's bug must not stop the others
-                self._report(_problem("SOP900", "plugin-failed", impl.plugin_name,
-                                      f"plugin {impl.plugin_name!r} raised in {hook_name}: "
+                self._report(_problem("SOP900", "plugin-failed", plugin,
+                                      f"plugin {plugin!r} raised in {hook_name}: "
                                       f"{type(exc).__name__}: {exc}",
                                       "report it to the plugin's authors, or disable the plugin"))
                 continue
-            if value is not None:
-                results.append((impl.plugin_name, value))
+            results.append((plugin, items))
         return results
 
     # ------------------------------------------------------------------ hooks
@@ -137,11 +176,13 @@ class Plugins:
                         continue
                     owner_of_code[rule.code] = plugin
                     owner_of_prefix.setdefault(prefix, plugin)
-                    rules.append(replace(rule, plugin=plugin))
+                    check = rule.check if plugin == CORE or rule.check is None else _owned(rule.check, plugin)
+                    rules.append(replace(rule, plugin=plugin, check=check))
             self._rules = rules
         return self._rules
 
     def schema_extensions(self) -> list[Any]:
+        """Every plugin's :class:`~sopframe.core.schema.SchemaExtension`, in registration order."""
         if self._extensions is None:
             from dataclasses import replace
 
@@ -160,25 +201,110 @@ class Plugins:
         return self._extensions
 
     def schema(self) -> dict[str, Any]:
+        """The template JSON Schema with every plugin's extensions merged in."""
         from sopframe.core.schema import build_schema
 
         return build_schema(self.schema_extensions())
 
     def template_dirs(self) -> list[tuple[str, Any]]:
-        return [(plugin, d) for plugin, value in self._call_each("sopframe_template_dirs") for d in value]
+        """(plugin, directory) for every template pack; strings become paths."""
+        out: list[tuple[str, Any]] = []
+        for plugin, value in self._call_each("sopframe_template_dirs"):
+            for d in value:
+                if isinstance(d, (str, os.PathLike)):
+                    d = Path(d)
+                if not (hasattr(d, "iterdir") and hasattr(d, "is_dir")):
+                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                                          f"plugin {plugin!r} returned {type(d).__name__} from "
+                                          "sopframe_template_dirs, expected a directory path"))
+                    continue
+                if not d.is_dir():
+                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                                          f"plugin {plugin!r} template directory {str(d)!r} does not exist",
+                                          "check the path the plugin's sopframe_template_dirs returns"))
+                    continue
+                out.append((plugin, d))
+        return out
+
+    def frameworks(self) -> list[Any]:
+        """Every compliance framework the plugins declare, with its plugin filled in."""
+        from dataclasses import replace
+
+        from sopframe.core.frameworks import Framework
+
+        out = []
+        for plugin, value in self._call_each("sopframe_frameworks"):
+            for fw in value:
+                if isinstance(fw, Framework):
+                    out.append(replace(fw, plugin=plugin))
+                else:
+                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                                          f"plugin {plugin!r} returned {type(fw).__name__} from "
+                                          "sopframe_frameworks, expected Framework"))
+        return out
 
     def cli_commands(self) -> list[tuple[str, Any]]:
+        """(plugin, command) for every extra CLI command, unchecked (the CLI checks them)."""
         return [(plugin, c) for plugin, value in self._call_each("sopframe_cli_commands") for c in value]
+
+    def store(self, url: str) -> Any:
+        """The job store (a :class:`sopframe.core.store.Store`) the first willing
+        ``sopframe_store`` implementation opens for ``url``, or None.
+
+        A :class:`~sopframe.errors.SopframeError` a backend raises (a store it
+        cannot open) passes through; any other exception is a plugin failure.
+        """
+        from sopframe.errors import SopframeError
+
+        for impl in reversed(self.pm.hook.sopframe_store.get_hookimpls()):  # registration order
+            try:
+                value = impl.function(url=url)
+            except SopframeError:
+                raise
+            except Exception as exc:  # a backend's bug, reported with its name
+                raise PluginError(impl.plugin_name, f"sopframe_store({url!r}) raised {type(exc).__name__}: {exc}",
+                                  hint="report it to the plugin's authors, or disable the plugin") from exc
+            if value is not None:
+                return value
+        return None
 
     def fingerprint(self) -> list[tuple[str, str, str]]:
         """(name, distribution, version) of each loaded plugin, for caches."""
         return sorted((i.name, i.distribution, i.version) for i in self.infos if i.loaded)
 
 
-def _entry_points() -> list[Any]:
+def _owned(check: Callable[[Any], Iterable[Finding]], plugin: str) -> Callable[[Any], Iterable[Finding]]:
+    """Wrap a plugin rule's check so every finding names the plugin and is a Finding.
+
+    A rule usually builds findings with the :class:`Rule` object it defined,
+    whose ``plugin`` is still the default; the registered copy knows better.
+    """
+    from dataclasses import replace
+
+    def run(tg: Any) -> Iterable[Finding]:
+        for finding in check(tg):
+            if not isinstance(finding, Finding):
+                raise TypeError(f"the check yielded {type(finding).__name__}, expected sopframe.Finding")
+            yield finding if finding.plugin == plugin else replace(finding, plugin=plugin)
+
+    return run
+
+
+@lru_cache(maxsize=1)
+def _discover() -> tuple[Any, ...]:
     from importlib.metadata import entry_points
 
-    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    return tuple(sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name))
+
+
+def _entry_points() -> list[Any]:
+    """The installed ``sopframe`` entry points, read once per process."""
+    return list(_discover())
+
+
+def clear_discovery_cache() -> None:
+    """Forget the installed entry points, so the next load reads them again."""
+    _discover.cache_clear()
 
 
 def load_plugins(
@@ -204,7 +330,8 @@ def load_plugins(
     pm.register(core_rules, name=CORE)
     blocked = set(disabled) | set(disabled_from_env())
     wanted = None if only is None else set(only)
-    infos: list[PluginInfo] = [PluginInfo(CORE, core_rules.__name__, "sopframe", _own_version(), loaded=True)]
+    infos: list[PluginInfo] = [PluginInfo(CORE, core_rules.__name__, "sopframe", _own_version(), loaded=True,
+                                          hooks=_hooks_of(pm, core_rules))]
     for ep in entry_points():
         dist = getattr(ep, "dist", None)
         info = PluginInfo(
@@ -240,19 +367,60 @@ def load_plugins(
 
 
 def _register(pm: pluggy.PluginManager, obj: Any, info: PluginInfo) -> None:
+    """Register one plugin; on any mismatch with the hook specs record the error instead."""
+    known = hook_names()
+    misnamed = _misnamed(obj, known)
+    if misnamed:
+        info.error = misnamed
+        return
     try:
         pm.register(obj, name=info.name)
     except Exception as exc:  # e.g. a hookimpl with the wrong arguments
-        info.error = f"{type(exc).__name__}: {exc}"
+        info.error = " ".join(f"{type(exc).__name__}: {exc}".split())
         return
     try:
         pm.check_pending()
-    except pluggy.PluginValidationError as exc:
+    except pluggy.PluginValidationError as exc:  # pragma: no cover - _misnamed catches these first
         pm.unregister(obj)
         info.error = f"unknown hook: {exc}"
         return
     info.loaded = True
-    info.hooks = sorted(c.name for c in pm.get_hookcallers(obj) or [])
+    info.hooks = _hooks_of(pm, obj)
+
+
+def _hooks_of(pm: pluggy.PluginManager, obj: Any) -> list[str]:
+    return sorted(c.name for c in pm.get_hookcallers(obj) or [])
+
+
+def _misnamed(obj: Any, known: list[str]) -> str | None:
+    """Say what is wrong when a plugin's hook-like names do not match the specs.
+
+    A hook implementation (marked or not) named ``sopframe_...`` that is not a
+    hook is almost always a typo; a function named exactly like a hook but not
+    marked with :data:`sopframe.hookimpl` would silently do nothing.
+    """
+    import difflib
+
+    marker = f"{hookspecs.PROJECT}_impl"
+    for name in sorted(dir(obj)):
+        if not name.startswith(PREFIX):
+            continue
+        try:
+            value = getattr(obj, name)
+        except Exception:  # pragma: no cover - exotic objects
+            continue
+        if inspect.ismodule(value) or inspect.isclass(value) or not callable(value):
+            continue
+        marked = hasattr(value, marker)
+        if name not in known:
+            if not marked and not inspect.isfunction(value) and not inspect.ismethod(value):
+                continue
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return f"unknown hook {name!r}{hint}; sopframe's hooks are: {', '.join(known)}"
+        if not marked:
+            return f"{name} is not marked with @sopframe.hookimpl, so sopframe would never call it"
+    return None
 
 
 def _debug_trace(info: PluginInfo) -> None:

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from sopframe.commands.common import plugins_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.graph import TemplateGraph
+
+__all__ = ["graph", "to_mermaid", "to_dot", "route_label"]
 
 
 def _label(text: str) -> str:
     return text.replace('"', "'")
 
 
-def to_mermaid(tg) -> str:
+def route_label(tg: "TemplateGraph", source: str, target: str) -> str:
+    """What takes a job from ``source`` to ``target``: ``result = failure``, ``otherwise``, or ``""``."""
+    st = tg.stage(source)
+    if st.next is None or not st.next.conditional:
+        return ""
+    stage_id = target.split("/")[-1]
+    values = [value for value, to in st.next.cases.items() if to == stage_id]
+    parts = [f"{st.next.when} = {', '.join(values)}"] if values else []
+    if st.next.otherwise == stage_id:
+        parts.append("otherwise")
+    return "; ".join(parts)
+
+
+def to_mermaid(tg: "TemplateGraph") -> str:
+    """A Mermaid flowchart: sub-jobs as subgraphs, rework routes as dotted edges."""
     ids = {n: f"s{i}" for i, n in enumerate(tg.graph.nodes)}
     lines = ["flowchart TD"]
 
@@ -33,20 +54,16 @@ def to_mermaid(tg) -> str:
 
     emit((), "  ")
     for u, v, data in tg.graph.edges(data=True):
-        label = ""
-        st = tg.stage(u)
-        if st.next is not None and st.next.conditional:
-            values = [k for k, t in st.next.cases.items() if t == v.split("/")[-1]]
-            if st.next.otherwise == v.split("/")[-1]:
-                values.append("otherwise")
-            label = f'|"{_label(", ".join(values))}"|' if values else ""
+        route = route_label(tg, u, v) if data.get("kind") == "next" else ""
+        label = f'|"{_label(route)}"|' if route else ""
         lines.append(f"  {ids[u]} -->{label} {ids[v]}")
     for u, v in tg.rework:
         lines.append(f'  {ids[u]} -.->|"rework"| {ids[v]}')
     return "\n".join(lines)
 
 
-def to_dot(tg) -> str:
+def to_dot(tg: "TemplateGraph") -> str:
+    """A Graphviz digraph: sub-jobs as clusters, rework routes as dashed edges."""
     def q(s: str) -> str:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -56,7 +73,8 @@ def to_dot(tg) -> str:
         for n in tg.scopes.get(scope, []):
             st = tg.stage(n)
             shape = ", shape=hexagon" if st.split else ""
-            lines.append(f"{indent}{q(n)} [label={q((st.title or st.id) + chr(10) + (st.owner or 'split'))}{shape}];")
+            label = q(st.title or st.id)[:-1] + "\\n" + q(st.owner or "split")[1:]  # DOT's own line break
+            lines.append(f"{indent}{q(n)} [label={label}{shape}];")
             for sub in st.split.values():
                 lines.append(f"{indent}subgraph {q('cluster_' + n + '/' + sub.id)} {{")
                 lines.append(f"{indent}  label={q((sub.title or sub.id) + ' (-' + sub.suffix + ')')};")
@@ -65,8 +83,10 @@ def to_dot(tg) -> str:
 
     emit((), "  ")
     for u, v, data in tg.graph.edges(data=True):
-        style = ", style=bold" if data.get("kind") in ("split", "rejoin") else ""
-        lines.append(f"  {q(u)} -> {q(v)} [label={q(data.get('kind', ''))}{style}];")
+        kind = data.get("kind", "")
+        style = ", style=bold" if kind in ("split", "rejoin") else ""
+        route = route_label(tg, u, v) if kind == "next" else ""
+        lines.append(f"  {q(u)} -> {q(v)} [label={q(route or kind)}{style}];")
     for u, v in tg.rework:
         lines.append(f"  {q(u)} -> {q(v)} [label=\"rework\", style=dashed, constraint=false];")
     lines.append("}")
@@ -78,18 +98,26 @@ def to_dot(tg) -> str:
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
 @click.pass_context
 def graph(ctx: click.Context, template: str, fmt: str) -> None:
-    """Draw a template's stages, splits, rejoins and rework routes."""
+    """Draw a template's stages, splits, rejoins and rework routes.
+
+    The template must load and pass sopframe's own (core) checks; findings of
+    other plugins, such as compliance rules, do not stop the drawing.
+    """
     from pathlib import Path
 
+    from sopframe.core.diagnostics import Severity
     from sopframe.core.graph import build_graph
-    from sopframe.core.validate import load_template
+    from sopframe.core.validate import validate_file
     from sopframe.errors import TemplateError, UsageError
 
     if not Path(template).is_file():
         raise UsageError(f"path {template!r} does not exist")
-    try:
-        t = load_template(template, plugins=plugins_for(ctx))
-    except TemplateError as exc:
-        raise UsageError(f"{exc.message}", hint="run `sopframe validate` on it to see every problem") from None
-    tg = build_graph(t)
+    plugins = plugins_for(ctx)
+    result = validate_file(template, plugins=plugins, schema=plugins.schema())
+    blocking = [f for f in result.findings if f.severity >= Severity.ERROR and f.plugin == "core"]
+    if blocking or result.template is None:
+        why = TemplateError(template, sorted(blocking or result.findings, key=lambda f: f.sort_key))
+        raise UsageError(why.message, hint="a template is drawn once it passes sopframe's own checks; "
+                                           "run `sopframe validate` on it to see every problem")
+    tg = build_graph(result.template)
     click.echo(to_mermaid(tg) if fmt == "mermaid" else to_dot(tg))

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
-from sopframe.commands.common import plugins_for
+from sopframe.commands.common import plugins_for, warn_plugin_problems
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.diagnostics import Rule
+    from sopframe.pluginmanager import Plugins
 
 
 @click.command()
@@ -17,16 +22,22 @@ def schema(ctx: click.Context, base: bool) -> None:
 
     Save it to a file and point yaml-language-server or check-jsonschema at it.
     """
+    ctx.call_on_close(lambda: warn_plugin_problems(ctx))
     from sopframe.core.schema import base_schema
 
     data = base_schema() if base else plugins_for(ctx).schema()
     click.echo(json.dumps(data, indent=2))
 
 
-def _all_rules(ctx: click.Context):
+def _all_rules(ctx: click.Context) -> list["Rule"]:
+    return all_rules(plugins_for(ctx))
+
+
+def all_rules(plugins: "Plugins") -> list["Rule"]:
+    """Every rule the plugins register plus those the engine reports about plugins, sorted by code."""
     from sopframe.core.diagnostics import Rule, Severity
 
-    rules = list(plugins_for(ctx).rules())
+    rules = list(plugins.rules())
     # rules the engine itself reports about plugins
     E = Severity.ERROR
     rules += [
@@ -47,6 +58,7 @@ def _all_rules(ctx: click.Context):
 @click.pass_context
 def rules(ctx: click.Context, fmt: str) -> None:
     """List every rule: code, severity, plugin and what it checks."""
+    ctx.call_on_close(lambda: warn_plugin_problems(ctx))
     all_rules = _all_rules(ctx)
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "slug": r.slug, "severity": str(r.severity), "plugin": r.plugin,
@@ -63,24 +75,28 @@ def rules(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def explain(ctx: click.Context, code: str) -> None:
     """Explain a rule by its code (SOP101) or slug (dag-cycle)."""
+    ctx.call_on_close(lambda: warn_plugin_problems(ctx))
     from sopframe.errors import UsageError, did_you_mean
 
     all_rules = _all_rules(ctx)
     want = code.strip()
-    for r in all_rules:
-        if r.code.upper() == want.upper() or r.slug == want.lower():
-            click.echo(f"{r.code} {r.slug} ({r.severity}, plugin {r.plugin})\n")
-            click.echo(r.summary)
-            if r.explanation:
-                click.echo()
-                click.echo(click.wrap_text(r.explanation, width=78, preserve_paragraphs=True))
-            if r.controls:
-                click.echo(f"\nControls: {', '.join(r.controls)}")
-            click.echo(f"\nDocs: {r.docs}")
-            return
-    choices = [r.code for r in all_rules] + [r.slug for r in all_rules]
-    raise UsageError(f"no rule {code!r}{did_you_mean(want.upper() if want[:1].isalpha() and want[-1:].isdigit() else want, choices)}",
-                     hint="`sopframe rules` lists every rule")
+    found = [r for r in all_rules if r.code.upper() == want.upper() or r.slug == want.lower()]
+    if not found:
+        choices = [r.code for r in all_rules] + [r.slug for r in all_rules]
+        guess = want.upper() if want[:1].isalpha() and want[-1:].isdigit() else want.lower()
+        raise UsageError(f"no rule {code!r}{did_you_mean(guess, choices)}", hint="`sopframe rules` lists every rule")
+    # a slug can name one check in several plugins (one per framework): explain each
+    for i, r in enumerate(found):
+        if i:
+            click.echo("\n" + "-" * 78 + "\n")
+        click.echo(f"{r.code} {r.slug} ({r.severity}, plugin {r.plugin})\n")
+        click.echo(r.summary)
+        if r.explanation:
+            click.echo()
+            click.echo(click.wrap_text(r.explanation, width=78, preserve_paragraphs=True))
+        if r.controls:
+            click.echo(f"\nControls: {', '.join(r.controls)}")
+        click.echo(f"\nDocs: {r.docs}")
 
 
 @click.command()
@@ -88,6 +104,7 @@ def explain(ctx: click.Context, code: str) -> None:
 @click.pass_context
 def plugins(ctx: click.Context, fmt: str) -> None:
     """List plugins: distribution, version, hooks, and whether each loaded."""
+    ctx.call_on_close(lambda: warn_plugin_problems(ctx))
     p = plugins_for(ctx)
     rows = [{"name": i.name, "module": i.module, "distribution": i.distribution, "version": i.version,
              "status": i.status, "hooks": i.hooks, "error": i.error} for i in p.infos]
@@ -108,6 +125,7 @@ def plugins(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def templates(ctx: click.Context, fmt: str) -> None:
     """List the templates that installed plugins ship (template packs)."""
+    ctx.call_on_close(lambda: warn_plugin_problems(ctx))
     from sopframe.core.templates import discover
 
     found = discover(plugins_for(ctx))

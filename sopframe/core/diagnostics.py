@@ -67,11 +67,13 @@ class Finding:
     plugin: str = "core"
     template: str | None = None
     stage: str | None = None
+    #: the page documenting the rule (plugins document theirs on their own page)
+    docs_page: str = DOCS_RULES
 
     @property
     def docs(self) -> str:
-        """The anchor of this finding's rule in the rules reference."""
-        return f"{DOCS_RULES}#{self.code.lower()}-{self.slug}"
+        """The anchor of this finding's rule in its rules reference."""
+        return f"{self.docs_page}#{self.code.lower()}-{self.slug}"
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -119,10 +121,12 @@ class Rule:
     check: CheckFn | None = field(default=None, compare=False, repr=False)
     plugin: str = "core"
     controls: tuple[str, ...] = ()
+    #: the page documenting this rule, with a ``## CODE slug`` heading
+    docs_page: str = DOCS_RULES
 
     @property
     def docs(self) -> str:
-        return f"{DOCS_RULES}#{self.code.lower()}-{self.slug}"
+        return f"{self.docs_page}#{self.code.lower()}-{self.slug}"
 
     def finding(
         self,
@@ -146,4 +150,5 @@ class Rule:
             plugin=self.plugin,
             template=template,
             stage=stage,
+            docs_page=self.docs_page,
         )

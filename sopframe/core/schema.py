@@ -130,7 +130,10 @@ def _expected(schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
     if "enum" in s:
         return "one of: " + ", ".join(str(v) for v in s["enum"])
     t = s.get("type")
-    return {"object": "a mapping", "array": "a list", "string": "text"}.get(t, str(t or "another value"))
+    names = {"object": "a mapping", "array": "a list", "string": "text"}
+    if isinstance(t, list):  # e.g. a sub-job's suffix: ["string", "integer"]
+        return " or ".join(names.get(x, str(x)) for x in t)
+    return names.get(t, str(t or "another value"))
 
 
 def _show(value: Any) -> str:
@@ -221,7 +224,9 @@ def _branch_shape(err: Any, root: Mapping[str, Any]) -> str:
 def structure_findings(doc: ParsedDocument, schema: Mapping[str, Any]) -> list[Finding]:
     """Validate ``doc`` against ``schema``; every error becomes a finding."""
     if not isinstance(doc.data, dict):
-        return [_finding("SOP012", f"a template must be a mapping of keys to values, got {_show(doc.data)}",
+        # a document that is one scalar is read as its whole text
+        got = _show(doc.data.strip() if isinstance(doc.data, str) else doc.data)
+        return [_finding("SOP012", f"a template must be a mapping of keys to values, got {got}",
                          doc.value_at(()), "start with `template: my-procedure` on the first line")]
     seen: set[tuple] = set()
     out: list[Finding] = []

@@ -1,18 +1,28 @@
-"""Templates shipped by plugins (template packs), found through a hook."""
+"""Templates shipped by plugins (template packs), found through a hook.
+
+A template pack is a directory a plugin returns from
+``sopframe_template_dirs``; every ``*.yaml`` / ``*.yml`` file below it
+(skipping names that start with ``.`` or ``_``) is a template.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.pluginmanager import Plugins
 
-__all__ = ["ShippedTemplate", "discover"]
+__all__ = ["ShippedTemplate", "discover", "template_files", "find_shipped"]
+
+_TEMPLATE_ID = re.compile(r"^template:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class ShippedTemplate:
+    """One template of a template pack, as ``sopframe templates`` lists it."""
+
     id: str
     title: str
     version: str
@@ -26,6 +36,7 @@ class ShippedTemplate:
 
 
 def _walk(d: Any) -> Iterator[Any]:
+    """Template files below ``d`` (a path or traversable), sorted, recursively."""
     for child in sorted(d.iterdir(), key=lambda c: c.name):
         if child.name.startswith((".", "_")):
             continue
@@ -35,6 +46,13 @@ def _walk(d: Any) -> Iterator[Any]:
             yield child
 
 
+def template_files(plugins: "Plugins") -> Iterator[tuple[str, Any]]:
+    """(plugin, file) for every file of every template pack, in plugin order."""
+    for plugin, d in plugins.template_dirs():
+        for f in _walk(d):
+            yield plugin, f
+
+
 def discover(plugins: "Plugins") -> list[ShippedTemplate]:
     """Every template below the directories plugins return, validated."""
     from sopframe.core.diagnostics import Severity
@@ -42,13 +60,42 @@ def discover(plugins: "Plugins") -> list[ShippedTemplate]:
 
     schema = plugins.schema()
     out: list[ShippedTemplate] = []
-    for plugin, d in plugins.template_dirs():
-        for f in _walk(d):
-            res = validate_bytes(f.read_bytes(), str(f), plugins=plugins, schema=schema)
-            t = res.template
-            ok = t is not None and not any(x.severity >= Severity.ERROR for x in res.findings)
-            out.append(ShippedTemplate(
-                id=t.id if t else f.name.rsplit(".", 1)[0], title=t.title if t else "(invalid)",
-                version=t.version if t else "", kind=t.kind if t else "", plugin=plugin, path=str(f), valid=ok,
-            ))
+    for plugin, f in template_files(plugins):
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            out.append(ShippedTemplate(id=f.name.rsplit(".", 1)[0], title=f"(unreadable: {exc.strerror or exc})",
+                                       version="", kind="", plugin=plugin, path=str(f), valid=False))
+            continue
+        res = validate_bytes(data, str(f), plugins=plugins, schema=schema)
+        t = res.template
+        ok = t is not None and not any(x.severity >= Severity.ERROR for x in res.findings)
+        out.append(ShippedTemplate(
+            id=t.id if t else f.name.rsplit(".", 1)[0], title=t.title if t else "(invalid)",
+            version=t.version if t else "", kind=t.kind if t else "", plugin=plugin, path=str(f), valid=ok,
+        ))
     return out
+
+
+def find_shipped(plugins: "Plugins", template_id: str) -> tuple[str, str]:
+    """(text, path) of the shipped template whose ``template:`` id is ``template_id``.
+
+    Only each file's ``template:`` line is read, so a lookup does not
+    validate every pack.  Raises :class:`~sopframe.errors.UsageError` with a
+    "did you mean" hint when no pack ships it.
+    """
+    from sopframe.errors import UsageError, did_you_mean
+
+    known: list[str] = []
+    for _plugin, f in template_files(plugins):
+        try:
+            text = f.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        m = _TEMPLATE_ID.search(text)
+        if m:
+            known.append(m.group(1))
+            if m.group(1) == template_id:
+                return text, str(f)
+    raise UsageError(f"no shipped template {template_id!r}{did_you_mean(template_id, known)}",
+                     hint="`sopframe templates` lists the templates installed plugins ship")

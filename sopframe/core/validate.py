@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.core.model import Template
-from sopframe.core.yamlsource import DEFAULT_MAX_BYTES, parse_text, read_source
+from sopframe.core.yamlsource import DEFAULT_MAX_BYTES, nesting_findings, parse_text, read_source
 from sopframe.errors import TemplateError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,14 +48,18 @@ def collect_paths(paths: Iterable[str]) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
+            # a link that does not resolve (a loop, a missing target) is kept, to be reported as unreadable
             found = sorted(
                 str(c) for c in path.rglob("*")
-                if c.suffix in TEMPLATE_SUFFIXES and c.is_file()
+                if c.suffix in TEMPLATE_SUFFIXES and (c.is_file() or (c.is_symlink() and not c.exists()))
                 and not any(part.startswith(".") for part in c.relative_to(path).parts)
             )
             out.extend(found)
         elif path.is_file():
             out.append(str(path))
+        elif path.is_symlink():
+            raise UsageError(f"path {p!r} is a symbolic link that does not resolve (its target is missing, "
+                             "or the link is part of a loop)", hint="give template files or directories")
         else:
             raise UsageError(f"path {p!r} does not exist", hint="give template files or directories")
     return list(dict.fromkeys(out))
@@ -69,8 +73,12 @@ def _plugins(plugins: "Plugins | None") -> "Plugins":
     return plugins
 
 
-def run_rules(tg, rules: Sequence[Rule]) -> list[Finding]:
-    """Run each rule on a graph; a rule that raises becomes finding SOP901."""
+def run_rules(tg, rules: Sequence[Rule], *, strict: bool = False) -> list[Finding]:
+    """Run each rule on a graph; a rule that raises becomes finding SOP901.
+
+    With ``strict`` (``--strict-plugins``) a plugin rule that raises is a
+    :class:`~sopframe.errors.PluginError` instead.
+    """
     out: list[Finding] = []
     for rule in rules:
         if rule.check is None:
@@ -78,6 +86,12 @@ def run_rules(tg, rules: Sequence[Rule]) -> list[Finding]:
         try:
             out.extend(rule.check(tg))
         except Exception as exc:  # one broken rule must not hide the others
+            if strict:
+                from sopframe.errors import PluginError
+
+                raise PluginError(rule.plugin, f"rule {rule.code} ({rule.slug}) crashed on {tg.template.file}: "
+                                  f"{type(exc).__name__}: {exc}",
+                                  hint="report it to the plugin's authors, or disable the plugin") from None
             out.append(Finding(
                 code="SOP901", slug="rule-crashed", severity=Severity.ERROR,
                 message=f"rule {rule.code} ({rule.slug}) of plugin {rule.plugin!r} crashed: "
@@ -101,6 +115,10 @@ def validate_text(text: str, path: str, *, plugins: "Plugins | None" = None,
     if doc is None:
         result.findings = problems
         return result
+    problems = nesting_findings(doc)  # before checks that recurse into the document
+    if problems:
+        result.findings = problems
+        return result
     problems = structure_findings(doc, schema if schema is not None else plugins.schema())
     if problems:
         result.findings = problems
@@ -108,7 +126,7 @@ def validate_text(text: str, path: str, *, plugins: "Plugins | None" = None,
     template = build_template(doc)
     tg = build_graph(template)
     result.template = template
-    result.findings = sorted(run_rules(tg, plugins.rules()), key=lambda f: f.sort_key)
+    result.findings = sorted(run_rules(tg, plugins.rules(), strict=plugins.strict), key=lambda f: f.sort_key)
     return result
 
 

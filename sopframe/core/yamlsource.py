@@ -5,18 +5,26 @@ typing; duplicate keys, anchors, aliases, flow style and tags are refused).
 Its own line numbers drift with comments and carry no column, so positions
 are taken from the parser's marks: the ruamel nodes strictyaml builds record
 the exact line and column of every key, value and list item.
+
+strictyaml's reader is pure Python; where PyYAML with libyaml is installed,
+sopframe.core.fastyaml first reads the text with libyaml's C parser and
+builds the same data and positions for documents it can vouch for, and
+leaves everything else (every refusal included) to strictyaml's reader.
+``SOPFRAME_PURE_YAML=1`` switches it off.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from codecs import BOM_UTF8
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
 from sopframe.core.diagnostics import Finding, Location, Severity
 
-__all__ = ["ParsedDocument", "parse_text", "read_source", "DEFAULT_MAX_BYTES", "Path_"]
+__all__ = ["ParsedDocument", "parse_text", "read_source", "DEFAULT_MAX_BYTES", "Path_", "MAX_NESTING",
+           "nesting_findings"]
 
 #: Templates larger than this are refused (configurable with ``max-file-size``).
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -48,8 +56,30 @@ class ParsedDocument:
         return self._lookup(self.keys, path)
 
     def value_at(self, path: Path_) -> Location:
-        """Where the value at ``path`` was written; falls back upward."""
-        return self._lookup(self.values, path)
+        """Where the value at ``path`` was written; falls back upward.
+
+        An empty value (``next:`` with nothing after it) has no text of its
+        own: the parser marks the token after it, on a later line or past the
+        end of the file, so the key's position stands for it.
+        """
+        p = tuple(path)
+        while p and p not in self.values:
+            p = p[:-1]
+        if not p:
+            return Location(self.file, 1, 1)
+        loc, key = self.values[p], self.keys.get(p)
+        if key is not None and key.line != loc.line and self._data_at(p) == "":
+            return key
+        return loc
+
+    def _data_at(self, path: Path_) -> Any:
+        node = self.data
+        try:
+            for part in path:
+                node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return node
 
     def _lookup(self, table: dict[Path_, Location], path: Path_) -> Location:
         p = tuple(path)
@@ -99,6 +129,7 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
     """Parse template text with strictyaml; return the document or findings."""
     import strictyaml
     from strictyaml.ruamel.error import MarkedYAMLError
+    from strictyaml.ruamel.reader import ReaderError
 
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if not text.strip() or all(
@@ -108,6 +139,14 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
             "SOP003", "empty-file", "template is empty", path,
             hint="a template starts with `template:`, `title:`, `version:` and `stages:`",
         )]
+    if _fast_enabled():
+        from sopframe.core.fastyaml import parse_fast
+
+        fast = parse_fast(text, path)
+        if fast is not None:  # otherwise strictyaml's loader decides, and words any refusal
+            parsed = ParsedDocument(file=path, text=text, data=fast[0], sha256=sha)
+            parsed.keys, parsed.values = fast[1], fast[2]
+            return parsed, []
     try:
         root = _strict_load(text, path)
     except strictyaml.exceptions.DisallowedToken as exc:
@@ -123,11 +162,43 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
     except strictyaml.exceptions.StrictYAMLError as exc:  # pragma: no cover - defensive
         return None, [_finding("SOP001", "yaml-syntax", f"YAML error: {exc}", path)]
     except RecursionError:
-        return None, [_finding("SOP001", "yaml-syntax", "the document is nested too deeply to read", path,
-                               hint="flatten the template: deeply nested splits belong in separate templates")]
+        return None, [_too_deep(path, _first_too_deep(text, path))]
+    except ReaderError as exc:  # a control or other character YAML does not allow
+        return None, [_bad_character(path, text, exc)]
+    except (NotImplementedError, AssertionError):
+        # strictyaml's reader gives up on some rare comment and key layouts
+        # (strictyaml.load fails on them the same way): refuse, with advice
+        return None, [_finding("SOP001", "yaml-syntax",
+                               "YAML layout strictyaml cannot read (a comment or key in an unusual place)",
+                               path, hint="move comments onto lines of their own and write keys as plain text")]
     parsed = ParsedDocument(file=path, text=text, data=None, sha256=sha)
-    parsed.data = _plain(parsed, root, ()) if isinstance(root, (dict, list)) else text
+    try:
+        parsed.data = _plain(parsed, root, ()) if isinstance(root, (dict, list)) else text
+    except _ComplexKey as exc:
+        return None, [_finding("SOP002", "yaml-disallowed", "keys must be plain text, not lists or mappings",
+                               path, exc.line, exc.col, hint="write the key as text: `name: value`")]
     return parsed, []
+
+
+class _ComplexKey(Exception):
+    def __init__(self, line: int, col: int) -> None:
+        super().__init__(line, col)
+        self.line, self.col = line, col
+
+
+def _fast_enabled() -> bool:
+    """Read with libyaml (sopframe.core.fastyaml) unless unavailable or SOPFRAME_PURE_YAML=1."""
+    global _FAST_AVAILABLE
+    if os.environ.get("SOPFRAME_PURE_YAML", "") not in ("", "0"):
+        return False
+    if _FAST_AVAILABLE is None:
+        from sopframe.core.fastyaml import available
+
+        _FAST_AVAILABLE = available()
+    return _FAST_AVAILABLE
+
+
+_FAST_AVAILABLE: bool | None = None
 
 
 def _strict_load(text: str, label: str) -> Any:
@@ -188,9 +259,11 @@ def _plain(parsed: ParsedDocument, node: Any, path: Path_) -> Any:
         lc = node.lc
         out: dict[str, Any] = {}
         for key, value in node.items():
-            k = str(key)
-            child = (*path, k)
             kl, kc = lc.key(key)
+            if not isinstance(key, str):  # `? - a` makes a list a key; strictyaml refuses it too
+                raise _ComplexKey(kl + 1, kc + 1)
+            k = key
+            child = (*path, k)
             vl, vc = lc.value(key)
             parsed.keys[child] = Location(parsed.file, kl + 1, kc + 1)
             parsed.values[child] = Location(parsed.file, vl + 1, vc + 1)
@@ -206,6 +279,68 @@ def _plain(parsed: ParsedDocument, node: Any, path: Path_) -> Any:
             items.append(_plain(parsed, item, child))
         return items
     return "" if node is None else str(node)
+
+
+def _bad_character(path: str, text: str, exc: Any) -> Finding:
+    char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    index = exc.position
+    if not (isinstance(index, int) and 0 <= index < len(text) and ord(text[index]) == char):
+        index = max(text.find(chr(char)), 0)
+    before = text[:index].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return _finding("SOP004", "not-text",
+                    f"file contains the character U+{char:04X}, which YAML does not allow in a template",
+                    path, len(before), len(before[-1]) + 1,
+                    hint="remove it; control characters can only be written as escapes in double-quoted text")
+
+
+#: Mappings and lists nested deeper than this are refused (SOP006): about 15
+#: levels of splits within splits, far beyond any real procedure, and well
+#: within what the recursive YAML reader and the checks after it can handle.
+MAX_NESTING = 64
+
+
+def _too_deep(path: str, loc: Location | None) -> Finding:
+    return _finding("SOP006", "nesting-too-deep",
+                    f"mappings and lists are nested more than {MAX_NESTING} levels deep here; "
+                    f"the limit is {MAX_NESTING} levels", path,
+                    loc.line if loc else 1, loc.col if loc else 1,
+                    hint="flatten the template: deeply nested splits belong in separate templates")
+
+
+def _first_too_deep(text: str, label: str) -> Location | None:
+    """Where the first mapping or list nested deeper than :data:`MAX_NESTING` starts.
+
+    Reads parser events, which needs no recursion, so it works on documents
+    too deep for the recursive reader.
+    """
+    from strictyaml import ruamel as ruamelyaml
+    from strictyaml.parser import StrictYAMLLoader
+    from strictyaml.ruamel.events import CollectionEndEvent, CollectionStartEvent
+
+    loader = type("SopframeStrictLoader", (StrictYAMLLoader,), {"label": label, "allow_flow_style": False})
+    depth = 0
+    try:
+        for event in ruamelyaml.parse(text, Loader=loader):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    mark = event.start_mark
+                    return Location(label, mark.line + 1, mark.column + 1)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except Exception:  # a syntax error further on: the depth found so far is all there is
+        return None
+    return None
+
+
+def nesting_findings(doc: ParsedDocument) -> list[Finding]:
+    """SOP006 if ``doc`` nests mappings and lists deeper than :data:`MAX_NESTING`."""
+    # a value at a path of length n is inside n mappings and lists
+    too_deep = {p[:-1] for p in doc.values if len(p) == MAX_NESTING + 1}
+    if not too_deep:
+        return []
+    first = min(too_deep, key=lambda p: (doc.value_at(p).line, doc.value_at(p).col))
+    return [_too_deep(doc.file, doc.value_at(first))]
 
 
 def iter_paths(data: Any, path: Path_ = ()) -> Iterator[Path_]:

@@ -38,6 +38,8 @@ CORPUS = [
     "a: %percent\n",
     "a: @at\n",
     "a: `tick\n",
+    "? - a\n  - b\n: c\n",  # a list as a key: strictyaml fails an assertion; sopframe refuses it
+    "'q':  #c\n        long:|2\n    \"a\\tb\"\n\n",  # a comment layout strictyaml's reader cannot handle
 ]
 
 
@@ -48,12 +50,14 @@ def _strict(text: str):
         return False, None
     except strictyaml.ruamel.error.YAMLError:
         return False, None
+    except (AssertionError, NotImplementedError):  # strictyaml's reader gives up: a refusal
+        return False, None
 
 
 def _ours(text: str):
     doc, findings = parse_text("t.yaml", text)
     if doc is None:
-        assert findings and findings[0].code in ("SOP001", "SOP002"), findings
+        assert findings and findings[0].code in ("SOP001", "SOP002", "SOP004", "SOP006"), findings
         return False, None
     return True, doc.data
 

@@ -89,7 +89,7 @@ def _constraints(tg: TemplateGraph) -> Iterator[Finding]:
                 else:
                     try:
                         re.compile(f.pattern)
-                    except re.error as exc:
+                    except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}: OverflowError
                         yield CONSTRAINT.finding(f"pattern of field {f.id!r} is not a valid regular expression: {exc}",
                                                  at=at("pattern", f.loc), stage=st.node)
             bounds = {}

@@ -18,10 +18,15 @@ RULES = [
     Rule("SOP003", "empty-file", E, "The file holds no template.",
          "The file is empty or holds only comments."),
     Rule("SOP004", "not-text", E, "The file is binary or not UTF-8 text.",
-         "Templates are UTF-8 text. The position shown is the first byte that is not."),
+         "Templates are UTF-8 text. The position shown is the first byte that is not, or the first "
+         "character YAML does not allow (control characters such as U+0001)."),
     Rule("SOP005", "file-too-large", E, "The file is larger than the size limit.",
          "Files over the limit (1 MiB by default) are refused before parsing. Split the procedure "
          "into several templates, or raise `max-file-size` in the configuration."),
+    Rule("SOP006", "nesting-too-deep", E, "Mappings and lists are nested more than 64 levels deep.",
+         "Templates are refused when mappings and lists are nested more than 64 levels within each other "
+         "(about 15 levels of splits within splits). No real procedure comes near it; the limit keeps "
+         "reading and checking bounded. The position shown is the first mapping or list past it."),
     Rule("SOP010", "unknown-key", E, "A key the template language does not define.",
          "Every mapping in a template has a fixed set of keys (see docs/templates.md); an unknown "
          "key is usually a typo, and the message suggests the closest known key."),

@@ -1,0 +1,110 @@
+"""The seven-point IT SOP readiness checklist behind ``sopframe gaps``.
+
+Each point is met by templates of a given kind that pass a set of the shared
+checks (framework-neutral: they are the same checks every framework cites).
+Organisation-policy warnings do not keep a point open; a template with
+errors of its own (structure, flow) never counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from sopframe.core.diagnostics import Finding, Severity
+from sopframe.core.graph import build_graph
+from sopframe.core.model import Template
+
+from sopframe_plugins.compliance.checks import CHECKS, Issue
+from sopframe_plugins.compliance.extension import declared
+from sopframe_plugins.compliance.policy import Limit
+
+__all__ = ["Point", "PointResult", "POINTS", "assess"]
+
+
+@dataclass(frozen=True)
+class Point:
+    number: int
+    title: str
+    kind: str
+    checks: tuple[str, ...]
+    #: steps the templates of the kind must declare between them
+    steps: tuple[str, ...] = ()
+
+
+POINTS: tuple[Point, ...] = (
+    Point(1, "Incident response procedure", "incident",
+          ("incident-triage", "incident-response", "lessons-learned")),
+    Point(2, "Change management with every production change logged", "change",
+          ("change-record", "change-follow-up")),
+    Point(3, "Access provisioning and de-provisioning", "access",
+          ("access-authorised", "leaver-no-wait"), steps=("joiner", "leaver")),
+    Point(4, "Backup with tested restoration", "backup", ("restoration-test", "recovery-objectives")),
+    Point(5, "Vulnerability management with patch timelines by severity", "vulnerability",
+          ("severity-ranking", "patch-deadlines", "scan-and-rescan")),
+    Point(6, "Business continuity with RTO/RPO and a drill", "continuity",
+          ("recovery-objectives", "continuity-drill", "plan-exercised")),
+    Point(7, "Every SOP version-controlled with review dates", "sop-lifecycle",
+          ("sop-published", "sop-review-interval")),
+)
+
+#: parameters for checks that compare with a limit: the organisation's policy
+_PARAMS = {
+    "sop-review-interval": {"limit": Limit(policy="sop-review-every")},
+    "plan-exercised": {"limit": Limit(policy="dr-drill-every")},
+    "patch-deadlines": {"limits": {"critical": Limit(policy="patch-critical"), "high": Limit(policy="patch-high"),
+                                   "medium": Limit(policy="patch-medium")}},
+}
+
+
+@dataclass
+class PointResult:
+    point: Point
+    complete: bool = False
+    #: templates that meet the point
+    met_by: list[str] = field(default_factory=list)
+    #: what is missing, in words, with the file it concerns
+    missing: list[str] = field(default_factory=list)
+
+
+def _issues(template: Template, check: str) -> list[Issue]:
+    tg = build_graph(template)
+    return [i for i in CHECKS[check].run(tg, _PARAMS.get(check, {})) if not i.policy]
+
+
+def assess(templates: Sequence[tuple[Template | None, str, Sequence[Finding]]]) -> list[PointResult]:
+    """Assess (template, file, findings) triples against the checklist.
+
+    ``findings`` are the template's validation findings: a template with
+    errors of its own (codes starting with SOP) does not count.
+    """
+    results = []
+    for point in POINTS:
+        r = PointResult(point)
+        candidates = [(t, path, fs) for t, path, fs in templates if t is not None and t.kind == point.kind]
+        if not candidates:
+            r.missing.append(f"no template of kind {point.kind!r}")
+            results.append(r)
+            continue
+        steps_seen: set[str] = set()
+        for t, path, fs in candidates:
+            broken = [f for f in fs if f.severity >= Severity.ERROR and f.code.startswith("SOP")]
+            if broken:
+                r.missing.append(f"{path}: {len(broken)} template error(s) to fix first, e.g. {broken[0].code} "
+                                 f"{broken[0].message}")
+                continue
+            issues = [(c, i) for c in point.checks for i in _issues(t, c)]
+            if issues:
+                r.missing.extend(f"{path}: {i.message}" for _, i in issues)
+                continue
+            r.met_by.append(path)
+            d = declared(build_graph(t))
+            steps_seen |= {s for s in point.steps if d.has_step(s)}
+        lacking = [s for s in point.steps if s not in steps_seen]
+        if r.met_by and lacking:
+            r.missing.append("no passing template declares the " + " or ".join(lacking) + " step")
+        r.complete = bool(r.met_by) and not lacking
+        if r.complete:
+            r.missing = []
+        results.append(r)
+    return results

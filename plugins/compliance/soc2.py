@@ -1,0 +1,93 @@
+"""SOC 2 checks: Trust Services Criteria (2017, points of focus revised 2022).
+
+The criteria set no numbers ("periodic", "timely"): every interval and
+deadline compared here is organisation policy.  Points of focus are aids,
+not requirements, so checks drawn from them are warnings.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from sopframe.core.diagnostics import Rule
+from sopframe.core.frameworks import Framework
+from sopframe.core.schema import SchemaExtension
+from sopframe.hookspecs import hookimpl
+
+from sopframe_plugins.compliance.extension import EXTENSION
+from sopframe_plugins.compliance.policy import Limit
+from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, build
+
+FRAMEWORK_ID = "soc2"
+SHORT = "SOC 2"
+
+#: criterion id -> our short title (never the criteria's text)
+CATALOGUE: dict[str, str] = {
+    "CC1.3": "Structures, reporting lines and authority",
+    "CC1.4": "Competence of personnel",
+    "CC2.2": "Internal communication of responsibilities and how to report",
+    "CC3.4": "Assessment of significant changes",
+    "CC5.1": "Control activities, segregation of duties included",
+    "CC5.3": "Policies and procedures put into practice",
+    "CC6.2": "Registering and removing users",
+    "CC6.3": "Granting, changing and removing access by role",
+    "CC7.1": "Detecting vulnerabilities and configuration changes",
+    "CC7.2": "Monitoring for anomalies",
+    "CC7.3": "Evaluating security events",
+    "CC7.4": "Responding to security incidents",
+    "CC7.5": "Recovering from security incidents",
+    "CC8.1": "Change management",
+    "CC9.1": "Mitigating business disruption risk",
+    "A1.2": "Backup and recovery infrastructure",
+    "A1.3": "Testing recovery plans",
+}
+
+_FOCUS = "This detail comes from points of focus, which are aids rather than requirements, so it is a warning."
+
+SPECS = [
+    RuleSpec("SOC101", "sop-published", ("CC2.2",)),
+    RuleSpec("SOC102", "sop-review-interval", ("CC5.3",), WARNING, params={"limit": Limit(policy="sop-review-every")}),
+    RuleSpec("SOC103", "approver-not-author", ("CC1.3", "CC5.1")),
+    RuleSpec("SOC104", "training-acknowledged", ("CC1.4", "CC2.2")),
+    RuleSpec("SOC105", "change-record", ("CC8.1",)),
+    RuleSpec("SOC106", "deployer-separate", ("CC8.1",), WARNING, why=_FOCUS),
+    RuleSpec("SOC107", "incident-triage", ("CC7.3",)),
+    RuleSpec("SOC108", "incident-response", ("CC7.4",)),
+    RuleSpec("SOC109", "lessons-learned", ("CC7.5",)),
+    RuleSpec("SOC110", "reporting-channel", ("CC2.2",)),
+    RuleSpec("SOC111", "restoration-test", ("A1.3",)),
+    RuleSpec("SOC112", "recovery-objectives", ("A1.3",), WARNING, why=_FOCUS),
+    RuleSpec("SOC113", "continuity-drill", ("CC9.1", "A1.3")),
+    RuleSpec("SOC114", "plan-exercised", ("A1.3",), WARNING, kinds=("continuity",),
+             params={"limit": Limit(policy="dr-drill-every")}),
+    RuleSpec("SOC115", "access-authorised", ("CC6.2", "CC6.3")),
+    RuleSpec("SOC116", "leaver-deadline", ("CC6.2",), WARNING, params={"limit": Limit(policy="leaver-revocation")}),
+    RuleSpec("SOC117", "access-review", ("CC6.2", "CC6.3"), params={"limit": Limit(policy="access-review-every")}),
+    RuleSpec("SOC118", "inactive-accounts", ("CC6.2",), WARNING,
+             params={"limit": Limit(policy="inactive-account-limit")}),
+    RuleSpec("SOC119", "severity-ranking", ("CC7.1",)),
+    RuleSpec("SOC120", "patch-deadlines", ("CC7.1",), params={"limits": {
+        "critical": Limit(policy="patch-critical"), "high": Limit(policy="patch-high"),
+        "medium": Limit(policy="patch-medium")}}),
+    RuleSpec("SOC121", "scan-and-rescan", ("CC7.1",)),
+    RuleSpec("SOC122", "scan-cadence", ("CC7.1",), WARNING, params={"limit": Limit(policy="scan-every")}),
+]
+
+_BUILT = build(FRAMEWORK_ID, "SOC 2 Trust Services Criteria", SHORT, "soc2", CATALOGUE, SPECS)
+FRAMEWORK: Framework = _BUILT.framework
+RULES: tuple[Rule, ...] = _BUILT.rules
+
+
+@hookimpl
+def sopframe_rules() -> Sequence[Rule]:
+    return RULES
+
+
+@hookimpl
+def sopframe_frameworks() -> Sequence[Framework]:
+    return [FRAMEWORK]
+
+
+@hookimpl
+def sopframe_schema_extensions() -> Sequence[SchemaExtension]:
+    return [EXTENSION]

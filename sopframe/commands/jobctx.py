@@ -1,0 +1,113 @@
+"""What the job commands share: the store, the acting user, roles and output formats."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+import click
+
+from sopframe.commands.common import config_for, plugins_for
+from sopframe.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine import Engine
+    from sopframe.core.store import Store
+
+__all__ = ["store_option", "actor_option", "format_option", "open_engine", "current_user", "roles_from_config",
+           "emit_json", "resolve_template", "ENV_USER"]
+
+ENV_USER = "SOPFRAME_USER"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_option(f: F) -> F:
+    return click.option("--store", "store_url", metavar="URL", envvar="SOPFRAME_STORE",
+                        help="Job store: sqlite:///sopframe.db (default), postgresql://..., memory://. "
+                             "Also SOPFRAME_STORE or the `store` configuration key.")(f)
+
+
+def actor_option(f: F) -> F:
+    return click.option("--as", "actor", metavar="USER",
+                        help="Who is acting (default: SOPFRAME_USER, then the OS user). Asserted, not "
+                             "authenticated: see docs/jobs.md.")(f)
+
+
+def format_option(f: F) -> F:
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="Output format.")(f)
+
+
+def current_user(given: str | None = None) -> str:
+    """``--as``, then SOPFRAME_USER, then the operating-system user."""
+    if given and given.strip():
+        return given.strip()
+    env = os.environ.get(ENV_USER, "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name can be found (a container without passwd entry)
+        raise UsageError("cannot tell who you are", hint=f"give --as USER or set {ENV_USER}") from None
+
+
+def roles_from_config(ctx: click.Context) -> dict[str, list[str]]:
+    """The ``roles`` table: role -> list of users (a single user may be written as a string)."""
+    config = config_for(ctx)
+    raw = config.get("roles", {}) or {}
+    out: dict[str, list[str]] = {}
+    where = str(config.path) if config.path else None
+    for role, users in raw.items():
+        if isinstance(users, str):
+            users = [users]
+        if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
+            raise ConfigError(f"roles.{role} must be a list of user names, got {users!r}", path=where)
+        out[str(role)] = list(users)
+    return out
+
+
+def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
+    """An engine on the store the options, environment or configuration name; closed with the command."""
+    from sopframe.core.engine import Engine
+    from sopframe.core.store import open_store, store_url as pick_url
+
+    url = pick_url(store_url, config_for(ctx))
+    store: Store = open_store(url, plugins_for(ctx))
+    ctx.call_on_close(store.close)
+    return Engine(store, roles=roles_from_config(ctx))
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+_TEMPLATE_ID = re.compile(r"^template:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
+
+
+def resolve_template(ctx: click.Context, name: str) -> tuple[str, str]:
+    """(text, path) of a template given as a file path or as the id of a shipped template."""
+    path = Path(name)
+    if path.is_file():
+        try:
+            return path.read_text("utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read template {name!r}: {exc}") from None
+    from sopframe.core.templates import _walk
+
+    known: list[str] = []
+    for _plugin, d in plugins_for(ctx).template_dirs():
+        for f in _walk(d):
+            text = f.read_text("utf-8")
+            m = _TEMPLATE_ID.search(text)
+            if m:
+                known.append(m.group(1))
+                if m.group(1) == name:
+                    return text, str(f)
+    from sopframe.errors import did_you_mean
+
+    raise UsageError(f"no template file or shipped template {name!r}{did_you_mean(name, known)}",
+                     hint="give a template file, or one of the ids `sopframe templates` lists")

@@ -1,0 +1,315 @@
+"""``sopframe job ...``: run templates as tracked jobs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from sopframe.commands.jobctx import (
+    actor_option,
+    current_user,
+    emit_json,
+    format_option,
+    open_engine,
+    resolve_template,
+    store_option,
+)
+from sopframe.errors import IntegrityError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine import Engine, JobState
+
+stage_option = click.option("--stage", metavar="STAGE",
+                            help="The stage to act on (default: the one open stage of the job or sub-job).")
+
+
+@click.group()
+def job() -> None:
+    """Start and run jobs: set fields, attach documents, sign off, complete stages.
+
+    JOB is a job id (ITSOP-2026-01) or a sub-job id (ITSOP-2026-01-A).
+    Every command appends hash-chained events to the job store.
+    """
+
+
+def _where(state: "JobState") -> str:
+    if state.status != "open":
+        return f"{state.job_id} is {state.status}"
+    names = []
+    for node in state.active:
+        sj = state.subjob_of(node)
+        names.append(f"{sj.id}:{node.rsplit('/', 1)[-1]}" if sj else node)
+    return f"{state.job_id} is at {', '.join(names) or '-'}"
+
+
+def _done(engine: "Engine", message: str, state: "JobState", fmt: str = "text") -> None:
+    if fmt == "json":
+        from sopframe.core.engine.standing import standing
+
+        emit_json(standing(engine, state.job_id))
+        return
+    click.echo(f"{message}; {_where(state)}")
+    if state.published:
+        p = state.published
+        click.echo(f"published {p['ref']} version {p.get('version')} to the SOP master list "
+                   f"(effective {p.get('effective_date')}, next review {p.get('next_review')})")
+
+
+@job.command()
+@click.argument("template")
+@click.option("--title", help="A title for this job (default: the template's).")
+@store_option
+@actor_option
+@format_option
+@click.pass_context
+def start(ctx: click.Context, template: str, title: str | None, store_url: str | None, actor: str | None,
+          fmt: str) -> None:
+    """Start a job from TEMPLATE (a file, or the id of a shipped template)."""
+    from sopframe.commands.common import plugins_for
+    from sopframe.core.diagnostics import Severity
+    from sopframe.core.validate import validate_text
+    from sopframe.errors import TemplateError
+
+    text, path = resolve_template(ctx, template)
+    result = validate_text(text, path, plugins=plugins_for(ctx))
+    errors = [f for f in result.findings if f.severity >= Severity.ERROR]
+    if errors or result.template is None:
+        raise TemplateError(path, errors or result.findings)
+    engine = open_engine(ctx, store_url)
+    state = engine.start(text, path, actor=current_user(actor), template=result.template, title=title)
+    _done(engine, f"started {state.job_id} from {state.template_id} {state.template_version}", state, fmt)
+
+
+@job.command()
+@click.argument("job_id", metavar="JOB")
+@store_option
+@format_option
+@click.pass_context
+def show(ctx: click.Context, job_id: str, store_url: str | None, fmt: str) -> None:
+    """Where a job stands: open stages and sub-jobs, owners, what is missing, SLA time left."""
+    from sopframe.core.engine.standing import render_standing, standing
+
+    d = standing(open_engine(ctx, store_url), job_id)
+    emit_json(d) if fmt == "json" else click.echo(render_standing(d))
+
+
+def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in pairs:
+        name, sep, value = p.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"{p!r} is not FIELD=VALUE", hint="e.g. sopframe job set ITSOP-2026-01 version=1.0")
+        out[name.strip()] = value
+    return out
+
+
+@job.command(name="set")
+@click.argument("job_id", metavar="JOB")
+@click.argument("assignments", metavar="FIELD=VALUE...", nargs=-1, required=True)
+@stage_option
+@store_option
+@actor_option
+@format_option
+@click.pass_context
+def set_(ctx: click.Context, job_id: str, assignments: tuple[str, ...], stage: str | None, store_url: str | None,
+         actor: str | None, fmt: str) -> None:
+    """Set fields of an open stage (each checked against its type and constraints)."""
+    values = _parse_assignments(assignments)
+    engine = open_engine(ctx, store_url)
+    state = engine.set_fields(job_id, values, actor=current_user(actor), stage=stage)
+    _done(engine, f"{job_id}: set {', '.join(values)}", state, fmt)
+
+
+@job.command()
+@click.argument("job_id", metavar="JOB")
+@click.argument("field")
+@click.argument("path", type=click.Path(dir_okay=False))
+@stage_option
+@store_option
+@actor_option
+@format_option
+@click.pass_context
+def attach(ctx: click.Context, job_id: str, field: str, path: str, stage: str | None, store_url: str | None,
+           actor: str | None, fmt: str) -> None:
+    """Attach the document at PATH to a file FIELD (kept as a reference with its SHA-256)."""
+    engine = open_engine(ctx, store_url)
+    state = engine.attach(job_id, field, path, actor=current_user(actor), stage=stage)
+    node = next((n for n, docs in state.documents.items() if field in docs), None)
+    digest = state.documents[node][field]["sha256"] if node else ""
+    _done(engine, f"{job_id}: attached {path} to {field} (sha256 {digest[:12]})", state, fmt)
+
+
+@job.command()
+@click.argument("job_id", metavar="JOB")
+@click.argument("signoff")
+@stage_option
+@store_option
+@actor_option
+@format_option
+@click.pass_context
+def sign(ctx: click.Context, job_id: str, signoff: str, stage: str | None, store_url: str | None,
+         actor: str | None, fmt: str) -> None:
+    """Give SIGNOFF (you must hold its role; segregation of duties is enforced)."""
+    engine = open_engine(ctx, store_url)
+    user = current_user(actor)
+    state = engine.sign(job_id, signoff, actor=user, stage=stage)
+    _done(engine, f"{job_id}: {signoff} signed off by {user}", state, fmt)
+
+
+@job.command()
+@click.argument("job_id", metavar="JOB")
+@stage_option
+@store_option
+@actor_option
+@format_option
+@click.pass_context
+def complete(ctx: click.Context, job_id: str, stage: str | None, store_url: str | None, actor: str | None,
+             fmt: str) -> None:
+    """Complete an open stage: its gate is checked, and everything missing is listed."""
+    engine = open_engine(ctx, store_url)
+    before = engine.load(job_id)
+    state = engine.complete(job_id, actor=current_user(actor), stage=stage)
+    closed = [n.rsplit("/", 1)[-1] for n in before.state.active if n not in state.active]
+    _done(engine, f"{job_id}: completed {', '.join(closed) or stage or 'stage'}", state, fmt)
+
+
+@job.command()
+@click.argument("job_id", metavar="JOB")
+@click.option("--reason", required=True, help="Why the stage goes back (required).")
+@stage_option
+@store_option
+@actor_option
+@format_option
+@click.pass_context
+def reject(ctx: click.Context, job_id: str, reason: str, stage: str | None, store_url: str | None,
+           actor: str | None, fmt: str) -> None:
+    """Send an open stage back to its rework stage."""
+    engine = open_engine(ctx, store_url)
+    state = engine.reject(job_id, reason, actor=current_user(actor), stage=stage)
+    _done(engine, f"{job_id}: rejected", state, fmt)
+
+
+@job.command()
+@click.argument("job_id", metavar="JOB")
+@click.option("--reason", required=True, help="Why the job is cancelled (required).")
+@store_option
+@actor_option
+@format_option
+@click.pass_context
+def cancel(ctx: click.Context, job_id: str, reason: str, store_url: str | None, actor: str | None,
+           fmt: str) -> None:
+    """Cancel a job and its sub-jobs."""
+    engine = open_engine(ctx, store_url)
+    state = engine.cancel(job_id, reason, actor=current_user(actor))
+    _done(engine, f"{job_id}: cancelled", state, fmt)
+
+
+@job.command(name="list")
+@click.option("--status", type=click.Choice(["open", "completed", "cancelled", "all"]), default="all",
+              show_default=True)
+@store_option
+@format_option
+@click.pass_context
+def list_(ctx: click.Context, status: str, store_url: str | None, fmt: str) -> None:
+    """List jobs with their status and where they stand."""
+    from sopframe.core.engine import fold
+
+    engine = open_engine(ctx, store_url)
+    rows: list[dict[str, Any]] = []
+    for jid in engine.store.job_ids():
+        s = fold(engine.store.read(jid))
+        if status != "all" and s.status != status:
+            continue
+        rows.append({"job": jid, "title": s.title, "template": s.template_id, "version": s.template_version,
+                     "status": s.status, "started_at": s.started_at, "started_by": s.started_by,
+                     "open_stages": [n.rsplit("/", 1)[-1] for n in s.active],
+                     "subjobs": {sj.id: sj.status for sj in s.subjobs.values()}, "events": s.seq})
+    if fmt == "json":
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no jobs")
+        return
+    for r in rows:
+        at = f" at {', '.join(r['open_stages'])}" if r["open_stages"] else ""
+        click.echo(f"{r['job']:<18} {r['status']:<10} {r['template']} {r['version']}{at}  ({r['events']} events)")
+
+
+@job.command()
+@click.argument("job_id", metavar="JOB")
+@store_option
+@format_option
+@click.pass_context
+def history(ctx: click.Context, job_id: str, store_url: str | None, fmt: str) -> None:
+    """Every event of a job, oldest first: who did what, when."""
+    engine = open_engine(ctx, store_url)
+    events = engine.history(job_id)
+    if fmt == "json":
+        emit_json([{k: v for k, v in e.to_dict().items()} for e in events])
+        return
+    for e in events:
+        click.echo(f"{e.seq:>4}  {e.at[:19]}Z  {e.actor:<10} {e.type:<18} {describe_event(e.type, e.data)}")
+
+
+def describe_event(type: str, d: Any) -> str:
+    """One line about an event's data, for history listings."""
+    def stage(node: str | None) -> str:
+        return (node or "").replace("/", " > ")
+
+    if type == "job.started":
+        t = d["template"]
+        return f"{d['job']} from {t['id']} {t['version']} (sha256 {t['sha256'][:12]})"
+    if type == "field.set":
+        return f"{stage(d['stage'])}.{d['field']} = {d['value']!r}"
+    if type == "document.attached":
+        return f"{stage(d['stage'])}.{d['field']} <- {d['name']} (sha256 {d['sha256'][:12]}, {d['size']} bytes)"
+    if type == "signoff.given":
+        return f"{stage(d['stage'])}: {d['signoff']} (role {d['role']})"
+    if type in ("stage.entered", "stage.completed", "stage.waiting"):
+        return stage(d["stage"])
+    if type == "stage.rejected":
+        return f"{stage(d['stage'])} -> {stage(d['to'])}: {d['reason']}"
+    if type in ("subjob.started", "subjob.completed"):
+        extra = f" {d.get('title', '')} (owner {d.get('owner')})" if type == "subjob.started" else ""
+        return f"{d['subjob']}{extra}"
+    if type == "job.cancelled":
+        return d.get("reason", "")
+    if type == "sop.published":
+        sup = f", supersedes {d['supersedes']['version']}" if d.get("supersedes") else ""
+        return f"{d['ref']} version {d.get('version')} effective {d.get('effective_date')}{sup}"
+    return ""
+
+
+@job.command()
+@click.argument("job_id", metavar="JOB", required=False)
+@click.option("--all", "all_jobs", is_flag=True, help="Verify every job in the store.")
+@store_option
+@format_option
+@click.pass_context
+def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, store_url: str | None, fmt: str) -> None:
+    """Check jobs' hash chains: names the first edited, deleted, reordered or inserted event."""
+    if bool(job_id) == all_jobs:
+        raise UsageError("give a JOB or --all")
+    engine = open_engine(ctx, store_url)
+    jobs = engine.store.job_ids() if all_jobs else [job_id]
+    results = []
+    for jid in jobs:
+        problem = engine.verify(jid)  # type: ignore[arg-type]
+        head = engine.store.head(jid)  # type: ignore[arg-type]
+        results.append({"job": jid, "ok": problem is None, "problem": problem,
+                        "events": head[0] if head else 0, "head": head[1] if head else None})
+    bad = [r for r in results if not r["ok"]]
+    if fmt == "json":
+        emit_json(results)
+    else:
+        for r in results:
+            if r["ok"]:
+                click.echo(f"{r['job']}: ok, {r['events']} events, head {r['head']}")
+            else:
+                click.echo(f"{r['job']}: BROKEN: {r['problem']}")
+        if not results:
+            click.echo("no jobs")
+    if bad:
+        raise IntegrityError(f"{len(bad)} of {len(results)} job{'s' if len(results) != 1 else ''} failed "
+                             f"verification; first: {bad[0]['problem']}")

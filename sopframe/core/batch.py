@@ -1,0 +1,115 @@
+"""Validating many files: the result cache, and all cores when it pays.
+
+Results come back in the order of the paths given, whatever the scheduling,
+so output is deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from sopframe.core.diagnostics import Finding, Severity
+from sopframe.core.validate import FileResult, validate_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.cache import ResultCache
+    from sopframe.pluginmanager import Plugins
+
+__all__ = ["validate_many", "PARALLEL_MIN_FILES", "PARALLEL_MIN_BYTES", "default_jobs"]
+
+#: below these, starting worker processes costs more than it saves
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 128 * 1024
+
+_worker: dict[str, Any] = {}
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _work(item: tuple[str, bytes]) -> list[Finding]:
+    path, data = item
+    return _worker["context"].run(validate_bytes, data, path, plugins=_worker["plugins"],
+                                  schema=_worker["schema"], max_bytes=_worker["max_bytes"]).findings
+
+
+def _forkable() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pool() -> Any:
+    """The executor class (a function, so that tests can watch it being used)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor
+
+
+def _read(path: str) -> bytes | FileResult:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        return FileResult(path, [Finding(code="SOP004", slug="not-text", severity=Severity.ERROR,
+                                         message=f"cannot read file: {exc.strerror or exc}", file=path)])
+
+
+def validate_many(
+    paths: Sequence[str],
+    *,
+    plugins: "Plugins",
+    max_bytes: int,
+    cache: "ResultCache | None" = None,
+    jobs: int | None = None,
+) -> list[FileResult]:
+    """Validate ``paths``; cached results are reused, the rest may run in parallel.
+
+    Worker processes are forked, so they share the loaded plugins and the
+    caller's context (such as the frameworks selected for compliance rules);
+    where processes cannot be forked, files are validated one by one.
+    """
+    schema = plugins.schema()
+    plugins.rules()  # load rules once, before any worker is forked
+    results: list[FileResult | None] = [None] * len(paths)
+    todo: list[tuple[int, str, bytes]] = []
+    for i, path in enumerate(paths):
+        data = _read(path)
+        if isinstance(data, FileResult):
+            results[i] = data
+            continue
+        hit = cache.get(data, path) if cache is not None else None
+        if hit is not None:
+            results[i] = FileResult(path, hit)
+        else:
+            todo.append((i, path, data))
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    size = sum(len(d) for _, _, d in todo)
+    if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES and size >= PARALLEL_MIN_BYTES and _forkable():
+        import contextvars
+        import multiprocessing
+
+        _worker.update(plugins=plugins, schema=schema, max_bytes=max_bytes, context=contextvars.copy_context())
+        try:
+            with _pool()(max_workers=min(jobs, len(todo)),
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                chunk = max(1, len(todo) // (jobs * 4))
+                found = list(pool.map(_work, [(p, d) for _, p, d in todo], chunksize=chunk))
+        finally:
+            _worker.clear()
+        for (i, path, data), findings in zip(todo, found):
+            results[i] = FileResult(path, findings)
+    else:
+        for i, path, data in todo:
+            results[i] = validate_bytes(data, path, plugins=plugins, schema=schema, max_bytes=max_bytes)
+    if cache is not None:
+        for i, path, data in todo:
+            result = results[i]
+            if result is not None and not any(f.code in ("SOP900", "SOP901") for f in result.findings):
+                cache.put(data, result.findings)
+    return [r for r in results if r is not None]

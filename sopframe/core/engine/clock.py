@@ -1,0 +1,46 @@
+"""Where the engine's "now" comes from: always UTC, injectable for tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+__all__ = ["Clock", "system_clock", "FixedClock", "to_text", "from_text"]
+
+#: a clock is any callable returning an aware UTC datetime
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FixedClock:
+    """A clock for tests: returns ``now`` until moved with :meth:`advance` or :meth:`set`."""
+
+    def __init__(self, now: datetime | str = "2026-01-05T09:00:00+00:00") -> None:
+        self.now = from_text(now) if isinstance(now, str) else now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now = self.now + timedelta(**kw)
+        return self.now
+
+    def set(self, now: datetime | str) -> None:
+        self.now = from_text(now) if isinstance(now, str) else now
+
+
+def to_text(when: datetime) -> str:
+    """Canonical UTC text of a time, to the microsecond: ``2026-01-05T09:00:00.000000Z``."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_text(text: str) -> datetime:
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)

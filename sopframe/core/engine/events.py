@@ -1,0 +1,135 @@
+"""Events: the only thing a job store holds.
+
+Each event of a job carries its sequence number (1, 2, ...), the hash of the
+event before it (64 zeros for the first) and its own hash: SHA-256 over the
+canonical encoding of everything else (JSON, keys sorted, no spaces, UTF-8).
+Editing, deleting, reordering or inserting a stored event breaks the chain,
+and :func:`verify_chain` names the first event where it breaks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+
+__all__ = ["Event", "NewEvent", "GENESIS", "canonical", "chain", "verify_chain", "ChainProblem"]
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event a command wants to append (not yet numbered or hashed)."""
+
+    type: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Event(NamedTuple):
+    """One stored event of a job's stream (immutable; a named tuple, cheap to read in bulk)."""
+
+    job: str
+    seq: int
+    type: str
+    data: Mapping[str, Any]
+    actor: str
+    at: str  # UTC, see clock.to_text
+    prev: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        """Everything the hash covers."""
+        return {"job": self.job, "seq": self.seq, "type": self.type, "data": self.data,
+                "actor": self.actor, "at": self.at, "prev": self.prev}
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(canonical(self.body())).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.body(), "hash": self.hash}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Event":
+        return cls(job=d["job"], seq=int(d["seq"]), type=d["type"], data=d["data"], actor=d["actor"],
+                   at=d["at"], prev=d["prev"], hash=d["hash"])
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+_STRING = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def canonical(value: Any) -> bytes:
+    """The canonical encoding: JSON with sorted keys, no whitespace, UTF-8."""
+    return _CANONICAL(value).encode("utf-8")
+
+
+def chain(job: str, after_seq: int, after_hash: str, new: Sequence[NewEvent], actor: str, at: str) -> list[Event]:
+    """Number and hash ``new`` events to follow event ``after_seq`` (hash ``after_hash``)."""
+    out: list[Event] = []
+    prev, seq = after_hash, after_seq
+    enc = _text
+    # the canonical body, assembled around the data's own encoding (keys in sorted order);
+    # Event.compute_hash encodes the whole body and must give the same hash
+    head = '{"actor":' + enc(actor) + ',"at":' + enc(at) + ',"data":'
+    tail_job = ',"job":' + enc(job) + ',"prev":"'
+    for ev in new:
+        seq += 1
+        text = _CANONICAL(dict(ev.data))
+        data = json.loads(text)  # plain JSON values only, exactly as they will be read back
+        body = f'{head}{text}{tail_job}{prev}","seq":{seq},"type":{enc(ev.type)}}}'
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        out.append(Event(job, seq, ev.type, data, actor, at, prev, digest))
+        prev = digest
+    return out
+
+
+def _text(value: str) -> str:
+    return _STRING(value)
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """Where a job's chain breaks: the first bad event (by position read) and why."""
+
+    job: str
+    position: int  # 1-based position in the stream as read
+    seq: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        which = f"event {self.seq}" if self.seq is not None else f"event at position {self.position}"
+        return f"job {self.job}: {which}: {self.reason}"
+
+
+def verify_chain(job: str, events: Iterable[Event], head: tuple[int, str] | None = None) -> ChainProblem | None:
+    """Check a job's events in stored order; return the first problem, or None.
+
+    ``head`` is the (seq, hash) the store recorded as the job's last event,
+    if it keeps one: a deleted last event is caught against it.
+    """
+    prev, expected, last = GENESIS, 1, None
+    for pos, ev in enumerate(events, 1):
+        if ev.job != job:
+            return ChainProblem(job, pos, ev.seq, f"belongs to job {ev.job!r} (moved or inserted)")
+        if ev.seq != expected:
+            why = "missing (deleted)" if ev.seq > expected else "out of order or duplicated"
+            return ChainProblem(job, pos, ev.seq, f"expected event {expected} here, found event {ev.seq}: "
+                                                  f"an event is {why}")
+        if ev.prev != prev:
+            return ChainProblem(job, pos, ev.seq, "its link to the previous event does not match "
+                                                  "(an event before it was replaced, inserted or removed)")
+        if ev.compute_hash() != ev.hash:
+            return ChainProblem(job, pos, ev.seq, f"content does not match its hash (edited after it was "
+                                                  f"written; type {ev.type})")
+        prev, expected, last = ev.hash, expected + 1, ev
+    if head is not None:
+        hseq, hhash = head
+        if last is None and hseq:
+            return ChainProblem(job, 1, None, f"the store records {hseq} events but none could be read")
+        if last is not None and (last.seq != hseq or last.hash != hhash):
+            return ChainProblem(job, last.seq + 1 if last.seq < hseq else last.seq, last.seq,
+                                f"the store records the job's last event as {hseq} "
+                                f"({hhash[:12]}...), but the events end at {last.seq} ({last.hash[:12]}...)")
+    return None

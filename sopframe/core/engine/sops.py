@@ -1,0 +1,117 @@
+"""The SOP master list and overdue work, read from the jobs' events.
+
+Each ``sop.published`` event (appended when a job whose template
+``publishes`` completes) is one entry.  For each SOP reference the latest
+entry is current and every earlier one is archived: the event of the newer
+job also names the version it supersedes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sopframe.core.engine.clock import to_text
+from sopframe.core.engine.state import fold
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine.engine import Engine
+    from sopframe.core.store import Store
+
+__all__ = ["SopEntry", "OverdueItem", "master_list", "overdue", "describe_delta"]
+
+
+@dataclass(frozen=True)
+class SopEntry:
+    ref: str
+    version: str | None
+    title: str
+    effective_date: str | None
+    next_review: str | None
+    job: str
+    template: str
+    published_at: str
+    status: str  # current or archived
+    archived_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    kind: str  # review (an SOP past its review date) or sla (an open stage past its SLA)
+    ref: str  # SOP reference or job id
+    what: str  # version, or stage
+    due: str
+    overdue_by: str
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def master_list(store: "Store") -> list[SopEntry]:
+    """Every published SOP version, current and archived, by reference then publication."""
+    by_ref: dict[str, list[Any]] = {}
+    for ev in store.events_of_type("sop.published"):
+        by_ref.setdefault(str(ev.data.get("ref")), []).append(ev)
+    out: list[SopEntry] = []
+    for ref in sorted(by_ref):
+        evs = by_ref[ref]
+        for i, ev in enumerate(evs):
+            d = ev.data
+            later = evs[i + 1] if i + 1 < len(evs) else None
+            out.append(SopEntry(ref=ref, version=d.get("version"), title=d.get("title", ""),
+                                effective_date=d.get("effective_date"), next_review=d.get("next_review"),
+                                job=ev.job, template=d.get("template", ""), published_at=ev.at,
+                                status="archived" if later else "current",
+                                archived_by=later.job if later else None))
+    return out
+
+
+def describe_delta(seconds: float) -> str:
+    """``3d 4h`` for a span of time (rounded down to minutes)."""
+    seconds = int(abs(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if minutes and not days else []
+    return " ".join(parts) or "0m"
+
+
+def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
+    """SOPs past their review date, and open stages past their SLA."""
+    from sopframe.core.engine.engine import sla_deadline
+
+    now = now or engine.clock()
+    out: list[OverdueItem] = []
+    today = now.date()
+    for entry in master_list(engine.store):
+        if entry.status != "current" or not entry.next_review:
+            continue
+        try:
+            due = date.fromisoformat(entry.next_review[:10])
+        except ValueError:
+            continue
+        if due < today:
+            out.append(OverdueItem("review", entry.ref, entry.version or "", entry.next_review,
+                                   f"{(today - due).days}d", None))
+    for job in engine.store.job_ids():
+        state = fold(engine.store.read(job))
+        if state.status != "open" or not state.active:
+            continue
+        loaded = engine.load(job)
+        for node, run in state.active.items():
+            deadline = sla_deadline(loaded, node, run.entered_at)
+            if deadline is not None and deadline < now:
+                st = loaded.graph.stage(node)
+                sj = state.subjob_of(node)
+                owner = st.owner or (sj.owner if sj else None)
+                out.append(OverdueItem("sla", sj.id if sj else job, st.id, to_text(deadline),
+                                       describe_delta((now - deadline).total_seconds()), owner))
+    return out
+

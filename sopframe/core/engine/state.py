@@ -1,0 +1,228 @@
+"""A job's state: the fold of its events.  Nothing here changes stored data.
+
+Stages are named by their graph node (``draft``; sub-job stages as
+``components/classification/training``).  :func:`apply` is one fold step;
+the engine uses it to see the consequences of the events a command is about
+to append before it appends them.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Protocol
+
+from sopframe.core.engine.events import GENESIS, Event
+
+__all__ = ["JobState", "StageRun", "SubJobState", "fold", "apply", "EventLike"]
+
+
+class EventLike(Protocol):
+    type: str
+    data: Mapping[str, Any]
+    actor: str
+    at: str
+
+
+@dataclass
+class StageRun:
+    """An open stage: where the job (or one of its sub-jobs) stands."""
+
+    node: str
+    entered_at: str
+    entered_by: str
+    subjob: str | None = None
+
+
+@dataclass
+class SubJobState:
+    id: str
+    key: str
+    split: str  # node of the split stage
+    scope: str  # node prefix of its stages: "components/classification"
+    suffix: str
+    title: str
+    owner: str | None  # the owning role
+    status: str = "open"  # open, completed, cancelled
+    started_at: str = ""
+    completed_at: str | None = None
+
+
+@dataclass
+class JobState:
+    """Where a job stands, computed from its events alone."""
+
+    job_id: str = ""
+    template_id: str = ""
+    template_version: str = ""
+    template_sha256: str = ""
+    template_file: str = ""
+    template_text: str = ""
+    title: str = ""
+    status: str = "open"  # open, completed, cancelled
+    cancel_reason: str | None = None
+    started_at: str = ""
+    started_by: str = ""
+    finished_at: str | None = None
+    seq: int = 0
+    head: str = GENESIS
+    active: dict[str, StageRun] = field(default_factory=dict)
+    #: join stages some parallel branches reached while others are still open
+    waiting: dict[str, str] = field(default_factory=dict)
+    #: stages completed (since they were last reset by a rework)
+    done: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    documents: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    signoffs: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    subjobs: dict[str, SubJobState] = field(default_factory=dict)
+    published: dict[str, Any] | None = None
+    rejections: int = 0
+
+    def copy(self) -> "JobState":
+        """An independent copy (commands work on one; stored values are JSON and never mutated)."""
+        new = copy.copy(self)
+        new.active = dict(self.active)  # StageRun objects are replaced, never changed
+        new.waiting = dict(self.waiting)
+        new.done = dict(self.done)
+        new.fields = {k: dict(v) for k, v in self.fields.items()}
+        new.documents = {k: dict(v) for k, v in self.documents.items()}
+        new.signoffs = {k: dict(v) for k, v in self.signoffs.items()}
+        new.subjobs = {k: copy.copy(v) for k, v in self.subjobs.items()}
+        new.published = dict(self.published) if self.published is not None else None
+        return new
+
+    def subjob_of(self, node: str) -> SubJobState | None:
+        """The innermost sub-job a stage node belongs to."""
+        best = None
+        for sj in self.subjobs.values():
+            if node.startswith(sj.scope + "/") and (best is None or len(sj.scope) > len(best.scope)):
+                best = sj
+        return best
+
+    def field_value(self, node: str, fid: str) -> Any:
+        return self.fields.get(node, {}).get(fid)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "template_text"}
+        d["active"] = {k: v.__dict__ for k, v in self.active.items()}
+        d["subjobs"] = {k: v.__dict__ for k, v in self.subjobs.items()}
+        return copy.deepcopy(d)
+
+
+# ----------------------------------------------------------------- fold steps
+def _started(s: JobState, e: EventLike) -> None:
+    t = e.data["template"]
+    s.job_id = e.data["job"]
+    s.template_id, s.template_version = t["id"], t["version"]
+    s.template_sha256, s.template_file, s.template_text = t["sha256"], t.get("file", ""), t.get("text", "")
+    s.title = e.data.get("title", "")
+    s.started_at, s.started_by = e.at, e.actor
+
+
+def _entered(s: JobState, e: EventLike) -> None:
+    node = e.data["stage"]
+    s.waiting.pop(node, None)
+    s.done.pop(node, None)
+    s.active[node] = StageRun(node, e.at, e.actor, e.data.get("subjob"))
+
+
+def _waiting(s: JobState, e: EventLike) -> None:
+    s.waiting.setdefault(e.data["stage"], e.at)
+
+
+def _field_set(s: JobState, e: EventLike) -> None:
+    s.fields.setdefault(e.data["stage"], {})[e.data["field"]] = e.data["value"]
+
+
+def _attached(s: JobState, e: EventLike) -> None:
+    d = e.data
+    s.documents.setdefault(d["stage"], {})[d["field"]] = {k: d[k] for k in ("name", "sha256", "size", "uri")}
+    s.fields.setdefault(d["stage"], {})[d["field"]] = d["uri"]
+
+
+def _signed(s: JobState, e: EventLike) -> None:
+    d = e.data
+    s.signoffs.setdefault(d["stage"], {})[d["signoff"]] = {"user": e.actor, "role": d["role"], "at": e.at}
+
+
+def _completed(s: JobState, e: EventLike) -> None:
+    node = e.data["stage"]
+    s.active.pop(node, None)
+    s.done[node] = e.at
+
+
+def _rejected(s: JobState, e: EventLike) -> None:
+    s.rejections += 1
+    for node in [e.data["stage"], *e.data.get("reset", ())]:
+        s.active.pop(node, None)
+        s.waiting.pop(node, None)
+        s.done.pop(node, None)
+        s.signoffs.pop(node, None)
+
+
+def _subjob_started(s: JobState, e: EventLike) -> None:
+    d = e.data
+    s.subjobs[d["subjob"]] = SubJobState(id=d["subjob"], key=d["key"], split=d["split"], scope=d["scope"],
+                                         suffix=d["suffix"], title=d.get("title", ""), owner=d.get("owner"),
+                                         started_at=e.at)
+
+
+def _subjob_completed(s: JobState, e: EventLike) -> None:
+    sj = s.subjobs[e.data["subjob"]]
+    sj.status, sj.completed_at = "completed", e.at
+
+
+def _job_completed(s: JobState, e: EventLike) -> None:
+    s.status, s.finished_at = "completed", e.at
+
+
+def _cancelled(s: JobState, e: EventLike) -> None:
+    s.status, s.finished_at, s.cancel_reason = "cancelled", e.at, e.data.get("reason")
+    for sj in s.subjobs.values():
+        if sj.status == "open":
+            sj.status = "cancelled"
+    s.active.clear()
+    s.waiting.clear()
+
+
+def _published(s: JobState, e: EventLike) -> None:
+    s.published = dict(e.data)
+
+
+STEPS: dict[str, Callable[[JobState, EventLike], None]] = {
+    "job.started": _started,
+    "stage.entered": _entered,
+    "stage.waiting": _waiting,
+    "field.set": _field_set,
+    "document.attached": _attached,
+    "signoff.given": _signed,
+    "stage.completed": _completed,
+    "stage.rejected": _rejected,
+    "subjob.started": _subjob_started,
+    "subjob.completed": _subjob_completed,
+    "job.completed": _job_completed,
+    "job.cancelled": _cancelled,
+    "sop.published": _published,
+}
+
+
+def apply(state: JobState, event: EventLike) -> JobState:
+    """Apply one event to ``state`` (in place) and return it.  Unknown types are kept in history only."""
+    step = STEPS.get(event.type)
+    if step is not None:
+        step(state, event)
+    if isinstance(event, Event):
+        state.seq, state.head = event.seq, event.hash
+    return state
+
+
+def fold(events: Iterable[Event]) -> JobState:
+    """A job's state from its events, oldest first."""
+    state = JobState()
+    steps = STEPS
+    for ev in events:
+        step = steps.get(ev.type)
+        if step is not None:
+            step(state, ev)
+        state.seq, state.head = ev.seq, ev.hash
+    return state

@@ -1,0 +1,195 @@
+"""The job-store contract suite: the tests every store backend must pass.
+
+Subclass :class:`StoreContract` in your backend's tests and provide a
+``make_store`` fixture: a callable that opens a new handle on one fresh,
+empty store (each call a new connection to the same data)::
+
+    from sopframe.testing import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def make_store(self, tmp_path):
+            return lambda: MyStore(tmp_path / "jobs")
+
+sopframe's own memory, SQLite and PostgreSQL backends run this same class.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import pytest
+
+from sopframe.core.engine.events import GENESIS, Event, NewEvent, chain, verify_chain
+from sopframe.core.store import Store
+from sopframe.errors import ConflictError, StoreError
+
+__all__ = ["StoreContract", "make_events"]
+
+T0 = "2026-01-05T09:00:00.000000Z"
+
+
+def make_events(job: str, n: int, after: tuple[int, str] = (0, GENESIS), type: str = "field.set",
+                at: str = T0, actor: str = "alice") -> list[Event]:
+    """``n`` chained test events for ``job`` following event ``after`` (seq, hash)."""
+    new = [NewEvent(type, {"stage": "s", "field": "f", "value": i, "text": "naïve ✓", "nested": {"b": [1, None]}})
+           for i in range(n)]
+    return chain(job, after[0], after[1], new, actor, at)
+
+
+class StoreContract:
+    """What a :class:`~sopframe.core.store.Store` must do.  Provide the ``make_store`` fixture."""
+
+    @pytest.fixture
+    def store(self, make_store: Callable[[], Store]) -> Iterator[Store]:
+        s = make_store()
+        yield s
+        s.close()
+
+    # ------------------------------------------------------------ basics
+    def test_an_empty_store_has_no_jobs(self, store: Store) -> None:
+        assert store.job_ids() == []
+        assert store.read("J-1") == []
+        assert store.head("J-1") is None
+        assert store.events_of_type("field.set") == []
+
+    def test_appended_events_read_back_equal(self, store: Store) -> None:
+        evs = make_events("J-1", 3)
+        store.append("J-1", 0, evs)
+        assert store.read("J-1") == evs
+        assert store.head("J-1") == (3, evs[-1].hash)
+        assert store.job_ids() == ["J-1"]
+        assert verify_chain("J-1", store.read("J-1"), store.head("J-1")) is None
+
+    def test_read_after_a_sequence_number(self, store: Store) -> None:
+        evs = make_events("J-1", 5)
+        store.append("J-1", 0, evs)
+        assert [e.seq for e in store.read("J-1", after=3)] == [4, 5]
+        assert store.read("J-1", after=5) == []
+
+    def test_appends_extend_the_job(self, store: Store) -> None:
+        first = make_events("J-1", 2)
+        store.append("J-1", 0, first)
+        more = make_events("J-1", 3, after=(2, first[-1].hash))
+        store.append("J-1", 2, more)
+        assert store.read("J-1") == first + more
+        assert store.head("J-1") == (5, more[-1].hash)
+
+    def test_jobs_are_kept_apart_and_listed_sorted(self, store: Store) -> None:
+        for job in ("J-2", "J-10", "J-1"):
+            store.append(job, 0, make_events(job, 2))
+        assert store.job_ids() == sorted(["J-2", "J-10", "J-1"])
+        assert all(e.job == "J-2" for e in store.read("J-2"))
+        assert store.exists("J-10") and not store.exists("J-3")
+
+    def test_events_of_a_type_across_jobs_in_time_order(self, store: Store) -> None:
+        store.append("B", 0, make_events("B", 1, type="sop.published", at="2026-02-01T00:00:00.000000Z"))
+        store.append("A", 0, make_events("A", 1, type="sop.published", at="2026-03-01T00:00:00.000000Z"))
+        store.append("C", 0, make_events("C", 2, type="field.set"))
+        found = store.events_of_type("sop.published")
+        assert [e.job for e in found] == ["B", "A"]
+
+    def test_a_large_batch_round_trips(self, store: Store) -> None:
+        evs = make_events("J-1", 1000)
+        store.append("J-1", 0, evs)
+        assert store.read("J-1") == evs
+
+    # ------------------------------------------------------- concurrency
+    def test_creating_an_existing_job_conflicts(self, store: Store) -> None:
+        evs = make_events("J-1", 2)
+        store.append("J-1", 0, evs)
+        with pytest.raises(ConflictError):
+            store.append("J-1", 0, make_events("J-1", 1, actor="bob"))
+        assert store.read("J-1") == evs
+
+    def test_a_stale_expected_sequence_conflicts_and_writes_nothing(self, store: Store) -> None:
+        evs = make_events("J-1", 3)
+        store.append("J-1", 0, evs)
+        with pytest.raises(ConflictError) as info:
+            store.append("J-1", 2, make_events("J-1", 1, after=(2, evs[1].hash)))
+        assert info.value.job == "J-1" and info.value.expected == 2
+        with pytest.raises(ConflictError):
+            store.append("J-1", 5, make_events("J-1", 1, after=(5, "f" * 64)))
+        assert store.read("J-1") == evs and store.head("J-1") == (3, evs[-1].hash)
+
+    def test_two_handles_racing_on_one_job_one_wins(self, make_store: Callable[[], Store]) -> None:
+        a, b = make_store(), make_store()
+        try:
+            base = make_events("J-1", 1)
+            a.append("J-1", 0, base)
+            mine = make_events("J-1", 2, after=(1, base[0].hash), actor="a")
+            theirs = make_events("J-1", 1, after=(1, base[0].hash), actor="b")
+            a.append("J-1", 1, mine)
+            with pytest.raises(ConflictError):
+                b.append("J-1", 1, theirs)
+            assert b.read("J-1") == base + mine
+        finally:
+            a.close()
+            b.close()
+
+    def test_what_one_handle_writes_another_reads(self, make_store: Callable[[], Store]) -> None:
+        a = make_store()
+        evs = make_events("J-1", 4)
+        a.append("J-1", 0, evs)
+        a.close()
+        b = make_store()
+        try:
+            assert b.read("J-1") == evs and b.head("J-1") == (4, evs[-1].hash)
+        finally:
+            b.close()
+
+    # ---------------------------------------------------------- atomicity
+    def test_a_malformed_batch_writes_nothing(self, store: Store) -> None:
+        good = make_events("J-1", 2)
+        store.append("J-1", 0, good)
+        bad = make_events("J-1", 3, after=(2, good[-1].hash))
+        bad[2] = bad[2]._replace(seq=9)
+        with pytest.raises(StoreError):
+            store.append("J-1", 2, bad)
+        with pytest.raises(StoreError):
+            store.append("J-1", 2, [])
+        assert store.read("J-1") == good
+
+    # ------------------------------------------------------------ engine
+    def test_a_job_runs_on_the_store_and_verifies(self, store: Store) -> None:
+        from sopframe.core.engine import Engine
+        from sopframe.core.engine.clock import FixedClock
+
+        text = _TINY_TEMPLATE
+        engine = Engine(store, roles={"lead": ["lee"], "author": ["alice"]}, clock=FixedClock())
+        job = engine.start(text, "tiny.yaml", actor="alice").job_id
+        engine.set_fields(job, {"summary": "ok", "count": "2"}, actor="alice")
+        engine.complete(job, actor="alice")
+        engine.sign(job, "lead", actor="lee")
+        state = engine.complete(job, actor="lee")
+        assert state.status == "completed"
+        assert engine.verify(job) is None
+        assert engine.state(job).to_dict() == state.to_dict()
+
+
+_TINY_TEMPLATE = """\
+template: tiny
+title: A tiny procedure
+version: 1.0.0
+kind: change
+job_id: TINY-{seq:03}
+roles:
+  author: Writes it
+  lead: Approves it
+stages:
+  write:
+    owner: author
+    fields:
+      summary:
+        type: text
+        required: yes
+      count:
+        type: integer
+        min: 1
+    next: approve
+  approve:
+    owner: lead
+    signoffs:
+      lead:
+        role: lead
+"""

@@ -1,0 +1,262 @@
+"""Output formats of ``sopframe validate``: text, colour, json, SARIF 2.1.0 and GitHub annotations."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from cli_helpers import BROKEN, CLEAN, WARN, invoke, shared_file, write
+
+from sopframe.core.diagnostics import Finding, Severity
+from sopframe.formats import render
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture()
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "broken.yaml", BROKEN)
+    write(tmp_path, "warn.yaml", WARN)
+    write(tmp_path, "clean.yaml", CLEAN)
+    return tmp_path
+
+
+# ------------------------------------------------------------------ text
+def test_text_block_shape(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "validate", "broken.yaml")
+    lines = r.out.splitlines()
+    assert lines[:5] == [
+        "broken.yaml:9:12: error SOP107 [undefined-role] owner of stage 'start' names role 'enginer', "
+        "which is not defined (did you mean 'engineer'?)",
+        "    9 |     owner: enginer",
+        "      |            ^",
+        "  hint: define it under `roles:` or use one of: engineer",
+        "  see: docs/rules.md#sop107-undefined-role",
+    ]
+    assert lines[-1] == "3 errors in 1 file"
+
+
+def test_caret_is_under_the_column_in_every_block(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "validate", "broken.yaml", "warn.yaml")
+    lines = r.out.splitlines()
+    heads = [i for i, line in enumerate(lines) if re.match(r"^\S+:\d+:\d+: ", line)]
+    assert len(heads) == 4
+    for i in heads:
+        col = int(lines[i].split(":")[2])
+        src, caret = lines[i + 1], lines[i + 2]
+        assert caret.rstrip().endswith("^")
+        assert caret.index("^") == src.index("| ") + 2 + col - 1
+
+
+def test_caret_accounts_for_wide_characters() -> None:
+    f = Finding("SOP107", "undefined-role", Severity.ERROR, "m", file="x.yaml", line=1, col=13)
+    text = "title: 変更管理 x\n"  # col 13 is the x; the four CJK characters take two columns each
+    out = render("text", [f], 1, {"x.yaml": text}).splitlines()
+    assert out[2].index("^") - out[1].index("title") == len("title: ") + 8 + 1
+
+
+def test_summary_counts_each_severity(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "validate", "broken.yaml", "warn.yaml", "clean.yaml")
+    assert r.out.splitlines()[-1] == "3 errors, 1 warning in 3 files"
+
+
+def test_no_colour_when_not_a_terminal(work: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    r = invoke(capsys, "validate", "broken.yaml")
+    assert not ANSI.search(r.out)
+
+
+def _tty(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+
+
+def test_colour_on_a_terminal(work: Path, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    capsys.readouterr()
+    _tty(monkeypatch)
+    r = invoke(capsys, "validate", "broken.yaml")
+    assert "\x1b[31m" in r.out  # errors in red
+    assert ANSI.sub("", r.out).splitlines()[0].startswith("broken.yaml:9:12: error SOP107 [undefined-role] ")
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [("1", False), ("", True)])
+def test_no_color_on_a_terminal(work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                no_color: str, coloured: bool) -> None:
+    monkeypatch.setenv("NO_COLOR", no_color)  # https://no-color.org: only a non-empty value counts
+    capsys.readouterr()
+    _tty(monkeypatch)
+    r = invoke(capsys, "validate", "broken.yaml")
+    assert bool(ANSI.search(r.out)) is coloured
+
+
+def test_color_flag_forces_colour_and_overrides_no_color(work: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    r = invoke(capsys, "validate", "--color", "broken.yaml")
+    assert ANSI.search(r.out)
+    capsys.readouterr()
+    _tty(monkeypatch)
+    monkeypatch.delenv("NO_COLOR")
+    r = invoke(capsys, "validate", "--no-color", "broken.yaml")
+    assert not ANSI.search(r.out)
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
+def test_machine_formats_never_coloured(work: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    r = invoke(capsys, "validate", "--color", "--format", fmt, "broken.yaml")
+    assert not ANSI.search(r.out)
+
+
+# ------------------------------------------------------------------ json
+def test_json_document(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "validate", "--format", "json", "broken.yaml", "warn.yaml")
+    assert r.code == 1
+    data = json.loads(r.out)
+    assert data["version"] == 1 and data["files"] == 2
+    assert data["summary"] == {"error": 3, "warning": 1, "info": 0}
+    first = data["findings"][0]
+    assert set(first) == {"code", "slug", "severity", "file", "line", "col", "message", "hint", "plugin",
+                          "template", "stage", "docs"}
+    assert (first["code"], first["slug"], first["severity"], first["file"], first["line"], first["col"]) == (
+        "SOP107", "undefined-role", "error", "broken.yaml", 9, 12)
+    assert first["docs"] == "docs/rules.md#sop107-undefined-role" and first["plugin"] == "core"
+    assert "enginer" in first["message"] and first["hint"]
+    assert [f["code"] for f in data["findings"]] == ["SOP107", "SOP109", "SOP102", "SOP112"]
+
+
+# ----------------------------------------------------------------- sarif
+@functools.lru_cache(maxsize=1)
+def _sarif_validator():  # type: ignore[no-untyped-def]
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(shared_file("reference/sarif-schema-2.1.0.json").read_text("utf-8"))
+    checker = jsonschema.FormatChecker()
+
+    @checker.checks("uri")
+    def _uri(value: object) -> bool:  # the stock checker needs extra packages; this is what SARIF asks
+        return not isinstance(value, str) or (bool(urlsplit(value).scheme) and " " not in value)
+
+    @checker.checks("uri-reference")
+    def _uri_reference(value: object) -> bool:
+        return not isinstance(value, str) or not re.search(r"[\s\\<>\"{}|^`]", value)
+
+    jsonschema.Draft7Validator.check_schema(schema)
+    if "properties" not in schema and "$ref" not in schema:
+        # this copy keeps the log-file object under definitions/Root; without a reference to it the
+        # top level would accept any document at all
+        assert "Root" in schema.get("definitions", {}), "the SARIF schema describes no root object"
+        schema = {**schema, "$ref": "#/definitions/Root"}
+    return jsonschema.Draft7Validator(schema, format_checker=checker)
+
+
+def _sarif_errors(document: dict) -> list[str]:  # type: ignore[type-arg]
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in _sarif_validator().iter_errors(document)]
+
+
+def test_sarif_validates_against_the_2_1_0_schema(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(work, "dir with space/odd #name.yaml", BROKEN)
+    r = invoke(capsys, "validate", "--format", "sarif", "broken.yaml", "warn.yaml", "dir with space",
+               str(work / "clean.yaml"))
+    assert r.code == 1
+    doc = json.loads(r.out)
+    assert _sarif_errors(doc) == []
+    run = doc["runs"][0]
+    assert run["tool"]["driver"]["name"] == "sopframe"
+    rules = run["tool"]["driver"]["rules"]
+    assert [x["id"] for x in rules] == ["SOP107", "SOP109", "SOP102", "SOP112"]
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    uris = [res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in run["results"]]
+    assert "dir%20with%20space/odd%20%23name.yaml" in uris
+    first = run["results"][0]
+    assert first["level"] == "error"
+    assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 9, "startColumn": 12}
+
+
+def test_sarif_of_a_clean_run_validates(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "validate", "--format", "sarif", "clean.yaml")
+    assert r.code == 0
+    doc = json.loads(r.out)
+    assert _sarif_errors(doc) == []
+    assert doc["runs"][0]["results"] == []
+
+
+def test_the_schema_check_catches_a_broken_sarif_document(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(invoke(capsys, "validate", "--format", "sarif", "warn.yaml").out)
+    doc["runs"][0]["results"][0]["level"] = "fatal"
+    doc["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = "docs/rules.md"
+    doc["runs"][0]["invented"] = True
+    errors = _sarif_errors(doc)
+    assert len(errors) == 3, errors
+    assert any("fatal" in e for e in errors) and any("helpUri" in e for e in errors)
+
+
+def test_sarif_findings_without_a_file_have_no_location() -> None:
+    f = Finding("SOP900", "plugin-failed", Severity.ERROR, "plugin 'x' failed", file="<plugin x>")
+    doc = json.loads(render("sarif", [f], 0))
+    assert "locations" not in doc["runs"][0]["results"][0]
+    assert _sarif_errors(doc) == []
+
+
+# ---------------------------------------------------------------- github
+def test_github_annotations(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "validate", "--format", "github", "warn.yaml", "broken.yaml")
+    lines = r.out.splitlines()
+    assert lines[0].startswith("::error file=broken.yaml,line=9,col=12,title=SOP107 undefined-role::owner of stage")
+    assert lines[3].startswith("::warning file=warn.yaml,line=7,col=3,title=SOP112 unused-role::")
+    assert lines[-1] == "3 errors, 1 warning in 2 files"
+
+
+def test_github_escapes_properties_and_message() -> None:
+    f = Finding("SOP012", "invalid-value", Severity.INFO, "50%\nbad", file="a,b:c.yaml", line=2, col=3)
+    out = render("github", [f], 1).splitlines()[0]
+    assert out == "::notice file=a%2Cb%3Ac.yaml,line=2,col=3,title=SOP012 invalid-value::50%25%0Abad"
+
+
+@pytest.mark.parametrize(("env", "annotated"), [("true", True), ("false", False)])
+def test_github_is_the_default_in_github_actions(work: Path, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch, env: str, annotated: bool) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", env)
+    r = invoke(capsys, "validate", "broken.yaml")
+    assert r.out.startswith("::error file=broken.yaml,line=9,col=12,") is annotated
+    r = invoke(capsys, "validate", "--format", "text", "broken.yaml")
+    assert r.out.startswith("broken.yaml:9:12: error SOP107")
+
+
+# ------------------------------------------------------------- properties
+_names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(
+    lambda s: not s.startswith("<") and "/" not in s and "\\" not in s and s.strip() == s)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=_names, line=st.integers(1, 5), col=st.integers(1, 40),
+       message=st.text(max_size=30), hint=st.text(max_size=30))
+def test_any_finding_renders_in_every_format(name: str, line: int, col: int, message: str, hint: str) -> None:
+    f = Finding("SOP012", "invalid-value", Severity.WARNING, message, file=f"d/{name}.yaml", line=line, col=col,
+                hint=hint)
+    source = "a: 1\n\tb: 変更\nc: x y z\n"
+    text = render("text", [f], 1, {f.file: source}).split("\n")
+    head = f"d/{name}.yaml:{line}:{col}: warning SOP012 [invalid-value] "
+    # the block keeps its shape: one head line holding every word of the message, the source, the caret
+    assert text[0].startswith(head) and len(text[0].splitlines()) == 1
+    assert text[0][len(head):].split() == message.split()
+    if line <= 3:
+        assert text[1] == f"    {line} | " + source.splitlines()[line - 1].replace("\t", " ")
+        assert text[2].endswith("^")
+    if hint:
+        hint_lines = [i for i, t in enumerate(text) if t.startswith("  hint: ")]
+        assert len(hint_lines) == 1 and text[hint_lines[0] + 1].startswith("  see: docs/rules.md#")
+    assert _sarif_errors(json.loads(render("sarif", [f], 1))) == []
+    gh = render("github", [f], 1).split("\n")  # the runner reads one command per line
+    assert len(gh) == 2 and gh[0].startswith("::warning file=d/")
+    assert json.loads(render("json", [f], 1))["findings"][0]["file"] == f.file

@@ -1,0 +1,153 @@
+"""The CLI as users run it: real processes of the console script and ``python -m``, and light imports."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import BROKEN, CLEAN, write
+
+import sopframe
+
+#: never imported just to print the version
+HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "pluggy", "sopframe.core", "sopframe.pluginmanager",
+         "sopframe.commands", "sopframe.formats", "sopframe.config", "importlib.metadata", "tomllib")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPFRAME_")}
+    env.update(NO_COLOR="1", **extra)
+    env.pop("GITHUB_ACTIONS", None)
+    return env
+
+
+def _script() -> str:
+    for candidate in (Path(sys.executable).parent / "sopframe", Path(sys.executable).parent / "sopframe.exe"):
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which("sopframe")
+    if found is None:
+        pytest.skip("the sopframe console script is not installed beside this Python")
+    return found
+
+
+def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=_env(**env), capture_output=True, text=True, timeout=60)
+
+
+_DUMP = "import json, sys; sys.stderr.write('\\n' + json.dumps(sorted(sys.modules)))"
+
+
+@functools.lru_cache(maxsize=1)
+def _baseline() -> frozenset[str]:
+    """Modules a fresh interpreter holds once started (site, .pth files)."""
+    base = subprocess.run([sys.executable, "-c", _DUMP], env=_env(), capture_output=True, text=True, timeout=60)
+    return frozenset(json.loads(base.stderr.splitlines()[-1]))
+
+
+def _modules_after(code: str) -> set[str]:
+    """Modules a fresh interpreter holds after ``code``, minus those it holds after starting."""
+    after = subprocess.run([sys.executable, "-c", f"{code}\n{_DUMP}"], env=_env(), capture_output=True,
+                           text=True, timeout=60)
+    assert after.returncode == 0, after.stderr
+    return set(json.loads(after.stderr.splitlines()[-1])) - _baseline()
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+def test_version_imports_nothing_heavy() -> None:
+    code = ("from sopframe.cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code")
+    new = _modules_after(code)
+    assert "click" in new  # the probe really ran the CLI
+    assert _heavy(new) == []
+
+
+def test_import_sopframe_is_light() -> None:
+    new = _modules_after("import sopframe")
+    assert "sopframe" in new
+    assert sorted(m for m in new if m.startswith("sopframe")) == ["sopframe"]
+    assert _heavy(new) == []
+    assert not any(m == "click" or m.startswith("click.") for m in new)
+
+
+def test_public_api_loads_on_use() -> None:
+    new = _modules_after("import sopframe\nsopframe.Finding\nsopframe.load_template")
+    assert "sopframe.core.diagnostics" in new and "sopframe.core.validate" in new
+
+
+def test_console_script_validates(tmp_path: Path) -> None:
+    write(tmp_path, "t/broken.yaml", BROKEN)
+    write(tmp_path, "t/clean.yaml", CLEAN)
+    r = _run([_script(), "validate", "t"], tmp_path)
+    assert r.returncode == 1, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert first.startswith(f"{Path('t/broken.yaml')}:9:12: error SOP107 [undefined-role] ")
+    assert r.stdout.splitlines()[-1] == "3 errors in 2 files"
+    assert "\x1b[" not in r.stdout
+
+
+def test_console_script_usage_error_has_no_traceback(tmp_path: Path) -> None:
+    r = _run([_script(), "explain", "dag-cylce"], tmp_path)
+    assert r.returncode == 2
+    assert "(did you mean 'dag-cycle'?)" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    r = _run([sys.executable, "-m", "sopframe", "--version"], tmp_path)
+    assert (r.returncode, r.stdout) == (0, f"sopframe {sopframe.__version__}\n")
+    write(tmp_path, "clean.yaml", CLEAN)
+    r = _run([sys.executable, "-m", "sopframe", "validate", "clean.yaml"], tmp_path)
+    assert (r.returncode, r.stdout.strip()) == (0, "no problems in 1 file")
+
+
+def test_internal_error_in_a_real_process(tmp_path: Path) -> None:
+    write(tmp_path, "clean.yaml", CLEAN)
+    code = ("import sopframe.core.validate as v\n"
+            "def boom(*a, **k):\n    raise KeyError('lost')\n"
+            "v.validate_text = boom\n"
+            "from sopframe.cli import main\nmain(['validate', 'clean.yaml'])")
+    r = _run([sys.executable, "-c", code], tmp_path)
+    assert r.returncode == 3
+    assert "internal error: KeyError: 'lost'" in r.stderr and "SOPFRAME_DEBUG=1" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = _run([sys.executable, "-c", code], tmp_path, SOPFRAME_DEBUG="1")
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize(("no_color", "coloured"), [(None, True), ("1", False)])
+def test_colour_on_a_real_terminal(tmp_path: Path, no_color: str | None, coloured: bool) -> None:
+    write(tmp_path, "broken.yaml", BROKEN)
+    env = _env()
+    env.pop("NO_COLOR")
+    if no_color is not None:
+        env["NO_COLOR"] = no_color
+    leader, follower = os.openpty()
+    try:
+        proc = subprocess.run([_script(), "validate", "broken.yaml"], cwd=tmp_path, env=env, stdout=follower,
+                              stderr=subprocess.PIPE, timeout=60)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    out = b"".join(chunks).decode()
+    assert proc.returncode == 1
+    assert "broken.yaml" in out
+    assert ("\x1b[" in out) is coloured

@@ -1,0 +1,26 @@
+"""``sopframe demo`` walks the bundled SOP lifecycle on SQLite in the working directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import Cli
+
+
+def test_demo_walks_every_stage_and_prints_history_and_master_list(cli: Cli, tmp_path: Path,
+                                                                   monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "sopframe.toml").unlink()  # the demo brings its own cast of users
+    r = cli("demo")
+    assert r.code == 0, r.err
+    assert (tmp_path / "sopframe.db").exists()
+    out = r.out
+    for text in ("store: sqlite:///sopframe.db", "subjob.started", "-01-A", "-01-B", "subjob.completed",
+                 "stage.entered      security_review", "stage.completed    training_rollout", "job.completed",
+                 "sop.published", "hash chain: intact", "SOP master list:", "1.0    current"):
+        assert text in out, text
+    r = cli("demo")
+    assert r.code == 0, r.err
+    assert "1.0    archived" in r.out and "1.1    current" in r.out
+    listing = cli("sops", "--store", "sqlite:///sopframe.db", "--format", "json").json()
+    assert [(e["version"], e["status"]) for e in listing] == [("1.0", "archived"), ("1.1", "current")]
+    assert cli("job", "verify", "--all", "--store", "sqlite:///sopframe.db").code == 0

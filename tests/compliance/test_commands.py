@@ -1,0 +1,169 @@
+"""`sopframe gaps`, `sopframe coverage` and `validate --framework`, run in-process."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from compliance_samples import SAMPLES
+from sopframe.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*argv: str) -> Result:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as info:
+            main(list(argv))
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err, captured.err
+        return Result(int(info.value.code or 0), captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    d = tmp_path / "sops"
+    d.mkdir()
+    for name, text in SAMPLES.items():
+        (d / f"{name}.yaml").write_text(text, "utf-8")
+    return d
+
+
+def test_gaps_all_seven_complete(run, samples: Path) -> None:
+    r = run("gaps", str(samples))
+    assert r.code == 0, r.out
+    assert "7 of 7 complete" in r.out
+
+
+def test_gaps_lists_what_is_missing(run, samples: Path) -> None:
+    (samples / "incident.yaml").unlink()
+    text = (samples / "change.yaml").read_text("utf-8").replace("    rollback_plan: request.rollback_plan\n", "")
+    (samples / "change.yaml").write_text(text, "utf-8")
+    r = run("gaps", str(samples), "--format", "json")
+    assert r.code == 1
+    data = json.loads(r.out)
+    assert data["complete"] == 5 and data["total"] == 7
+    points = {p["number"]: p for p in data["points"]}
+    assert points[1]["missing"] == ["no template of kind 'incident'"]
+    assert any("rollback_plan" in m for m in points[2]["missing"])
+    text = run("gaps", str(samples)).out
+    assert "5 of 7 complete" in text and "[ ] 1. Incident response procedure" in text
+
+
+def test_gaps_on_the_bundled_templates(run) -> None:
+    r = run("gaps", str(TEMPLATES))
+    assert "7 of 7 complete" in r.out, r.out
+    assert r.code == 0
+
+
+def test_coverage_json_lists_cells_and_gaps(run, samples: Path) -> None:
+    r = run("coverage", str(samples), "--framework", "pci-dss", "--format", "json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    [fw] = data["frameworks"]
+    assert fw["id"] == "pci-dss"
+    controls = {c["id"]: c for c in fw["controls"]}
+    assert controls["6.3.3"]["cells"]["sample-vulnerability"] == [{"rule": "PCI118", "status": "pass"}]
+    assert "10.4.1" in {g["id"] for g in fw["gaps"]}          # no rule checks daily log review
+    assert controls["6.3.3"]["covered"] is True
+    # a rule about leavers does not claim coverage on the access review template
+    assert "sample-access" in controls["8.2.5"]["cells"]
+    assert len(controls["8.2.5"]["cells"]) == 1
+
+
+def test_coverage_marks_failing_rules(run, samples: Path) -> None:
+    text = (samples / "vulnerability.yaml").read_text("utf-8").replace("critical: 14d", "critical: 60d")
+    (samples / "vulnerability.yaml").write_text(text, "utf-8")
+    data = json.loads(run("coverage", str(samples), "--framework", "pci-dss", "--format", "json").out)
+    controls = {c["id"]: c for c in data["frameworks"][0]["controls"]}
+    assert {"rule": "PCI118", "status": "fail"} in controls["6.3.3"]["cells"]["sample-vulnerability"]
+    assert controls["6.3.3"]["covered"] is False
+
+
+def test_coverage_html_is_one_self_contained_file(run, samples: Path, tmp_path: Path) -> None:
+    out = tmp_path / "coverage.html"
+    r = run("coverage", str(samples), "--format", "html", "-o", str(out))
+    assert r.code == 0
+    page = out.read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "no external resources"
+    assert "<script" not in page
+    for title in ("ISO/IEC 27001:2022", "SOC 2", "PCI DSS v4.0.1"):
+        assert title in page
+
+
+def test_coverage_markdown_and_text(run, samples: Path) -> None:
+    md = run("coverage", str(samples), "--framework", "iso27001", "--format", "markdown").out
+    assert "| control | title |" in md and "A.8.8" in md
+    text = run("coverage", str(samples), "--framework", "soc2").out
+    assert re.search(r"SOC 2 Trust Services Criteria: \d+ of 17 controls covered", text)
+
+
+def test_unknown_framework_is_a_usage_error(run, samples: Path) -> None:
+    for command in ("validate", "coverage"):
+        r = run(command, str(samples), "--framework", "pci")
+        assert r.code == 2
+        assert "did you mean 'pci-dss'" in r.err
+
+
+def test_validate_framework_option_overrides_claims(run, tmp_path: Path) -> None:
+    text = SAMPLES["change"].replace("  - pci-dss\n", "").replace("        not_by: developer\n", "")
+    (tmp_path / "change.yaml").write_text(text, "utf-8")
+    claimed = run("validate", "change.yaml", "--format", "json")
+    assert "PCI106" not in claimed.out
+    forced = run("validate", "change.yaml", "--format", "json", "--framework", "pci-dss")
+    codes = {f["code"] for f in json.loads(forced.out)["findings"]}
+    assert "PCI106" in codes and "ISO107" not in codes
+    assert forced.code == 1
+
+
+def test_configuration_sets_frameworks_and_policy(run, tmp_path: Path) -> None:
+    (tmp_path / "access.yaml").write_text(SAMPLES["access"], "utf-8")
+    assert run("validate", "access.yaml").code == 0
+    (tmp_path / "sopframe.toml").write_text('frameworks = ["soc2"]\n\n[policy]\nleaver-revocation = "4h"\n', "utf-8")
+    r = run("validate", "access.yaml", "--format", "json", "--fail-level", "warning")
+    codes = {f["code"] for f in json.loads(r.out)["findings"]}
+    assert codes == {"SOC116"}
+    assert r.code == 1
+    (tmp_path / "sopframe.toml").write_text('frameworks = ["pcidss"]\n', "utf-8")
+    bad = run("validate", "access.yaml")
+    assert bad.code == 2 and "unknown framework 'pcidss'" in bad.err
+
+
+def test_unknown_policy_key_is_a_configuration_error(run, tmp_path: Path) -> None:
+    (tmp_path / "access.yaml").write_text(SAMPLES["access"], "utf-8")
+    (tmp_path / "sopframe.toml").write_text('[policy]\nleaver-revokation = "4h"\n', "utf-8")
+    for command in ("validate", "gaps", "coverage"):
+        r = run(command, "access.yaml")
+        assert r.code == 2, command
+        assert "unknown policy key 'leaver-revokation' (did you mean 'leaver-revocation'?)" in r.err
+
+
+def test_gaps_needs_joiner_and_leaver_and_skips_broken_templates(run, samples: Path) -> None:
+    (samples / "access.yaml").unlink()
+    broken = SAMPLES["incident"].replace("    next: triage\n", "    next: triag\n")
+    (samples / "incident.yaml").write_text(broken, "utf-8")
+    data = json.loads(run("gaps", str(samples), "--format", "json").out)
+    points = {p["number"]: p for p in data["points"]}
+    assert not points[3]["complete"]
+    assert points[3]["missing"] == ["no passing template declares the joiner or leaver step"]
+    assert not points[1]["complete"]
+    assert "template error" in points[1]["missing"][0] and "SOP109" in points[1]["missing"][0]
