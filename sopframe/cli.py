@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
             sys.exit(exc.exit_code)
         if os.environ.get("SOPFRAME_DEBUG"):
             raise
-        click.echo(f"sopframe: internal error: {type(exc).__name__}: {exc}\n"
+        notes = "".join(f"\n  {note}" for note in getattr(exc, "__notes__", ()))
+        click.echo(f"sopframe: internal error: {type(exc).__name__}: {exc}{notes}\n"
                    "  hint: this is a bug in sopframe or a plugin; run again with SOPFRAME_DEBUG=1 "
                    "for the traceback and report it", err=True)
         sys.exit(3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -10,6 +11,10 @@ from typing import Callable, Iterable, Sequence
 from sopframe.core.diagnostics import Finding, Rule, Severity
 
 __all__ = ["FORMATS", "render", "summary_line"]
+
+#: the line breaks the YAML reader counts in its positions (str.splitlines
+#: also splits on form feeds, NEL and Unicode separators, which it does not)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
@@ -61,7 +66,7 @@ def render_text(findings: Sequence[Finding], files: int, sources: dict[str, str]
         out.append(f"{style(head, bold=True)}{sev} {style(f.code, bold=True)} [{f.slug}] {_one_line(f.message)}")
         lines = sources.get(f.file)
         if lines is not None:
-            text_lines = lines.splitlines()
+            text_lines = _LINE_BREAK.split(lines)
             if 1 <= f.line <= len(text_lines):
                 src = text_lines[f.line - 1].replace("\t", " ")
                 gutter = f"{f.line:>5} | "

@@ -120,10 +120,12 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, select
             raise UsageError(f"{option}: no rule code, prefix or slug matches {pattern!r}{hint}",
                              hint="`sopframe rules` lists every rule")
     for key in ("select", "ignore"):
+        # a warning, not an error: a shared configuration may name rules of a
+        # plugin that is not installed on every machine
         for pattern, hint in unknown_selectors(config.get(key, []), rules):
-            raise ConfigError(f"{key!r}: no rule code, prefix or slug matches {pattern!r}{hint}",
-                              path=key_position(config.path, key) if config.path else None,
-                              hint="`sopframe rules` lists every rule")
+            where = key_position(config.path, key) if config.path else "configuration"
+            click.echo(f"sopframe: warning: {where}: {key!r}: no installed rule matches {pattern!r}{hint} "
+                       "(a typo, or a plugin that is not installed?)", err=True)
     sel = sel or list(config.get("select", []))
     ign = ign or list(config.get("ignore", []))
     level = Severity.parse(fail_level or config.get("fail-level", "error"))

@@ -62,6 +62,18 @@ class Duration:
         return " ".join(parts) or "0m"
 
 
+#: the longest duration accepted: dates past it would overflow the calendar
+MAX_YEARS = 100
+
+
+def _checked(text: str, d: Duration) -> Duration:
+    if d == Duration():
+        raise ValueError(f"duration {text!r} is zero")
+    if d.approx_days() > MAX_YEARS * 366:
+        raise ValueError(f"duration {text!r} is longer than {MAX_YEARS} years")
+    return d
+
+
 def parse_duration(text: str) -> Duration:
     """Parse a duration; raise ``ValueError`` with a readable reason."""
     s = str(text).strip()
@@ -72,9 +84,7 @@ def parse_duration(text: str) -> Duration:
         g = {k: int(v or 0) for k, v in iso.groupdict().items()}
         iso_duration = Duration(months=g["y"] * 12 + g["mo"],
                                 seconds=g["w"] * 604800 + g["d"] * 86400 + g["h"] * 3600 + g["mi"] * 60 + g["s"])
-        if iso_duration == Duration():
-            raise ValueError(f"duration {s!r} is zero")
-        return iso_duration
+        return _checked(s, iso_duration)
     pos, months, seconds, seen = 0, 0, 0, False
     for m in _PART.finditer(s):
         if s[pos:m.start()].strip(" ,") or m.group(2).lower() not in _UNITS:
@@ -87,9 +97,7 @@ def parse_duration(text: str) -> Duration:
         pos, seen = m.end(), True
     else:
         if seen and not s[pos:].strip():
-            if months == 0 and seconds == 0:
-                raise ValueError(f"duration {s!r} is zero")
-            return Duration(months, seconds)
+            return _checked(s, Duration(months, seconds))
     raise ValueError(
         f"{s!r} is not a duration: write a number and a unit (15m, 4h, 10d, 2w, 12 months) or ISO 8601 (PT15M)"
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.core.model import Template
 from sopframe.core.yamlsource import DEFAULT_MAX_BYTES, nesting_findings, parse_text, read_source
-from sopframe.errors import TemplateError, UsageError
+from sopframe.errors import SopframeError, TemplateError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.pluginmanager import Plugins
@@ -105,6 +105,15 @@ def run_rules(tg, rules: Sequence[Rule], *, strict: bool = False) -> list[Findin
 def validate_text(text: str, path: str, *, plugins: "Plugins | None" = None,
                   schema: dict | None = None) -> FileResult:
     """Validate template text that claims to come from ``path``."""
+    try:
+        return _validate_text(text, path, plugins, schema)
+    except Exception as exc:  # a bug: say which file it happened on
+        if not isinstance(exc, SopframeError):
+            exc.add_note(f"while validating {path}")
+        raise
+
+
+def _validate_text(text: str, path: str, plugins: "Plugins | None", schema: dict | None) -> FileResult:
     from sopframe.core.builder import build_template
     from sopframe.core.graph import build_graph
     from sopframe.core.schema import structure_findings

@@ -260,3 +260,14 @@ def test_any_finding_renders_in_every_format(name: str, line: int, col: int, mes
     gh = render("github", [f], 1).split("\n")  # the runner reads one command per line
     assert len(gh) == 2 and gh[0].startswith("::warning file=d/")
     assert json.loads(render("json", [f], 1))["findings"][0]["file"] == f.file
+
+
+def test_source_line_is_the_one_the_reader_counted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # positions count only CR and LF line breaks, not U+2028 inside a value:
+    # the source line shown must be the finding's line all the same
+    text = BROKEN.replace("title: Demo procedure", "title: 'Demo procedure\u2028with a separator'")
+    path = write(tmp_path, "sep.yaml", text)
+    r = invoke(capsys, "validate", "--select", "SOP107", str(path))
+    head, source = r.out.split("\n")[:2]
+    assert head.startswith(f"{path}:9:12: error SOP107"), r.out
+    assert source.endswith("    owner: enginer")

@@ -113,3 +113,13 @@ def test_approx_days_orders_mixed_units() -> None:
     assert parse_duration("12h").approx_days() == 0.5
     assert parse_duration("4w").approx_days() < parse_duration("1 month").approx_days() < parse_duration("5w").approx_days()
     assert 365 < parse_duration("1y").approx_days() < 366
+
+
+@pytest.mark.parametrize("text", ["99999999999999999999d", "101y", "P2000Y", "1300 months"])
+def test_durations_longer_than_a_century_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="longer than 100 years"):
+        parse_duration(text)
+
+
+def test_a_century_is_still_a_duration() -> None:
+    assert parse_duration("100y") == Duration(months=1200)
