@@ -26,7 +26,7 @@ from sopframe import hookspecs
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.errors import PluginError
 
-__all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "disabled_from_env", "hook_names",
+__all__ = ["PluginInfo", "Plugins", "load_plugins", "installed_fingerprint", "ENTRY_POINT_GROUP", "disabled_from_env", "hook_names",
            "clear_discovery_cache"]
 
 ENTRY_POINT_GROUP = "sopframe"
@@ -300,6 +300,22 @@ def _discover() -> tuple[Any, ...]:
 def _entry_points() -> list[Any]:
     """The installed ``sopframe`` entry points, read once per process."""
     return list(_discover())
+
+
+def installed_fingerprint(disabled: Iterable[str] = ()) -> list[tuple[str, str, str]]:
+    """(name, distribution, version) of sopframe and every plugin that would
+    load, read from the installed metadata without importing any plugin.
+
+    Caches key their results on it: a plugin installed, removed, upgraded or
+    disabled changes it.
+    """
+    blocked = set(disabled) | set(disabled_from_env())
+    out = [(CORE, "sopframe", _own_version())]
+    for ep in _entry_points():
+        if ep.name not in blocked:
+            dist = getattr(ep, "dist", None)
+            out.append((ep.name, getattr(dist, "name", "") or "", getattr(dist, "version", "") or ""))
+    return sorted(out)
 
 
 def clear_discovery_cache() -> None:

@@ -29,9 +29,14 @@ def plugins_for(ctx: click.Context) -> "Plugins":
         strict = obj.get("strict_plugins")
         if strict is None:
             strict = bool(config.get("strict-plugins", False))
-        disabled = [*config.get("disable-plugins", []), *obj.get("disabled", [])]
-        obj["plugins"] = load_plugins(disabled=disabled, strict=strict)
+        obj["plugins"] = load_plugins(disabled=disabled_for(ctx), strict=strict)
     return obj["plugins"]
+
+
+def disabled_for(ctx: click.Context) -> list[str]:
+    """Plugins the configuration and ``--disable-plugin`` block (the environment adds more)."""
+    obj = ctx.find_root().ensure_object(dict)
+    return [*config_for(ctx).get("disable-plugins", []), *obj.get("disabled", [])]
 
 
 def framework_selection(ctx: click.Context, given: Iterable[str] = ()) -> list[str] | None:

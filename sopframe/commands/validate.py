@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import click
 
@@ -100,83 +101,160 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, select
     Exit codes: 0 clean, 1 findings at or over the fail level, 2 usage,
     configuration or missing path, 3 internal or plugin error.
     """
-    from sopframe.commands.inspect import all_rules
-    from sopframe.config import key_position
     from sopframe.core.diagnostics import Severity
-    from sopframe.core.validate import Report, collect_paths, validate_bytes
-    from sopframe.core.yamlsource import DEFAULT_MAX_BYTES
-    from sopframe.errors import ConfigError, UsageError
-    from sopframe.formats import render
+    from sopframe.core.paths import collect_paths
+    from sopframe.core.paths import DEFAULT_MAX_BYTES
+    from sopframe.errors import ConfigError
 
     config = config_for(ctx)
     files = collect_paths([p for p in paths if p != "-"])  # a missing path is exit 2 before any work
-    plugins = plugins_for(ctx)
-    if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    rules = all_rules(plugins)
-    sel, ign = _split(select), _split(ignore)
-    for option, given in (("--select", sel), ("--ignore", ign)):
-        for pattern, hint in unknown_selectors(given, rules):
-            raise UsageError(f"{option}: no rule code, prefix or slug matches {pattern!r}{hint}",
-                             hint="`sopframe rules` lists every rule")
-    for key in ("select", "ignore"):
-        # a warning, not an error: a shared configuration may name rules of a
-        # plugin that is not installed on every machine
-        for pattern, hint in unknown_selectors(config.get(key, []), rules):
-            where = key_position(config.path, key) if config.path else "configuration"
-            click.echo(f"sopframe: warning: {where}: {key!r}: no installed rule matches {pattern!r}{hint} "
-                       "(a typo, or a plugin that is not installed?)", err=True)
-    sel = sel or list(config.get("select", []))
-    ign = ign or list(config.get("ignore", []))
-    level = Severity.parse(fail_level or config.get("fail-level", "error"))
     max_bytes = max_file_size or int(config.get("max-file-size", DEFAULT_MAX_BYTES))
     if max_bytes < 1:  # only the configuration can say so: the option refuses it
         raise ConfigError(f"'max-file-size' must be a positive number of bytes, got {max_bytes}",
                           path=str(config.path))
+    run = _Run(
+        ctx=ctx, paths=paths, files=files,
+        fmt=fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"),
+        select=_split(select), ignore=_split(ignore), frameworks=_split(frameworks),
+        level=Severity.parse(fail_level or config.get("fail-level", "error")),
+        max_bytes=max_bytes, color=color,
+    )
+    cache = None if no_cache else _open_cache(run, cache_dir)
+    if cache is not None and "-" not in paths and run.fmt != "sarif":
+        warm = _from_cache(run, cache)
+        if warm is not None:  # every file answered from the cache: no plugin imported
+            findings, problems, known = warm
+            return _report(run, findings, problems, known, rules=[], sources={})
+    return _validate_all(run, cache, jobs, stdin_filename)
 
+
+@dataclass
+class _Run:
+    """What one ``sopframe validate`` was asked to do."""
+
+    ctx: click.Context
+    paths: tuple[str, ...]
+    files: list[str]
+    fmt: str
+    select: list[str]
+    ignore: list[str]
+    frameworks: list[str]
+    level: Any
+    max_bytes: int
+    color: bool | None
+
+
+class _Known:
+    """A rule as the cache manifest remembers it: code and slug."""
+
+    def __init__(self, code: str, slug: str) -> None:
+        self.code, self.slug = code, slug
+
+
+def _open_cache(run: _Run, cache_dir: str | None) -> Any:
+    """The result cache, keyed by sopframe's version, the installed plugins (read
+    from their metadata, not imported) and the settings that decide findings."""
+    from sopframe import __version__
+    from sopframe.commands.common import disabled_for
+    from sopframe.core.cache import DEFAULT_CACHE_DIR, ResultCache, cache_salt
+    from sopframe.pluginmanager import installed_fingerprint
+
+    config = config_for(run.ctx)
+    where = cache_dir or os.environ.get("SOPFRAME_CACHE_DIR")
+    if not where:  # the configuration's directory is relative to the configuration file
+        where = str(config.base_dir / config.get("cache-dir", DEFAULT_CACHE_DIR)) if config.path else DEFAULT_CACHE_DIR
+    settings = {"frameworks": run.frameworks or config.get("frameworks"), "policy": config.get("policy", {}),
+                "max_bytes": run.max_bytes}
+    return ResultCache(where, cache_salt(__version__, installed_fingerprint(disabled_for(run.ctx)), settings))
+
+
+def _from_cache(run: _Run, cache: Any) -> tuple[list[Any], list[Any], list[_Known]] | None:
+    """Findings for every file, the plugin problems and the known rules, if the
+    cache holds them all; else ``None`` (and the full run decides)."""
+    from pathlib import Path
+
+    manifest = cache.get_manifest()
+    if manifest is None or (manifest["problems"] and _strict(run.ctx)):
+        return None  # strict mode makes those problems fatal: the full run says so
+    known = [_Known(code, slug) for code, slug in manifest["rules"]]
+    if unknown_selectors([*run.select, *run.ignore], known) or not set(run.frameworks) <= set(manifest["frameworks"]):
+        return None  # the full run words the usage error
+    findings = []
+    for path in run.files:
+        try:
+            hit = cache.get(Path(path).read_bytes(), path)
+        except OSError:
+            return None
+        if hit is None:
+            return None
+        findings.extend(hit)
+    return findings, manifest["problems"], known
+
+
+def _strict(ctx: click.Context) -> bool:
+    strict = ctx.find_root().ensure_object(dict).get("strict_plugins")
+    return bool(config_for(ctx).get("strict-plugins", False)) if strict is None else strict
+
+
+def _validate_all(run: _Run, cache: Any, jobs: int | None, stdin_filename: str) -> int:
     from sopframe.commands.common import checked_policy, framework_selection
-    from sopframe.core.frameworks import check_settings
-
-    selected_frameworks = framework_selection(ctx, frameworks)
-    policy = checked_policy(ctx)
-    ctx.with_resource(check_settings(selected_frameworks, policy))
-    schema = plugins.schema()
-    report = Report()
-    sources: dict[str, str] = {}
-    if "-" in paths:
-        data = sys.stdin.buffer.read()
-        report.files.append(validate_bytes(data, stdin_filename, plugins=plugins, schema=schema,
-                                           max_bytes=max_bytes))
-        sources[stdin_filename] = data.decode("utf-8", "replace")
-    cache = None
-    if not no_cache:
-        from sopframe import __version__
-        from sopframe.core.cache import DEFAULT_CACHE_DIR, ResultCache, cache_salt
-
-        where = cache_dir or os.environ.get("SOPFRAME_CACHE_DIR") or config.get("cache-dir")
-        if where is None and config.path is None:
-            where = DEFAULT_CACHE_DIR
-        elif where is None or (config.path is not None and not cache_dir
-                               and not os.environ.get("SOPFRAME_CACHE_DIR") and config.get("cache-dir")):
-            where = str(config.base_dir / (config.get("cache-dir") or DEFAULT_CACHE_DIR))
-        salt = cache_salt(__version__, plugins.fingerprint(),
-                          {"frameworks": selected_frameworks, "policy": policy,
-                           "max_bytes": max_bytes})
-        cache = ResultCache(where, salt)
+    from sopframe.commands.inspect import all_rules
     from sopframe.core.batch import validate_many
+    from sopframe.core.frameworks import check_settings
+    from sopframe.core.validate import validate_bytes
+    from sopframe.errors import UsageError
 
-    report.files.extend(validate_many(files, plugins=plugins, max_bytes=max_bytes, cache=cache, jobs=jobs))
-    if not report.files:
-        click.echo(f"sopframe: warning: no template files (*.yaml, *.yml) under {', '.join(paths)}", err=True)
-    report.general = list(plugins.problems)
-    findings = sorted(select_findings(report.findings, sel, ign), key=lambda f: f.sort_key)
-    if fmt == "text":
-        for name in sorted({f.file for f in findings if not f.file.startswith("<") and f.file not in sources}):
+    ctx = run.ctx
+    plugins = plugins_for(ctx)
+    rules = all_rules(plugins)
+    for option, given in (("--select", run.select), ("--ignore", run.ignore)):
+        for pattern, hint in unknown_selectors(given, rules):
+            raise UsageError(f"{option}: no rule code, prefix or slug matches {pattern!r}{hint}",
+                             hint="`sopframe rules` lists every rule")
+    ctx.with_resource(check_settings(framework_selection(ctx, run.frameworks), checked_policy(ctx)))
+    results = []
+    sources: dict[str, str] = {}
+    if "-" in run.paths:
+        data = sys.stdin.buffer.read()
+        results.append(validate_bytes(data, stdin_filename, plugins=plugins, schema=plugins.schema(),
+                                      max_bytes=run.max_bytes))
+        sources[stdin_filename] = data.decode("utf-8", "replace")
+    results += validate_many(run.files, plugins=plugins, max_bytes=run.max_bytes, cache=cache, jobs=jobs)
+    run.files = [r.path for r in results]
+    if cache is not None:
+        frameworks = list(dict.fromkeys([*plugins.schema()["$defs"]["framework"]["enum"],
+                                         *(fw.id for fw in plugins.frameworks())]))
+        cache.put_manifest(plugins.problems, [(r.code, r.slug) for r in rules], frameworks)
+    findings = [f for r in results for f in r.findings]
+    return _report(run, findings, plugins.problems, rules, rules=rules, sources=sources)
+
+
+def _report(run: _Run, findings: list[Any], problems: list[Any], known: Sequence[Any], *,
+            rules: Sequence["Rule"], sources: dict[str, str]) -> int:
+    """Warn about configuration entries no rule matches, print the findings, return the exit code."""
+    from sopframe.config import key_position
+    from sopframe.formats import render
+
+    config = config_for(run.ctx)
+    for key in ("select", "ignore"):
+        # a warning, not an error: a shared configuration may name rules of a
+        # plugin that is not installed on every machine
+        for pattern, hint in unknown_selectors(config.get(key, []), known):
+            where = key_position(config.path, key) if config.path else "configuration"
+            click.echo(f"sopframe: warning: {where}: {key!r}: no installed rule matches {pattern!r}{hint} "
+                       "(a typo, or a plugin that is not installed?)", err=True)
+    if not run.files:
+        click.echo(f"sopframe: warning: no template files (*.yaml, *.yml) under {', '.join(run.paths)}", err=True)
+    sel = run.select or list(config.get("select", []))
+    ign = run.ignore or list(config.get("ignore", []))
+    shown = sorted(select_findings([*problems, *findings], sel, ign), key=lambda f: f.sort_key)
+    if run.fmt == "text":
+        for name in sorted({f.file for f in shown if not f.file.startswith("<") and f.file not in sources}):
             try:
                 with open(name, "rb") as fh:
-                    sources[name] = fh.read(max_bytes + 1).decode("utf-8", "replace")
+                    sources[name] = fh.read(run.max_bytes + 1).decode("utf-8", "replace")
             except OSError:
                 pass
-    colour = use_colour(color, fmt, sys.stdout)
-    click.echo(render(fmt, findings, len(report.files), sources, rules, colour=colour), color=colour)
-    return 1 if any(f.severity >= level for f in findings) else 0
+    colour = use_colour(run.color, run.fmt, sys.stdout)
+    click.echo(render(run.fmt, shown, len(run.files), sources, rules, colour=colour), color=colour)
+    return 1 if any(f.severity >= run.level for f in shown) else 0

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -92,8 +93,39 @@ class ResultCache:
         key = self.key(data)
         rows = _encode(findings)
         payload = json.dumps(rows, sort_keys=True)
-        entry = {"key": key, "sha256": hashlib.sha256(payload.encode()).hexdigest(), "findings": rows}
-        path = self._path(key)
+        self._write(self._path(key),
+                    {"key": key, "sha256": hashlib.sha256(payload.encode()).hexdigest(), "findings": rows})
+
+    # ------------------------------------------------------------- manifest
+    # What a run learnt from the loaded plugins (their load problems, the rule
+    # codes and frameworks they know), kept under the same salt, so that a run
+    # whose every file is cached can answer without importing any plugin.
+
+    def get_manifest(self) -> dict[str, Any] | None:
+        try:
+            entry = json.loads(self._manifest_path().read_bytes())
+            payload = json.dumps(entry["manifest"], sort_keys=True)
+            if entry.get("salt") != self.salt or entry.get("sha256") != hashlib.sha256(payload.encode()).hexdigest():
+                return None
+            manifest = entry["manifest"]
+            manifest["problems"] = [replace(f, file=f"<plugin {f.plugin}>")
+                                    for f in _decode(manifest["problems"], "")]
+            return manifest
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put_manifest(self, problems: Sequence[Finding], rules: Sequence[tuple[str, str]],
+                     frameworks: Sequence[str]) -> None:
+        manifest = {"problems": _encode(problems), "rules": [list(r) for r in rules],
+                    "frameworks": list(frameworks)}
+        payload = json.dumps(manifest, sort_keys=True)
+        self._write(self._manifest_path(), {"salt": self.salt, "manifest": manifest,
+                                            "sha256": hashlib.sha256(payload.encode()).hexdigest()})
+
+    def _manifest_path(self) -> Path:
+        return self.directory / f"v{FORMAT}" / f"run-{self.salt[:32]}.json"
+
+    def _write(self, path: Path, entry: Mapping[str, Any]) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
@@ -109,7 +141,7 @@ class ResultCache:
                 raise
         except OSError:
             return  # a cache that cannot be written only costs speed
-        self._tag(path.parents[1])
+        self._tag(self.directory / f"v{FORMAT}")
 
     @staticmethod
     def _tag(root: Path) -> None:

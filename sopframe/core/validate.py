@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.core.model import Template
+from sopframe.core.paths import TEMPLATE_SUFFIXES, collect_paths
 from sopframe.core.yamlsource import DEFAULT_MAX_BYTES, nesting_findings, parse_text, read_source
-from sopframe.errors import SopframeError, TemplateError, UsageError
+from sopframe.errors import SopframeError, TemplateError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.pluginmanager import Plugins
@@ -18,7 +19,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["FileResult", "Report", "collect_paths", "validate_text", "validate_paths", "load_template",
            "TEMPLATE_SUFFIXES"]
 
-TEMPLATE_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -40,29 +40,6 @@ class Report:
         for f in self.files:
             out.extend(f.findings)
         return out
-
-
-def collect_paths(paths: Iterable[str]) -> list[str]:
-    """Expand directories recursively to their template files; sorted, deduplicated."""
-    out: list[str] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            # a link that does not resolve (a loop, a missing target) is kept, to be reported as unreadable
-            found = sorted(
-                str(c) for c in path.rglob("*")
-                if c.suffix in TEMPLATE_SUFFIXES and (c.is_file() or (c.is_symlink() and not c.exists()))
-                and not any(part.startswith(".") for part in c.relative_to(path).parts)
-            )
-            out.extend(found)
-        elif path.is_file():
-            out.append(str(path))
-        elif path.is_symlink():
-            raise UsageError(f"path {p!r} is a symbolic link that does not resolve (its target is missing, "
-                             "or the link is part of a loop)", hint="give template files or directories")
-        else:
-            raise UsageError(f"path {p!r} does not exist", hint="give template files or directories")
-    return list(dict.fromkeys(out))
 
 
 def _plugins(plugins: "Plugins | None") -> "Plugins":

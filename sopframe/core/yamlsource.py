@@ -21,13 +21,12 @@ from codecs import BOM_UTF8
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
+from sopframe.core.paths import DEFAULT_MAX_BYTES
 from sopframe.core.diagnostics import Finding, Location, Severity
 
 __all__ = ["ParsedDocument", "parse_text", "read_source", "DEFAULT_MAX_BYTES", "Path_", "MAX_NESTING",
            "nesting_findings"]
 
-#: Templates larger than this are refused (configurable with ``max-file-size``).
-DEFAULT_MAX_BYTES = 1024 * 1024
 
 Path_ = tuple[Union[str, int], ...]
 

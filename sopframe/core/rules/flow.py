@@ -84,8 +84,6 @@ def _split_without_rejoin(tg: TemplateGraph) -> Iterator[Finding]:
 
 
 def _escapes(tg: TemplateGraph) -> Iterator[Finding]:
-    import networkx as nx
-
     for d in tg.dangling:
         if d.key == "next" and d.stage.scope and tg.find_stage(d.stage, d.target) is not None:
             yield ESCAPE.finding(
