@@ -3,14 +3,14 @@
 A :class:`Check` looks at a template of certain kinds and yields
 :class:`Issue` objects.  It knows nothing of frameworks: each framework
 plugin turns it into a rule with its own code, severity and cited controls
-(:func:`sopframe_plugins.compliance.ruleset.framework_rule`), passing
+(:func:`sopframe_plugins.compliance.ruleset.framework_plugin`), passing
 parameters such as a limit that a standard sets or a policy key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Generator, Iterator, Mapping
 
 from sopframe.core.diagnostics import Location
 from sopframe.core.durations import parse_duration
@@ -81,13 +81,30 @@ def declares(*steps: str) -> Callable[[Mapping[str, Any]], bool]:
 
 # --------------------------------------------------------------------- helpers
 
-def _steps(d: Declared, name: str, hint: str) -> tuple[list[Stage], list[Issue]]:
-    """The stages of a step; an issue if it is not declared or names no stage."""
-    if not d.has_step(name):
-        return [], [Issue(f"the template declares no `{name}` step",
-                          hint=f"name the stage under `compliance.steps.{name}`; {hint}", at=d.loc)]
+#: yields the issues, then returns the stages found: ``stages = yield from _required(...)``
+StagesOf = Generator[Issue, None, list[Stage]]
+
+
+def _stages(d: Declared, name: str, hint: str = "") -> StagesOf:
+    """The stages declared for a step; an issue for each stage id that is not defined."""
     stages, problems = d.steps(name)
-    return stages, [Issue(p, hint="use the id of a stage of this template", at=d.loc) for p in problems]
+    for problem in problems:
+        yield Issue(problem, hint=hint, at=d.loc)
+    return stages
+
+
+def _required(d: Declared, name: str, hint: str) -> StagesOf:
+    """The stages of a step the procedure must have; an issue if it is not declared or names no stage."""
+    if not d.has_step(name):
+        yield Issue(f"the template declares no `{name}` step",
+                    hint=f"name the stage under `compliance.steps.{name}`; {hint}", at=d.loc)
+        return []
+    return (yield from _stages(d, name, "use the id of a stage of this template"))
+
+
+def _at(st: Stage, message: str, hint: str) -> Issue:
+    """An issue about one stage."""
+    return Issue(message, hint=hint, at=st.loc, stage=st.node)
 
 
 def _record(d: Declared, name: str, hint: str, types: tuple[str, ...] = ()) -> list[Issue]:
@@ -111,8 +128,7 @@ def _has_separated_signoff(st: Stage) -> bool:
     return any(so.not_by for so in st.signoffs.values())
 
 
-def _exceeds(text: str, limit: Limit, what: str, at: Location, missing_hint: str,
-             stage: str | None = None) -> Iterator[Issue]:
+def _exceeds(text: str, limit: Limit, what: str, at: Location, stage: str | None = None) -> Iterator[Issue]:
     """Compare a duration with a limit; standard limits are errors, policy limits warnings."""
     r = limit.resolve()
     if r.problem:
@@ -146,7 +162,7 @@ def _periodic(d: Declared, key: str, limit: Limit, what: str) -> Iterator[Issue]
     if text is None:
         yield _missing_limit(limit, what, d.loc, hint)
     else:
-        yield from _exceeds(text, limit, what, d.loc, hint)
+        yield from _exceeds(text, limit, what, d.loc)
 
 
 def _after(tg: TemplateGraph, before: list[Stage], after: Stage) -> bool:
@@ -162,6 +178,16 @@ def _after(tg: TemplateGraph, before: list[Stage], after: Stage) -> bool:
         return True
     g = tg.graph.subgraph(n for n in tg.graph.nodes if n not in blocked)
     return not nx.has_path(g, tg.start, after.node)
+
+
+def _reached_early(tg: TemplateGraph, first: list[Stage], stages: list[Stage], what: str, early: str,
+                   hint: str) -> Iterator[Issue]:
+    """An issue for each of ``stages`` a path reaches without passing one of ``first`` (none if ``first`` is empty)."""
+    if not first:
+        return
+    for st in stages:
+        if not _after(tg, first, st):
+            yield _at(st, f"{what} stage {st.node!r} can be reached {early}", hint)
 
 
 # ------------------------------------------------------------- SOP lifecycle
@@ -187,7 +213,7 @@ def _sop_review(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
                              "add `publishes.review_every`")
         return
     yield from _exceeds(pub.review_every, limit, "the SOP's review interval (`publishes.review_every`)",
-                        pub.key_locs.get("review_every", pub.loc), "")
+                        pub.key_locs.get("review_every", pub.loc))
 
 
 def _grants_or_not_access(data: Mapping[str, Any]) -> bool:
@@ -202,28 +228,23 @@ def _approver(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
     if tg.template.kind == "access" and not _grants_or_not_access(d.data):
         return
-    stages, issues = _steps(d, "approval", "the stage whose sign-off approves the work")
-    yield from issues
+    stages = yield from _required(d, "approval", "the stage whose sign-off approves the work")
     for st in stages:
         if not st.signoffs:
-            yield Issue(f"approval stage {st.node!r} has no sign-off", at=st.loc, stage=st.node,
-                        hint="add a sign-off by the approving role, with `not_by` naming the author or requester")
+            yield _at(st, f"approval stage {st.node!r} has no sign-off",
+                      "add a sign-off by the approving role, with `not_by` naming the author or requester")
         elif not _has_separated_signoff(st):
-            yield Issue(f"no sign-off of approval stage {st.node!r} has to be by a different person than the "
-                        "author or requester", at=st.loc, stage=st.node,
-                        hint="add `not_by: <author user field or sign-off>` to the approving sign-off")
+            yield _at(st, f"no sign-off of approval stage {st.node!r} has to be by a different person than the "
+                      "author or requester", "add `not_by: <author user field or sign-off>` to the approving sign-off")
 
 
 @check("training-acknowledged", ("sop-lifecycle",), "A new SOP version is trained and acknowledged.")
 def _training(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
-    stages, issues = _steps(d, "training", "the stage that trains the audience")
-    yield from issues
+    stages = yield from _required(d, "training", "the stage that trains the audience")
     approvals, _ = d.steps("approval")
-    for st in stages:
-        if approvals and not _after(tg, approvals, st):
-            yield Issue(f"training stage {st.node!r} can be reached before the SOP is approved",
-                        at=st.loc, stage=st.node, hint="route to training only after the approval stage")
+    yield from _reached_early(tg, approvals, stages, "training", "before the SOP is approved",
+                              "route to training only after the approval stage")
     yield from _record(d, "acknowledgement", "the field in which staff acknowledge the SOP")
 
 
@@ -236,16 +257,10 @@ def _change_record(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     for name, hint in (("reason", "why the change is needed"), ("impact", "its impact, security impact included"),
                        ("test_result", "the result of testing"), ("rollback_plan", "how it is backed out")):
         yield from _record(d, name, hint)
-    approvals, issues = _steps(d, "approval", "the stages that approve changes (normal and emergency)")
-    yield from issues
-    impl, issues = _steps(d, "implementation", "the stage that deploys the change")
-    yield from issues
-    if approvals:
-        for st in impl:
-            if not _after(tg, approvals, st):
-                yield Issue(f"implementation stage {st.node!r} can be reached without passing an approval stage",
-                            at=st.loc, stage=st.node,
-                            hint="route every path (emergency ones too) through an approval stage first")
+    approvals = yield from _required(d, "approval", "the stages that approve changes (normal and emergency)")
+    impl = yield from _required(d, "implementation", "the stage that deploys the change")
+    yield from _reached_early(tg, approvals, impl, "implementation", "without passing an approval stage",
+                              "route every path (emergency ones too) through an approval stage first")
 
 
 @check("change-follow-up", ("change",), "After a change, it is verified and the affected documents are updated.")
@@ -254,24 +269,19 @@ def _change_follow_up(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     impl, _ = d.steps("implementation")
     for name, hint in (("verification", "the stage that confirms controls still work after the change"),
                        ("documentation_update", "the stage that updates the affected documents")):
-        stages, issues = _steps(d, name, hint)
-        yield from issues
-        for st in stages:
-            if impl and not _after(tg, impl, st):
-                yield Issue(f"{name.replace('_', ' ')} stage {st.node!r} can be reached before implementation",
-                            at=st.loc, stage=st.node, hint="route to it after the implementation stage")
+        stages = yield from _required(d, name, hint)
+        yield from _reached_early(tg, impl, stages, name.replace("_", " "), "before implementation",
+                                  "route to it after the implementation stage")
 
 
 @check("deployer-separate", ("change",), "The person who deploys a change is not its developer.")
 def _deployer(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
-    stages, issues = _steps(d, "implementation", "the stage that deploys the change")
-    yield from issues
+    stages = yield from _required(d, "implementation", "the stage that deploys the change")
     for st in stages:
         if not _has_separated_signoff(st):
-            yield Issue(f"implementation stage {st.node!r} has no sign-off that must be by someone other than "
-                        "the developer", at=st.loc, stage=st.node,
-                        hint="add a deployment sign-off with `not_by: <developer user field>`")
+            yield _at(st, f"implementation stage {st.node!r} has no sign-off that must be by someone other than "
+                      "the developer", "add a deployment sign-off with `not_by: <developer user field>`")
 
 
 # ------------------------------------------------------------------ incident
@@ -279,8 +289,7 @@ def _deployer(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
 @check("incident-triage", ("incident",), "Events are triaged and incidents ranked on a severity scale.")
 def _triage(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
-    _, issues = _steps(d, "triage", "the stage that decides whether an event is an incident")
-    yield from issues
+    yield from _required(d, "triage", "the stage that decides whether an event is an incident")
     yield from _record(d, "severity", "a choice field with the severity scale", ("choice",))
 
 
@@ -289,28 +298,24 @@ def _triage(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
 def _response(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
     for name in ("containment", "eradication", "recovery", "communication"):
-        _, issues = _steps(d, name, "one stage may do several of these")
-        yield from issues
+        yield from _required(d, name, "one stage may do several of these")
 
 
 @check("lessons-learned", ("incident",), "A post-incident review records the root cause and lessons learned.")
 def _lessons(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
-    _, issues = _steps(d, "lessons_learned", "the post-incident review stage")
-    yield from issues
+    yield from _required(d, "lessons_learned", "the post-incident review stage")
     yield from _record(d, "root_cause", "the field that records the root cause")
 
 
 @check("incident-evidence", ("incident",), "Evidence is preserved with a chain of custody.")
 def _evidence(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
-    stages, issues = _steps(d, "evidence", "the stage that records evidence and its custody")
-    yield from issues
+    stages = yield from _required(d, "evidence", "the stage that records evidence and its custody")
     for st in stages:
         if not any(f.required for f in st.fields.values()):
-            yield Issue(f"evidence stage {st.node!r} requires no field, so nothing about the evidence is "
-                        "recorded", at=st.loc, stage=st.node,
-                        hint="add required fields for the evidence register and custody")
+            yield _at(st, f"evidence stage {st.node!r} requires no field, so nothing about the evidence is "
+                      "recorded", "add required fields for the evidence register and custody")
 
 
 @check("reporting-channel", ("incident",), "The channel through which an event was reported is recorded.")
@@ -329,8 +334,7 @@ def _exercised(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
 @check("restoration-test", ("backup",), "Backups are proven by a restoration test whose result is recorded.")
 def _restore(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
-    _, issues = _steps(d, "restore_test", "the stage that restores the backup")
-    yield from issues
+    yield from _required(d, "restore_test", "the stage that restores the backup")
     yield from _record(d, "restore_result", "the field with the test's result")
 
 
@@ -347,8 +351,7 @@ def _objectives(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
 
 @check("continuity-drill", ("continuity",), "The continuity plan is exercised by a drill.")
 def _drill(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
-    _, issues = _steps(declared(tg), "drill", "the stage that runs the drill")
-    yield from issues
+    yield from _required(declared(tg), "drill", "the stage that runs the drill")
 
 
 # -------------------------------------------------------------------- access
@@ -365,24 +368,18 @@ def _authorised(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
                     hint="name the stages under `compliance.steps` (joiner, mover, leaver, access_review)", at=d.loc)
         return
     for name in ("joiner", "mover"):
-        stages, problems = d.steps(name)
-        for msg in problems:
-            yield Issue(msg, at=d.loc)
+        stages = yield from _stages(d, name)
         for st in stages:
             chain = [st.node, *tg.dominators(st.node)]
             if not any(tg.stage(n).signoffs for n in chain):
-                yield Issue(f"{name} stage {st.node!r} grants access without an authorising sign-off before it",
-                            at=st.loc, stage=st.node,
-                            hint="add an approval stage with a sign-off that every path passes first")
+                yield _at(st, f"{name} stage {st.node!r} grants access without an authorising sign-off before it",
+                          "add an approval stage with a sign-off that every path passes first")
 
 
 @check("leaver-deadline", ("access",), "A leaver's access is revoked within the policy deadline.",
        when=declares("leaver"))
 def _leaver_deadline(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
-    d = declared(tg)
-    stages, problems = d.steps("leaver")
-    for msg in problems:
-        yield Issue(msg, at=d.loc)
+    stages = yield from _stages(declared(tg), "leaver")
     limit: Limit = p["limit"]
     for st in stages:
         if st.sla is None or not st.sla.duration:
@@ -390,22 +387,19 @@ def _leaver_deadline(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
                                  f"add `sla: {limit.resolve().text}` to the stage", st.node)
         else:
             yield from _exceeds(st.sla.duration, limit, f"the revocation deadline of leaver stage {st.node!r}",
-                                st.at("sla"), "", st.node)
+                                st.at("sla"), st.node)
 
 
 @check("leaver-no-wait", ("access",), "Revocation for a leaver does not wait for an approval.",
        when=declares("leaver"))
 def _leaver_wait(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
-    d = declared(tg)
-    stages, problems = d.steps("leaver")
-    for msg in problems:
-        yield Issue(msg, at=d.loc)
+    stages = yield from _stages(declared(tg), "leaver")
     for st in stages:
         waits = [n for n in tg.dominators(st.node) if tg.stage(n).signoffs]
         if waits:
-            yield Issue(f"leaver stage {st.node!r} waits for sign-off in {', '.join(map(repr, waits))} before "
-                        "access is revoked", at=st.loc, stage=st.node,
-                        hint="let termination lead straight to revocation; approvals belong to joiners and movers")
+            yield _at(st, f"leaver stage {st.node!r} waits for sign-off in {', '.join(map(repr, waits))} before "
+                      "access is revoked",
+                      "let termination lead straight to revocation; approvals belong to joiners and movers")
 
 
 @check("access-review", ("access",), "Accounts and privileges are reviewed periodically and signed off.",
@@ -414,13 +408,11 @@ def _review(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
     if not d.has_step("access_review"):
         return
-    stages, problems = d.steps("access_review")
-    for msg in problems:
-        yield Issue(msg, at=d.loc)
+    stages = yield from _stages(d, "access_review")
     for st in stages:
         if not st.signoffs:
-            yield Issue(f"access review stage {st.node!r} has no sign-off acknowledging the review",
-                        at=st.loc, stage=st.node, hint="add a sign-off by the manager or system owner")
+            yield _at(st, f"access review stage {st.node!r} has no sign-off acknowledging the review",
+                      "add a sign-off by the manager or system owner")
     yield from _periodic(d, "runs_every", p["limit"], "how often access is reviewed (`compliance.runs_every`)")
 
 
@@ -455,15 +447,14 @@ def _ranking(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
 @check("patch-deadlines", ("vulnerability",), "Each severity has a remediation deadline within the limit.")
 def _patch(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
-    stages, issues = _steps(d, "patch", "the stage that remediates within the deadline")
-    yield from issues
+    stages = yield from _required(d, "patch", "the stage that remediates within the deadline")
     sst, sev, _ = d.record("severity")
     limits: Mapping[str, Limit] = p["limits"]
     for st in stages:
         sla = st.sla
         if sla is None or not sla.when:
-            yield Issue(f"patch stage {st.node!r} has no deadline by severity", at=st.loc, stage=st.node,
-                        hint="add `sla:` with `when: <severity field>` and a duration per severity under `is:`")
+            yield _at(st, f"patch stage {st.node!r} has no deadline by severity",
+                      "add `sla:` with `when: <severity field>` and a duration per severity under `is:`")
             continue
         if sev is not None and sla.when.split(".")[-1] != sev.id:
             yield Issue(f"the deadline of patch stage {st.node!r} depends on {sla.when!r}, not on the severity "
@@ -479,22 +470,17 @@ def _patch(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
             else:
                 at = sla.value_locs.get(key, sla.value_locs.get("otherwise", sla.loc)) if key else \
                     sla.value_locs.get("otherwise", sla.loc)
-                yield from _exceeds(text, limit, f"the {level} deadline of patch stage {st.node!r}", at, "",
-                                    st.node)
+                yield from _exceeds(text, limit, f"the {level} deadline of patch stage {st.node!r}", at, st.node)
 
 
 @check("scan-and-rescan", ("vulnerability",), "Scans find vulnerabilities and a rescan confirms the fix.")
 def _rescan(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     d = declared(tg)
-    _, issues = _steps(d, "scan", "the stage that runs or imports the scan")
-    yield from issues
-    rescans, issues = _steps(d, "rescan", "the stage that rescans after remediation")
-    yield from issues
+    yield from _required(d, "scan", "the stage that runs or imports the scan")
+    rescans = yield from _required(d, "rescan", "the stage that rescans after remediation")
     patches, _ = d.steps("patch")
-    for st in rescans:
-        if patches and not _after(tg, patches, st):
-            yield Issue(f"rescan stage {st.node!r} can be reached before remediation", at=st.loc, stage=st.node,
-                        hint="route to the rescan after the patch stage")
+    yield from _reached_early(tg, patches, rescans, "rescan", "before remediation",
+                              "route to the rescan after the patch stage")
 
 
 @check("scan-cadence", ("vulnerability",), "Scans run at a set interval within the limit.")

@@ -8,16 +8,8 @@ here is organisation policy.
 
 from __future__ import annotations
 
-from typing import Sequence
-
-from sopframe.core.diagnostics import Rule
-from sopframe.core.frameworks import Framework
-from sopframe.core.schema import SchemaExtension
-from sopframe.hookspecs import hookimpl
-
-from sopframe_plugins.compliance.extension import EXTENSION
 from sopframe_plugins.compliance.policy import Limit
-from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, build
+from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, framework_plugin
 
 FRAMEWORK_ID = "iso27001"
 SHORT = "ISO 27001"
@@ -85,21 +77,7 @@ SPECS = [
     RuleSpec("ISO123", "scan-cadence", ("A.8.8",), WARNING, params={"limit": Limit(policy="scan-every")}),
 ]
 
-_BUILT = build(FRAMEWORK_ID, "ISO/IEC 27001:2022", SHORT, "iso27001", CATALOGUE, SPECS)
-FRAMEWORK: Framework = _BUILT.framework
-RULES: tuple[Rule, ...] = _BUILT.rules
-
-
-@hookimpl
-def sopframe_rules() -> Sequence[Rule]:
-    return RULES
-
-
-@hookimpl
-def sopframe_frameworks() -> Sequence[Framework]:
-    return [FRAMEWORK]
-
-
-@hookimpl
-def sopframe_schema_extensions() -> Sequence[SchemaExtension]:
-    return [EXTENSION]
+PLUGIN = framework_plugin(FRAMEWORK_ID, "ISO/IEC 27001:2022", SHORT, "iso27001", CATALOGUE, SPECS)
+FRAMEWORK, RULES = PLUGIN.framework, PLUGIN.rules
+# the hooks sopframe calls: the entry point names this module
+sopframe_rules, sopframe_frameworks, sopframe_schema_extensions = PLUGIN.hooks()

@@ -9,16 +9,8 @@ critical patches only.
 
 from __future__ import annotations
 
-from typing import Sequence
-
-from sopframe.core.diagnostics import Rule
-from sopframe.core.frameworks import Framework
-from sopframe.core.schema import SchemaExtension
-from sopframe.hookspecs import hookimpl
-
-from sopframe_plugins.compliance.extension import EXTENSION
 from sopframe_plugins.compliance.policy import Limit
-from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, build
+from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, framework_plugin
 
 FRAMEWORK_ID = "pci-dss"
 SHORT = "PCI DSS"
@@ -92,21 +84,7 @@ SPECS = [
              params={"limit": Limit(standard="3 months", set_by="PCI DSS 11.3.1 and 11.3.2")}),
 ]
 
-_BUILT = build(FRAMEWORK_ID, "PCI DSS v4.0.1", SHORT, "pcidss", CATALOGUE, SPECS)
-FRAMEWORK: Framework = _BUILT.framework
-RULES: tuple[Rule, ...] = _BUILT.rules
-
-
-@hookimpl
-def sopframe_rules() -> Sequence[Rule]:
-    return RULES
-
-
-@hookimpl
-def sopframe_frameworks() -> Sequence[Framework]:
-    return [FRAMEWORK]
-
-
-@hookimpl
-def sopframe_schema_extensions() -> Sequence[SchemaExtension]:
-    return [EXTENSION]
+PLUGIN = framework_plugin(FRAMEWORK_ID, "PCI DSS v4.0.1", SHORT, "pcidss", CATALOGUE, SPECS)
+FRAMEWORK, RULES = PLUGIN.framework, PLUGIN.rules
+# the hooks sopframe calls: the entry point names this module
+sopframe_rules, sopframe_frameworks, sopframe_schema_extensions = PLUGIN.hooks()

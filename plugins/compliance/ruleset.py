@@ -1,9 +1,15 @@
-"""Turning shared checks into one framework's rules.
+"""Turning shared checks into one framework's rules, and the plugin that registers them.
 
 A framework plugin lists :class:`RuleSpec` entries: its own rule code, the
 shared check, the severity, the control ids the rule supports and the
-template kinds it applies to.  :func:`build` makes the :class:`Rule` objects
-and the :class:`Framework` (with its catalogue) the plugin registers.
+template kinds it applies to.  :func:`framework_plugin` makes the
+:class:`Rule` objects, the :class:`Framework` (with its catalogue) and the
+hook implementations that register them, so a framework module holds only
+its data::
+
+    PLUGIN = framework_plugin("iso27001", "ISO/IEC 27001:2022", "ISO 27001", "iso27001", CATALOGUE, SPECS)
+    FRAMEWORK, RULES = PLUGIN.framework, PLUGIN.rules
+    sopframe_rules, sopframe_frameworks, sopframe_schema_extensions = PLUGIN.hooks()
 
 A rule only runs on templates checked against its framework (what the
 template claims under ``frameworks:``, or what ``--framework`` forces) and
@@ -13,17 +19,20 @@ of a kind it applies to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.core.frameworks import Framework, active_frameworks
 from sopframe.core.graph import TemplateGraph
 from sopframe.core.model import Template
+from sopframe.core.schema import SchemaExtension
+from sopframe.hookspecs import hookimpl
 
 from sopframe_plugins.compliance.checks import CHECKS
-from sopframe_plugins.compliance.policy import DEFAULTS
+from sopframe_plugins.compliance.extension import EXTENSION
+from sopframe_plugins.compliance.policy import DEFAULTS, Limit
 
-__all__ = ["RuleSpec", "FrameworkRules", "build"]
+__all__ = ["RuleSpec", "FrameworkPlugin", "framework_plugin", "ERROR", "WARNING"]
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
@@ -43,17 +52,45 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
-class FrameworkRules:
+class FrameworkPlugin:
+    """One framework's plugin: the framework, its rules, and the hooks that register them."""
+
     framework: Framework
     rules: tuple[Rule, ...]
 
+    @hookimpl
+    def sopframe_rules(self) -> Sequence[Rule]:
+        return self.rules
 
-def _limits_text(params: Mapping[str, Any]) -> str:
+    @hookimpl
+    def sopframe_frameworks(self) -> Sequence[Framework]:
+        return [self.framework]
+
+    @hookimpl
+    def sopframe_schema_extensions(self) -> Sequence[SchemaExtension]:
+        return [EXTENSION]
+
+    def hooks(self) -> tuple[Callable[[], Sequence[Rule]], Callable[[], Sequence[Framework]],
+                             Callable[[], Sequence[SchemaExtension]]]:
+        """``sopframe_rules``, ``sopframe_frameworks`` and ``sopframe_schema_extensions``, in that order.
+
+        sopframe registers the module an entry point names, so the framework
+        module binds these under the same names.
+        """
+        return self.sopframe_rules, self.sopframe_frameworks, self.sopframe_schema_extensions
+
+
+def _limits(params: Mapping[str, Any]) -> dict[str, Limit]:
+    """The limits a rule's parameters set, by level ("" for a single ``limit``)."""
     limits = dict(params.get("limits", {}))
     if "limit" in params:
         limits[""] = params["limit"]
+    return limits
+
+
+def _limits_text(params: Mapping[str, Any]) -> str:
     out = []
-    for level, limit in limits.items():
+    for level, limit in _limits(params).items():
         what = f"The {level} limit" if level else "The limit"
         if limit.standard is not None:
             out.append(f"{what} is {limit.standard}, set by {limit.set_by}; exceeding it is an error.")
@@ -95,9 +132,13 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
     return rule, kinds
 
 
-def build(fw_id: str, title: str, short: str, plugin: str, catalogue: Mapping[str, str],
-          specs: Sequence[RuleSpec]) -> FrameworkRules:
-    """The framework (with the kinds each rule applies to) and its rules."""
+def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue: Mapping[str, str],
+                     specs: Sequence[RuleSpec]) -> FrameworkPlugin:
+    """The framework (with the kinds each rule applies to), its rules and its hooks.
+
+    ``fw_id`` is the id templates claim under ``frameworks:``, ``short`` the
+    name findings cite controls with, ``plugin`` the entry-point name.
+    """
     rules: list[Rule] = []
     kinds: dict[str, tuple[str, ...]] = {}
     for spec in specs:
@@ -113,11 +154,8 @@ def build(fw_id: str, title: str, short: str, plugin: str, catalogue: Mapping[st
         chk = by_code.get(code)
         return chk is None or chk.applies(template)
 
-    policy = {}
-    for spec in specs:
-        limits = [*dict(spec.params.get("limits", {})).values(), *([spec.params["limit"]] if "limit" in spec.params
-                                                                   else [])]
-        policy.update({lim.policy: DEFAULTS[lim.policy][0] for lim in limits if lim.policy})
+    policy = {lim.policy: DEFAULTS[lim.policy][0]
+              for spec in specs for lim in _limits(spec.params).values() if lim.policy}
     fw = Framework(fw_id, title, dict(catalogue), plugin=plugin, policy=policy, rule_kinds=kinds,
                    rule_filter=rule_filter)
-    return FrameworkRules(fw, tuple(rules))
+    return FrameworkPlugin(fw, tuple(rules))

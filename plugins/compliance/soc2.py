@@ -7,16 +7,8 @@ not requirements, so checks drawn from them are warnings.
 
 from __future__ import annotations
 
-from typing import Sequence
-
-from sopframe.core.diagnostics import Rule
-from sopframe.core.frameworks import Framework
-from sopframe.core.schema import SchemaExtension
-from sopframe.hookspecs import hookimpl
-
-from sopframe_plugins.compliance.extension import EXTENSION
 from sopframe_plugins.compliance.policy import Limit
-from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, build
+from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, framework_plugin
 
 FRAMEWORK_ID = "soc2"
 SHORT = "SOC 2"
@@ -73,21 +65,7 @@ SPECS = [
     RuleSpec("SOC122", "scan-cadence", ("CC7.1",), WARNING, params={"limit": Limit(policy="scan-every")}),
 ]
 
-_BUILT = build(FRAMEWORK_ID, "SOC 2 Trust Services Criteria", SHORT, "soc2", CATALOGUE, SPECS)
-FRAMEWORK: Framework = _BUILT.framework
-RULES: tuple[Rule, ...] = _BUILT.rules
-
-
-@hookimpl
-def sopframe_rules() -> Sequence[Rule]:
-    return RULES
-
-
-@hookimpl
-def sopframe_frameworks() -> Sequence[Framework]:
-    return [FRAMEWORK]
-
-
-@hookimpl
-def sopframe_schema_extensions() -> Sequence[SchemaExtension]:
-    return [EXTENSION]
+PLUGIN = framework_plugin(FRAMEWORK_ID, "SOC 2 Trust Services Criteria", SHORT, "soc2", CATALOGUE, SPECS)
+FRAMEWORK, RULES = PLUGIN.framework, PLUGIN.rules
+# the hooks sopframe calls: the entry point names this module
+sopframe_rules, sopframe_frameworks, sopframe_schema_extensions = PLUGIN.hooks()
