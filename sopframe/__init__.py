@@ -7,7 +7,9 @@ not named here are private.  Heavy modules load on first use, so that
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sopframe._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -58,15 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.hookspecs import hookimpl
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sopframe' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -40,7 +40,9 @@ its own submodule and is added to ``_LAZY`` and ``__all__`` here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
+
+from sopframe._lazy import lazy_getattr
 
 __all__ = ["TemplateBuilder", "make_plugins", "validate", "codes", "to_yaml", "StoreContract", "make_events"]
 
@@ -61,15 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.testing.validation import codes, validate
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sopframe.testing' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY)
 
 
 try:

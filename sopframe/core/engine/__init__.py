@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sopframe._lazy import lazy_getattr
 
 __all__ = ["Engine", "Event", "NewEvent", "JobState", "fold", "verify_chain"]
 
@@ -30,12 +32,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.state import JobState, fold
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sopframe.core.engine' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _LAZY)
