@@ -20,9 +20,11 @@ def _anchors(text: str) -> set[str]:
 def _bundled_rules():
     from sopframe.pluginmanager import load_plugins
 
+    from sopframe.core.rules import plugin_problems
+
     plugins = load_plugins()
     assert not plugins.problems, plugins.problems
-    return plugins.rules()
+    return [*plugins.rules(), *plugin_problems.RULES]
 
 
 @pytest.mark.parametrize("rule", _bundled_rules(), ids=lambda r: r.code)

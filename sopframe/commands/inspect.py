@@ -35,21 +35,9 @@ def _all_rules(ctx: click.Context) -> list["Rule"]:
 
 def all_rules(plugins: "Plugins") -> list["Rule"]:
     """Every rule the plugins register plus those the engine reports about plugins, sorted by code."""
-    from sopframe.core.diagnostics import Rule, Severity
+    from sopframe.core.rules import plugin_problems
 
-    rules = list(plugins.rules())
-    # rules the engine itself reports about plugins
-    E = Severity.ERROR
-    rules += [
-        Rule("SOP900", "plugin-failed", E, "A plugin failed to load or one of its hooks raised.",
-             "The plugin is named; everything else still runs. Use --strict-plugins (or strict-plugins "
-             "in the configuration) to make this fatal, or disable the plugin."),
-        Rule("SOP901", "rule-crashed", E, "A rule raised an error instead of returning findings.",
-             "The plugin and rule are named; the other rules still ran on the template."),
-        Rule("SOP902", "rule-code-collision", E, "A plugin registered a rule code that is taken or malformed.",
-             "Each plugin's rule codes use their own prefix of capital letters and at least three digits; "
-             "SOP is reserved for sopframe. The later rule is skipped."),
-    ]
+    rules = [*plugins.rules(), *plugin_problems.RULES]
     return sorted(rules, key=lambda r: r.code)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -85,9 +84,6 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-_TEMPLATE_ID = re.compile(r"^template:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
-
-
 def resolve_template(ctx: click.Context, name: str) -> tuple[str, str]:
     """(text, path) of a template given as a file path or as the id of a shipped template."""
     path = Path(name)
@@ -96,18 +92,7 @@ def resolve_template(ctx: click.Context, name: str) -> tuple[str, str]:
             return path.read_text("utf-8"), str(path)
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read template {name!r}: {exc}") from None
-    from sopframe.core.templates import _walk
+    from sopframe.core.templates import find_shipped
 
-    known: list[str] = []
-    for _plugin, d in plugins_for(ctx).template_dirs():
-        for f in _walk(d):
-            text = f.read_text("utf-8")
-            m = _TEMPLATE_ID.search(text)
-            if m:
-                known.append(m.group(1))
-                if m.group(1) == name:
-                    return text, str(f)
-    from sopframe.errors import did_you_mean
-
-    raise UsageError(f"no template file or shipped template {name!r}{did_you_mean(name, known)}",
-                     hint="give a template file, or one of the ids `sopframe templates` lists")
+    return find_shipped(plugins_for(ctx), name, also="template file or ",
+                        hint="give a template file, or one of the ids `sopframe templates` lists")

@@ -77,12 +77,14 @@ def discover(plugins: "Plugins") -> list[ShippedTemplate]:
     return out
 
 
-def find_shipped(plugins: "Plugins", template_id: str) -> tuple[str, str]:
+def find_shipped(plugins: "Plugins", template_id: str, *, also: str = "",
+                 hint: str = "`sopframe templates` lists the templates installed plugins ship") -> tuple[str, str]:
     """(text, path) of the shipped template whose ``template:`` id is ``template_id``.
 
     Only each file's ``template:`` line is read, so a lookup does not
     validate every pack.  Raises :class:`~sopframe.errors.UsageError` with a
-    "did you mean" hint when no pack ships it.
+    "did you mean" hint when no pack ships it (``also`` names what else the
+    caller looked for, as in "no template file or shipped template").
     """
     from sopframe.errors import UsageError, did_you_mean
 
@@ -97,5 +99,4 @@ def find_shipped(plugins: "Plugins", template_id: str) -> tuple[str, str]:
             known.append(m.group(1))
             if m.group(1) == template_id:
                 return text, str(f)
-    raise UsageError(f"no shipped template {template_id!r}{did_you_mean(template_id, known)}",
-                     hint="`sopframe templates` lists the templates installed plugins ship")
+    raise UsageError(f"no {also}shipped template {template_id!r}{did_you_mean(template_id, known)}", hint=hint)
