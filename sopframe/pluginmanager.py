@@ -268,10 +268,6 @@ class Plugins:
                 return value
         return None
 
-    def fingerprint(self) -> list[tuple[str, str, str]]:
-        """(name, distribution, version) of each loaded plugin, for caches."""
-        return sorted((i.name, i.distribution, i.version) for i in self.infos if i.loaded)
-
 
 def _owned(check: Callable[[Any], Iterable[Finding]], plugin: str) -> Callable[[Any], Iterable[Finding]]:
     """Wrap a plugin rule's check so every finding names the plugin and is a Finding.
