@@ -7,8 +7,6 @@ not named here are private.  Heavy modules load on first use, so that
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sopframe._lazy import lazy_getattr
 
 __version__ = "0.1.0"
@@ -50,13 +48,20 @@ _LAZY = {
     "PluginError": "sopframe.errors",
 }
 
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Finding, Location, Rule, Severity
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
     from sopframe.core.schema import SchemaExtension
     from sopframe.core.validate import load_template, validate_paths
-    from sopframe.errors import ConfigError, PluginError, SopframeError, TemplateError, UsageError
+    from sopframe.errors import (
+        ConfigError,
+        PluginError,
+        SopframeError,
+        TemplateError,
+        UsageError,
+    )
     from sopframe.hookspecs import hookimpl
 
 

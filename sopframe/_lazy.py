@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, Mapping
+
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Callable, Mapping
 
 
 def lazy_getattr(package: str, namespace: dict[str, Any], names: Mapping[str, str]) -> Callable[[str], Any]:

@@ -7,13 +7,20 @@ dashes (``fail-level``); command-line options override them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Mapping
 
 from sopframe.errors import ConfigError, did_you_mean
 
-__all__ = ["Config", "find_config", "load_config", "key_position", "KNOWN_KEYS"]
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+    from typing import Any, Mapping
+
+__all__ = ["Config", "find_config", "load_config", "key_position", "disabled_from_env", "KNOWN_KEYS", "ENV_DISABLE"]
+
+#: plugins never to import, comma-separated, besides ``--disable-plugin`` and ``disable-plugins``
+ENV_DISABLE = "SOPFRAME_DISABLE_PLUGINS"
 
 #: key -> (type, description); other parts of sopframe read the tables
 KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -35,41 +42,55 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
 class Config:
     """Configuration values and the file they came from (``None`` when there is none)."""
 
-    path: Path | None = None
+    file: str | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 
     @property
-    def base_dir(self) -> Path:
-        return self.path.parent if self.path else Path.cwd()
+    def path(self) -> "Path | None":
+        """The configuration file, if there is one."""
+        if self.file is None:
+            return None
+        from pathlib import Path
+
+        return Path(self.file)
+
+    @property
+    def directory(self) -> str:
+        """The directory relative paths in the configuration start from: its file's, else the working one."""
+        return os.path.dirname(self.file) if self.file else os.getcwd()
 
 
-def find_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+def find_config(start: "str | os.PathLike[str] | None" = None) -> tuple[str, dict[str, Any]] | None:
     """The nearest configuration file from ``start`` (default: the working directory) upward, and its table."""
-    import tomllib
-
-    here = (start or Path.cwd()).resolve()
-    for d in (here, *here.parents):
-        candidate = d / "sopframe.toml"
-        if candidate.is_file():
-            return candidate, _read(candidate, tomllib)
-        candidate = d / "pyproject.toml"
-        if candidate.is_file():
-            data = _read(candidate, tomllib)
+    here = os.path.realpath(start or os.getcwd())
+    while True:
+        candidate = os.path.join(here, "sopframe.toml")
+        if os.path.isfile(candidate):
+            return candidate, _read(candidate)
+        candidate = os.path.join(here, "pyproject.toml")
+        if os.path.isfile(candidate):
+            data = _read(candidate)
             tool = data.get("tool", {})
             if isinstance(tool, dict) and "sopframe" in tool:
                 table = tool["sopframe"]
                 if not isinstance(table, dict):
-                    raise ConfigError("[tool.sopframe] must be a table", path=str(candidate))
+                    raise ConfigError("[tool.sopframe] must be a table", path=candidate)
                 return candidate, table
-    return None
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
 
 
-def _read(path: Path, tomllib: Any) -> dict[str, Any]:
+def _read(path: str) -> dict[str, Any]:
+    import tomllib
+
     try:
-        return tomllib.loads(path.read_text("utf-8"))
+        with open(path, encoding="utf-8") as fh:
+            return tomllib.loads(fh.read())
     except tomllib.TOMLDecodeError as exc:
         import re
 
@@ -81,21 +102,18 @@ def _read(path: Path, tomllib: Any) -> dict[str, Any]:
         raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
 
 
-def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
+def load_config(explicit: str | None = None, start: "str | os.PathLike[str] | None" = None) -> Config:
     """Load configuration from ``explicit`` or the nearest config file."""
-    import tomllib
-
     if explicit:
-        p = Path(explicit)
-        if not p.is_file():
+        if not os.path.isfile(explicit):
             raise ConfigError("configuration file not found", path=explicit)
-        data = _read(p, tomllib)
-        if p.name == "pyproject.toml":
+        data = _read(explicit)
+        if os.path.basename(explicit) == "pyproject.toml":
             tool = data.get("tool", {})
             data = tool.get("sopframe", {}) if isinstance(tool, dict) else {}
             if not isinstance(data, dict):
-                raise ConfigError("[tool.sopframe] must be a table", path=str(p))
-        found: tuple[Path, dict[str, Any]] | None = (p, data)
+                raise ConfigError("[tool.sopframe] must be a table", path=explicit)
+        found: tuple[str, dict[str, Any]] | None = (explicit, data)
     else:
         found = find_config(start)
     if found is None:
@@ -105,12 +123,18 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
     return Config(path, values)
 
 
-def key_position(path: Path, key: str) -> str:
+def disabled_from_env() -> list[str]:
+    """Plugin names listed in ``SOPFRAME_DISABLE_PLUGINS`` (comma-separated)."""
+    return [n.strip() for n in os.environ.get(ENV_DISABLE, "").split(",") if n.strip()]
+
+
+def key_position(path: "str | os.PathLike[str]", key: str) -> str:
     """``path:line:col`` of ``key``'s assignment (inside ``[tool.sopframe]`` if there is one), else ``path``."""
     import re
 
     try:
-        lines = path.read_text("utf-8").splitlines()
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
     except (OSError, UnicodeDecodeError):
         return str(path)
     start = 0
@@ -126,7 +150,7 @@ def key_position(path: Path, key: str) -> str:
     return str(path)
 
 
-def _check(values: Mapping[str, Any], path: Path) -> None:
+def _check(values: Mapping[str, Any], path: str) -> None:
     for key, value in values.items():
         if key not in KNOWN_KEYS:
             raise ConfigError(f"unknown key {key!r}{did_you_mean(key, KNOWN_KEYS)}", path=key_position(path, key),

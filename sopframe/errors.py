@@ -18,10 +18,10 @@ including a "did you mean" hint where one helps.
 
 from __future__ import annotations
 
-import difflib
-from typing import TYPE_CHECKING, Iterable, Sequence
-
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Iterable, Sequence
+
     from sopframe.core.diagnostics import Finding
 
 __all__ = [
@@ -40,6 +40,8 @@ __all__ = [
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest choice, or ``""``."""
+    import difflib
+
     close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sopframe.core.diagnostics import Finding, Rule, Severity
 
@@ -97,6 +96,7 @@ def render_json(findings: Sequence[Finding], files: int, sources: dict[str, str]
 
 def _uri(path: str) -> str:
     """A SARIF ``uri-reference`` for a path: ``file:`` URI if absolute, else percent-encoded and relative."""
+    from pathlib import Path
     from urllib.parse import quote
 
     p = Path(path)

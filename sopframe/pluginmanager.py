@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Sequence
 import pluggy
 
 from sopframe import hookspecs
+from sopframe.config import disabled_from_env
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.errors import PluginError
 
@@ -30,7 +31,6 @@ __all__ = ["PluginInfo", "Plugins", "load_plugins", "installed_fingerprint", "EN
            "clear_discovery_cache"]
 
 ENTRY_POINT_GROUP = "sopframe"
-ENV_DISABLE = "SOPFRAME_DISABLE_PLUGINS"
 CORE = "core"
 PREFIX = "sopframe_"
 _CODE = re.compile(r"^([A-Z][A-Z0-9]*?)([0-9]{3,})$")
@@ -55,11 +55,6 @@ class PluginInfo:
         if self.blocked:
             return "blocked"
         return "loaded" if self.loaded else "failed"
-
-
-def disabled_from_env() -> list[str]:
-    """Plugin names listed in ``SOPFRAME_DISABLE_PLUGINS`` (comma-separated)."""
-    return [n.strip() for n in os.environ.get(ENV_DISABLE, "").split(",") if n.strip()]
 
 
 def hook_names() -> list[str]:

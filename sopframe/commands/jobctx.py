@@ -59,7 +59,7 @@ def roles_from_config(ctx: click.Context) -> dict[str, list[str]]:
     config = config_for(ctx)
     raw = config.get("roles", {}) or {}
     out: dict[str, list[str]] = {}
-    where = str(config.path) if config.path else None
+    where = config.file
     for role, users in raw.items():
         if isinstance(users, str):
             users = [users]

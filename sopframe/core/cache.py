@@ -16,14 +16,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import replace
-from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
 
 from sopframe.core.diagnostics import Finding, Severity
 
-__all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "cache_salt"]
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Callable, Iterable, Mapping, Sequence
+
+__all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "cache_salt", "remembered_plugins"]
 
 DEFAULT_CACHE_DIR = ".sopframe_cache"
 FORMAT = 1
@@ -36,6 +37,21 @@ def cache_salt(version: str, plugins: Iterable[Sequence[str]], settings: Mapping
         sort_keys=True, default=str,
     )
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def remembered_plugins(directory: str | os.PathLike[str], stamp: str,
+                       compute: Callable[[], list[tuple[str, str, str]]]) -> list[tuple[str, str, str]]:
+    """The installed plugins as ``compute`` finds them, remembered under ``stamp``
+    (:func:`sopframe.core.sitestamp.site_stamp`) so later runs need not read
+    every distribution's metadata again."""
+    top = os.fspath(directory)
+    path = os.path.join(top, f"v{FORMAT}", f"plugins-{stamp[:32]}.json")
+    found = _read_checked(path, "plugins", stamp=stamp)
+    if isinstance(found, list) and all(isinstance(p, list) and len(p) == 3 for p in found):
+        return [(str(a), str(b), str(c)) for a, b, c in found]
+    plugins = compute()
+    _write_checked(top, path, "plugins", [list(p) for p in plugins], stamp=stamp)
+    return plugins
 
 
 def _encode(findings: Sequence[Finding]) -> list[dict[str, Any]]:
@@ -60,7 +76,7 @@ class ResultCache:
     """Findings per file content, in a directory."""
 
     def __init__(self, directory: str | os.PathLike[str], salt: str) -> None:
-        self.directory = Path(directory)
+        self.directory = os.fspath(directory)
         self.salt = salt
         self.hits = 0
         self.misses = 0
@@ -71,19 +87,17 @@ class ResultCache:
         h.update(data)
         return h.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+    def _path(self, key: str) -> str:
+        return os.path.join(self.directory, f"v{FORMAT}", key[:2], f"{key}.json")
 
     def get(self, data: bytes, file: str) -> list[Finding] | None:
         key = self.key(data)
+        rows = _read_checked(self._path(key), "findings", key=key)
         try:
-            raw = self._path(key).read_bytes()
-            entry = json.loads(raw)
-            payload = json.dumps(entry["findings"], sort_keys=True)
-            if entry.get("key") != key or entry.get("sha256") != hashlib.sha256(payload.encode()).hexdigest():
-                raise ValueError("checksum mismatch")
-            findings = _decode(entry["findings"], file)
-        except (OSError, ValueError, KeyError, TypeError):
+            findings = None if rows is None else _decode(rows, file)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            findings = None
+        if findings is None:
             self.misses += 1
             return None
         self.hits += 1
@@ -91,10 +105,7 @@ class ResultCache:
 
     def put(self, data: bytes, findings: Sequence[Finding]) -> None:
         key = self.key(data)
-        rows = _encode(findings)
-        payload = json.dumps(rows, sort_keys=True)
-        self._write(self._path(key),
-                    {"key": key, "sha256": hashlib.sha256(payload.encode()).hexdigest(), "findings": rows})
+        _write_checked(self.directory, self._path(key), "findings", _encode(findings), key=key)
 
     # ------------------------------------------------------------- manifest
     # What a run learnt from the loaded plugins (their load problems, the rule
@@ -102,54 +113,74 @@ class ResultCache:
     # whose every file is cached can answer without importing any plugin.
 
     def get_manifest(self) -> dict[str, Any] | None:
+        manifest = _read_checked(self._manifest_path(), "manifest", salt=self.salt)
+        if not isinstance(manifest, dict):
+            return None
         try:
-            entry = json.loads(self._manifest_path().read_bytes())
-            payload = json.dumps(entry["manifest"], sort_keys=True)
-            if entry.get("salt") != self.salt or entry.get("sha256") != hashlib.sha256(payload.encode()).hexdigest():
-                return None
-            manifest = entry["manifest"]
-            manifest["problems"] = [replace(f, file=f"<plugin {f.plugin}>")
-                                    for f in _decode(manifest["problems"], "")]
+            manifest["problems"] = [replace(f, file=f"<plugin {f.plugin}>") for f in _decode(manifest["problems"], "")]
             return manifest
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def put_manifest(self, problems: Sequence[Finding], rules: Sequence[tuple[str, str]],
                      frameworks: Sequence[str]) -> None:
         manifest = {"problems": _encode(problems), "rules": [list(r) for r in rules],
                     "frameworks": list(frameworks)}
-        payload = json.dumps(manifest, sort_keys=True)
-        self._write(self._manifest_path(), {"salt": self.salt, "manifest": manifest,
-                                            "sha256": hashlib.sha256(payload.encode()).hexdigest()})
+        _write_checked(self.directory, self._manifest_path(), "manifest", manifest, salt=self.salt)
 
-    def _manifest_path(self) -> Path:
-        return self.directory / f"v{FORMAT}" / f"run-{self.salt[:32]}.json"
+    def _manifest_path(self) -> str:
+        return os.path.join(self.directory, f"v{FORMAT}", f"run-{self.salt[:32]}.json")
 
-    def _write(self, path: Path, entry: Mapping[str, Any]) -> None:
+
+def _digest(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _read_checked(path: str, field: str, **identity: str) -> Any:
+    """The ``field`` of the entry at ``path`` if it is whole, carries ``identity``
+    and matches its checksum; else ``None``."""
+    try:
+        with open(path, "rb") as fh:
+            entry = json.loads(fh.read())
+        if any(entry.get(k) != v for k, v in identity.items()) or entry.get("sha256") != _digest(entry[field]):
+            return None
+        return entry[field]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write_checked(top: str, path: str, field: str, payload: Any, **identity: str) -> None:
+    """Write an entry atomically (a temporary file renamed into place); a failure only costs speed."""
+    import tempfile
+
+    entry = {**identity, field: payload, "sha256": _digest(payload)}
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh)
+            os.replace(tmp, path)
+        except BaseException:
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entry, fh)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            return  # a cache that cannot be written only costs speed
-        self._tag(self.directory / f"v{FORMAT}")
-
-    @staticmethod
-    def _tag(root: Path) -> None:
-        tag = root.parent / "CACHEDIR.TAG"
-        if not tag.exists():
-            try:
-                tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
-                               "# This directory holds sopframe's validation cache; it can be deleted.\n")
-                (root.parent / ".gitignore").write_text("*\n")
+                os.unlink(tmp)
             except OSError:
                 pass
+            raise
+    except OSError:
+        return  # a cache that cannot be written only costs speed
+    _tag(top)
+
+
+def _tag(top: str) -> None:
+    """Mark the cache directory (CACHEDIR.TAG) for backup tools, and keep it out of version control."""
+    tag = os.path.join(top, "CACHEDIR.TAG")
+    if not os.path.exists(tag):
+        try:
+            with open(tag, "w", encoding="utf-8") as fh:
+                fh.write("Signature: 8a477f597d28d172789f06886806bc55\n"
+                         "# This directory holds sopframe's validation cache; it can be deleted.\n")
+            with open(os.path.join(top, ".gitignore"), "w", encoding="utf-8") as fh:
+                fh.write("*\n")
+        except OSError:
+            pass

@@ -8,9 +8,10 @@ code and slug (``SOP101 dag-cycle``), a severity, the file, line and column
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Iterable
 
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.graph import TemplateGraph
 

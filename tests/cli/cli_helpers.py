@@ -1,4 +1,4 @@
-"""Helpers for the CLI tests: run ``sopframe.cli.main`` in-process, and small templates."""
+"""Helpers for the CLI tests: run the ``sopframe`` entry point in-process, and small templates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 
-from sopframe.cli import main
+from sopframe.__main__ import main
 
 
 def _root_conftest() -> ModuleType:

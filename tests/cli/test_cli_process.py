@@ -51,10 +51,10 @@ def _baseline() -> frozenset[str]:
     return frozenset(json.loads(base.stderr.splitlines()[-1]))
 
 
-def _modules_after(code: str) -> set[str]:
+def _modules_after(code: str, cwd: Path | None = None) -> set[str]:
     """Modules a fresh interpreter holds after ``code``, minus those it holds after starting."""
     after = subprocess.run([sys.executable, "-c", f"{code}\n{_DUMP}"], env=_env(), capture_output=True,
-                           text=True, timeout=60)
+                           text=True, timeout=60, cwd=cwd)
     assert after.returncode == 0, after.stderr
     return set(json.loads(after.stderr.splitlines()[-1])) - _baseline()
 
@@ -69,6 +69,25 @@ def test_version_imports_nothing_heavy() -> None:
     new = _modules_after(code)
     assert "click" in new  # the probe really ran the CLI
     assert _heavy(new) == []
+
+
+#: what a run answered from the result cache does without
+NOT_WHEN_CACHED = ("click", "importlib.metadata", "pluggy", "strictyaml", "yaml", "networkx", "jsonschema",
+                   "sopframe.cli", "sopframe.pluginmanager", "sopframe.core.validate", "sopframe.core.graph",
+                   "sopframe_plugins", "typing", "pathlib", "tempfile", "tomllib")
+
+
+def test_a_validate_answered_from_the_cache_skips_click_plugins_and_metadata(tmp_path: Path) -> None:
+    write(tmp_path, "t/broken.yaml", BROKEN)
+    write(tmp_path, "t/clean.yaml", CLEAN)
+    code = ("from sopframe.__main__ import main\n"
+            "try:\n    main(['validate', '--format', 'json', 't'])\n"
+            "except SystemExit as exc:\n    assert exc.code == 1, exc.code")
+    cold = _modules_after(code, tmp_path)
+    assert {"click", "sopframe.pluginmanager", "sopframe.core.validate"} <= cold  # the probe saw a full run
+    warm = _modules_after(code, tmp_path)
+    assert "sopframe.commands.fastpath" in warm and "sopframe.core.cache" in warm
+    assert sorted(m for m in warm if any(m == n or m.startswith(n + ".") for n in NOT_WHEN_CACHED)) == []
 
 
 def test_import_sopframe_is_light() -> None:

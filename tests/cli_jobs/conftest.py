@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sopframe.cli import main
+from sopframe.__main__ import main
 from sopframe.store_contract import _TINY_TEMPLATE
 
 ROLES_TOML = """\

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from compliance_samples import SAMPLES
-from sopframe.cli import main
+from sopframe.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sopframe.cli import main
+from sopframe.__main__ import main
 
 #: A small template that is valid with every bundled plugin loaded: a split
 #: with two sub-jobs and a rejoin, sign-offs with segregation of duties, a

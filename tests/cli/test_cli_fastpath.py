@@ -1,0 +1,143 @@
+"""``sopframe validate`` answered from the cache before click starts: the same
+output and exit code as the full command, and nothing at all when it gives up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_helpers import BROKEN, CLEAN, WARN, Result, invoke, write
+
+import sopframe.cli
+from sopframe.commands.fastpath import ENV_OFF, answer_from_cache
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with a configuration, templates in a folder and one beside it, run from its root."""
+    root = tmp_path / "project"
+    for i, text in enumerate((BROKEN, WARN, CLEAN, BROKEN.replace("finsh", "finish"))):
+        write(root, f"sops/t{i}.yaml", text.replace("template: demo", f"template: demo-{i}"))
+    write(root, "single.yaml", WARN)
+    (root / "empty").mkdir()
+    # an ignore entry no rule matches: both paths must warn about it the same way
+    write(root, "sopframe.toml", 'ignore = ["SOP199"]\n')
+    monkeypatch.chdir(root)
+    return root
+
+
+def _full(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> Result:
+    with monkeypatch.context() as m:
+        m.setenv(ENV_OFF, "1")
+        return invoke(capsys, *argv)
+
+
+def _fast(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> Result:
+    def no_click(*_: object, **__: object) -> None:
+        raise AssertionError("the full command ran: the cache should have answered")
+
+    with monkeypatch.context() as m:
+        m.setattr(sopframe.cli, "main", no_click)
+        return invoke(capsys, *argv)
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate", "sops"],
+    ["validate", "sops", "single.yaml"],
+    ["validate", "--format", "json", "sops"],
+    ["validate", "--format=github", "sops"],
+    ["validate", "--fail-level", "warning", "single.yaml"],
+    ["validate", "--fail-level=WARNING", "sops/t2.yaml"],
+    ["validate", "--select", "SOP107,SOP109", "sops"],
+    ["validate", "--select=sop1", "--ignore", "undefined-role", "sops"],
+    ["validate", "sops", "--no-color", "-j", "2"],
+    ["validate", "-j2", "--jobs=3", "sops"],
+    ["validate", "--max-file-size", "100000", "sops"],
+    ["validate", "--color", "sops/t0.yaml"],
+    ["validate", "--framework", "iso27001", "sops/t2.yaml"],
+    ["validate", "--cache-dir", "elsewhere", "sops"],
+    ["--config", "sopframe.toml", "validate", "sops"],
+    ["--disable-plugin", "iso27001", "validate", "sops"],
+    ["validate", "empty"],
+])
+def test_the_cache_answers_as_the_full_command_does(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch, project: Path,
+                                                    argv: list[str]) -> None:
+    cold = _full(capsys, monkeypatch, argv)  # fills the cache
+    warm_full = _full(capsys, monkeypatch, argv)  # the click command, answering from the cache
+    warm_fast = _fast(capsys, monkeypatch, argv)
+    assert warm_fast == warm_full == cold
+    assert cold.out  # every case prints a report
+
+
+def test_github_annotations_follow_the_environment(capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    cold = _full(capsys, monkeypatch, ["validate", "sops"])
+    assert cold.out.startswith("::error file=")
+    assert _fast(capsys, monkeypatch, ["validate", "sops"]) == cold
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate", "--help"],
+    ["validate", "-h", "sops"],
+    ["--help", "validate"],
+    ["--version", "validate"],
+    ["validate", "-"],
+    ["validate", "--format", "sarif", "sops"],
+    ["validate", "--no-cache", "sops"],
+    ["validate", "--unknown-option", "sops"],
+    ["validate", "--format", "yaml", "sops"],
+    ["validate", "--format"],
+    ["validate", "--fail-level", "fatal", "sops"],
+    ["validate", "--jobs", "0", "sops"],
+    ["validate", "-j", "many", "sops"],
+    ["validate", "--max-file-size=-1", "sops"],
+    ["validate", "--select", "-x", "sops"],
+    ["validate", "--", "sops"],
+    ["validate"],
+    ["validate", "missing.yaml"],
+    ["validate", "--select", "SOP1O7", "sops"],
+    ["validate", "--framework", "iso2700", "sops"],
+    ["--strict-plugins", "--disable-plugin", "nope", "--config", "missing.toml", "validate", "sops"],
+    ["rules", "validate"],
+])
+def test_gives_up_silently_on_anything_the_full_command_must_word(capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch, project: Path,
+                                                                  argv: list[str]) -> None:
+    _full(capsys, monkeypatch, ["validate", "sops"])  # a warm cache for the paths named
+    _full(capsys, monkeypatch, ["validate", "sops"])
+    capsys.readouterr()
+    assert answer_from_cache(argv) is None
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_changed_file_goes_to_the_full_command(capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
+    before = _full(capsys, monkeypatch, ["validate", "sops"])
+    assert answer_from_cache(["validate", "sops"]) == before.code
+    capsys.readouterr()
+    write(project, "sops/t2.yaml", BROKEN)
+    assert answer_from_cache(["validate", "sops"]) is None
+    after = invoke(capsys, "validate", "sops")
+    assert after.code == 1 and after.out != before.out
+    assert answer_from_cache(["validate", "sops"]) == 1  # and now that is cached too
+
+
+def test_a_changed_configuration_goes_to_the_full_command(capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
+    _full(capsys, monkeypatch, ["validate", "sops/t2.yaml"])
+    write(project, "sopframe.toml", 'frameworks = ["iso27001"]\n')
+    assert answer_from_cache(["validate", "sops/t2.yaml"]) is None
+    write(project, "sopframe.toml", 'colour = "always"\n')  # not a key: the full command says so
+    assert answer_from_cache(["validate", "sops/t2.yaml"]) is None
+    r = invoke(capsys, "validate", "sops/t2.yaml")
+    assert r.code == 2 and "unknown key 'colour'" in r.err
+
+
+def test_switched_off_by_the_environment(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                         project: Path) -> None:
+    _full(capsys, monkeypatch, ["validate", "sops"])
+    assert answer_from_cache(["validate", "sops"]) == 1
+    monkeypatch.setenv(ENV_OFF, "1")
+    assert answer_from_cache(["validate", "sops"]) is None
