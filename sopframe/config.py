@@ -8,7 +8,6 @@ dashes (``fail-level``); command-line options override them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from sopframe.errors import ConfigError, did_you_mean
 
@@ -38,12 +37,29 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
 }
 
 
-@dataclass(frozen=True)
 class Config:
-    """Configuration values and the file they came from (``None`` when there is none)."""
+    """Configuration values and the file they came from (``None`` when there is none).
 
-    file: str | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
+    A plain class rather than a dataclass: a run answered from the result
+    cache loads it, and :mod:`dataclasses` costs start-up.
+    """
+
+    __slots__ = ("file", "values")
+
+    def __init__(self, file: str | None = None, values: Mapping[str, Any] | None = None) -> None:
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "values", dict(values or {}))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Config is read-only: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and (self.file, self.values) == (other.file, other.values)
+
+    __hash__ = None  # type: ignore[assignment]  # the values are a dict
+
+    def __repr__(self) -> str:
+        return f"Config(file={self.file!r}, values={self.values!r})"
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)

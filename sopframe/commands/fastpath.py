@@ -122,12 +122,7 @@ def answer_from_cache(argv: Sequence[str]) -> int | None:
         opts = _parse(argv)
         if opts is None or _checked(opts) is None or not _plain_streams():
             return None
-        from sopframe.commands.validate_run import (
-            from_cache,
-            make_request,
-            open_cache,
-            report,
-        )
+        from sopframe.commands.validate_run import answer, make_request, open_cache
         from sopframe.config import load_config
 
         req = make_request(
@@ -137,11 +132,9 @@ def answer_from_cache(argv: Sequence[str]) -> int | None:
             frameworks=opts["frameworks"], fail_level=opts.get("fail_level"),  # type: ignore[arg-type]
             max_file_size=opts.get("max_file_size"), color=opts.get("color"),  # type: ignore[arg-type]
         )
-        warm = from_cache(req, open_cache(req, opts.get("cache_dir")))  # type: ignore[arg-type]
-        if warm is None:
+        outcome = answer(req, open_cache(req, opts.get("cache_dir")), sys.stdout)  # type: ignore[arg-type]
+        if outcome is None:
             return None
-        findings, problems, known = warm
-        outcome = report(req, findings, problems, known, rules=[], sources={}, stdout=sys.stdout)
     except Exception:  # the full command meets the same problem and words it
         return None
     for to_stderr, text in outcome.lines:

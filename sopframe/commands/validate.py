@@ -13,7 +13,7 @@ from sopframe.commands.validate_run import (
     FORMATS,
     Outcome,
     Request,
-    from_cache,
+    answer,
     make_request,
     open_cache,
     report,
@@ -65,10 +65,9 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, select
                        strict=root.get("strict_plugins"), fmt=fmt, select=select, ignore=ignore,
                        frameworks=frameworks, fail_level=fail_level, max_file_size=max_file_size, color=color)
     cache = None if no_cache else open_cache(req, cache_dir)
-    warm = from_cache(req, cache) if cache is not None else None
+    warm = answer(req, cache, sys.stdout) if cache is not None else None
     if warm is not None:  # every file answered from the cache: no plugin imported
-        findings, problems, known = warm
-        return _echo(report(req, findings, problems, known, rules=[], sources={}, stdout=sys.stdout))
+        return _echo(warm)
     return _validate_all(ctx, req, cache, jobs, stdin_filename)
 
 

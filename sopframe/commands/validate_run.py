@@ -1,19 +1,20 @@
 """The parts of ``sopframe validate`` that need neither click nor any plugin.
 
-A :class:`Request` is what one run was asked to do.  :func:`from_cache`
-answers it from the result cache when every file is there, and
-:func:`report` turns findings into the lines to print and the exit code.
-The click command (:mod:`sopframe.commands.validate`) and the start-up fast
-path (:mod:`sopframe.commands.fastpath`) both use them, so a run answered
-early prints exactly what the full run prints.
+A :class:`Request` is what one run was asked to do.  :func:`answer` answers
+it from the result cache when every file is there: first from the entry of
+an identical earlier run (what it printed), else from each file's entry,
+through :func:`report`, which turns findings into the lines to print and the
+exit code.  The click command (:mod:`sopframe.commands.validate`) and the
+start-up fast path (:mod:`sopframe.commands.fastpath`) both use them, so a
+run answered early prints exactly what the full run prints.  Nothing here
+imports :mod:`dataclasses` or the diagnostics until findings are needed:
+those imports are a third of a cached run's time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
-
-from sopframe.core.diagnostics import Severity
 
 TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,38 +24,51 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.cache import ResultCache
     from sopframe.core.diagnostics import Finding, Rule
 
-__all__ = ["Request", "Outcome", "make_request", "open_cache", "from_cache", "report", "select_findings",
-           "unknown_selectors", "use_colour", "FORMATS", "FAIL_LEVELS"]
+__all__ = ["Request", "Outcome", "make_request", "open_cache", "answer", "from_cache", "report",
+           "select_findings", "unknown_selectors", "use_colour", "FORMATS", "FAIL_LEVELS"]
 
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_LEVELS = ("error", "warning", "info")
 
 
-@dataclass
 class Request:
     """What one ``sopframe validate`` was asked to do, with the configuration it runs under."""
 
-    paths: tuple[str, ...]
-    files: list[str]
-    fmt: str
-    select: list[str]
-    ignore: list[str]
-    frameworks: list[str]
-    level: Severity
-    max_bytes: int
-    color: bool | None
-    config: "Config"
-    disabled: list[str]
-    strict: bool
+    def __init__(self, *, paths: tuple[str, ...], files: list[str], fmt: str, select: list[str],
+                 ignore: list[str], frameworks: list[str], fail_level: str, max_bytes: int, color: bool | None,
+                 config: "Config", disabled: list[str], strict: bool) -> None:
+        self.paths, self.files, self.fmt = paths, files, fmt
+        self.select, self.ignore, self.frameworks = select, ignore, frameworks
+        self.fail_level, self.max_bytes, self.color = fail_level, max_bytes, color
+        self.config, self.disabled, self.strict = config, disabled, strict
 
 
-@dataclass(frozen=True)
 class Outcome:
     """What to print (``(to_stderr, text)`` in order), whether the output is coloured, and the exit code."""
 
-    lines: list[tuple[bool, str]]
-    colour: bool
-    code: int
+    __slots__ = ("lines", "colour", "code")
+
+    def __init__(self, lines: list[tuple[bool, str]], colour: bool, code: int) -> None:
+        self.lines, self.colour, self.code = lines, colour, code
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Outcome) and (self.lines, self.colour, self.code) == (
+            other.lines, other.colour, other.code)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"lines": [[err, text] for err, text in self.lines], "colour": self.colour, "code": self.code}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Outcome | None":
+        """The outcome :meth:`to_json` wrote, or ``None`` if ``data`` is not one."""
+        lines, colour, code = data.get("lines"), data.get("colour"), data.get("code")
+        if (not isinstance(lines, list) or not isinstance(colour, bool) or type(code) is not int
+                or not all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], bool) and isinstance(x[1], str)
+                           for x in lines)):
+            return None
+        return cls([(err, text) for err, text in lines], colour, code)
 
 
 def split_values(values: Iterable[str]) -> list[str]:
@@ -78,7 +92,7 @@ def make_request(*, paths: Sequence[str], config: "Config", disabled: Sequence[s
         paths=tuple(paths), files=files,
         fmt=fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"),
         select=split_values(select), ignore=split_values(ignore), frameworks=split_values(frameworks),
-        level=Severity.parse(fail_level or config.get("fail-level", "error")),
+        fail_level=str(fail_level or config.get("fail-level", "error")).strip().lower(),
         max_bytes=max_bytes, color=color, config=config,
         disabled=[*config.get("disable-plugins", []), *disabled],
         strict=bool(config.get("strict-plugins", False)) if strict is None else strict,
@@ -169,11 +183,54 @@ class _Known:
         self.code, self.slug = code, slug
 
 
-def from_cache(req: Request, cache: "ResultCache") -> tuple[list["Finding"], list["Finding"], list[_Known]] | None:
-    """Findings for every file, the plugin problems and the known rules, if the
-    cache holds them all; else ``None`` (and the full run decides)."""
+def answer(req: Request, cache: "ResultCache", stdout: object) -> Outcome | None:
+    """What to print for ``req``, if the cache holds every file; else ``None`` (and the full run decides).
+
+    A run identical to an earlier one (the same files and contents, options,
+    configuration file, colour and cache salt) prints what that run printed.
+    Otherwise the findings come from each file's entry, and what this run
+    prints is kept for the next identical one.
+    """
     if "-" in req.paths or req.fmt == "sarif":  # standard input is never cached; SARIF describes every rule
         return None
+    files = []
+    for path in req.files:
+        try:
+            with open(path, "rb") as fh:
+                files.append((path, fh.read()))
+        except OSError:
+            return None
+    key = cache.run_key(files, _identity(req, use_colour(req.color, req.fmt, stdout)))
+    kept = cache.get_run(key)
+    outcome = Outcome.from_json(kept) if kept is not None else None
+    if outcome is not None:
+        return outcome
+    found = from_cache(req, cache, files)
+    if found is None:
+        return None
+    outcome = report(req, *found, rules=[], sources={}, stdout=stdout)
+    cache.put_run(key, outcome.to_json())
+    return outcome
+
+
+def _identity(req: Request, colour: bool) -> dict[str, Any]:
+    """Everything besides the files and the cache salt that decides what a run prints."""
+    config = b""
+    if req.config.file:
+        try:
+            with open(req.config.file, "rb") as fh:
+                config = fh.read()  # its layout too: warnings give the line of a key
+        except OSError:
+            config = b"unreadable"
+    return {"paths": list(req.paths), "fmt": req.fmt, "select": req.select, "ignore": req.ignore,
+            "fail_level": req.fail_level, "colour": colour, "strict": req.strict,
+            "config_file": req.config.file, "config": hashlib.sha256(config).hexdigest()}
+
+
+def from_cache(req: Request, cache: "ResultCache", files: Sequence[tuple[str, bytes]]
+               ) -> tuple[list["Finding"], list["Finding"], list[_Known]] | None:
+    """Findings for every file (name and bytes), the plugin problems and the
+    known rules, if the cache holds them all; else ``None``."""
     manifest = cache.get_manifest()
     if manifest is None or (manifest["problems"] and req.strict):
         return None  # strict mode makes those problems fatal: the full run says so
@@ -181,12 +238,8 @@ def from_cache(req: Request, cache: "ResultCache") -> tuple[list["Finding"], lis
     if unknown_selectors([*req.select, *req.ignore], known) or not set(req.frameworks) <= set(manifest["frameworks"]):
         return None  # the full run words the usage error
     findings = []
-    for path in req.files:
-        try:
-            with open(path, "rb") as fh:
-                hit = cache.get(fh.read(), path)
-        except OSError:
-            return None
+    for path, data in files:
+        hit = cache.get(data, path)
         if hit is None:
             return None
         findings.extend(hit)
@@ -196,6 +249,7 @@ def from_cache(req: Request, cache: "ResultCache") -> tuple[list["Finding"], lis
 def report(req: Request, findings: list["Finding"], problems: list["Finding"], known: Sequence[Any], *,
            rules: Sequence["Rule"], sources: dict[str, str], stdout: object) -> Outcome:
     """The warnings about configuration entries no rule matches, the rendered findings, the exit code."""
+    from sopframe.core.diagnostics import Severity
     from sopframe.formats import render
 
     lines: list[tuple[bool, str]] = []
@@ -223,4 +277,5 @@ def report(req: Request, findings: list["Finding"], problems: list["Finding"], k
                 pass
     colour = use_colour(req.color, req.fmt, stdout)
     lines.append((False, render(req.fmt, shown, len(req.files), sources, rules, colour=colour)))
-    return Outcome(lines, colour, 1 if any(f.severity >= req.level for f in shown) else 0)
+    level = Severity.parse(req.fail_level)
+    return Outcome(lines, colour, 1 if any(f.severity >= level for f in shown) else 0)

@@ -16,13 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import replace
-
-from sopframe.core.diagnostics import Finding, Severity
 
 TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Callable, Iterable, Mapping, Sequence
+
+    from sopframe.core.diagnostics import Finding
 
 __all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "cache_salt", "remembered_plugins"]
 
@@ -64,6 +63,8 @@ def _encode(findings: Sequence[Finding]) -> list[dict[str, Any]]:
 
 
 def _decode(rows: Sequence[Mapping[str, Any]], file: str) -> list[Finding]:
+    from sopframe.core.diagnostics import Finding, Severity
+
     return [
         Finding(code=r["code"], slug=r["slug"], severity=Severity.parse(r["severity"]), message=r["message"],
                 file=file, line=int(r["line"]), col=int(r["col"]), hint=r["hint"], plugin=r["plugin"],
@@ -107,6 +108,32 @@ class ResultCache:
         key = self.key(data)
         _write_checked(self.directory, self._path(key), "findings", _encode(findings), key=key)
 
+    # ------------------------------------------------------------- whole runs
+    # What one run printed, keyed by everything it depends on: the salt, the
+    # files (names and contents) and the request (format, selection, colour,
+    # the configuration file...).  A repeated run reads one entry, and needs
+    # none of the code that turns findings into a report.
+
+    def run_key(self, files: Sequence[tuple[str, bytes]], request: Mapping[str, Any]) -> str:
+        """The key of a run over ``files`` (name and bytes, in order) asked for as ``request`` says."""
+        h = hashlib.sha256(self.salt.encode())
+        h.update(json.dumps(request, sort_keys=True, default=str).encode())
+        for name, data in files:
+            h.update(f"\0{len(name)}:{name}\0".encode("utf-8", "surrogateescape"))
+            h.update(self.key(data).encode())
+        return h.hexdigest()
+
+    def _run_path(self, key: str) -> str:
+        return os.path.join(self.directory, f"v{FORMAT}", "runs", f"{key}.json")
+
+    def get_run(self, key: str) -> dict[str, Any] | None:
+        """What the run with this key printed, as :meth:`put_run` kept it; else ``None``."""
+        run = _read_checked(self._run_path(key), "run", key=key)
+        return run if isinstance(run, dict) else None
+
+    def put_run(self, key: str, run: Mapping[str, Any]) -> None:
+        _write_checked(self.directory, self._run_path(key), "run", dict(run), key=key)
+
     # ------------------------------------------------------------- manifest
     # What a run learnt from the loaded plugins (their load problems, the rule
     # codes and frameworks they know), kept under the same salt, so that a run
@@ -117,6 +144,8 @@ class ResultCache:
         if not isinstance(manifest, dict):
             return None
         try:
+            from dataclasses import replace
+
             manifest["problems"] = [replace(f, file=f"<plugin {f.plugin}>") for f in _decode(manifest["problems"], "")]
             return manifest
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -151,12 +180,11 @@ def _read_checked(path: str, field: str, **identity: str) -> Any:
 
 def _write_checked(top: str, path: str, field: str, payload: Any, **identity: str) -> None:
     """Write an entry atomically (a temporary file renamed into place); a failure only costs speed."""
-    import tempfile
-
     entry = {**identity, field: payload, "sha256": _digest(payload)}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+        tmp = os.path.join(os.path.dirname(path), f".tmp-{os.getpid()}-{os.urandom(8).hex()}.json")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(entry, fh)

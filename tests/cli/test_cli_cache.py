@@ -21,7 +21,13 @@ def _corpus(tmp_path: Path, n: int = 12) -> Path:
 
 
 def _entries(cache: Path) -> list[Path]:
-    return sorted(cache.glob("v*/*/*.json"))
+    """One entry per file content."""
+    return sorted(cache.glob("v*/??/*.json"))
+
+
+def _runs(cache: Path) -> list[Path]:
+    """One entry per list of files a warm run answered."""
+    return sorted(cache.glob("v*/runs/*.json"))
 
 
 def _run(capsys, *args: str):
@@ -40,6 +46,31 @@ def test_warm_run_gives_the_same_findings_and_uses_the_cache(capsys, tmp_path: P
     assert {p: p.stat().st_mtime_ns for p in _entries(cache)} == stamp  # read, not rewritten
     files = {f["file"] for f in warm[1]["findings"]}
     assert files == {str(corpus / f"t{i:02d}.yaml") for i in range(12) if i % 3 != 2}
+    (run,) = _runs(cache)  # the warm run kept its whole answer in one entry
+    again = _run(capsys, "--cache-dir", str(cache), str(corpus))
+    assert again == cold and _runs(cache) == [run]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "edited-output", "not-an-outcome"])
+def test_a_damaged_run_entry_is_ignored_and_rebuilt(capsys, tmp_path: Path, damage: str) -> None:
+    corpus, cache = _corpus(tmp_path, 3), tmp_path / "c"
+    cold = _run(capsys, "--cache-dir", str(cache), str(corpus))
+    _run(capsys, "--cache-dir", str(cache), str(corpus))
+    (run,) = _runs(cache)
+    data = json.loads(run.read_text("utf-8"))
+    if damage == "garbage":
+        run.write_bytes(b"{\"key\": ")
+    elif damage == "edited-output":  # the checksum no longer matches
+        data["run"]["lines"][-1][1] = '{"findings": []}'
+        run.write_text(json.dumps(data), "utf-8")
+    else:  # whole and checksummed, but not what a run prints
+        from sopframe.core.cache import _digest
+
+        data["run"]["lines"] = [["stdout", 42]]
+        data["sha256"] = _digest(data["run"])
+        run.write_text(json.dumps(data), "utf-8")
+    assert _run(capsys, "--cache-dir", str(cache), str(corpus)) == cold
+    assert json.loads(run.read_text("utf-8"))["run"]["lines"][-1][1].startswith('{"version": 1')  # rebuilt
 
 
 def test_same_content_under_two_names_shares_one_entry(capsys, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ output and exit code as the full command, and nothing at all when it gives up.""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -64,9 +65,14 @@ def test_the_cache_answers_as_the_full_command_does(capsys: pytest.CaptureFixtur
                                                     monkeypatch: pytest.MonkeyPatch, project: Path,
                                                     argv: list[str]) -> None:
     cold = _full(capsys, monkeypatch, argv)  # fills the cache
-    warm_full = _full(capsys, monkeypatch, argv)  # the click command, answering from the cache
-    warm_fast = _fast(capsys, monkeypatch, argv)
-    assert warm_fast == warm_full == cold
+    warm_full = _full(capsys, monkeypatch, argv)  # the click command, from each file's entry
+    warm_fast = _fast(capsys, monkeypatch, argv)  # what that run printed, kept whole
+    runs = list(Path(os.environ["SOPFRAME_CACHE_DIR"]).glob("v*/runs/*.json")) + list(
+        project.glob("elsewhere/v*/runs/*.json"))
+    assert len(runs) == 1
+    runs[0].unlink()
+    from_entries = _fast(capsys, monkeypatch, argv)  # the fast path, from each file's entry
+    assert from_entries == warm_fast == warm_full == cold
     assert cold.out  # every case prints a report
 
 
@@ -141,3 +147,26 @@ def test_switched_off_by_the_environment(capsys: pytest.CaptureFixture[str], mon
     assert answer_from_cache(["validate", "sops"]) == 1
     monkeypatch.setenv(ENV_OFF, "1")
     assert answer_from_cache(["validate", "sops"]) is None
+
+
+@pytest.mark.parametrize("change", ["config-select", "config-layout", "colour", "fail-level", "github"])
+def test_a_kept_run_is_not_reused_when_what_decides_the_output_changes(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, project: Path, change: str) -> None:
+    argv = ["validate", "sops"]
+    before = _full(capsys, monkeypatch, argv)
+    assert _fast(capsys, monkeypatch, argv) == _fast(capsys, monkeypatch, argv) == before  # kept, then reused
+    if change == "config-select":
+        write(project, "sopframe.toml", 'ignore = ["SOP199"]\nselect = ["SOP107"]\n')
+    elif change == "config-layout":  # the warning about SOP199 names the line of `ignore`
+        write(project, "sopframe.toml", '# moved down a line\nignore = ["SOP199"]\n')
+    elif change == "colour":
+        argv = ["validate", "--color", "sops"]
+    elif change == "fail-level":
+        argv = ["validate", "--fail-level", "warning", "sops/t1.yaml"]
+        before = _full(capsys, monkeypatch, ["validate", "sops/t1.yaml"])
+        assert _fast(capsys, monkeypatch, ["validate", "sops/t1.yaml"]) == before
+    else:
+        monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    after = _full(capsys, monkeypatch, argv)
+    assert after != before  # the change shows in what is printed
+    assert _fast(capsys, monkeypatch, argv) == after
