@@ -1,13 +1,16 @@
 """Validation at scale: sopframe against check-jsonschema, in the same run.
 
-Run from the repository root, after ``pip install -e '.[bench]'``::
+Run from the repository root, after ``pip install '.[bench]'`` (a regular
+install: an editable one adds its import hook's start-up to every process)::
 
     python benchmarks/validate_bench.py [--repeat 5] [--out benchmarks/results/validate.json]
 
 It generates a corpus (200 realistic templates, and single templates of 100,
 1,000 and 5,000 stages), then times, as separate processes:
 
-- ``sopframe validate`` cold (a fresh cache directory) and warm (cache filled);
+- ``sopframe validate`` cold (a fresh cache directory) and warm: the same run
+  again (its output kept whole), and with every file cached but no whole run
+  kept (as after another file set was validated);
 - ``check-jsonschema --schemafile <sopframe's schema>`` on the same files
   (the schema-only check a user would otherwise run);
 - graph checks alone on each large template (in process, parsing excluded);
@@ -127,14 +130,23 @@ def main() -> None:
         cold = _time([sop, "validate", "--cache-dir", str(cache), "--format", "json", str(work / "corpus")],
                      args.repeat, before=clear)
         subprocess.run([sop, "validate", "--cache-dir", str(cache), str(work / "corpus")], capture_output=True)
-        warm = _time([sop, "validate", "--cache-dir", str(cache), "--format", "json", str(work / "corpus")],
-                     max(args.repeat, 20))  # short runs: more of them for a steady median
+        warm_cmd = [sop, "validate", "--cache-dir", str(cache), "--format", "json", str(work / "corpus")]
+
+        def forget_runs() -> None:  # keep each file's entry, drop what whole runs printed
+            for run in cache.glob("v*/runs"):
+                shutil.rmtree(run)
+
+        # short runs: more of them for a steady median
+        warm_files = _time(warm_cmd, max(args.repeat, 20), before=forget_runs)
+        warm = _time(warm_cmd, max(args.repeat, 20))
         peer = _time([cj, "--schemafile", str(schema), *files], args.repeat)
         version = _time([sop, "--version"], max(args.repeat, 20), ok=(0,))
         med = statistics.median
         result["corpus"] = {
-            "sopframe_cold_s": med(cold), "sopframe_warm_s": med(warm), "check_jsonschema_s": med(peer),
+            "sopframe_cold_s": med(cold), "sopframe_warm_s": med(warm),
+            "sopframe_warm_files_s": med(warm_files), "check_jsonschema_s": med(peer),
             "cold_vs_peer": med(cold) / med(peer), "cold_vs_warm": med(cold) / med(warm),
+            "cold_vs_warm_files": med(cold) / med(warm_files),
         }
         result["version_ms"] = med(version) * 1000
         sizes = {}
@@ -160,11 +172,13 @@ def main() -> None:
         print("note: sopframe is an editable install; its import hook adds about 10 ms to every process, which "
               "lowers cold / warm. Measure a regular install (pip install '.[bench]') for the figures users see.")
     print(f"corpus of {args.files} templates (median of {args.repeat}):")
-    print(f"  sopframe cold   {c['sopframe_cold_s']:.2f} s")
-    print(f"  sopframe warm   {c['sopframe_warm_s']:.2f} s")
-    print(f"  check-jsonschema {c['check_jsonschema_s']:.2f} s")
-    print(f"  cold / check-jsonschema = {c['cold_vs_peer']:.2f}  (target <= 1.5)")
-    print(f"  cold / warm             = {c['cold_vs_warm']:.1f}  (target >= 20)")
+    print(f"  sopframe cold                       {c['sopframe_cold_s'] * 1000:7.0f} ms")
+    print(f"  sopframe warm, the same run again   {c['sopframe_warm_s'] * 1000:7.0f} ms")
+    print(f"  sopframe warm, every file cached    {c['sopframe_warm_files_s'] * 1000:7.0f} ms")
+    print(f"  check-jsonschema                    {c['check_jsonschema_s'] * 1000:7.0f} ms")
+    print(f"  cold / check-jsonschema          = {c['cold_vs_peer']:.2f}  (target <= 1.5)")
+    print(f"  cold / warm (the same run again) = {c['cold_vs_warm']:.1f}  (target >= 20)")
+    print(f"  cold / warm (every file cached)  = {c['cold_vs_warm_files']:.1f}  (target >= 20)")
     for n, s in result["sizes"].items():
         print(f"{n:>5} stages ({s['bytes']:>9,} B): sopframe validate {s['sopframe_s']:.2f} s "
               f"(in process {s['in_process_s']:.2f} s), check-jsonschema {s['check_jsonschema_s']:.2f} s, "
