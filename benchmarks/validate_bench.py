@@ -93,18 +93,23 @@ def _editable() -> bool:
 
 
 def _validate_seconds(text: str, repeat: int) -> float:
-    """In-process validation of one template (read, schema, graph, rules): no start-up."""
+    """In-process validation of one template (read, schema, graph, rules): no start-up.
+
+    The fastest of ``repeat`` runs after one to warm up (timeit's convention:
+    interference from other work only ever adds time), for the growth fit.
+    """
     from sopframe.core.validate import validate_text
     from sopframe.pluginmanager import load_plugins
 
     plugins = load_plugins()
     schema = plugins.schema()
+    validate_text(text, "big.yaml", plugins=plugins, schema=schema)
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         validate_text(text, "big.yaml", plugins=plugins, schema=schema)
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return min(times)
 
 
 def main() -> None:
@@ -157,8 +162,9 @@ def main() -> None:
             reps = max(1, args.repeat // (2 if n >= 5000 else 1))
             whole = _time([sop, "validate", "--no-cache", "--max-file-size", str(len(text) + 1), str(path)], reps)
             peer_one = _time([cj, "--schemafile", str(schema), str(path)], reps)
+            in_process = _validate_seconds(text, max(reps, 3, 3000 // n))  # more runs of the quick sizes
             sizes[n] = {"bytes": len(text), "sopframe_s": med(whole), "check_jsonschema_s": med(peer_one),
-                        "in_process_s": _validate_seconds(text, reps), "graph_checks_s": _graph_seconds(text, reps)}
+                        "in_process_s": in_process, "graph_checks_s": _graph_seconds(text, reps)}
         result["sizes"] = sizes
         xs = [math.log(n) for n in sizes]
         ys = [math.log(sizes[n]["in_process_s"]) for n in sizes]
@@ -183,8 +189,8 @@ def main() -> None:
         print(f"{n:>5} stages ({s['bytes']:>9,} B): sopframe validate {s['sopframe_s']:.2f} s "
               f"(in process {s['in_process_s']:.2f} s), check-jsonschema {s['check_jsonschema_s']:.2f} s, "
               f"graph checks {s['graph_checks_s']:.3f} s" + ("  (target <= 1 s)" if n == 5000 else ""))
-    print(f"growth exponent of in-process validation time over 100/1,000/5,000 stages: "
-          f"{result['growth_exponent']:.2f} (target <= 1.0)")
+    print(f"growth exponent of in-process validation time (fastest run) over 100/1,000/5,000 stages: "
+          f"{result['growth_exponent']:.3f} (target <= 1.0)")
     print(f"sopframe --version median: {result['version_ms']:.0f} ms (target <= 150 ms)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -58,14 +58,19 @@ class TemplateGraph:
     _idom: dict[str, str] | None = None
     _order: dict[str, tuple[int, int]] | None = None
     _captures: dict[str, list[Stage]] | None = None
+    #: node -> stage, beside the graph's own node data: rules ask for it in every loop
+    _stage_of: dict[str, Stage] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
     def stage(self, node: str) -> Stage:
-        return self.graph.nodes[node]["stage"]
+        found = self._stage_of.get(node)
+        return found if found is not None else self.graph.nodes[node]["stage"]
 
     def stages(self) -> Iterator[Stage]:
-        for node in self.graph.nodes:
-            yield self.stage(node)
+        """Every stage, sub-jobs' too, in the graph's node order."""
+        if len(self._stage_of) == len(self.graph):  # the node -> stage map is complete: no per-node lookups
+            return iter(self._stage_of.values())
+        return (stage for _, stage in self.graph.nodes(data="stage"))
 
     def node_in_scope(self, scope: tuple[str, ...], stage_id: str) -> str | None:
         node = "/".join((*scope, stage_id))
@@ -228,6 +233,7 @@ def build_graph(template: Template) -> TemplateGraph:
         nodes = []
         for st in stages.values():  # type: ignore[attr-defined]
             g.add_node(st.node, stage=st)
+            tg._stage_of[st.node] = st
             nodes.append(st.node)
             for sub in st.split.values():
                 add_scope(sub.stages, (*scope, st.id, sub.id))
