@@ -66,14 +66,14 @@ def frozen_map(items: Mapping | None = None) -> Mapping:
     return MappingProxyType(dict(items or {}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Role:
     id: str
     description: str
     loc: Location = NOWHERE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldDef:
     id: str
     type: str
@@ -90,7 +90,7 @@ class FieldDef:
     key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signoff:
     id: str
     role: str
@@ -102,7 +102,7 @@ class Signoff:
     role_loc: Location = NOWHERE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Condition:
     """One gate condition on a field: ``op`` is equals, in, at_least, at_most or set."""
 
@@ -114,7 +114,7 @@ class Condition:
     value_locs: tuple[Location, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Routing:
     """Where a stage goes next.
 
@@ -140,7 +140,7 @@ class Routing:
         return self.when is None and len(self.targets) > 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sla:
     """A stage's time limit: a fixed duration, or one per value of a field."""
 
@@ -152,7 +152,7 @@ class Sla:
     value_locs: Mapping[str, Location] = field(default_factory=frozen_map)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SubJob:
     id: str
     suffix: str
@@ -164,7 +164,7 @@ class SubJob:
     suffix_loc: Location = NOWHERE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stage:
     id: str
     title: str = ""
@@ -197,7 +197,7 @@ class Stage:
         return self.key_locs.get(key, self.loc)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Publishes:
     """What a finished SOP-lifecycle job records on the SOP master list."""
 
@@ -223,7 +223,7 @@ class Publishes:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Template:
     id: str
     title: str
