@@ -137,8 +137,17 @@ def answer_from_cache(argv: Sequence[str]) -> int | None:
             return None
     except Exception:  # the full command meets the same problem and words it
         return None
-    for to_stderr, text in outcome.lines:
-        stream = sys.stderr if to_stderr else sys.stdout
-        stream.write(text + "\n")
-        stream.flush()
+    try:
+        for to_stderr, text in outcome.lines:
+            stream = sys.stderr if to_stderr else sys.stdout
+            stream.write(text + "\n")
+            stream.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): exit 1 quietly, as the click command does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError):
+                pass
+        return 1
     return outcome.code

@@ -179,3 +179,19 @@ def test_colour_on_a_real_terminal(tmp_path: Path, no_color: str | None, coloure
     assert proc.returncode == 1
     assert "broken.yaml" in out
     assert ("\x1b[" in out) is coloured
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["answered-from-cache", "full-command"])
+def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path, fast: bool) -> None:
+    write(tmp_path, "t/broken.yaml", BROKEN)
+    env = {} if fast else {"SOPFRAME_NO_FASTPATH": "1"}
+    _run([_script(), "validate", "t"], tmp_path, **env)  # fills the cache
+    read, written = os.pipe()
+    os.close(read)  # like `| head` that has already exited
+    try:
+        proc = subprocess.run([_script(), "validate", "t"], cwd=tmp_path, env=_env(**env), stdout=written,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(written)
+    assert proc.returncode == 1
+    assert proc.stderr == ""
