@@ -170,3 +170,19 @@ def test_a_kept_run_is_not_reused_when_what_decides_the_output_changes(
     after = _full(capsys, monkeypatch, argv)
     assert after != before  # the change shows in what is printed
     assert _fast(capsys, monkeypatch, argv) == after
+
+
+def test_every_option_of_validate_is_read_by_the_fast_path_or_left_to_click() -> None:
+    """An option added to the click command must be taught to the fast path, or listed here as one it
+    leaves to click; an option the fast path reads must still exist."""
+    from sopframe.cli import cli
+    from sopframe.commands import fastpath
+    from sopframe.commands.validate import validate
+
+    left_to_click = {"--no-cache", "--help"}
+    fast_validate = set(fastpath._VALUES) | {"--color", "--no-color"}
+    click_validate = {o for p in validate.params for o in (*p.opts, *p.secondary_opts) if o.startswith("-")}
+    assert click_validate - left_to_click == fast_validate
+    fast_global = set(fastpath._GLOBAL_VALUES) | {"--strict-plugins"}
+    click_global = {o for p in cli.params for o in (*p.opts, *p.secondary_opts) if o.startswith("-")}
+    assert click_global - {"-V", "--version", "-h", "--help"} == fast_global
