@@ -74,7 +74,10 @@ def _decode(rows: Sequence[Mapping[str, Any]], file: str) -> list[Finding]:
 
 
 class ResultCache:
-    """Findings per file content, in a directory."""
+    """Findings per file content, and what whole runs printed, in a directory."""
+
+    #: whole runs kept (each distinct list of files, options and contents is one)
+    MAX_RUNS = 512
 
     def __init__(self, directory: str | os.PathLike[str], salt: str) -> None:
         self.directory = os.fspath(directory)
@@ -128,11 +131,21 @@ class ResultCache:
 
     def get_run(self, key: str) -> dict[str, Any] | None:
         """What the run with this key printed, as :meth:`put_run` kept it; else ``None``."""
-        run = _read_checked(self._run_path(key), "run", key=key)
-        return run if isinstance(run, dict) else None
+        path = self._run_path(key)
+        run = _read_checked(path, "run", key=key)
+        if not isinstance(run, dict):
+            return None
+        try:
+            os.utime(path)  # recently used: pruning keeps it
+        except OSError:
+            pass
+        return run
 
     def put_run(self, key: str, run: Mapping[str, Any]) -> None:
-        _write_checked(self.directory, self._run_path(key), "run", dict(run), key=key)
+        """Keep what a run printed; past :attr:`MAX_RUNS` kept runs, the least recently used go."""
+        path = self._run_path(key)
+        _write_checked(self.directory, path, "run", dict(run), key=key)
+        _prune(os.path.dirname(path), self.MAX_RUNS)
 
     # ------------------------------------------------------------- manifest
     # What a run learnt from the loaded plugins (their load problems, the rule
@@ -198,6 +211,21 @@ def _write_checked(top: str, path: str, field: str, payload: Any, **identity: st
     except OSError:
         return  # a cache that cannot be written only costs speed
     _tag(top)
+
+
+def _prune(directory: str, most: int) -> None:
+    """Remove the least recently used entries of ``directory`` down to three quarters of ``most``,
+    once there are more than ``most``."""
+    try:
+        with os.scandir(directory) as it:
+            entries = [e for e in it if e.name.endswith(".json") and not e.name.startswith(".")]
+        if len(entries) <= most:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - most * 3 // 4]:
+            os.unlink(entry.path)
+    except OSError:
+        pass  # another run pruned first, or the directory is not writable: only costs space
 
 
 def _tag(top: str) -> None:

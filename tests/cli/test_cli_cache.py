@@ -182,3 +182,25 @@ def test_parallel_and_sequential_agree_in_order(capsys, tmp_path: Path, monkeypa
     parallel = _run(capsys, "--no-cache", "-j", "2", str(corpus))
     assert calls, "the worker pool was not used"
     assert parallel == sequential
+
+
+def test_kept_runs_are_bounded_and_the_recently_used_stay(capsys, tmp_path: Path, monkeypatch) -> None:
+    from sopframe.core.cache import ResultCache
+
+    monkeypatch.setattr(ResultCache, "MAX_RUNS", 4)
+    corpus, cache = _corpus(tmp_path, 5), tmp_path / "c"
+    files = sorted(corpus.iterdir())
+    _run(capsys, "--cache-dir", str(cache), str(corpus))  # every file's entry
+    run_of = {}
+    for n, f in enumerate(files[:4]):
+        before = set(_runs(cache))
+        _run(capsys, "--cache-dir", str(cache), str(f))  # answered from each file's entry: kept whole
+        (run_of[n],) = set(_runs(cache)) - before
+        os.utime(run_of[n], ns=(n * 10**9, n * 10**9))  # used long ago, file 0 first
+    first = _run(capsys, "--cache-dir", str(cache), str(files[0]))  # file 0's run, used again now
+    _run(capsys, "--cache-dir", str(cache), str(files[4]))  # a fifth run: over the bound
+    kept = set(_runs(cache))
+    assert len(kept) == 3  # pruned to three quarters of the bound
+    assert run_of[0] in kept and run_of[3] in kept  # recently used, and the newest of the old ones
+    assert run_of[1] not in kept and run_of[2] not in kept  # the least recently used went
+    assert _run(capsys, "--cache-dir", str(cache), str(files[0])) == first
