@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from cli_helpers import BROKEN, CLEAN, WARN, Result, invoke, write
 
 import sopframe.cli
@@ -186,3 +188,43 @@ def test_every_option_of_validate_is_read_by_the_fast_path_or_left_to_click() ->
     fast_global = set(fastpath._GLOBAL_VALUES) | {"--strict-plugins"}
     click_global = {o for p in cli.params for o in (*p.opts, *p.secondary_opts) if o.startswith("-")}
     assert click_global - {"-V", "--version", "-h", "--help"} == fast_global
+
+
+_OPTIONS = [
+    ["--format", "json"], ["--format=text"], ["--format", "github"], ["--select", "SOP1"],
+    ["--select=SOP107,unused-role"], ["--ignore", "SOP112"], ["--ignore=sop10"], ["--fail-level", "warning"],
+    ["--fail-level=INFO"], ["--color"], ["--no-color"], ["-j", "2"], ["-j3"], ["--jobs=1"],
+    ["--max-file-size", "50"], ["--max-file-size=100000"], ["--framework", "soc2"], ["--cache-dir", "c2"],
+    ["--stdin-filename", "x.yaml"],
+]
+_PATHS = [["sops"], ["single.yaml"], ["sops/t0.yaml"], ["empty"]]
+#: what the full command must word (or that needs it): at most one per command line
+_ODD = [
+    ["--format", "sarif"], ["--format", "yml"], ["--select", "NOPE9"], ["--fail-level", "loud"], ["--color=yes"],
+    ["-j0"], ["--jobs=x"], ["--framework=nist"], ["--no-cache"], ["-"], ["--"], ["-x"], ["--select"],
+    ["missing.yaml"], ["--help"],
+]
+_GLOBALS = [[], ["--strict-plugins"], ["--disable-plugin", "soc2"], ["--config", "sopframe.toml"],
+            ["--config=missing.toml"], ["-V"]]
+
+
+@given(front=st.sampled_from(_GLOBALS), options=st.lists(st.sampled_from(_OPTIONS), max_size=4),
+       paths=st.lists(st.sampled_from(_PATHS), min_size=1, max_size=2), odd=st.lists(st.sampled_from(_ODD), max_size=1),
+       order=st.randoms(use_true_random=False))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_command_line_is_answered_as_the_full_command_answers_it(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, project: Path, front: list[str],
+        options: list[list[str]], paths: list[list[str]], odd: list[list[str]], order) -> None:
+    pieces = [*options, *paths, *odd]
+    order.shuffle(pieces)
+    argv = [*front, "validate", *(arg for piece in pieces for arg in piece)]
+    full = _full(capsys, monkeypatch, argv)
+    full_again = _full(capsys, monkeypatch, argv)  # the click command, maybe from the cache
+    capsys.readouterr()
+    code = answer_from_cache(argv)
+    fast_out, fast_err = capsys.readouterr()
+    assert full_again == full
+    if code is not None:  # answered early: exactly what the full command printed
+        assert Result(code, fast_out, fast_err) == full
+    else:
+        assert (fast_out, fast_err) == ("", "")
