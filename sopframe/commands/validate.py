@@ -107,4 +107,7 @@ def _validate_all(ctx: click.Context, req: Request, cache: "ResultCache | None",
                                          *(fw.id for fw in plugins.frameworks())]))
         cache.put_manifest(plugins.problems, [(r.code, r.slug) for r in rules], frameworks)
     findings = [f for r in results for f in r.findings]
-    return _echo(report(req, findings, plugins.problems, rules, rules=rules, sources=sources, stdout=sys.stdout))
+    outcome = report(req, findings, plugins.problems, rules, rules=rules, sources=sources, stdout=sys.stdout)
+    if cache is not None:  # keep the whole run, built from the entries just written, for the next identical one
+        answer(req, cache, sys.stdout)
+    return _echo(outcome)

@@ -120,6 +120,8 @@ def test_a_corrupt_entry_is_ignored_and_rebuilt(capsys, tmp_path: Path, damage: 
         data = json.loads(raw)
         data["findings"][0]["message"] = "nothing to see here"
         entry.write_text(json.dumps(data), "utf-8")
+    for run in _runs(cache):  # the whole run is kept too: without it, the file's entry is read
+        run.unlink()
     again = _run(capsys, "--cache-dir", str(cache), str(d))
     assert again == first
     assert json.loads(entry.read_text("utf-8"))["findings"]  # rebuilt
@@ -191,10 +193,12 @@ def test_kept_runs_are_bounded_and_the_recently_used_stay(capsys, tmp_path: Path
     corpus, cache = _corpus(tmp_path, 5), tmp_path / "c"
     files = sorted(corpus.iterdir())
     _run(capsys, "--cache-dir", str(cache), str(corpus))  # every file's entry
+    for run in _runs(cache):  # and the corpus's whole run: start the count afresh
+        run.unlink()
     run_of = {}
     for n, f in enumerate(files[:4]):
         before = set(_runs(cache))
-        _run(capsys, "--cache-dir", str(cache), str(f))  # answered from each file's entry: kept whole
+        _run(capsys, "--cache-dir", str(cache), str(f))  # from each file's entry, then kept whole
         (run_of[n],) = set(_runs(cache)) - before
         os.utime(run_of[n], ns=(n * 10**9, n * 10**9))  # used long ago, file 0 first
     first = _run(capsys, "--cache-dir", str(cache), str(files[0]))  # file 0's run, used again now

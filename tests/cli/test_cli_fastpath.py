@@ -66,13 +66,17 @@ def _fast(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, a
 def test_the_cache_answers_as_the_full_command_does(capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch, project: Path,
                                                     argv: list[str]) -> None:
-    cold = _full(capsys, monkeypatch, argv)  # fills the cache
+    def forget_the_whole_run() -> None:
+        runs = list(Path(os.environ["SOPFRAME_CACHE_DIR"]).glob("v*/runs/*.json")) + list(
+            project.glob("elsewhere/v*/runs/*.json"))
+        assert len(runs) == 1
+        runs[0].unlink()
+
+    cold = _full(capsys, monkeypatch, argv)  # fills the cache: each file's entry, and the whole run
+    forget_the_whole_run()
     warm_full = _full(capsys, monkeypatch, argv)  # the click command, from each file's entry
     warm_fast = _fast(capsys, monkeypatch, argv)  # what that run printed, kept whole
-    runs = list(Path(os.environ["SOPFRAME_CACHE_DIR"]).glob("v*/runs/*.json")) + list(
-        project.glob("elsewhere/v*/runs/*.json"))
-    assert len(runs) == 1
-    runs[0].unlink()
+    forget_the_whole_run()
     from_entries = _fast(capsys, monkeypatch, argv)  # the fast path, from each file's entry
     assert from_entries == warm_fast == warm_full == cold
     assert cold.out  # every case prints a report

@@ -85,6 +85,7 @@ def test_a_validate_answered_from_the_cache_skips_click_plugins_and_metadata(tmp
             "except SystemExit as exc:\n    assert exc.code == 1, exc.code")
     cold = _modules_after(code, tmp_path)
     assert {"click", "sopframe.pluginmanager", "sopframe.core.validate"} <= cold  # the probe saw a full run
+    shutil.rmtree(tmp_path / ".sopframe_cache" / "v1" / "runs")  # the whole run, kept by the full one
     warm = _modules_after(code, tmp_path)  # from each file's entry
     assert "sopframe.commands.fastpath" in warm and "sopframe.core.cache" in warm
     assert _among(warm, NOT_WHEN_CACHED) == []
