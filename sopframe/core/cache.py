@@ -82,8 +82,6 @@ class ResultCache:
     def __init__(self, directory: str | os.PathLike[str], salt: str) -> None:
         self.directory = os.fspath(directory)
         self.salt = salt
-        self.hits = 0
-        self.misses = 0
 
     def key(self, data: bytes) -> str:
         h = hashlib.sha256(self.salt.encode())
@@ -95,17 +93,13 @@ class ResultCache:
         return os.path.join(self.directory, f"v{FORMAT}", key[:2], f"{key}.json")
 
     def get(self, data: bytes, file: str) -> list[Finding] | None:
+        """The findings kept for these bytes, reported under ``file``; else ``None``."""
         key = self.key(data)
         rows = _read_checked(self._path(key), "findings", key=key)
         try:
-            findings = None if rows is None else _decode(rows, file)
+            return None if rows is None else _decode(rows, file)
         except (ValueError, KeyError, TypeError, AttributeError):
-            findings = None
-        if findings is None:
-            self.misses += 1
             return None
-        self.hits += 1
-        return findings
 
     def put(self, data: bytes, findings: Sequence[Finding]) -> None:
         key = self.key(data)
