@@ -36,6 +36,8 @@ class Issue:
     stage: str | None = None
     #: about an organisation-policy value: always reported as a warning
     policy: bool = False
+    #: a value that cannot be read at all: always an error, whatever the rule's severity
+    unreadable: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def exceeds(text: str, limit: Limit, what: str, at: Location, stage: str | None 
         value = parse_interval(text) if interval else parse_duration(text)
     except DurationError as exc:
         if interval:  # an SLA's duration is reported by the core rules
-            yield Issue(f"{what}: {exc}", hint=exc.hint, at=at, stage=stage)
+            yield Issue(f"{what}: {exc}", hint=exc.hint, at=at, stage=stage, unreadable=True)
         return
     ok = within(r.value, value) if r.minimum else within(value, r.value)
     if ok:

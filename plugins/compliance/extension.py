@@ -87,6 +87,7 @@ RECORDS: dict[str, str] = {
     "live_data_used": "whether live card data was used in pre-production (bool, gated to no)",
     "test_data_removed": "whether test data and accounts were removed before go-live (bool, gated to yes)",
     "review_result": "what the log review found",
+    "last_day": "a leaver's last day, from which the revocation deadline runs (date or datetime)",
 }
 
 #: value name -> what it says (intervals and retention periods, read by parse_interval)

@@ -126,7 +126,7 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
             yield rule.finding(
                 f"{issue.message} ({'policy; ' if issue.policy else ''}{cite})",
                 at=issue.at or t.loc, hint=issue.hint,
-                severity=Severity.WARNING if issue.policy else None,
+                severity=Severity.ERROR if issue.unreadable else Severity.WARNING if issue.policy else None,
                 template=t.id, stage=issue.stage,
             )
 

@@ -60,12 +60,12 @@ def test_gaps_lists_what_is_missing(run, samples: Path) -> None:
     r = run("gaps", str(samples), "--format", "json")
     assert r.code == 1
     data = json.loads(r.out)
-    assert data["complete"] == 5 and data["total"] == 7
+    assert data["design"] == {"complete": 5, "total": 7}
     points = {p["number"]: p for p in data["points"]}
     assert points[1]["missing"] == ["no template of kind 'incident'"]
     assert any("rollback_plan" in m for m in points[2]["missing"])
     text = run("gaps", str(samples)).out
-    assert "5 of 7 complete" in text and "[ ] 1. Incident response procedure" in text
+    assert "design 5 of 7 complete" in text and "[ ] 1. Incident response procedure" in text
 
 
 def test_gaps_on_the_bundled_templates(run) -> None:
