@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 from sopframe.core.durations import Duration, DurationError, parse_duration, parse_interval
 
-__all__ = ["DEFAULTS", "INTERVAL_KEYS", "Limit", "ResolvedLimit", "policy_value"]
+__all__ = ["DEFAULTS", "GAPS_POLICY_KEYS", "INTERVAL_KEYS", "Limit", "ResolvedLimit", "policy_value"]
 
 #: policy key -> (default, what it limits)
 DEFAULTS: dict[str, tuple[str, str]] = {
@@ -44,6 +44,9 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "log-retention": ("12 months", "shortest time security logs are kept"),
     "log-available": ("3 months", "shortest time security logs stay immediately available"),
 }
+#: keys `sopframe gaps` reads (its own numbers, and the intervals its evidence is judged by)
+GAPS_POLICY_KEYS = ("leaver-revocation", "sop-review-every", "dr-drill-every", "patch-critical", "patch-high",
+                    "patch-medium", "scan-every", "restore-test-every", "incident-plan-test-every")
 #: keys whose values are intervals or retention periods (read with parse_interval: `m` refused)
 INTERVAL_KEYS = frozenset(k for k in DEFAULTS if k.endswith("-every") or k.startswith("log-"))
 

@@ -31,7 +31,7 @@ from sopframe.hookspecs import hookimpl
 from sopframe_plugins.compliance.catalogue import Catalogue, evidenceable, titles
 from sopframe_plugins.compliance.checks import CHECKS, frameworks_checked
 from sopframe_plugins.compliance.extension import EXTENSION
-from sopframe_plugins.compliance.policy import DEFAULTS, Limit
+from sopframe_plugins.compliance.policy import DEFAULTS, GAPS_POLICY_KEYS, Limit
 
 __all__ = ["RuleSpec", "FrameworkPlugin", "framework_plugin", "ERROR", "WARNING"]
 
@@ -134,7 +134,7 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
         f"Applies to templates of kind {', '.join(kinds)} checked against {short} (controls "
         f"{', '.join(spec.controls)}): those that claim it under `frameworks:`, or all with --framework.",
         _limits_text(spec.params), spec.why,
-        *(f"Partial for {c}: {what}" for c, what in spec.partial.items()),
+        *(f"Partial for {c}: {what}." for c, what in spec.partial.items()),
         "The check reads what the template declares under `compliance:`; see docs/compliance.md.",
     ) if part)
     rule = Rule(spec.code, chk.key, spec.severity, f"{chk.summary} ({cite})", explanation, run,
@@ -165,8 +165,9 @@ def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue:
         chk = by_code.get(code)
         return chk is None or chk.applies(template)
 
-    policy = {lim.policy: DEFAULTS[lim.policy][0]
-              for spec in specs for lim in _limits(spec.params).values() if lim.policy}
+    # the keys the framework's rules read, and those `sopframe gaps` reads (the plugins share one policy table)
+    used = {lim.policy for spec in specs for lim in _limits(spec.params).values() if lim.policy}
+    policy = {key: DEFAULTS[key][0] for key in (*sorted(used), *GAPS_POLICY_KEYS)}
     fw = Framework(fw_id, title, titles(catalogue), plugin=plugin, policy=policy, rule_kinds=kinds,
                    rule_filter=rule_filter, evidenceable=evidenceable(catalogue),
                    partial={spec.code: dict(spec.partial) for spec in specs if spec.partial})

@@ -11,6 +11,7 @@ import pytest
 
 from compliance_samples import SAMPLES
 from sopframe.__main__ import main
+from test_commands import samples  # noqa: F401  (the fixture: every sample in a directory)
 from sopframe.core.engine import Engine
 from sopframe.core.engine.clock import FixedClock
 from sopframe.core.validate import validate_text
@@ -67,12 +68,8 @@ def drive(engine: Engine, text: str, overrides: Mapping[str, str] = {}) -> str:
 
 
 @pytest.fixture
-def sops(tmp_path: Path) -> Path:
-    d = tmp_path / "sops"
-    d.mkdir()
-    for name, text in SAMPLES.items():
-        (d / f"{name}.yaml").write_text(text, "utf-8")
-    return d
+def sops(samples: Path) -> Path:
+    return samples
 
 
 def points(capsys, *argv: str) -> tuple[int, dict[int, dict[str, Any]], dict[str, Any]]:
@@ -197,3 +194,15 @@ def test_gaps_is_a_plugin_command(capsys, sops: Path) -> None:
     assert code == 2
     from sopframe.cli import CORE_COMMANDS
     assert "gaps" not in CORE_COMMANDS
+
+
+def test_evidence_intervals_are_configurable_policy(capsys, sops: Path, store_url: str, engine) -> None:
+    eng, _ = engine
+    drive(eng, SAMPLES["backup"])
+    _, got, _ = points(capsys, str(sops), "--store", store_url, "--as-of", "2026-05-02")
+    assert got[4]["evidence"]["complete"]
+    (sops.parent / "sopframe.toml").write_text('[policy]\nrestore-test-every = "1 month"\n', "utf-8")
+    code, out = run(capsys, "--config", str(sops.parent / "sopframe.toml"), "gaps", str(sops), "--store", store_url,
+                    "--as-of", "2026-05-02", "--format", "json")
+    strict = {p["number"]: p for p in json.loads(out)["points"]}
+    assert not strict[4]["evidence"]["complete"] and "in the last 1 month" in strict[4]["evidence"]["missing"][0]
