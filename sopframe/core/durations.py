@@ -157,7 +157,7 @@ def within(value: Duration, limit: Duration) -> bool:
 def calendar_hint(value: Duration, limit: Duration) -> str:
     """How to write ``value`` so that it fits ``limit`` when it only misses by the calendar, else ""."""
     if limit.months and not limit.seconds and not value.months and not within(value, limit) \
-            and value.approx_days() <= limit.approx_days() + 1e-9:
+            and value.seconds <= limit.longest_seconds():
         n = limit.months
         unit = f"{n // 12} year{'s' if n > 12 else ''}" if n % 12 == 0 else f"{n} month{'s' if n > 1 else ''}"
         days = limit.shortest_seconds() // 86400
