@@ -31,7 +31,6 @@ CORE_COMMANDS: dict[str, str] = {
     "plugins": "sopframe.commands.inspect:plugins",
     "templates": "sopframe.commands.inspect:templates",
     "coverage": "sopframe.commands.coverage:coverage",
-    "gaps": "sopframe.commands.gaps:gaps",
     "job": "sopframe.commands.jobs:job",
     "sops": "sopframe.commands.sops:sops",
     "overdue": "sopframe.commands.sops:overdue",
@@ -73,7 +72,13 @@ class LazyGroup(click.Group):
 def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     from sopframe.commands.common import plugins_for
 
-    obj = ctx.find_root().obj or {}
+    root = ctx.find_root()
+    obj = root.ensure_object(dict)
+    # commands resolve before the group's callback stores its options: honour them here too
+    for key in ("config_path", "disabled", "strict_plugins"):
+        if key not in obj and key in root.params:
+            value = root.params[key]
+            obj[key] = list(value) if key == "disabled" else value
     cache = obj.setdefault("_plugin_commands", None) if isinstance(obj, dict) else None
     if cache is not None:
         return cache

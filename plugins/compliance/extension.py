@@ -14,6 +14,10 @@ run or exercised::
       runs_every: 6 months              # a periodic job: access review, scan
       exercised_every: 12 months        # the plan is tested or drilled this often
       inactive_after: 90d               # accounts unused this long are disabled
+      retention: 12 months              # logs kept this long (logging)
+
+Intervals are read with :func:`sopframe.core.durations.parse_interval`:
+``m`` is refused (minutes or months?), ``quarterly`` means 3 months.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from sopframe.core.diagnostics import Location
+from sopframe.core.durations import INTERVAL_PATTERN
 from sopframe.core.graph import TemplateGraph
 from sopframe.core.model import FieldDef, Stage
 from sopframe.core.schema import SchemaExtension
 from sopframe.errors import did_you_mean
 
-__all__ = ["KEY", "STEPS", "RECORDS", "EXTENSION", "Declared", "declared"]
+__all__ = ["KEY", "STEPS", "RECORDS", "VALUES", "KINDS", "EXTENSION", "Declared", "declared"]
 
 KEY = "compliance"
 
@@ -54,6 +59,10 @@ STEPS: dict[str, str] = {
     "patch": "remediates vulnerabilities within deadlines by severity",
     "rescan": "rescans to confirm the fix",
     "drill": "exercises the continuity or recovery plan",
+    "card_data_response": "deals with stored card data found where it should not be",
+    "log_review": "reviews security logs and alerts",
+    "alert_triage": "triages a monitoring alert or a failure of a security control",
+    "failure_response": "restores a failed security control and deals with its cause",
 }
 
 #: record name -> what the field holds (the vocabulary of ``compliance.records``)
@@ -71,14 +80,38 @@ RECORDS: dict[str, str] = {
     "rpo": "recovery point objective (a duration field)",
     "rto_met": "whether recovery was within the RTO",
     "rpo_met": "whether data loss was within the RPO",
+    "on_call": "the responder on call, reachable at any hour",
+    "alert_source": "the monitoring alert or system that raised the event",
+    "authorities_contacted": "whether authorities or regulators were told (bool or choice)",
+    "preproduction_environment": "the pre-production environment, apart from production, where the change was tested",
+    "live_data_used": "whether live card data was used in pre-production (bool, gated to no)",
+    "test_data_removed": "whether test data and accounts were removed before go-live (bool, gated to yes)",
+    "review_result": "what the log review found",
+    "last_day": "a leaver's last day, from which the revocation deadline runs (date or datetime)",
 }
 
-_DURATION = {"$ref": "#/$defs/duration"}
+#: value name -> what it says (intervals and retention periods, read by parse_interval)
+VALUES: dict[str, str] = {
+    "runs_every": "how often a job of this template is started",
+    "exercised_every": "how often the plan is tested or drilled",
+    "inactive_after": "accounts unused this long are disabled or removed",
+    "retention": "how long logs are kept",
+    "available_for": "how long logs stay immediately available for analysis",
+    "responders_trained_every": "how often incident responders are trained",
+}
+
+#: an interval or retention period: a number and a unit (``m`` refused as ambiguous) or a word
+_INTERVAL = {
+    "type": "string",
+    "pattern": INTERVAL_PATTERN,
+    "title": "an interval such as 1d, 2w, 3 months, 1 year, P3M or a word (daily, weekly, fortnightly, monthly, "
+             "quarterly, semiannually, annually); `m` is refused (minutes or months?): write `min` or `months`",
+}
 
 #: the JSON Schema of the key (optional; never loosens the core schema)
 SCHEMA: dict[str, Any] = {
     "type": "object",
-    "title": "compliance data: steps, records, runs_every, exercised_every, inactive_after",
+    "title": "compliance data: steps, records, and intervals (" + ", ".join(VALUES) + ")",
     "description": "What framework checks need to know: which stage does which part of the procedure, "
                    "which fields hold the records, and how often the procedure runs.",
     "additionalProperties": False,
@@ -103,13 +136,14 @@ SCHEMA: dict[str, Any] = {
             "propertyNames": {"enum": list(RECORDS), "title": "a record name"},
             "additionalProperties": {"$ref": "#/$defs/ref"},
         },
-        "runs_every": {**_DURATION, "description": "How often a job of this template is started."},
-        "exercised_every": {**_DURATION, "description": "How often the plan is tested or drilled."},
-        "inactive_after": {**_DURATION, "description": "Accounts unused this long are disabled or removed."},
+        **{key: {**_INTERVAL, "description": what[0].upper() + what[1:] + "."} for key, what in VALUES.items()},
     },
 }
 
-EXTENSION = SchemaExtension(properties={KEY: SCHEMA})
+#: the template kinds the compliance plugins add to the language
+KINDS = ("logging",)
+
+EXTENSION = SchemaExtension(properties={KEY: SCHEMA}, kinds=KINDS)
 
 
 @dataclass(frozen=True)

@@ -9,55 +9,32 @@ critical patches only.
 
 from __future__ import annotations
 
+from sopframe_plugins.compliance.catalogue_pci import CATALOGUE as PCI_CATALOGUE
 from sopframe_plugins.compliance.policy import Limit
 from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, framework_plugin
 
 FRAMEWORK_ID = "pci-dss"
 SHORT = "PCI DSS"
 
-#: requirement id -> our short title (never the standard's text)
-CATALOGUE: dict[str, str] = {
-    "6.3.1": "Vulnerabilities identified and risk-ranked",
-    "6.3.3": "Security patches installed in time; critical ones within a month",
-    "6.5.1": "Records for changes to production systems",
-    "6.5.2": "Requirements confirmed after a significant change",
-    "6.5.3": "Pre-production kept apart from production",
-    "6.5.4": "Separate roles for pre-production and production work",
-    "6.5.5": "No live card data in pre-production",
-    "6.5.6": "Test data and test accounts removed before go-live",
-    "7.2.1": "Access control model defined",
-    "7.2.2": "Access by job function with least privilege",
-    "7.2.3": "Privileges approved by authorised people",
-    "7.2.4": "Accounts and privileges reviewed every six months",
-    "8.2.4": "Adding, changing and removing user IDs authorised",
-    "8.2.5": "Access of terminated users revoked at once",
-    "8.2.6": "Inactive accounts disabled within 90 days",
-    "10.4.1": "Security logs reviewed daily",
-    "10.5.1": "Audit log history kept",
-    "11.3.1": "Internal vulnerability scans every three months",
-    "11.3.2": "External vulnerability scans every three months",
-    "12.1.1": "Security policy published and known",
-    "12.1.2": "Security policy reviewed at least every 12 months",
-    "12.1.3": "Security roles defined and acknowledged",
-    "12.4.2": "Quarterly operational reviews (service providers)",
-    "12.6.3": "Security awareness training at hire and yearly",
-    "12.10.1": "Incident response plan in place",
-    "12.10.2": "Incident response plan reviewed and tested yearly",
-    "12.10.3": "Incident responders available around the clock",
-    "12.10.4": "Incident responders trained",
-    "12.10.5": "Monitoring alerts covered by the incident plan",
-    "12.10.6": "Incident plan improved from lessons learned",
-    "12.10.7": "Procedure for card data found where it should not be",
-}
+#: every requirement to x.y, and each x.y.z a rule cites, in our own words (see catalogue_pci)
+CATALOGUE = PCI_CATALOGUE
+
+#: the "policies and procedures documented, current, in use and known" requirement of each principal requirement
+PROCEDURES = tuple(f"{n}.1.1" for n in range(1, 12))
+
+_PROCEDURES_WHY = ("Each principal requirement's x.1.1 asks for its procedures to be documented, kept up to date, "
+                   "in use and known; 12.1.x is about the security policy and is not cited for procedures.")
 
 _IR_PLAN = ("The incident response plan must cover backup and business recovery; this check is how a template "
             "shows it, so it is a warning.")
 
 SPECS = [
-    RuleSpec("PCI101", "sop-published", ("12.1.1",)),
-    RuleSpec("PCI102", "sop-review-interval", ("12.1.2",),
-             params={"limit": Limit(standard="12 months", set_by="PCI DSS 12.1.2")}),
-    RuleSpec("PCI103", "training-acknowledged", ("12.6.3",)),
+    RuleSpec("PCI101", "sop-published", PROCEDURES, why=_PROCEDURES_WHY),
+    RuleSpec("PCI102", "sop-review-interval", PROCEDURES, WARNING, params={"limit": Limit(policy="sop-review-every")},
+             why=_PROCEDURES_WHY + " x.1.1 sets no review interval, so 12 months is organisation policy."),
+    RuleSpec("PCI103", "training-acknowledged", ("12.6.3",), partial={
+        "12.6.3": "training at hire and at least every 12 months is not checked: the template trains staff on a "
+                  "new SOP version only"}),
     RuleSpec("PCI104", "change-record", ("6.5.1",)),
     RuleSpec("PCI105", "change-follow-up", ("6.5.2",)),
     RuleSpec("PCI106", "deployer-separate", ("6.5.4",)),
@@ -69,8 +46,10 @@ SPECS = [
     RuleSpec("PCI111", "continuity-drill", ("12.10.1",), WARNING, why=_IR_PLAN),
     RuleSpec("PCI112", "access-authorised", ("7.2.3", "8.2.4")),
     RuleSpec("PCI113", "leaver-no-wait", ("8.2.5",)),
-    RuleSpec("PCI114", "leaver-deadline", ("8.2.5",), WARNING, params={"limit": Limit(policy="leaver-revocation")},
-             why="8.2.5 sets no number; the deadline is the organisation's policy."),
+    RuleSpec("PCI114", "leaver-deadline", ("8.2.5",), params={"limit": Limit(
+        policy="pci-leaver-revocation", set_by="PCI DSS 8.2.5", enforced=True)},
+             why="8.2.5 asks for revocation at once; a deadline of days fails it. The policy value says how long "
+                 "the organisation accepts as immediate."),
     RuleSpec("PCI115", "access-review", ("7.2.4",),
              params={"limit": Limit(standard="6 months", set_by="PCI DSS 7.2.4")}),
     RuleSpec("PCI116", "inactive-accounts", ("8.2.6",),
@@ -81,7 +60,26 @@ SPECS = [
         "high": Limit(policy="patch-high"), "medium": Limit(policy="patch-medium")}}),
     RuleSpec("PCI119", "scan-and-rescan", ("11.3.1",)),
     RuleSpec("PCI120", "scan-cadence", ("11.3.1", "11.3.2"),
-             params={"limit": Limit(standard="3 months", set_by="PCI DSS 11.3.1 and 11.3.2")}),
+             params={"limit": Limit(standard="3 months", set_by="PCI DSS 11.3.1 and 11.3.2")}, partial={
+                 "11.3.2": "only the interval is checked: that an approved scanning vendor ran the external scan "
+                           "and that it passed are not"}),
+    RuleSpec("PCI121", "preproduction-separate", ("6.5.3",)),
+    RuleSpec("PCI122", "no-live-data-in-test", ("6.5.5",)),
+    RuleSpec("PCI123", "test-data-removed", ("6.5.6",)),
+    RuleSpec("PCI124", "responders-available", ("12.10.3",)),
+    RuleSpec("PCI125", "responders-trained", ("12.10.4",), WARNING,
+             params={"limit": Limit(policy="responder-training-every")},
+             partial={"12.10.4": "the template states how often responders are trained; the training itself is "
+                                 "not evidenced by incident jobs"}),
+    RuleSpec("PCI126", "monitoring-alerts", ("12.10.5",)),
+    RuleSpec("PCI127", "card-data-found", ("12.10.7",)),
+    RuleSpec("PCI128", "log-review", ("10.4.1",)),
+    RuleSpec("PCI129", "log-review-cadence", ("10.4.1",),
+             params={"limit": Limit(standard="1d", set_by="PCI DSS 10.4.1")}),
+    RuleSpec("PCI130", "log-retention", ("10.5.1",), params={"limits": {
+        "retention": Limit(standard="12 months", set_by="PCI DSS 10.5.1", minimum=True),
+        "available": Limit(standard="3 months", set_by="PCI DSS 10.5.1", minimum=True)}}),
+    RuleSpec("PCI131", "control-failures", ("10.7.2", "10.7.3")),
 ]
 
 PLUGIN = framework_plugin(FRAMEWORK_ID, "PCI DSS v4.0.1", SHORT, "pcidss", CATALOGUE, SPECS)

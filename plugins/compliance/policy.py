@@ -8,69 +8,101 @@ organisation's own policy.  Set them in ``[tool.sopframe.policy]`` (or the
     leaver-revocation = "4h"
     dr-drill-every = "6 months"
 
-A value the template does not reach is a warning that says it is policy.
+A value the template does not reach is a warning that says it is policy,
+except where a standard asks for "immediately" and the policy value is only
+the longest delay accepted as immediate (``pci-leaver-revocation``, PCI DSS
+8.2.5): exceeding that one is an error.
+
+Limits compare calendar-true (:func:`sopframe.core.durations.within`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
-from sopframe.core.durations import Duration, parse_duration
-from sopframe.core.frameworks import current_settings
+from sopframe.core.durations import Duration, DurationError, parse_duration, parse_interval
 
-__all__ = ["DEFAULTS", "Limit", "ResolvedLimit", "policy_value"]
+__all__ = ["DEFAULTS", "GAPS_POLICY_KEYS", "INTERVAL_KEYS", "Limit", "ResolvedLimit", "policy_value"]
 
 #: policy key -> (default, what it limits)
 DEFAULTS: dict[str, tuple[str, str]] = {
     "sop-review-every": ("12 months", "longest interval between reviews of a published SOP"),
     "leaver-revocation": ("24h", "longest time to revoke the access of a leaver"),
+    "pci-leaver-revocation": ("24h", "longest delay PCI templates accept as revoking a leaver at once"),
     "access-review-every": ("6 months", "longest interval between periodic access reviews"),
     "inactive-account-limit": ("90d", "longest time an unused account stays enabled"),
-    "patch-critical": ("30d", "deadline to remediate a critical vulnerability"),
+    "patch-critical": ("1 month", "deadline to remediate a critical vulnerability"),
     "patch-high": ("30d", "deadline to remediate a high vulnerability"),
     "patch-medium": ("90d", "deadline to remediate a medium vulnerability"),
     "scan-every": ("3 months", "longest interval between vulnerability scans"),
     "dr-drill-every": ("12 months", "longest interval between continuity or recovery drills"),
+    "restore-test-every": ("12 months", "longest interval between backup restoration tests"),
+    "incident-plan-test-every": ("12 months", "longest interval between tests of the incident response plan"),
+    "responder-training-every": ("12 months", "longest interval between trainings of incident responders"),
+    "log-review-every": ("1d", "longest interval between reviews of security logs"),
+    "log-retention": ("12 months", "shortest time security logs are kept"),
+    "log-available": ("3 months", "shortest time security logs stay immediately available"),
 }
+#: keys `sopframe gaps` reads (its own numbers, and the intervals its evidence is judged by)
+GAPS_POLICY_KEYS = ("leaver-revocation", "sop-review-every", "dr-drill-every", "patch-critical", "patch-high",
+                    "patch-medium", "scan-every", "restore-test-every", "incident-plan-test-every")
+#: keys whose values are intervals or retention periods (read with parse_interval: `m` refused)
+INTERVAL_KEYS = frozenset(k for k in DEFAULTS if k.endswith("-every") or k.startswith("log-"))
 
 
-def policy_value(key: str) -> tuple[Duration, str, str | None]:
+def _parse(key: str, text: str) -> Duration:
+    return parse_interval(text) if key in INTERVAL_KEYS else parse_duration(text)
+
+
+def policy_value(key: str, policy: Mapping[str, Any]) -> tuple[Duration, str, str | None]:
     """The policy duration for ``key``: (value, text, problem with the configured value)."""
     default = DEFAULTS[key][0]
-    raw = current_settings().policy.get(key)
+    raw = policy.get(key)
     if raw is None:
-        return parse_duration(default), default, None
+        return _parse(key, default), default, None
     try:
-        return parse_duration(str(raw)), str(raw), None
-    except ValueError as exc:
-        return (parse_duration(default), default,
-                f"policy value {key} = {raw!r} in the configuration is not a duration ({exc}); "
-                f"the default {default} is used")
+        return _parse(key, str(raw)), str(raw), None
+    except DurationError as exc:
+        return (_parse(key, default), default,
+                f"policy value {key} = {raw!r} in the configuration is not a duration ({exc}"
+                f"{'; ' + exc.hint if exc.hint else ''}); the default {default} is used")
 
 
 @dataclass(frozen=True)
 class ResolvedLimit:
     value: Duration
     text: str
-    #: True when a standard sets the number (exceeding it is an error)
+    #: True when exceeding it is an error (a standard's number, or a policy cap for a standard's "immediately")
     standard: bool
     #: how to say where the number comes from: "PCI DSS 6.3.3" or "policy leaver-revocation"
     source: str
     problem: str | None = None
+    #: a lower bound (a retention period), not an upper one
+    minimum: bool = False
 
 
 @dataclass(frozen=True)
 class Limit:
-    """An upper bound on a duration: a number a standard sets, or a policy key."""
+    """A bound on a duration: a number a standard sets, or a policy key.
+
+    ``minimum`` makes it a lower bound (logs kept at least 12 months).
+    ``enforced`` makes a policy value an error when exceeded: the standard
+    (``set_by``) asks for "immediately" and the policy says how long that may be.
+    """
 
     standard: str | None = None
     policy: str | None = None
     #: who sets the standard's number, for messages ("PCI DSS 6.3.3")
     set_by: str = ""
+    minimum: bool = False
+    enforced: bool = False
 
-    def resolve(self) -> ResolvedLimit:
+    def resolve(self, policy: Mapping[str, Any]) -> ResolvedLimit:
         if self.standard is not None:
-            return ResolvedLimit(parse_duration(self.standard), self.standard, True, self.set_by)
+            return ResolvedLimit(parse_interval(self.standard), self.standard, True, self.set_by,
+                                 minimum=self.minimum)
         assert self.policy is not None
-        value, text, problem = policy_value(self.policy)
-        return ResolvedLimit(value, text, False, f"policy {self.policy}", problem)
+        value, text, problem = policy_value(self.policy, policy)
+        source = f"{self.set_by}, policy {self.policy}" if self.enforced else f"policy {self.policy}"
+        return ResolvedLimit(value, text, self.enforced, source, problem, self.minimum)

@@ -1,9 +1,14 @@
 """The seven-point IT SOP readiness checklist behind ``sopframe gaps``.
 
-Each point is met by templates of a given kind that pass a set of the shared
-checks (framework-neutral: they are the same checks every framework cites).
-Organisation-policy warnings do not keep a point open; a template with
-errors of its own (structure, flow) never counts.
+Each point is met *by design* by templates of a given kind that pass a set
+of the shared checks (framework-neutral: the same checks every framework
+cites), with the checklist's own numbers applied: a leaver revoked within
+``leaver-revocation`` (24 hours), a drill at least every ``dr-drill-every``
+(12 months), a review interval on every SOP within ``sop-review-every``,
+patch deadlines by severity within ``patch-*``.  These are organisation
+policy (configurable); a template that exceeds one, or states none, keeps
+the point open.  A template with errors of its own never counts.  What the
+job store shows was done is :mod:`.evidence`.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ POINTS: tuple[Point, ...] = (
     Point(2, "Change management with every production change logged", "change",
           ("change-record", "change-follow-up")),
     Point(3, "Access provisioning and de-provisioning", "access",
-          ("access-authorised", "leaver-no-wait"), steps=("joiner", "leaver")),
+          ("access-authorised", "leaver-no-wait", "leaver-deadline"), steps=("joiner", "leaver")),
     Point(4, "Backup with tested restoration", "backup", ("restoration-test", "recovery-objectives")),
     Point(5, "Vulnerability management with patch timelines by severity", "vulnerability",
           ("severity-ranking", "patch-deadlines", "scan-and-rescan")),
@@ -51,6 +56,7 @@ POINTS: tuple[Point, ...] = (
 #: parameters for checks that compare with a limit: the organisation's policy
 _PARAMS = {
     "sop-review-interval": {"limit": Limit(policy="sop-review-every")},
+    "leaver-deadline": {"limit": Limit(policy="leaver-revocation")},
     "plan-exercised": {"limit": Limit(policy="dr-drill-every")},
     "patch-deadlines": {"limits": {"critical": Limit(policy="patch-critical"), "high": Limit(policy="patch-high"),
                                    "medium": Limit(policy="patch-medium")}},
@@ -69,7 +75,7 @@ class PointResult:
 
 def _issues(template: Template, check: str) -> list[Issue]:
     tg = build_graph(template)
-    return [i for i in CHECKS[check].run(tg, _PARAMS.get(check, {})) if not i.policy]
+    return list(CHECKS[check].run(tg, _PARAMS.get(check, {})))
 
 
 def assess(templates: Sequence[tuple[Template | None, str, Sequence[Finding]]]) -> list[PointResult]:

@@ -22,15 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from sopframe.core.diagnostics import Finding, Rule, Severity
-from sopframe.core.frameworks import Framework, active_frameworks
+from sopframe.core.frameworks import Framework
 from sopframe.core.graph import TemplateGraph
 from sopframe.core.model import Template
 from sopframe.core.schema import SchemaExtension
 from sopframe.hookspecs import hookimpl
 
-from sopframe_plugins.compliance.checks import CHECKS
+from sopframe_plugins.compliance.catalogue import Catalogue, evidenceable, titles
+from sopframe_plugins.compliance.checks import CHECKS, frameworks_checked
 from sopframe_plugins.compliance.extension import EXTENSION
-from sopframe_plugins.compliance.policy import DEFAULTS, Limit
+from sopframe_plugins.compliance.policy import DEFAULTS, GAPS_POLICY_KEYS, Limit
 
 __all__ = ["RuleSpec", "FrameworkPlugin", "framework_plugin", "ERROR", "WARNING"]
 
@@ -49,6 +50,8 @@ class RuleSpec:
     params: Mapping[str, Any] = field(default_factory=dict)
     #: why the framework cares, in our words, for ``sopframe explain``
     why: str = ""
+    #: control -> what of it the rule does not check: coverage shows it *partial*, never passed
+    partial: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,11 +96,18 @@ def _limits_text(params: Mapping[str, Any]) -> str:
     for level, limit in _limits(params).items():
         what = f"The {level} limit" if level else "The limit"
         if limit.standard is not None:
-            out.append(f"{what} is {limit.standard}, set by {limit.set_by}; exceeding it is an error.")
+            bound = "falling short of it" if limit.minimum else "exceeding it"
+            out.append(f"{what} is {limit.standard}, set by {limit.set_by}; {bound} is an error.")
         else:
             default = DEFAULTS[limit.policy][0]
-            out.append(f"{what} is organisation policy `{limit.policy}` (default {default}); exceeding it or "
-                       "leaving it unset is a warning.")
+            bound = "falling short of it" if limit.minimum else "exceeding it"
+            if limit.enforced:
+                out.append(f"{what} is organisation policy `{limit.policy}` (default {default}), the longest delay "
+                           f"accepted for what {limit.set_by} asks to be immediate; {bound} or leaving it unset "
+                           "is an error.")
+            else:
+                out.append(f"{what} is organisation policy `{limit.policy}` (default {default}); {bound} or "
+                           "leaving it unset is a warning.")
     return " ".join(out)
 
 
@@ -109,14 +119,14 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
 
     def run(tg: TemplateGraph) -> Iterator[Finding]:
         t = tg.template
-        if fw_id not in active_frameworks(t) or t.kind not in kinds or not chk.applies(t):
+        if fw_id not in frameworks_checked(t) or t.kind not in kinds or not chk.applies(t):
             return
         rule = holder[0]
         for issue in chk.run(tg, spec.params):
             yield rule.finding(
                 f"{issue.message} ({'policy; ' if issue.policy else ''}{cite})",
                 at=issue.at or t.loc, hint=issue.hint,
-                severity=Severity.WARNING if issue.policy else None,
+                severity=Severity.ERROR if issue.unreadable else Severity.WARNING if issue.policy else None,
                 template=t.id, stage=issue.stage,
             )
 
@@ -124,6 +134,7 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
         f"Applies to templates of kind {', '.join(kinds)} checked against {short} (controls "
         f"{', '.join(spec.controls)}): those that claim it under `frameworks:`, or all with --framework.",
         _limits_text(spec.params), spec.why,
+        *(f"Partial for {c}: {what}." for c, what in spec.partial.items()),
         "The check reads what the template declares under `compliance:`; see docs/compliance.md.",
     ) if part)
     rule = Rule(spec.code, chk.key, spec.severity, f"{chk.summary} ({cite})", explanation, run,
@@ -132,7 +143,7 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
     return rule, kinds
 
 
-def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue: Mapping[str, str],
+def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue: Catalogue,
                      specs: Sequence[RuleSpec]) -> FrameworkPlugin:
     """The framework (with the kinds each rule applies to), its rules and its hooks.
 
@@ -142,7 +153,7 @@ def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue:
     rules: list[Rule] = []
     kinds: dict[str, tuple[str, ...]] = {}
     for spec in specs:
-        unknown = [c for c in spec.controls if c not in catalogue]
+        unknown = [c for c in (*spec.controls, *spec.partial) if c not in catalogue]
         if unknown:  # a programming error in the plugin, caught by its tests
             raise ValueError(f"{spec.code} cites controls not in the {short} catalogue: {unknown}")
         rule, rule_kinds = _rule(fw_id, short, plugin, spec)
@@ -154,8 +165,10 @@ def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue:
         chk = by_code.get(code)
         return chk is None or chk.applies(template)
 
-    policy = {lim.policy: DEFAULTS[lim.policy][0]
-              for spec in specs for lim in _limits(spec.params).values() if lim.policy}
-    fw = Framework(fw_id, title, dict(catalogue), plugin=plugin, policy=policy, rule_kinds=kinds,
-                   rule_filter=rule_filter)
+    # the keys the framework's rules read, and those `sopframe gaps` reads (the plugins share one policy table)
+    used = {lim.policy for spec in specs for lim in _limits(spec.params).values() if lim.policy}
+    policy = {key: DEFAULTS[key][0] for key in (*sorted(used), *GAPS_POLICY_KEYS)}
+    fw = Framework(fw_id, title, titles(catalogue), plugin=plugin, policy=policy, rule_kinds=kinds,
+                   rule_filter=rule_filter, evidenceable=evidenceable(catalogue),
+                   partial={spec.code: dict(spec.partial) for spec in specs if spec.partial})
     return FrameworkPlugin(fw, tuple(rules))

@@ -7,32 +7,15 @@ not requirements, so checks drawn from them are warnings.
 
 from __future__ import annotations
 
+from sopframe_plugins.compliance.catalogue_soc2 import CATALOGUE as SOC2_CATALOGUE
 from sopframe_plugins.compliance.policy import Limit
 from sopframe_plugins.compliance.ruleset import WARNING, RuleSpec, framework_plugin
 
 FRAMEWORK_ID = "soc2"
 SHORT = "SOC 2"
 
-#: criterion id -> our short title (never the criteria's text)
-CATALOGUE: dict[str, str] = {
-    "CC1.3": "Structures, reporting lines and authority",
-    "CC1.4": "Competence of personnel",
-    "CC2.2": "Internal communication of responsibilities and how to report",
-    "CC3.4": "Assessment of significant changes",
-    "CC5.1": "Control activities, segregation of duties included",
-    "CC5.3": "Policies and procedures put into practice",
-    "CC6.2": "Registering and removing users",
-    "CC6.3": "Granting, changing and removing access by role",
-    "CC7.1": "Detecting vulnerabilities and configuration changes",
-    "CC7.2": "Monitoring for anomalies",
-    "CC7.3": "Evaluating security events",
-    "CC7.4": "Responding to security incidents",
-    "CC7.5": "Recovering from security incidents",
-    "CC8.1": "Change management",
-    "CC9.1": "Mitigating business disruption risk",
-    "A1.2": "Backup and recovery infrastructure",
-    "A1.3": "Testing recovery plans",
-}
+#: every criterion, in our own words (see catalogue_soc2)
+CATALOGUE = SOC2_CATALOGUE
 
 _FOCUS = "This detail comes from points of focus, which are aids rather than requirements, so it is a warning."
 
@@ -47,7 +30,7 @@ SPECS = [
     RuleSpec("SOC108", "incident-response", ("CC7.4",)),
     RuleSpec("SOC109", "lessons-learned", ("CC7.5",)),
     RuleSpec("SOC110", "reporting-channel", ("CC2.2",)),
-    RuleSpec("SOC111", "restoration-test", ("A1.3",)),
+    RuleSpec("SOC111", "restoration-test", ("A1.2", "A1.3")),
     RuleSpec("SOC112", "recovery-objectives", ("A1.3",), WARNING, why=_FOCUS),
     RuleSpec("SOC113", "continuity-drill", ("CC9.1", "A1.3")),
     RuleSpec("SOC114", "plan-exercised", ("A1.3",), WARNING, kinds=("continuity",),
@@ -63,6 +46,9 @@ SPECS = [
         "medium": Limit(policy="patch-medium")}}),
     RuleSpec("SOC121", "scan-and-rescan", ("CC7.1",)),
     RuleSpec("SOC122", "scan-cadence", ("CC7.1",), WARNING, params={"limit": Limit(policy="scan-every")}),
+    RuleSpec("SOC123", "log-review", ("CC7.2",)),
+    RuleSpec("SOC124", "log-review-cadence", ("CC7.2",), WARNING, params={"limit": Limit(policy="log-review-every")}),
+    RuleSpec("SOC125", "control-failures", ("CC7.2",)),
 ]
 
 PLUGIN = framework_plugin(FRAMEWORK_ID, "SOC 2 Trust Services Criteria", SHORT, "soc2", CATALOGUE, SPECS)

@@ -1,13 +1,36 @@
 """Durations as templates write them: ``15m``, ``4h``, ``10d``, ``1h 30m``,
-``12 months``, or ISO 8601 (``PT15M``, ``P1D``, ``P1Y``)."""
+``12 months``, or ISO 8601 (``PT15M``, ``P1D``, ``P1Y``).
+
+Two readings:
+
+- :func:`parse_duration` reads a time limit (an SLA): ``m`` is minutes.
+- :func:`parse_interval` reads how often something recurs or how long it is
+  kept (``compliance.runs_every``, a retention period).  There ``m`` is
+  refused, because "every 3m" is as often read as three months as three
+  minutes; and the words real procedures use have an exact calendar meaning:
+  ``daily`` (1 day), ``weekly`` (1 week), ``fortnightly`` (2 weeks),
+  ``monthly`` (1 month), ``quarterly`` (3 months), ``semiannually`` /
+  ``semi-annually`` / ``half-yearly`` (6 months), ``annually`` / ``yearly``
+  (12 months).  ``biweekly``, ``bimonthly`` and ``biannually`` mean either
+  twice per period or every two periods, so they are refused with a hint.
+
+Comparing durations (:func:`within`) is calendar-true: a month is not a
+fixed number of days, so ``30d`` is *not* within one month (from 1 February
+it runs past 1 March), ``28d`` is; ``365d`` is within a year, ``366d`` is
+not.  A duration written in calendar units compares exactly with one written
+in the same units.
+"""
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-__all__ = ["Duration", "parse_duration"]
+__all__ = ["Duration", "DurationError", "parse_duration", "parse_interval", "within", "calendar_hint",
+           "INTERVAL_WORDS", "INTERVAL_PATTERN"]
 
 _UNITS = {
     "s": ("seconds", 1), "sec": ("seconds", 1), "second": ("seconds", 1), "seconds": ("seconds", 1),
@@ -17,6 +40,7 @@ _UNITS = {
     "d": ("seconds", 86400), "day": ("seconds", 86400), "days": ("seconds", 86400),
     "w": ("seconds", 604800), "week": ("seconds", 604800), "weeks": ("seconds", 604800),
     "mo": ("months", 1), "month": ("months", 1), "months": ("months", 1),
+    "quarter": ("months", 3), "quarters": ("months", 3),
     "y": ("months", 12), "year": ("months", 12), "years": ("months", 12),
 }
 _PART = re.compile(r"(\d+)\s*([A-Za-z]+)")
@@ -24,6 +48,36 @@ _ISO = re.compile(
     r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
     r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
 )
+
+#: the words an interval may be written as, and what each means exactly
+INTERVAL_WORDS: dict[str, str] = {
+    "daily": "1d", "weekly": "1w", "fortnightly": "2w", "monthly": "1 month", "quarterly": "3 months",
+    "semiannually": "6 months", "semi-annually": "6 months", "half-yearly": "6 months",
+    "annually": "12 months", "yearly": "12 months",
+}
+#: words refused because they are read two ways
+_AMBIGUOUS = {
+    "biweekly": "write `2w` (every two weeks) or `3d` (about twice a week)",
+    "bimonthly": "write `2 months` (every two months) or `2w` (about twice a month)",
+    "biannually": "write `6 months` (twice a year) or `2 years` (every two years)",
+}
+
+#: units an interval accepts (``m`` is refused: minutes or months?)
+_INTERVAL_UNITS = sorted((u for u in _UNITS if u != "m"), key=len, reverse=True)
+#: a JSON Schema ``pattern`` for what :func:`parse_interval` reads (any case; zero is refused by the parser)
+INTERVAL_PATTERN = (
+    r"^\s*(?:(?i:" + "|".join(map(re.escape, sorted(INTERVAL_WORDS, key=len, reverse=True))) + r")"
+    r"|(?:\d+\s*(?i:" + "|".join(_INTERVAL_UNITS) + r")(?![A-Za-z])[\s,]*)+"
+    r"|[Pp](?:\d+[YyMmWwDd])*(?:[Tt](?:\d+[HhMmSs])+)?)\s*$"
+)
+
+
+class DurationError(ValueError):
+    """A duration or interval that cannot be read; ``hint`` says how to write it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True, order=True)
@@ -38,15 +92,21 @@ class Duration:
         if self.months:
             y, m = divmod(when.month - 1 + self.months, 12)
             year, month = when.year + y, m + 1
-            import calendar
-
             day = min(when.day, calendar.monthrange(year, month)[1])
             when = when.replace(year=year, month=month, day=day)
         return when + timedelta(seconds=self.seconds)
 
     def approx_days(self) -> float:
-        """Length in days, counting a month as 30.44 days (for comparisons)."""
+        """Length in days, counting a month as 30.44 days (for ordering values; limits use :func:`within`)."""
         return self.months * 30.436875 + self.seconds / 86400
+
+    def shortest_seconds(self) -> int:
+        """The fewest seconds this duration spans, whatever the start date."""
+        return _month_span(self.months)[0] + self.seconds
+
+    def longest_seconds(self) -> int:
+        """The most seconds this duration spans, whatever the start date."""
+        return _month_span(self.months)[1] + self.seconds
 
     def __str__(self) -> str:
         parts = []
@@ -62,23 +122,63 @@ class Duration:
         return " ".join(parts) or "0m"
 
 
+@lru_cache(maxsize=256)
+def _month_span(months: int) -> tuple[int, int]:
+    """(shortest, longest) seconds that ``months`` calendar months span, over every start day of a leap cycle."""
+    if not months:
+        return 0, 0
+    cycles, rest = divmod(months, 48)  # 48 months hold one leap day in the years this looks at
+    spans = []
+    step = Duration(months=rest or 48)
+    for year in range(2021, 2025):
+        for month in range(1, 13):
+            for day in (1, 28, 29, 30, 31):
+                if day > calendar.monthrange(year, month)[1]:
+                    continue
+                start = datetime(year, month, day)
+                spans.append(int((step.add_to(start) - start).total_seconds()))
+    whole = (4 * 365 + 1) * 86400
+    if rest:
+        return min(spans) + cycles * whole, max(spans) + cycles * whole
+    return min(spans) + (cycles - 1) * whole, max(spans) + (cycles - 1) * whole
+
+
+def within(value: Duration, limit: Duration) -> bool:
+    """Whether ``value`` is no longer than ``limit`` from every start date (calendar-true).
+
+    ``30d`` is not within ``1 month`` (February is shorter); ``28d`` is.
+    ``1 month`` is within ``31d`` but not within ``30d``.
+    """
+    if value.months <= limit.months:
+        return value.seconds <= limit.seconds + _month_span(limit.months - value.months)[0]
+    return value.seconds + _month_span(value.months - limit.months)[1] <= limit.seconds
+
+
+def calendar_hint(value: Duration, limit: Duration) -> str:
+    """How to write ``value`` so that it fits ``limit`` when it only misses by the calendar, else ""."""
+    if limit.months and not limit.seconds and not value.months and not within(value, limit) \
+            and value.seconds <= limit.longest_seconds():
+        n = limit.months
+        unit = f"{n // 12} year{'s' if n > 12 else ''}" if n % 12 == 0 else f"{n} month{'s' if n > 1 else ''}"
+        days = limit.shortest_seconds() // 86400
+        return (f"counted in days or weeks, {unit} is only {days} days from every start date (the shortest "
+                f"calendar period); write `{unit}` to mean the calendar period")
+    return ""
+
+
 #: the longest duration accepted: dates past it would overflow the calendar
 MAX_YEARS = 100
 
 
 def _checked(text: str, d: Duration) -> Duration:
     if d == Duration():
-        raise ValueError(f"duration {text!r} is zero")
+        raise DurationError(f"duration {text!r} is zero", "a limit or interval must be longer than zero")
     if d.approx_days() > MAX_YEARS * 366:
-        raise ValueError(f"duration {text!r} is longer than {MAX_YEARS} years")
+        raise DurationError(f"duration {text!r} is longer than {MAX_YEARS} years")
     return d
 
 
-def parse_duration(text: str) -> Duration:
-    """Parse a duration; raise ``ValueError`` with a readable reason."""
-    s = str(text).strip()
-    if not s:
-        raise ValueError("empty duration")
+def _parse(s: str, interval: bool) -> Duration:
     iso = _ISO.match(s.upper()) if s[:1] in "Pp" else None
     if iso and any(iso.groupdict().values()):
         g = {k: int(v or 0) for k, v in iso.groupdict().items()}
@@ -87,9 +187,14 @@ def parse_duration(text: str) -> Duration:
         return _checked(s, iso_duration)
     pos, months, seconds, seen = 0, 0, 0, False
     for m in _PART.finditer(s):
-        if s[pos:m.start()].strip(" ,") or m.group(2).lower() not in _UNITS:
+        unit = m.group(2).lower()
+        if s[pos:m.start()].strip(" ,") or unit not in _UNITS:
             break
-        kind, factor = _UNITS[m.group(2).lower()]
+        if interval and unit == "m":
+            raise DurationError(
+                f"{s!r} is ambiguous: `m` could mean minutes or months",
+                f"write `{m.group(1)} months` (or `{m.group(1)}mo`) for months, `{m.group(1)}min` for minutes")
+        kind, factor = _UNITS[unit]
         if kind == "months":
             months += int(m.group(1)) * factor
         else:
@@ -98,6 +203,33 @@ def parse_duration(text: str) -> Duration:
     else:
         if seen and not s[pos:].strip():
             return _checked(s, Duration(months, seconds))
-    raise ValueError(
-        f"{s!r} is not a duration: write a number and a unit (15m, 4h, 10d, 2w, 12 months) or ISO 8601 (PT15M)"
-    )
+    words = f", or a word ({', '.join(INTERVAL_WORDS)})" if interval else ""
+    raise DurationError(
+        f"{s!r} is not a duration",
+        f"write a number and a unit (15m, 4h, 10d, 2w, 12 months) or ISO 8601 (PT15M){words}"
+        if not interval else f"write a number and a unit (1d, 2w, 3 months, 1 year) or ISO 8601 (P3M){words}")
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse a time limit; raise :class:`DurationError` (a ``ValueError``) with a readable reason."""
+    s = str(text).strip()
+    if not s:
+        raise DurationError("empty duration")
+    try:
+        return _parse(s, interval=False)
+    except DurationError as exc:
+        raise DurationError(f"{exc}: {exc.hint}" if exc.hint and "not a duration" in str(exc) else str(exc),
+                            exc.hint) from None
+
+
+def parse_interval(text: str) -> Duration:
+    """Parse how often something recurs or how long it is kept (``m`` refused, words allowed)."""
+    s = str(text).strip()
+    if not s:
+        raise DurationError("empty interval", "write an interval such as `3 months` or `quarterly`")
+    word = s.lower()
+    if word in INTERVAL_WORDS:
+        return parse_duration(INTERVAL_WORDS[word])
+    if word in _AMBIGUOUS:
+        raise DurationError(f"{s!r} is ambiguous", _AMBIGUOUS[word])
+    return _parse(s, interval=True)

@@ -35,6 +35,12 @@ class Framework:
     #: control id -> short title (our own words, never the standard's text)
     controls: Mapping[str, str] = field(default_factory=dict)
     plugin: str = ""
+    #: the controls a documented procedure can evidence (``None``: every control); coverage counts
+    #: "N of M that procedures can evidence" and never reports the others as gaps of the templates
+    evidenceable: frozenset[str] | None = None
+    #: rule code -> {control id: what the rule does not check of it}; a passing rule shows
+    #: such a control as *partial*, never as passed
+    partial: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: organisation-policy keys the framework's rules read (``[tool.sopframe.policy]``) -> default value
     policy: Mapping[str, str] = field(default_factory=dict)
     #: rule code -> the template kinds the rule applies to (absent or empty: every kind)
@@ -48,6 +54,10 @@ class Framework:
         """Whether the framework's rule ``code`` checks templates of ``kind``."""
         kinds = self.rule_kinds.get(code, ())
         return not kinds or kind in kinds
+
+    def can_evidence(self, control: str) -> bool:
+        """Whether a procedure can evidence ``control`` (every control, unless the plugin says)."""
+        return self.evidenceable is None or control in self.evidenceable
 
     def checks(self, code: str, template: Template) -> bool:
         """Whether the framework's rule ``code`` checks this template (its kind and contents)."""

@@ -104,6 +104,18 @@ stages:
           - pass
           - fail
         required: yes
+      environment:
+        type: text
+        required: yes
+      live_data:
+        type: bool
+        required: yes
+      test_data_removed:
+        type: bool
+        required: yes
+    gate:
+      live_data: no
+      test_data_removed: yes
     next: approval
   approval:
     owner: cab
@@ -143,6 +155,9 @@ compliance:
     impact: request.impact
     test_result: test.test_result
     rollback_plan: request.rollback_plan
+    preproduction_environment: test.environment
+    live_data_used: test.live_data
+    test_data_removed: test.test_data_removed
 """
 
 SAMPLES["incident"] = HEAD.format(kind="incident") + """\
@@ -158,6 +173,13 @@ stages:
         options:
           - portal
           - phone
+        required: yes
+      on_call:
+        type: user
+        role: handler
+        required: yes
+      alert:
+        type: text
         required: yes
     next: triage
   triage:
@@ -176,6 +198,9 @@ stages:
     fields:
       actions:
         type: longtext
+        required: yes
+      authorities_told:
+        type: bool
         required: yes
     next: evidence
   evidence:
@@ -203,11 +228,66 @@ compliance:
     communication: respond
     evidence: evidence
     lessons_learned: review
+    card_data_response: respond
   records:
     reporting_channel: report.channel
     severity: triage.severity
     root_cause: review.root_cause
+    on_call: report.on_call
+    alert_source: report.alert
+    authorities_contacted: respond.authorities_told
   exercised_every: 12 months
+  responders_trained_every: 12 months
+"""
+
+SAMPLES["logging"] = HEAD.format(kind="logging") + """\
+roles:
+  analyst: Reviews logs
+  lead: Security operations lead
+stages:
+  review:
+    owner: analyst
+    fields:
+      reviewer:
+        type: user
+        role: analyst
+        required: yes
+      result:
+        type: longtext
+        required: yes
+    signoffs:
+      reviewed:
+        role: analyst
+    next: triage
+  triage:
+    owner: analyst
+    fields:
+      failure:
+        type: bool
+        required: yes
+    sla: 1h
+    next: restore
+  restore:
+    owner: analyst
+    fields:
+      cause:
+        type: longtext
+        required: yes
+    signoffs:
+      confirmed:
+        role: lead
+        not_by: reviewer
+compliance:
+  steps:
+    log_review: review
+    alert_triage: triage
+    failure_response: restore
+  records:
+    review_result: review.result
+    root_cause: restore.cause
+  runs_every: daily
+  retention: 12 months
+  available_for: 3 months
 """
 
 SAMPLES["backup"] = HEAD.format(kind="backup") + """\
@@ -466,6 +546,19 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     "patch-deadlines": [("vulnerability", "        critical: 14d\n", "        critical: 60d\n")],
     "scan-and-rescan": [("vulnerability", "    rescan: rescan\n", "")],
     "scan-cadence": [("vulnerability", "  runs_every: 3 months\n", "  runs_every: 6 months\n")],
+    "preproduction-separate": [("change", "    preproduction_environment: test.environment\n", "")],
+    "no-live-data-in-test": [("change", "      live_data: no\n", "")],
+    "test-data-removed": [("change", "      test_data_removed: yes\n", "")],
+    "responders-available": [("incident", "    on_call: report.on_call\n", "")],
+    "responders-trained": [("incident", "  responders_trained_every: 12 months\n",
+                            "  responders_trained_every: 2 years\n")],
+    "monitoring-alerts": [("incident", "    alert_source: report.alert\n", "")],
+    "card-data-found": [("incident", "    card_data_response: respond\n", "")],
+    "authorities-contacted": [("incident", "    authorities_contacted: respond.authorities_told\n", "")],
+    "log-review": [("logging", "    signoffs:\n      reviewed:\n        role: analyst\n", "")],
+    "log-review-cadence": [("logging", "  runs_every: daily\n", "  runs_every: 2d\n")],
+    "log-retention": [("logging", "  retention: 12 months\n", "  retention: 365d\n")],
+    "control-failures": [("logging", "    sla: 1h\n", "")],
 }
 
 

@@ -34,4 +34,4 @@ def test_bundled_templates_claim_all_three_frameworks(plugins: Plugins) -> None:
         assert result.template is not None, result.path
         assert set(result.template.frameworks) == {"iso27001", "soc2", "pci-dss"}, result.path
         kinds.add(result.template.kind)
-    assert kinds == {"sop-lifecycle", "incident", "change", "backup", "access", "vulnerability", "continuity"}
+    assert kinds == {"sop-lifecycle", "incident", "change", "backup", "access", "vulnerability", "continuity", "logging"}

@@ -60,12 +60,12 @@ def test_gaps_lists_what_is_missing(run, samples: Path) -> None:
     r = run("gaps", str(samples), "--format", "json")
     assert r.code == 1
     data = json.loads(r.out)
-    assert data["complete"] == 5 and data["total"] == 7
+    assert data["design"] == {"complete": 5, "total": 7}
     points = {p["number"]: p for p in data["points"]}
     assert points[1]["missing"] == ["no template of kind 'incident'"]
     assert any("rollback_plan" in m for m in points[2]["missing"])
     text = run("gaps", str(samples)).out
-    assert "5 of 7 complete" in text and "[ ] 1. Incident response procedure" in text
+    assert "design 5 of 7 complete" in text and "[ ] 1. Incident response procedure" in text
 
 
 def test_gaps_on_the_bundled_templates(run) -> None:
@@ -82,7 +82,16 @@ def test_coverage_json_lists_cells_and_gaps(run, samples: Path) -> None:
     assert fw["id"] == "pci-dss"
     controls = {c["id"]: c for c in fw["controls"]}
     assert controls["6.3.3"]["cells"]["sample-vulnerability"] == [{"rule": "PCI118", "status": "pass"}]
-    assert "10.4.1" in {g["id"] for g in fw["gaps"]}          # no rule checks daily log review
+    gaps = {g["id"]: g["reason"] for g in fw["gaps"]}
+    assert controls["10.4.1"]["covered"] is True                       # the logging sample reviews daily
+    assert gaps["7.2.1"] == "no rule checks it"
+    assert gaps["11.3.2"].startswith("only partly checked")            # never shown as passed
+    assert controls["11.3.2"]["cells"]["sample-vulnerability"] == [{"rule": "PCI120", "status": "partial"}]
+    reasons = [g["reason"].split(":")[0] for g in fw["gaps"]]
+    order = ["its checks fail on every template", "no template of a kind its rules check", "only partly checked",
+             "no rule checks it"]
+    assert reasons == sorted(reasons, key=order.index), "gaps are listed most important first"
+    assert fw["evidenceable"] < fw["total"] and "1.2" not in gaps    # met by technology: never a gap
     assert controls["6.3.3"]["covered"] is True
     # a rule about leavers does not claim coverage on the access review template
     assert "sample-access" in controls["8.2.5"]["cells"]
@@ -108,13 +117,17 @@ def test_coverage_html_is_one_self_contained_file(run, samples: Path, tmp_path: 
     assert "<script" not in page
     for title in ("ISO/IEC 27001:2022", "SOC 2", "PCI DSS v4.0.1"):
         assert title in page
+    assert page.count("<caption>") == 4 and '<th scope="row">A.5.37</th>' in page
+    assert '<tr class="gap"><th scope="row">' in page and "GAP" in page and "Legend" in page
+    assert str(tmp_path) not in page, "no absolute paths of this machine in the report"
+    assert "sops/change.yaml" in page
 
 
 def test_coverage_markdown_and_text(run, samples: Path) -> None:
     md = run("coverage", str(samples), "--framework", "iso27001", "--format", "markdown").out
     assert "| control | title |" in md and "A.8.8" in md
     text = run("coverage", str(samples), "--framework", "soc2").out
-    assert re.search(r"SOC 2 Trust Services Criteria: \d+ of 17 controls covered", text)
+    assert re.search(r"SOC 2 Trust Services Criteria: \d+ of 35 controls that procedures can evidence", text)
 
 
 def test_unknown_framework_is_a_usage_error(run, samples: Path) -> None:

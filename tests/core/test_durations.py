@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -123,3 +124,54 @@ def test_durations_longer_than_a_century_are_refused(text: str) -> None:
 
 def test_a_century_is_still_a_duration() -> None:
     assert parse_duration("100y") == Duration(months=1200)
+
+
+# ------------------------------------------------------- calendar-true limits and intervals
+
+from sopframe.core.durations import DurationError, INTERVAL_PATTERN, calendar_hint, parse_interval, within  # noqa: E402
+
+
+@pytest.mark.parametrize(("value", "limit", "fits"), [
+    ("28d", "1 month", True), ("29d", "1 month", False), ("30d", "1 month", False), ("4w", "1 month", True),
+    ("1 month", "1 month", True), ("1 month", "31d", True), ("1 month", "30d", False),
+    ("89d", "3 months", True), ("90d", "3 months", False), ("181d", "6 months", True), ("182d", "6 months", False),
+    ("365d", "1y", True), ("366d", "1y", False), ("12 months", "1y", True), ("13 months", "1y", False),
+    ("1y", "366d", True), ("1y", "365d", False), ("24h", "1d", True), ("25h", "1d", False),
+    ("1mo 2d", "1mo 2d", True), ("1mo 3d", "1mo 2d", False), ("4y", "1461d", True), ("4y", "1460d", False),
+])
+def test_within_is_calendar_true(value: str, limit: str, fits: bool) -> None:
+    assert within(parse_duration(value), parse_duration(limit)) is fits
+
+
+def test_calendar_hint_only_when_the_calendar_decides() -> None:
+    assert "write `1 month`" in calendar_hint(parse_duration("30d"), parse_duration("1 month"))
+    assert "write `1 year`" in calendar_hint(parse_duration("366d"), parse_duration("12 months"))
+    assert calendar_hint(parse_duration("40d"), parse_duration("1 month")) == ""   # too long in any calendar
+    assert calendar_hint(parse_duration("28d"), parse_duration("1 month")) == ""   # fits
+
+
+@pytest.mark.parametrize(("text", "months", "seconds"), [
+    ("daily", 0, DAY), ("weekly", 0, WEEK), ("fortnightly", 0, 2 * WEEK), ("monthly", 1, 0),
+    ("quarterly", 3, 0), ("Quarterly", 3, 0), ("1 quarter", 3, 0), ("2 quarters", 6, 0),
+    ("semiannually", 6, 0), ("semi-annually", 6, 0), ("half-yearly", 6, 0), ("annually", 12, 0),
+    ("yearly", 12, 0), ("3 months", 3, 0), ("3mo", 3, 0), ("P3M", 3, 0), ("90min", 0, 90 * MIN),
+])
+def test_intervals(text: str, months: int, seconds: int) -> None:
+    assert parse_interval(text) == Duration(months=months, seconds=seconds)
+    assert re.match(INTERVAL_PATTERN, text), "the schema accepts what the parser reads"
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("3m", "3 months"), ("12m", "12 months"), ("1h 30m", "30 months"), ("biweekly", "2w"),
+    ("bimonthly", "2 months"), ("biannually", "6 months"), ("every quarter", "quarterly"), ("0d", "longer than zero"),
+])
+def test_ambiguous_or_unreadable_intervals_are_refused_with_a_hint(text: str, hint: str) -> None:
+    with pytest.raises(DurationError) as exc:
+        parse_interval(text)
+    assert hint in exc.value.hint
+    if text not in ("0d",):
+        assert not re.match(INTERVAL_PATTERN, text), "the schema refuses it too"
+
+
+def test_m_is_still_minutes_in_time_limits() -> None:
+    assert parse_duration("3m") == Duration(seconds=3 * MIN)
