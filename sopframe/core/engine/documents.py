@@ -54,10 +54,11 @@ def read_document(path: str, *, max_size: int, root: str | None = None) -> Docum
         fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise ValueError(f"cannot read it: {exc.strerror or exc}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise ValueError(f"it is {_kind(st.st_mode)}; only regular files can be attached")
     with os.fdopen(fd, "rb", buffering=0) as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError(f"it is {_kind(st.st_mode)}; only regular files can be attached")
         if st.st_size > max_size:
             raise ValueError(f"it is {st.st_size} bytes, over the limit of {max_size} (limits.attachment-size)")
         h, size = hashlib.sha256(), 0

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from sopframe.core import policy
-from sopframe.core.engine import routing
+from sopframe.core.engine import inputs, routing
+from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
-from sopframe.core.engine.command import Command, Loaded, in_scope, to_json
+from sopframe.core.engine.command import Command, Loaded, in_scope
 from sopframe.core.engine.documents import read_document
 from sopframe.core.engine.events import Event, chain, verify_chain
 from sopframe.core.engine.ids import next_job_id
@@ -44,7 +45,6 @@ from sopframe.core.engine.state import JobState, apply, fold
 from sopframe.core.identity import RoleTable, check_name
 from sopframe.core.limits import Limits
 from sopframe.core.safetext import escape
-from sopframe.core.values import coerce
 from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,21 +52,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.store import Store
 
 __all__ = ["Engine", "Loaded"]
-
-
-def _refuse(problem: str | None, loaded: Loaded, st: "Stage | None" = None, **kw: Any) -> None:
-    if problem:
-        raise JobError(problem, job=loaded.ref, stage=st.id if st else None, field=kw.get("field"),
-                       hint=kw.get("hint", "roles come from the `roles` key of the sopframe configuration; "
-                                           "see \"Who may do what\" in docs/jobs.md"))
-
-
-def _bounded(text: str | None, limit: int, what: str, job: str | None = None) -> str:
-    text = (text or "").strip()
-    if len(text) > limit:
-        raise JobError(f"the {what} is {len(text)} characters, over the limit of {limit}", job=job,
-                       hint=f"shorten it, or raise limits.{what}-length in the configuration")
-    return text
 
 
 class Engine:
@@ -391,64 +376,13 @@ class Engine:
         return loaded, cmd, node
 
     def _stage_node(self, loaded: Loaded, stage: str | None, doing: str) -> str:
-        open_ = loaded.open_stages()
-        names = [n.rsplit("/", 1)[-1] for n in open_]
-        if stage is None:
-            if len(open_) == 1:
-                return open_[0]
-            if not open_:
-                subs = [sj.id for sj in loaded.state.subjobs.values() if sj.status == "open"
-                        and loaded.state.subjob_of(sj.split) == loaded.subjob]
-                hint = f"work happens in its sub-jobs: {', '.join(subs)}" if subs else ""
-                raise JobError(f"no stage is open to {doing} in", job=loaded.ref, hint=hint)
-            raise JobError(f"several stages are open ({', '.join(names)}): say which with --stage",
-                           job=loaded.ref)
-        node = stage if "/" in stage else loaded.node(stage)
-        if node not in loaded.graph.graph:
-            scope = tuple(loaded.prefix.split("/")) if loaded.prefix else ()
-            known = [n.rsplit("/", 1)[-1] for n in loaded.graph.scopes.get(scope, [])]
-            raise JobError(f"unknown stage {escape(stage)!r}{did_you_mean(stage, known)}", job=loaded.ref,
-                           hint=f"stages: {', '.join(known)}")
-        if node not in loaded.state.active:
-            if node in loaded.state.done:
-                raise JobError("the stage is already completed", job=loaded.ref, stage=stage,
-                               hint=f"open now: {', '.join(names) or 'none'}")
-            raise JobError("the stage is not open", job=loaded.ref, stage=stage,
-                           hint=f"open now: {', '.join(names) or 'none'}")
-        return node
+        return inputs.stage_node(loaded, stage, doing)
 
     def _field(self, loaded: Loaded, st: "Stage", fid: str) -> "FieldDef":
-        f = st.fields.get(fid)
-        if f is None:
-            known = list(st.fields)
-            raise JobError(f"no such field in this stage{did_you_mean(fid, known)}", job=loaded.ref,
-                           stage=st.id, field=escape(fid), hint=f"fields here: {', '.join(known)}" if known
-                           else "this stage has no fields")
-        return f
+        return inputs.field_of(loaded, st, fid)
 
     def _checked(self, cmd: Command, st: "Stage", f: "FieldDef", raw: Any) -> Any:
-        job = cmd.loaded.ref
-        if isinstance(raw, str):
-            if len(raw) > self.limits.text:
-                raise JobError(f"the value is {len(raw)} characters, over the limit of {self.limits.text}",
-                               job=job, stage=st.id, field=f.id, hint="raise limits.text-length if it must be")
-            if f.type == "date" and raw.strip().lower() == "today":
-                raw = self.clock().date().isoformat()
-        if f.type == "user":
-            if not str(raw).strip():
-                return ""  # clearing the field
-            try:
-                user = self.roles.canonical(check_name(str(raw), self.limits.name))
-            except ValueError as exc:
-                raise JobError(f"user field: {escape(str(raw))!r}: {exc}", job=job, stage=st.id,
-                               field=f.id) from None
-            _refuse(policy.user_value_problem(self.roles, f, user, cmd.actor), cmd.loaded, st, field=f.id)
-            return user
-        try:
-            value = coerce(f, raw)
-        except ValueError as exc:
-            raise JobError(f"{f.type} field: {escape(str(exc))}", job=job, stage=st.id, field=f.id) from None
-        return to_json(value)
+        return inputs.checked_value(cmd, st, f, raw, self.roles, self.limits, self.clock().date())
 
     def _commit(self, cmd: Command, expected: int | None = None) -> JobState:
         state = cmd.loaded.state
