@@ -96,6 +96,7 @@ def demo(ctx: click.Context, store_url: str | None) -> None:
     from sopframe.commands.common import plugins_for
     from sopframe.commands.jobctx import open_engine
     from sopframe.commands.jobs import describe_event
+    from sopframe.core.safetext import escape
     from sopframe.core.diagnostics import Severity
     from sopframe.core.engine.sops import master_list
     from sopframe.core.validate import validate_text
@@ -125,7 +126,7 @@ def demo(ctx: click.Context, store_url: str | None) -> None:
     click.echo("")
     click.echo(f"history of {job}:")
     for ev in engine.history(job):
-        click.echo(f"  {ev.seq:>3}  {ev.actor:<6} {ev.type:<18} {describe_event(ev.type, ev.data)}")
+        click.echo(f"  {ev.seq:>3}  {escape(ev.actor):<6} {ev.type:<18} {describe_event(ev.type, ev.data)}")
     problem = engine.verify(job)
     click.echo(f"hash chain: {'intact' if problem is None else problem}")
     click.echo("")
