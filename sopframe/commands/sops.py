@@ -56,7 +56,7 @@ def overdue(ctx: click.Context, since: str | None, exit_zero: bool, store_url: s
     try:
         since_day = date.fromisoformat(since) if since else None
     except ValueError:
-        raise UsageError(f"--since {escape(since)!r} is not a date", hint="give YYYY-MM-DD") from None
+        raise UsageError(f"--since '{escape(since)}' is not a date", hint="give YYYY-MM-DD") from None
     engine = open_engine(ctx, store_url)
     items = find_overdue(engine)
     past = breaches_since(engine, since_day) if since_day else []

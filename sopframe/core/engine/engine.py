@@ -127,7 +127,7 @@ class Engine:
                     break
         if state is None:
             known = self.store.job_ids()
-            raise JobError(f"unknown job {escape(ref)!r}{did_you_mean(ref, known)}",
+            raise JobError(f"unknown job '{escape(ref)}'{did_you_mean(ref, known)}",
                            hint="`sopframe job list` shows the jobs")
         template, graph = pinned_template(state.template_text, state.template_file, state.template_sha256, root)
         return Loaded(ref, root, state, template, graph, sub)
@@ -150,7 +150,7 @@ class Engine:
         events = self.store.read(job)
         head = self.store.head(job)
         if not events and head is None:
-            raise JobError(f"unknown job {escape(job)!r}{did_you_mean(job, self.store.job_ids())}")
+            raise JobError(f"unknown job '{escape(job)}'{did_you_mean(job, self.store.job_ids())}")
         problem = verify_chain(job, events, head)
         return str(problem) if problem else None
 
@@ -205,7 +205,7 @@ class Engine:
                 raise JobError(f"is a document: attach it with `sopframe job attach {loaded.ref} {fid} PATH`",
                                job=loaded.ref, stage=st.id, field=fid)
             cmd.emit("field.set", stage=node, field=fid, value=self._checked(cmd, st, f, raw))
-        problem = early_version_problem(cmd, self.store.events_of_type("sop.published"))
+        problem = early_version_problem(cmd, lambda: self.store.events_of_type("sop.published"))
         if problem:
             raise JobError(problem, job=loaded.ref, stage=st.id,
                            hint="the SOP master list only moves forward: give a greater version")
@@ -236,7 +236,7 @@ class Engine:
             try:
                 info = read_document(str(path), max_size=limit, root=self.limits.attachments_root)
             except ValueError as exc:
-                raise JobError(f"cannot attach document {escape(str(path))!r}: {exc}", job=loaded.ref, stage=st.id,
+                raise JobError(f"cannot attach document '{escape(str(path))}': {exc}", job=loaded.ref, stage=st.id,
                                field=field_id) from None
             doc = {"name": info.name, "sha256": info.sha256, "size": info.size, "uri": uri or info.path,
                    "path": info.path, "symlink": info.symlink}
@@ -252,7 +252,7 @@ class Engine:
         so = st.signoffs.get(signoff)
         if so is None:
             known = list(st.signoffs)
-            raise JobError(f"no sign-off {escape(signoff)!r} in this stage{did_you_mean(signoff, known)}",
+            raise JobError(f"no sign-off '{escape(signoff)}' in this stage{did_you_mean(signoff, known)}",
                            job=loaded.ref, stage=st.id,
                            hint=f"sign-offs here: {', '.join(known)}" if known else "this stage has no sign-offs")
         given = cmd.work.signoffs.get(node, {})
@@ -354,7 +354,7 @@ class Engine:
         try:
             check_name(actor, self.limits.name)
         except ValueError as exc:
-            raise JobError(f"user {escape(actor)!r}: {exc}") from None
+            raise JobError(f"user '{escape(actor)}': {exc}") from None
         return self.roles.canonical(actor)
 
     def _check_open(self, loaded: Loaded) -> None:

@@ -54,7 +54,7 @@ def stage_node(loaded: Loaded, stage: str | None, doing: str) -> str:
     if node not in loaded.graph.graph:
         scope = tuple(loaded.prefix.split("/")) if loaded.prefix else ()
         known = [n.rsplit("/", 1)[-1] for n in loaded.graph.scopes.get(scope, [])]
-        raise JobError(f"unknown stage {escape(stage)!r}{did_you_mean(stage, known)}", job=loaded.ref,
+        raise JobError(f"unknown stage '{escape(stage)}'{did_you_mean(stage, known)}", job=loaded.ref,
                        hint=f"stages: {', '.join(known)}")
     if node not in loaded.state.active:
         if node in loaded.state.done:
@@ -89,7 +89,7 @@ def checked_value(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, roles: Rol
         try:
             user = roles.canonical(check_name(str(raw), limits.name))
         except ValueError as exc:
-            raise JobError(f"user field: {escape(str(raw))!r}: {exc}", job=job, stage=st.id,
+            raise JobError(f"user field: '{escape(str(raw))}': {exc}", job=job, stage=st.id,
                            field=f.id) from None
         problem = policy.user_value_problem(roles, f, user, cmd.actor)
         if problem:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sopframe.core.durations import parse_duration
 from sopframe.core.engine.command import Command
@@ -102,8 +102,11 @@ def _next_review(every: str | None, effective: Any) -> str | None:
         return None
 
 
-def early_version_problem(cmd: Command, earlier: Sequence[Event]) -> str | None:
-    """Refuse, when it is recorded, a version the master list would refuse at publication."""
+def early_version_problem(cmd: Command, earlier: Callable[[], Sequence[Event]]) -> str | None:
+    """Refuse, when it is recorded, a version the master list would refuse at publication.
+
+    ``earlier`` reads the publications so far; it is called only when this command records the version or ref.
+    """
     pub = cmd.loaded.template.publishes
     if pub is None or not pub.version or not pub.ref:
         return None
@@ -119,4 +122,4 @@ def early_version_problem(cmd: Command, earlier: Sequence[Event]) -> str | None:
     ref, version = (cmd.work.field_value(*where[k]) for k in ("ref", "version"))
     if not ref or not version:
         return None
-    return version_problem(ref, version, [e for e in earlier if e.job != cmd.loaded.root])
+    return version_problem(ref, version, [e for e in earlier() if e.job != cmd.loaded.root])
