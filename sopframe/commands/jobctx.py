@@ -68,11 +68,7 @@ def roles_from_config(ctx: click.Context) -> "RoleTable":
             return RoleTable.build(roles, aliases)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-    try:
-        text = Path(config.file).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        text = ""
-    prefix = "tool.sopframe." if Path(config.file).name == "pyproject.toml" else ""
+    text, prefix = _config_text(config.file)
     try:
         return roles_from_toml(text, roles, aliases, config.file, prefix)
     except ValueError as exc:
@@ -82,14 +78,27 @@ def roles_from_config(ctx: click.Context) -> "RoleTable":
 
 def limits_from_config(ctx: click.Context) -> "Limits":
     """The ``limits`` table, checked (relative ``attachments-root`` from the configuration's directory)."""
-    from sopframe.config import key_position
-    from sopframe.core.limits import limits_from_table
+    from sopframe.core.identity import find_line
+    from sopframe.core.limits import LimitsError, limits_from_table
 
     config = config_for(ctx)
     try:
         return limits_from_table(config.get("limits"), config.directory)
-    except ValueError as exc:
-        raise ConfigError(str(exc), path=key_position(config.file, "limits") if config.file else None) from None
+    except LimitsError as exc:
+        where = None
+        if config.file:
+            text, prefix = _config_text(config.file)
+            where = f"{config.file}:{find_line(text, prefix + 'limits', exc.key)}"
+        raise ConfigError(str(exc), path=where) from None
+
+
+def _config_text(file: str) -> tuple[str, str]:
+    """A configuration file's text (to find lines in) and the prefix of sopframe's tables in it."""
+    try:
+        text = Path(file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return text, "tool.sopframe." if Path(file).name == "pyproject.toml" else ""
 
 
 def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":

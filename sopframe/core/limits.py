@@ -19,7 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-__all__ = ["Limits", "limits_from_table", "LIMIT_KEYS"]
+__all__ = ["Limits", "LimitsError", "limits_from_table", "LIMIT_KEYS"]
+
+
+class LimitsError(ValueError):
+    """A bad ``limits`` table; ``key`` is the key at fault."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -47,13 +55,13 @@ def limits_from_table(table: Mapping[str, Any] | None, base_dir: str | None = No
     for key, value in (table or {}).items():
         attr = LIMIT_KEYS.get(key)
         if attr is None:
-            raise ValueError(f"limits: unknown key {key!r}{did_you_mean(key, LIMIT_KEYS)}")
+            raise LimitsError(f"limits: unknown key {key!r}{did_you_mean(key, LIMIT_KEYS)}", key)
         if attr == "attachments_root":
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"limits.{key} must be a directory, got {value!r}")
+                raise LimitsError(f"limits.{key} must be a directory, got {value!r}", key)
             values[attr] = os.path.realpath(os.path.join(base_dir or os.getcwd(), value))
         elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"limits.{key} must be a whole number of at least 1, got {value!r}")
+            raise LimitsError(f"limits.{key} must be a whole number of at least 1, got {value!r}", key)
         else:
             values[attr] = value
     return replace(Limits(), **values)

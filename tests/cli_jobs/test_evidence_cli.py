@@ -87,3 +87,18 @@ def test_overdue_exits_1_and_tick_records_the_breach(cli: Cli, monkeypatch) -> N
     r = cli("overdue", "--since", since)
     assert r.code == 0 and "breach  Q-001 stage fix" in r.out
     assert cli("overdue", "--since", "soon").code == 2
+
+
+def test_a_bad_limits_table_is_refused_with_its_line(cli: Cli) -> None:
+    Path("sopframe.toml").write_text('[roles]\nauthor = ["alice"]\n[limits]\ntext-length = 10\nname-lenght = 3\n',
+                                     "utf-8")
+    r = cli("job", "start", "tiny.yaml")
+    assert r.code == 2 and "sopframe.toml:5: limits: unknown key 'name-lenght'" in r.err
+
+
+def test_limits_from_the_configuration_apply(cli: Cli) -> None:
+    Path("sopframe.toml").write_text('[roles]\nauthor = ["alice"]\n[limits]\ntext-length = 10\n', "utf-8")
+    assert cli("job", "start", "tiny.yaml").code == 0
+    r = cli("job", "set", "TINY-001", "summary=" + "x" * 11)
+    assert r.code == 1 and "over the limit of 10" in r.err
+    assert cli("job", "set", "TINY-001", "summary=" + "x" * 10).code == 0
