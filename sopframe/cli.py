@@ -34,6 +34,7 @@ CORE_COMMANDS: dict[str, str] = {
     "job": "sopframe.commands.jobs:job",
     "sops": "sopframe.commands.sops:sops",
     "overdue": "sopframe.commands.sops:overdue",
+    "tick": "sopframe.commands.sops:tick",
     "demo": "sopframe.commands.demo:demo",
 }
 

@@ -32,6 +32,9 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "cache-dir": (str, "where validation results are cached"),
     "store": (str, "job store URL (sqlite:///sopframe.db, postgresql://..., memory://)"),
     "roles": (dict, "role -> list of users who hold it, for running jobs"),
+    "aliases": (dict, "another name -> the user it means (an e-mail address for a user name)"),
+    "limits": (dict, "size limits for job input: text-length, reason-length, title-length, name-length, "
+                     "attachment-size, attachments-root"),
     "policy": (dict, "organisation-policy values used by compliance checks"),
     "frameworks": (list, "frameworks to check, overriding what templates claim"),
 }

@@ -43,12 +43,12 @@ def demo_steps(engine: "Engine", job: str, ref: str, version: str, today: str) -
         ("alex", "attaches the draft document", lambda: e.attach(
             job, "draft_document", "incident-management-draft.md", data=draft, actor="alex")),
         ("alex", "completes: draft", lambda: e.complete(job, actor="alex")),
-        ("lin", "signs off the technical review", lambda: e.sign(job, "it_lead", actor="lin")),
-        ("sami", "signs off for security", lambda: e.sign(job, "security", actor="sami")),
-        ("carla", "signs off for compliance", lambda: e.sign(job, "compliance", actor="carla")),
         ("lin", "records the review", lambda: e.set_fields(job, {"review_date": today,
                                                                  "changes_made": "clearer escalation"},
                                                            actor="lin")),
+        ("lin", "signs off the technical review", lambda: e.sign(job, "it_lead", actor="lin")),
+        ("sami", "signs off for security", lambda: e.sign(job, "security", actor="sami")),
+        ("carla", "signs off for compliance", lambda: e.sign(job, "compliance", actor="carla")),
         ("lin", "completes: technical_review", lambda: e.complete(job, actor="lin")),
         ("alex", "records the test run", lambda: e.set_fields(job, {
             "test_incidents": "3", "test_outcome": "pass", "adjustments_made": "no", "test_date": today},
@@ -62,14 +62,14 @@ def demo_steps(engine: "Engine", job: str, ref: str, version: str, today: str) -
         ("lin", f"completes {a}: training", lambda: e.complete(a, actor="lin")),
         ("omar", f"records training for {b}", lambda: e.set_fields(b, {"staff_trained": "8"}, actor="omar")),
         ("omar", f"completes {b}: training (rejoin)", lambda: e.complete(b, actor="omar")),
+        ("cyrus", "records the review", lambda: e.set_fields(job, {"review_date": today}, actor="cyrus")),
         ("cyrus", "signs off as CISO", lambda: e.sign(job, "ciso", actor="cyrus")),
         ("carla", "confirms framework alignment", lambda: e.sign(job, "alignment_checked", actor="carla")),
         ("chen", "confirms legal review", lambda: e.sign(job, "legal_confirmed", actor="chen")),
-        ("cyrus", "records the review", lambda: e.set_fields(job, {"review_date": today}, actor="cyrus")),
         ("cyrus", "completes: security_review", lambda: e.complete(job, actor="cyrus")),
-        ("diane", "approves publication", lambda: e.sign(job, "director", actor="diane")),
         ("diane", "sets the effective date", lambda: e.set_fields(job, {
             "effective_date": today, "master_list_no": ref, "previous_version_archived": "yes"}, actor="diane")),
+        ("diane", "approves publication", lambda: e.sign(job, "director", actor="diane")),
         ("diane", "completes: approval", lambda: e.complete(job, actor="diane")),
         ("tara", "records the training rollout", lambda: e.set_fields(job, {
             "staff_trained": "40", "trainer": "tara", "training_date": today, "acknowledgements_signed": "yes"},
@@ -96,6 +96,7 @@ def demo(ctx: click.Context, store_url: str | None) -> None:
     from sopframe.commands.common import plugins_for
     from sopframe.commands.jobctx import open_engine
     from sopframe.commands.jobs import describe_event
+    from sopframe.core.safetext import escape
     from sopframe.core.diagnostics import Severity
     from sopframe.core.engine.sops import master_list
     from sopframe.core.validate import validate_text
@@ -108,7 +109,7 @@ def demo(ctx: click.Context, store_url: str | None) -> None:
     if errors or result.template is None:
         raise TemplateError("/".join(TEMPLATE), errors or result.findings)
     engine = open_engine(ctx, store_url)
-    engine.roles = {**DEMO_ROLES}
+    engine.roles = DEMO_ROLES  # type: ignore[assignment]
     now = engine.clock()
     today = now.date().isoformat()
     ref = f"ITSOP-{now.year}-100"
@@ -125,7 +126,7 @@ def demo(ctx: click.Context, store_url: str | None) -> None:
     click.echo("")
     click.echo(f"history of {job}:")
     for ev in engine.history(job):
-        click.echo(f"  {ev.seq:>3}  {ev.actor:<6} {ev.type:<18} {describe_event(ev.type, ev.data)}")
+        click.echo(f"  {ev.seq:>3}  {escape(ev.actor):<6} {ev.type:<18} {describe_event(ev.type, ev.data)}")
     problem = engine.verify(job)
     click.echo(f"hash chain: {'intact' if problem is None else problem}")
     click.echo("")

@@ -15,9 +15,11 @@ from sopframe.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine
+    from sopframe.core.identity import RoleTable
+    from sopframe.core.limits import Limits
     from sopframe.core.store import Store
 
-__all__ = ["store_option", "actor_option", "format_option", "open_engine", "current_user", "roles_from_config",
+__all__ = ["store_option", "actor_option", "format_option", "open_engine", "current_user", "roles_from_config", "limits_from_config",
            "emit_json", "resolve_template", "ENV_USER"]
 
 ENV_USER = "SOPFRAME_USER"
@@ -54,19 +56,49 @@ def current_user(given: str | None = None) -> str:
         raise UsageError("cannot tell who you are", hint=f"give --as USER or set {ENV_USER}") from None
 
 
-def roles_from_config(ctx: click.Context) -> dict[str, list[str]]:
-    """The ``roles`` table: role -> list of users (a single user may be written as a string)."""
+def roles_from_config(ctx: click.Context) -> "RoleTable":
+    """The ``roles`` table (role -> users) with its ``aliases``, checked: bad entries name file and line."""
+    from sopframe.core.identity import RoleTable, roles_from_toml
+
     config = config_for(ctx)
-    raw = config.get("roles", {}) or {}
-    out: dict[str, list[str]] = {}
-    where = config.file
-    for role, users in raw.items():
-        if isinstance(users, str):
-            users = [users]
-        if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
-            raise ConfigError(f"roles.{role} must be a list of user names, got {users!r}", path=where)
-        out[str(role)] = list(users)
-    return out
+    roles = config.get("roles", {}) or {}
+    aliases = config.get("aliases", {}) or {}
+    if config.file is None:
+        try:
+            return RoleTable.build(roles, aliases)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    text, prefix = _config_text(config.file)
+    try:
+        return roles_from_toml(text, roles, aliases, config.file, prefix)
+    except ValueError as exc:
+        path, _, what = str(exc).partition(": ")
+        raise ConfigError(what, path=path) from None
+
+
+def limits_from_config(ctx: click.Context) -> "Limits":
+    """The ``limits`` table, checked (relative ``attachments-root`` from the configuration's directory)."""
+    from sopframe.core.identity import find_line
+    from sopframe.core.limits import LimitsError, limits_from_table
+
+    config = config_for(ctx)
+    try:
+        return limits_from_table(config.get("limits"), config.directory)
+    except LimitsError as exc:
+        where = None
+        if config.file:
+            text, prefix = _config_text(config.file)
+            where = f"{config.file}:{find_line(text, prefix + 'limits', exc.key)}"
+        raise ConfigError(str(exc), path=where) from None
+
+
+def _config_text(file: str) -> tuple[str, str]:
+    """A configuration file's text (to find lines in) and the prefix of sopframe's tables in it."""
+    try:
+        text = Path(file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return text, "tool.sopframe." if Path(file).name == "pyproject.toml" else ""
 
 
 def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
@@ -74,14 +106,18 @@ def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
     from sopframe.core.engine import Engine
     from sopframe.core.store import open_store, store_url as pick_url
 
+    roles, limits = roles_from_config(ctx), limits_from_config(ctx)
     url = pick_url(store_url, config_for(ctx))
     store: Store = open_store(url, plugins_for(ctx))
     ctx.call_on_close(store.close)
-    return Engine(store, roles=roles_from_config(ctx))
+    return Engine(store, roles=roles, limits=limits)
 
 
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    """JSON output; characters the encoder leaves raw (DEL, C1 controls, bidi overrides) are escaped too."""
+    from sopframe.core.safetext import json_safe
+
+    click.echo(json_safe(json.dumps(value, indent=2, ensure_ascii=False, default=str)))
 
 
 def resolve_template(ctx: click.Context, name: str) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from sopframe.commands.jobctx import (
 from sopframe.errors import IntegrityError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sopframe.core.engine import Engine, JobState
+    from sopframe.core.engine import Engine, Event, JobState
 
 stage_option = click.option("--stage", metavar="STAGE",
                             help="The stage to act on (default: the one open stage of the job or sub-job).")
@@ -34,13 +34,15 @@ def job() -> None:
 
 
 def _where(state: "JobState") -> str:
+    from sopframe.core.safetext import escape
+
     if state.status != "open":
-        return f"{state.job_id} is {state.status}"
+        return f"{escape(state.job_id)} is {state.status}"
     names = []
     for node in state.active:
         sj = state.subjob_of(node)
         names.append(f"{sj.id}:{node.rsplit('/', 1)[-1]}" if sj else node)
-    return f"{state.job_id} is at {', '.join(names) or '-'}"
+    return f"{escape(state.job_id)} is at {', '.join(names) or '-'}"
 
 
 def _done(engine: "Engine", message: str, state: "JobState", fmt: str = "text") -> None:
@@ -49,11 +51,13 @@ def _done(engine: "Engine", message: str, state: "JobState", fmt: str = "text") 
 
         emit_json(standing(engine, state.job_id))
         return
-    click.echo(f"{message}; {_where(state)}")
+    from sopframe.core.safetext import escape
+
+    click.echo(f"{escape(message)}; {_where(state)}")
     if state.published:
         p = state.published
-        click.echo(f"published {p['ref']} version {p.get('version')} to the SOP master list "
-                   f"(effective {p.get('effective_date')}, next review {p.get('next_review')})")
+        click.echo(f"published {escape(p['ref'])} version {escape(p.get('version'))} to the SOP master list "
+                   f"(effective {escape(p.get('effective_date'))}, next review {p.get('next_review')})")
 
 
 @job.command()
@@ -231,9 +235,12 @@ def list_(ctx: click.Context, status: str, store_url: str | None, fmt: str) -> N
     if not rows:
         click.echo("no jobs")
         return
+    from sopframe.core.safetext import escape
+
     for r in rows:
         at = f" at {', '.join(r['open_stages'])}" if r["open_stages"] else ""
-        click.echo(f"{r['job']:<18} {r['status']:<10} {r['template']} {r['version']}{at}  ({r['events']} events)")
+        click.echo(f"{escape(r['job']):<18} {r['status']:<10} {escape(r['template'])} {escape(r['version'])}{at}  "
+                   f"({r['events']} events)")
 
 
 @job.command()
@@ -248,37 +255,66 @@ def history(ctx: click.Context, job_id: str, store_url: str | None, fmt: str) ->
     if fmt == "json":
         emit_json([{k: v for k, v in e.to_dict().items()} for e in events])
         return
-    for e in events:
-        click.echo(f"{e.seq:>4}  {e.at[:19]}Z  {e.actor:<10} {e.type:<18} {describe_event(e.type, e.data)}")
+    for line in history_lines(events):
+        click.echo(line)
 
 
 def describe_event(type: str, d: Any) -> str:
-    """One line about an event's data, for history listings."""
+    """One line about an event's data, for history listings (every recorded value escaped)."""
+    from sopframe.core.safetext import escape as e
+
     def stage(node: str | None) -> str:
-        return (node or "").replace("/", " > ")
+        return e(node or "").replace("/", " > ")
 
     if type == "job.started":
         t = d["template"]
-        return f"{d['job']} from {t['id']} {t['version']} (sha256 {t['sha256'][:12]})"
+        return f"{e(d['job'])} from {e(t['id'])} {e(t['version'])} (sha256 {t['sha256'][:12]})"
     if type == "field.set":
-        return f"{stage(d['stage'])}.{d['field']} = {d['value']!r}"
+        return f"{stage(d['stage'])}.{e(d['field'])} = {e(repr(d['value']))}"
     if type == "document.attached":
-        return f"{stage(d['stage'])}.{d['field']} <- {d['name']} (sha256 {d['sha256'][:12]}, {d['size']} bytes)"
+        where = f", from {e(d['path'])}" if d.get("path") and d.get("path") != d.get("uri") else ""
+        link = f", via symlink to {e(d['symlink'])}" if d.get("symlink") else ""
+        return (f"{stage(d['stage'])}.{e(d['field'])} <- {e(d['name'])} (sha256 {d['sha256'][:12]}, "
+                f"{d['size']} bytes{where}{link})")
     if type == "signoff.given":
-        return f"{stage(d['stage'])}: {d['signoff']} (role {d['role']})"
+        return f"{stage(d['stage'])}: {e(d['signoff'])} (role {e(d['role'])})"
+    if type == "signoff.voided":
+        return (f"{stage(d['stage'])}: {e(d['signoff'])} by {e(d.get('user'))} voided: "
+                f"{e(d.get('change'))} changed after it was given")
+    if type == "sla.breached":
+        return f"{stage(d['stage'])}: LATE, SLA was due {e(d.get('due'))}"
     if type in ("stage.entered", "stage.completed", "stage.waiting"):
         return stage(d["stage"])
     if type == "stage.rejected":
-        return f"{stage(d['stage'])} -> {stage(d['to'])}: {d['reason']}"
+        return f"{stage(d['stage'])} -> {stage(d['to'])}: {e(d['reason'])}"
     if type in ("subjob.started", "subjob.completed"):
-        extra = f" {d.get('title', '')} (owner {d.get('owner')})" if type == "subjob.started" else ""
-        return f"{d['subjob']}{extra}"
+        extra = f" {e(d.get('title', ''))} (owner {e(d.get('owner'))})" if type == "subjob.started" else ""
+        return f"{e(d['subjob'])}{extra}"
     if type == "job.cancelled":
-        return d.get("reason", "")
+        return e(d.get("reason", ""))
     if type == "sop.published":
-        sup = f", supersedes {d['supersedes']['version']}" if d.get("supersedes") else ""
-        return f"{d['ref']} version {d.get('version')} effective {d.get('effective_date')}{sup}"
+        sup = f", supersedes {e(d['supersedes']['version'])}" if d.get("supersedes") else ""
+        return f"{e(d['ref'])} version {e(d.get('version'))} effective {e(d.get('effective_date'))}{sup}"
     return ""
+
+
+def history_lines(events: "list[Event]", width: int = 10) -> list[str]:
+    """``sopframe job history`` as text; a stage completed after its SLA breach is marked late."""
+    from sopframe.core.safetext import escape
+
+    late: set[str] = set()
+    out = []
+    for ev in events:
+        text = describe_event(ev.type, ev.data)
+        node = ev.data.get("stage") if isinstance(ev.data, dict) else None
+        if ev.type == "sla.breached":
+            late.add(node)
+        elif ev.type == "stage.entered":
+            late.discard(node)
+        elif ev.type == "stage.completed" and node in late:
+            text += "  (late)"
+        out.append(f"{ev.seq:>4}  {ev.at[:19]}Z  {escape(ev.actor):<{width}} {ev.type:<18} {text}")
+    return out
 
 
 @job.command()
@@ -300,14 +336,16 @@ def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, store_url: st
         results.append({"job": jid, "ok": problem is None, "problem": problem,
                         "events": head[0] if head else 0, "head": head[1] if head else None})
     bad = [r for r in results if not r["ok"]]
+    from sopframe.core.safetext import escape
+
     if fmt == "json":
         emit_json(results)
     else:
         for r in results:
             if r["ok"]:
-                click.echo(f"{r['job']}: ok, {r['events']} events, head {r['head']}")
+                click.echo(f"{escape(r['job'])}: ok, {r['events']} events, head {r['head']}")
             else:
-                click.echo(f"{r['job']}: BROKEN: {r['problem']}")
+                click.echo(f"{escape(r['job'])}: BROKEN: {escape(r['problem'])}")
         if not results:
             click.echo("no jobs")
     if bad:

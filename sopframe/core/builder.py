@@ -24,7 +24,7 @@ __all__ = ["build_template", "TRUE_WORDS"]
 
 TRUE_WORDS = frozenset({"yes", "true", "on", "y", "1"})
 _MODEL_KEYS = {"template", "title", "version", "description", "kind", "frameworks", "job_id",
-               "roles", "stages", "publishes"}
+               "roles", "starters", "stages", "publishes"}
 
 
 def _text(v: Any) -> str:
@@ -33,6 +33,13 @@ def _text(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     return str(v)
+
+
+def _names(v: Any) -> tuple[str, ...]:
+    """A role list written as one name or a list of names."""
+    if not v:
+        return ()
+    return (str(v),) if isinstance(v, str) else tuple(str(x) for x in v)
 
 
 def _bool(v: Any) -> bool:
@@ -67,6 +74,7 @@ class _Builder:
             min=None if d.get("min") is None else _text(d["min"]),
             max=None if d.get("max") is None else _text(d["max"]),
             pattern=d.get("pattern"),
+            bind=d.get("bind"),
             loc=self.key(path),
             key_locs=self.key_locs(d, path),
         )
@@ -161,6 +169,7 @@ class _Builder:
             title=_text(d.get("title")),
             description=_text(d.get("description")),
             owner=d.get("owner", default_owner),
+            editors=_names(d.get("editors")),
             fields=frozen_map({k: self.field(k, v, (*path, "fields", k))
                                for k, v in (d.get("fields") or {}).items()}),
             signoffs=frozen_map({k: self.signoff(k, v, (*path, "signoffs", k))
@@ -197,6 +206,7 @@ class _Builder:
             job_id=_text(d.get("job_id")) or "{template}-{year}-{seq:03}",
             roles=frozen_map({r: Role(r, _text(desc), self.key(("roles", r)))
                               for r, desc in (d.get("roles") or {}).items()}),
+            starters=_names(d.get("starters")),
             stages=self.stages(d.get("stages") or {}, ("stages",), (), None),
             publishes=publishes,
             extra=frozen_map({k: v for k, v in d.items() if k not in _MODEL_KEYS}),

@@ -85,6 +85,8 @@ class FieldDef:
     min: str | None = None
     max: str | None = None
     pattern: str | None = None
+    #: ``actor``: a user field whose value must be whoever records it
+    bind: str | None = None
     loc: Location = NOWHERE
     #: where each key of the field was written, for pointing at one of them
     key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
@@ -170,6 +172,8 @@ class Stage:
     title: str = ""
     description: str = ""
     owner: str | None = None
+    #: roles that may set values and attach documents here besides the owner's
+    editors: tuple[str, ...] = ()
     fields: Mapping[str, FieldDef] = field(default_factory=frozen_map)
     signoffs: Mapping[str, Signoff] = field(default_factory=frozen_map)
     gate: tuple[Condition, ...] = ()
@@ -234,6 +238,8 @@ class Template:
     frameworks: tuple[str, ...] = ()
     job_id: str = "{template}-{year}-{seq:03}"
     roles: Mapping[str, Role] = field(default_factory=frozen_map)
+    #: roles that may start a job besides the first stage's owner's
+    starters: tuple[str, ...] = ()
     stages: Mapping[str, Stage] = field(default_factory=frozen_map)
     publishes: Publishes | None = None
     #: every other top-level key, for plugins that extend the schema

@@ -49,6 +49,9 @@ def test_listings_in_json(cli: Cli) -> None:
 def test_actor_from_as_then_environment_then_os_user(cli: Cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import getpass
 
+    from pathlib import Path
+
+    Path("sopframe.toml").write_text('[roles]\nauthor = ["alice", "lee", "osuser"]\nlead = ["lee"]\n', "utf-8")
     monkeypatch.setattr(getpass, "getuser", lambda: "osuser")
     cli("job", "start", "tiny.yaml", user=None)
     monkeypatch.setenv("SOPFRAME_USER", "lee")

@@ -37,7 +37,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
 def drive(engine: Engine, text: str, overrides: Mapping[str, str] = {}) -> str:
     """Run a job of the sample ``text`` to its end: every required field set, every sign-off given."""
     template = validate_text(text, "t.yaml", plugins=load_plugins()).template
-    job = engine.start(text, "t.yaml", actor="requester-1").job_id
+    first = next(iter(template.stages.values()))
+    job = engine.start(text, "t.yaml", actor=f"{first.owner}-1").job_id  # who may start: the first stage's owner
     for _ in range(20):
         state = engine.state(job)
         if state.status == "completed" or not state.active:

@@ -164,7 +164,7 @@ def test_no_actor(engine: Engine, store: MemoryStore, job: str) -> None:
 def test_attach_an_unreadable_document(engine: Engine, store: MemoryStore, job: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     walk_to(engine, job, "draft")
     refused(store, job, lambda: engine.attach(job, "draft_document", tmp_path / "missing.pdf", actor="alice"),
-            "field draft_document", "cannot read document")
+            "field draft_document", "cannot attach document")
     refused(store, job, lambda: engine.attach(job, "version", tmp_path / "x", actor="alice"),
             "field version", "not a document")
     doc = tmp_path / "draft.pdf"

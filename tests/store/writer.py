@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
 
     mode, url, job, n = argv[0], argv[1], argv[2], int(argv[3])
     store = open_store(url)
-    engine = Engine(store, roles={"eng": ["eve"]})
+    engine = Engine(store, roles={"eng": ["eve", *argv[4:5]]})  # a racing writer acts as its NAME
     if mode == "start":
         print(engine.start(TEMPLATE, "stress.yaml", actor="eve", job_id=job).job_id, flush=True)
         return 0

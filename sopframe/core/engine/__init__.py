@@ -2,7 +2,11 @@
 
 * :mod:`.events`  the event record, its canonical encoding and the hash chain
 * :mod:`.state`   folding a job's events into its current state
-* :mod:`.engine`  the commands: checked against the pinned template, appending events
+* :mod:`.engine`  the commands: checked against the pinned template and the policy, appending events;
+  composed from :mod:`.command` (a command in progress), :mod:`.inputs` (what a command names and
+  enters), :mod:`.gates` and :mod:`.readiness` (what stops a stage), :mod:`.routing` (entering, splits,
+  joins, the end), :mod:`.signoffs` (sign-offs bind what they approve), :mod:`.sla` (deadlines and
+  breaches), :mod:`.publishing` (the forward-only master list) and :mod:`.documents` (attachments)
 * :mod:`.clock`   where "now" comes from (injectable for tests)
 * :mod:`.ids`     job ids from a template's ``job_id`` pattern
 * :mod:`.sops`    the SOP master list and overdue work, read from events

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sopframe.core.engine.clock import to_text
+from sopframe.core.engine.clock import from_text, to_text
 from sopframe.core.engine.state import fold
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,12 +41,13 @@ class SopEntry:
 
 @dataclass(frozen=True)
 class OverdueItem:
-    kind: str  # review (an SOP past its review date) or sla (an open stage past its SLA)
+    kind: str  # review (an SOP past its review date), sla (an open stage past its SLA) or breach (recorded)
     ref: str  # SOP reference or job id
     what: str  # version, or stage
     due: str
     overdue_by: str
     owner: str | None = None
+    completed_at: str | None = None  # for a recorded breach: when the late stage completed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,8 +73,10 @@ def master_list(store: "Store") -> list[SopEntry]:
 
 
 def describe_delta(seconds: float) -> str:
-    """``3d 4h`` for a span of time (rounded down to minutes)."""
+    """``3d 4h`` for a span of time (rounded down to minutes; ``<1m`` for less than a minute, never ``0m``)."""
     seconds = int(abs(seconds))
+    if seconds < 60:
+        return "<1m"
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
@@ -85,7 +88,7 @@ def describe_delta(seconds: float) -> str:
 
 def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
     """SOPs past their review date, and open stages past their SLA."""
-    from sopframe.core.engine.engine import sla_deadline
+    from sopframe.core.engine.sla import sla_deadline
 
     now = now or engine.clock()
     out: list[OverdueItem] = []
@@ -115,3 +118,26 @@ def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
                                        describe_delta((now - deadline).total_seconds()), owner))
     return out
 
+
+
+def breaches_since(engine: "Engine", since: date) -> list[OverdueItem]:
+    """Recorded SLA breaches (``sla.breached``) of stage visits that have since completed, due on or after ``since``."""
+    by_job: dict[str, list[Any]] = {}
+    for ev in engine.store.events_of_type("sla.breached"):
+        if str(ev.data.get("due", ""))[:10] >= since.isoformat():
+            by_job.setdefault(ev.job, []).append(ev)
+    out: list[OverdueItem] = []
+    for job, found in by_job.items():
+        loaded = engine.load(job)
+        events = engine.store.read(job)
+        for b in found:
+            node = b.data["stage"]
+            done = next((e for e in events if e.seq > b.seq and e.type == "stage.completed"
+                         and e.data.get("stage") == node), None)
+            if done is None:
+                continue
+            st = loaded.graph.stage(node)
+            late = (from_text(done.at) - from_text(b.data["due"])).total_seconds()
+            out.append(OverdueItem("breach", b.data.get("subjob") or job, st.id, b.data["due"],
+                                   describe_delta(late), st.owner, done.at))
+    return sorted(out, key=lambda i: (i.due, i.ref))

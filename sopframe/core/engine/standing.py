@@ -16,7 +16,8 @@ __all__ = ["standing", "render_standing"]
 
 def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[str, Any]:
     """A JSON-ready description of a job (or sub-job) and what it waits for."""
-    from sopframe.core.engine.engine import sla_deadline
+    from sopframe.core.engine.command import in_scope
+    from sopframe.core.engine.sla import sla_deadline
 
     now = now or engine.clock()
     loaded = engine.load(ref)
@@ -24,33 +25,35 @@ def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[st
     g = loaded.graph
 
     def users(role: str | None) -> list[str]:
-        return list(engine.roles.get(role, [])) if role else []
+        return list(engine.roles.holders(role))
 
     stages = []
     for node, run in s.active.items():
-        if loaded.subjob is not None and not node.startswith(loaded.subjob.scope + "/"):
+        if not loaded.covers(node):
             continue
         st = g.stage(node)
         sj = s.subjob_of(node)
         owner = st.owner or (sj.owner if sj else None)
         due = sla_deadline(loaded, node, run.entered_at)
         left = (due - now).total_seconds() if due else None
+        late = run.breached_at is not None or (left is not None and left < 0)
         stages.append({
             "stage": st.id, "node": node, "title": st.title, "job": sj.id if sj else loaded.root,
             "owner": owner, "owner_users": users(owner), "entered_at": run.entered_at,
-            "sla_due": to_text(due) if due else None,
+            "sla_due": to_text(due) if due else None, "late": late, "breach_recorded_at": run.breached_at,
             "sla_left": None if left is None else (describe_delta(left) if left >= 0 else
                                                    f"overdue by {describe_delta(left)}"),
             "missing": engine.missing(loaded, node),
         })
     subjobs = []
     for sj in s.subjobs.values():
-        if loaded.subjob is not None and sj.id != loaded.subjob.id and not sj.scope.startswith(
-                loaded.subjob.scope + "/"):
+        if loaded.subjob is not None and sj.id != loaded.subjob.id and not loaded.covers(sj.scope):
             continue
         subjobs.append({"id": sj.id, "title": sj.title, "owner": sj.owner, "owner_users": users(sj.owner),
-                        "status": sj.status,
-                        "at": [g.stage(n).id for n in s.active if n.startswith(sj.scope + "/")]})
+                        "status": sj.status, "at": [g.stage(n).id for n in s.active if in_scope(n, sj.scope)]})
+    late = [{"stage": g.stage(b["stage"]).id, "node": b["stage"], "job": b.get("subjob") or loaded.root,
+             "due": b["due"], "recorded_at": b["at"], "open": b["stage"] in s.active}
+            for b in s.breaches if loaded.covers(b["stage"])]
     return {
         "job": loaded.ref, "root": loaded.root, "title": loaded.subjob.title if loaded.subjob else s.title,
         "status": loaded.subjob.status if loaded.subjob else s.status,
@@ -58,43 +61,57 @@ def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[st
         "started_at": loaded.subjob.started_at if loaded.subjob else s.started_at, "started_by": s.started_by,
         "finished_at": loaded.subjob.completed_at if loaded.subjob else s.finished_at,
         "cancel_reason": s.cancel_reason, "events": s.seq, "head": s.head,
-        "open_stages": stages, "waiting": sorted(s.waiting), "subjobs": subjobs,
+        "open_stages": stages, "waiting": sorted(s.waiting), "subjobs": subjobs, "sla_breaches": late,
         "published": None if loaded.subjob else s.published,
     }
 
 
 def render_standing(d: dict[str, Any]) -> str:
-    """``sopframe job show`` as text."""
+    """``sopframe job show`` as text (every value from the record escaped)."""
+    from sopframe.core.safetext import escape as e
+
     t = d["template"]
-    lines = [f"{d['job']}  {d['title']}",
-             f"  status:   {d['status']}" + (f" ({d['cancel_reason']})" if d.get("cancel_reason") else ""),
-             f"  template: {t['id']} {t['version']} (sha256 {t['sha256'][:12]})",
-             f"  started:  {d['started_at']} by {d['started_by']}"]
+    lines = [f"{e(d['job'])}  {e(d['title'])}",
+             f"  status:   {d['status']}" + (f" ({e(d['cancel_reason'])})" if d.get("cancel_reason") else ""),
+             f"  template: {e(t['id'])} {e(t['version'])} (sha256 {t['sha256'][:12]})",
+             f"  started:  {d['started_at']} by {e(d['started_by'])}"]
     if d.get("finished_at"):
         lines.append(f"  finished: {d['finished_at']}")
     for st in d["open_stages"]:
         owner = st["owner"] or "-"
         if st["owner_users"]:
-            owner += f" ({', '.join(st['owner_users'])})"
+            owner += f" ({', '.join(map(e, st['owner_users']))})"
         where = f"{st['job']} " if st["job"] != d["job"] else ""
-        lines.append(f"  open:     {where}{st['stage']}  {st['title']}".rstrip())
+        mark = "  [LATE]" if st.get("late") else ""
+        lines.append(f"  open:     {where}{st['stage']}  {e(st['title'])}".rstrip() + mark)
         lines.append(f"            owner {owner}; entered {st['entered_at']}")
         if st["sla_due"]:
             lines.append(f"            SLA due {st['sla_due']}: {st['sla_left']}"
                          + ("" if "overdue" in st["sla_left"] else " left"))
         if st["missing"]:
             lines.append("            to move on:")
-            lines += [f"              - {m}" for m in st["missing"]]
+            lines += [f"              - {line}" for m in st["missing"] for line in _lines(m)]
         else:
             lines.append("            ready to complete")
     for sj in d["subjobs"]:
         owner = sj["owner"] or "-"
         if sj["owner_users"]:
-            owner += f" ({', '.join(sj['owner_users'])})"
+            owner += f" ({', '.join(map(e, sj['owner_users']))})"
         at = f" at {', '.join(sj['at'])}" if sj["at"] else ""
-        lines.append(f"  sub-job:  {sj['id']}  {sj['title']}  [{sj['status']}{at}]  owner {owner}")
+        lines.append(f"  sub-job:  {sj['id']}  {e(sj['title'])}  [{sj['status']}{at}]  owner {owner}")
+    for b in d.get("sla_breaches", ()):
+        where = f"{b['job']} " if b["job"] != d["job"] else ""
+        state = "still open" if b["open"] else "completed late"
+        lines.append(f"  late:     {where}{b['stage']}  SLA was due {b['due']} ({state})")
     if d.get("published"):
         p = d["published"]
-        lines.append(f"  published: {p['ref']} version {p.get('version')} effective {p.get('effective_date')}, "
-                     f"next review {p.get('next_review')}")
+        lines.append(f"  published: {e(p['ref'])} version {e(p.get('version'))} effective "
+                     f"{e(p.get('effective_date'))}, next review {p.get('next_review')}")
     return "\n".join(lines)
+
+
+def _lines(message: str) -> list[str]:
+    """A message the engine wrote, one escaped line per line it meant."""
+    from sopframe.core.safetext import escape
+
+    return [escape(part) for part in message.split("\n")]

@@ -9,10 +9,11 @@ to append before it appends them.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from sopframe.core.engine.events import GENESIS, Event
+from sopframe.core.identity import normalise
 
 __all__ = ["JobState", "StageRun", "SubJobState", "fold", "apply", "EventLike"]
 
@@ -32,6 +33,8 @@ class StageRun:
     entered_at: str
     entered_by: str
     subjob: str | None = None
+    #: when this visit's SLA breach was recorded (an ``sla.breached`` event), if it was
+    breached_at: str | None = None
 
 
 @dataclass
@@ -77,6 +80,14 @@ class JobState:
     subjobs: dict[str, SubJobState] = field(default_factory=dict)
     published: dict[str, Any] | None = None
     rejections: int = 0
+    #: stage node -> everyone who set a value, attached, completed or rejected there (every visit)
+    actors: dict[str, list[str]] = field(default_factory=dict)
+    #: stage node -> field -> who last recorded it
+    recorded_by: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: stage node -> sign-off -> what voided it (until it is given again)
+    voided: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: every SLA breach recorded: stage, sub-job, due, at
+    breaches: list[dict[str, Any]] = field(default_factory=list)
 
     def copy(self) -> "JobState":
         """An independent copy (commands work on one; stored values are JSON and never mutated)."""
@@ -87,6 +98,10 @@ class JobState:
         new.fields = {k: dict(v) for k, v in self.fields.items()}
         new.documents = {k: dict(v) for k, v in self.documents.items()}
         new.signoffs = {k: dict(v) for k, v in self.signoffs.items()}
+        new.actors = {k: list(v) for k, v in self.actors.items()}
+        new.recorded_by = {k: dict(v) for k, v in self.recorded_by.items()}
+        new.voided = {k: dict(v) for k, v in self.voided.items()}
+        new.breaches = list(self.breaches)
         new.subjobs = {k: copy.copy(v) for k, v in self.subjobs.items()}
         new.published = dict(self.published) if self.published is not None else None
         return new
@@ -130,34 +145,66 @@ def _waiting(s: JobState, e: EventLike) -> None:
     s.waiting.setdefault(e.data["stage"], e.at)
 
 
+def _acted(s: JobState, node: str, actor: str) -> None:
+    who = normalise(actor)
+    seen = s.actors.setdefault(node, [])
+    if who not in seen:
+        seen.append(who)
+
+
 def _field_set(s: JobState, e: EventLike) -> None:
-    s.fields.setdefault(e.data["stage"], {})[e.data["field"]] = e.data["value"]
+    node, fid = e.data["stage"], e.data["field"]
+    s.fields.setdefault(node, {})[fid] = e.data["value"]
+    s.recorded_by.setdefault(node, {})[fid] = normalise(e.actor)
+    _acted(s, node, e.actor)
 
 
 def _attached(s: JobState, e: EventLike) -> None:
     d = e.data
-    s.documents.setdefault(d["stage"], {})[d["field"]] = {k: d[k] for k in ("name", "sha256", "size", "uri")}
+    keep = ("name", "sha256", "size", "uri", "path", "symlink")
+    s.documents.setdefault(d["stage"], {})[d["field"]] = {k: d[k] for k in keep if k in d}
     s.fields.setdefault(d["stage"], {})[d["field"]] = d["uri"]
+    s.recorded_by.setdefault(d["stage"], {})[d["field"]] = normalise(e.actor)
+    _acted(s, d["stage"], e.actor)
 
 
 def _signed(s: JobState, e: EventLike) -> None:
     d = e.data
-    s.signoffs.setdefault(d["stage"], {})[d["signoff"]] = {"user": e.actor, "role": d["role"], "at": e.at}
+    s.signoffs.setdefault(d["stage"], {})[d["signoff"]] = {"user": normalise(e.actor), "role": d["role"],
+                                                            "at": e.at, "digest": d.get("digest", "")}
+    s.voided.get(d["stage"], {}).pop(d["signoff"], None)
+
+
+def _voided(s: JobState, e: EventLike) -> None:
+    d = e.data
+    s.signoffs.get(d["stage"], {}).pop(d["signoff"], None)
+    s.voided.setdefault(d["stage"], {})[d["signoff"]] = d.get("change", "")
 
 
 def _completed(s: JobState, e: EventLike) -> None:
     node = e.data["stage"]
     s.active.pop(node, None)
     s.done[node] = e.at
+    _acted(s, node, e.actor)
 
 
 def _rejected(s: JobState, e: EventLike) -> None:
     s.rejections += 1
+    _acted(s, e.data["stage"], e.actor)
     for node in [e.data["stage"], *e.data.get("reset", ())]:
         s.active.pop(node, None)
         s.waiting.pop(node, None)
         s.done.pop(node, None)
         s.signoffs.pop(node, None)
+        s.voided.pop(node, None)
+
+
+def _breached(s: JobState, e: EventLike) -> None:
+    d = e.data
+    run = s.active.get(d["stage"])
+    if run is not None:
+        s.active[d["stage"]] = replace(run, breached_at=e.at)
+    s.breaches.append({"stage": d["stage"], "subjob": d.get("subjob"), "due": d.get("due"), "at": e.at})
 
 
 def _subjob_started(s: JobState, e: EventLike) -> None:
@@ -196,6 +243,8 @@ STEPS: dict[str, Callable[[JobState, EventLike], None]] = {
     "field.set": _field_set,
     "document.attached": _attached,
     "signoff.given": _signed,
+    "signoff.voided": _voided,
+    "sla.breached": _breached,
     "stage.completed": _completed,
     "stage.rejected": _rejected,
     "subjob.started": _subjob_started,

@@ -159,6 +159,15 @@ def _owners(tg: TemplateGraph) -> Iterator[Finding]:
             )
 
 
+def _bindings(tg: TemplateGraph) -> Iterator[Finding]:
+    for st in tg.stages():
+        for f in st.fields.values():
+            if f.bind is not None and f.type != "user":
+                yield BIND.finding(f"`bind: {f.bind}` only applies to user fields, not {f.type} field {f.id!r}",
+                                   at=f.key_locs.get("bind", f.loc), stage=st.node,
+                                   hint="use `type: user`, or remove `bind`")
+
+
 UNUSED_ROLE = Rule("SOP112", "unused-role", Severity.WARNING, "A role is defined but never used.",
                    "A role no stage, sign-off or user field names is usually a leftover or a typo "
                    "elsewhere.", _unused_roles)
@@ -180,4 +189,9 @@ NO_OWNER = Rule("SOP118", "stage-without-owner", E, "A stage with no owner role.
                 "Every stage that does work is owned by a role (ISO 27001 A.5.2 asks for allocated "
                 "responsibilities). Sub-job stages default to the sub-job's owner.", _owners)
 
-RULES = [UNUSED_ROLE, BAD_DURATION, DUPLICATE, CONSTRAINT, COND_VALUE, NO_OWNER]
+BIND = Rule("SOP119", "bind-not-user", E, "`bind: actor` on a field that is not a user field.",
+            "`bind: actor` makes a user field record whoever enters it (the requester is whoever really "
+            "raised the request), so segregation of duties holds against the real actor. Only a user "
+            "field can name a person.", _bindings)
+
+RULES = [UNUSED_ROLE, BAD_DURATION, DUPLICATE, CONSTRAINT, COND_VALUE, NO_OWNER, BIND]

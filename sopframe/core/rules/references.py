@@ -14,9 +14,13 @@ E = Severity.ERROR
 
 def _role_refs(tg: TemplateGraph) -> Iterator[tuple[str, Location, Stage | None, str]]:
     """(role, where, stage, what) for every role reference in the template."""
+    for role in tg.template.starters:
+        yield role, tg.template.at("starters"), None, "`starters`"
     for st in tg.stages():
         if st.owner and "owner" in st.key_locs:
             yield st.owner, st.at("owner"), st, f"owner of stage {st.node!r}"
+        for role in st.editors:
+            yield role, st.at("editors"), st, f"`editors` of stage {st.node!r}"
         for sub in st.split.values():
             if sub.owner:
                 yield sub.owner, sub.owner_loc, st, f"owner of sub-job {sub.id!r}"
@@ -185,8 +189,8 @@ def _separation(tg: TemplateGraph) -> Iterator[Finding]:
 
 
 UNDEFINED_ROLE = Rule("SOP107", "undefined-role", E, "A role is used but not defined under `roles:`.",
-                      "Stage owners, sub-job owners, sign-offs and user fields name roles; each must be "
-                      "defined under `roles:`.", _undefined_roles)
+                      "Stage owners, sub-job owners, sign-offs, user fields, `starters` and `editors` name "
+                      "roles; each must be defined under `roles:`.", _undefined_roles)
 UNDEFINED_FIELD = Rule("SOP108", "undefined-field", E, "A gate, route, SLA or publish names a field no stage captures.",
                        "Fields are referenced by name (looked up in the stage itself, then in earlier "
                        "stages) or as `stage.field`.", _undefined_fields)

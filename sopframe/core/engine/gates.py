@@ -1,0 +1,89 @@
+"""Gates: reading field values as a stage sees them, and whether a gate condition holds.
+
+Pure functions of the pinned template and a job state.  "Present" is one
+rule everywhere: a value that is missing, a blank string or an empty list
+is not there (``required`` and a gate's ``set`` both ask :func:`present`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sopframe.core.durations import Duration
+from sopframe.core.engine.command import Loaded, to_json, typed_value
+from sopframe.core.engine.state import JobState
+from sopframe.core.values import convert
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.model import Condition, FieldDef, Stage
+
+__all__ = ["present", "value_of", "gate_problem", "holds", "describe"]
+
+
+def present(stored: Any) -> bool:
+    """Whether a stored value counts as given: not missing, not blank, not an empty list."""
+    if stored is None:
+        return False
+    if isinstance(stored, str):
+        return bool(stored.strip())
+    if isinstance(stored, (list, tuple)):
+        return any(present(v) for v in stored)
+    return True
+
+
+def value_of(loaded: Loaded, state: JobState, at: "Stage", ref: str) -> tuple["FieldDef | None", Any]:
+    """The field ``ref`` names as seen from stage ``at``, and its typed value (None when not present)."""
+    look = loaded.graph.lookup_field(at, ref)
+    if look.field is None or look.stage is None:
+        return None, None
+    stored = state.field_value(look.stage.node, look.field.id)
+    return look.field, typed_value(look.field, stored) if present(stored) else None
+
+
+def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition") -> str | None:
+    """What is wrong with one gate condition, or None if it holds."""
+    f, value = value_of(loaded, state, st, cond.field)
+    name = cond.field
+    if f is None:
+        return f"gate: field {name!r} is unknown"
+    if cond.op == "set":
+        if (value is not None) != bool(cond.value):
+            return f"gate: field {name!r} must {'be set' if cond.value else 'not be set'}"
+        return None
+    if value is None:
+        return f"gate: field {name!r} is not set (it must {describe(cond)})"
+    try:
+        ok = holds(f, cond, value)
+    except ValueError:
+        return f"gate: field {name!r} cannot be compared with {cond.value!r}"
+    if not ok:
+        return f"gate: field {name!r} must {describe(cond)}, but is {to_json(value)!r}"
+    return None
+
+
+def describe(cond: "Condition") -> str:
+    if cond.op == "in":
+        return f"be one of {', '.join(cond.value)}"  # type: ignore[arg-type]
+    return {"equals": "equal", "at_least": "be at least", "at_most": "be at most"}.get(cond.op, cond.op) + \
+        f" {cond.value}"
+
+
+def holds(f: "FieldDef", cond: "Condition", value: Any) -> bool:
+    def conv(text: Any) -> Any:
+        if f.type == "multichoice":
+            return str(text)
+        return convert(f.type, text)
+
+    def size(v: Any) -> Any:
+        return v.approx_days() if isinstance(v, Duration) else v
+
+    if cond.op == "equals":
+        return (conv(cond.value) in value) if f.type == "multichoice" else value == conv(cond.value)
+    if cond.op == "in":
+        options = [conv(v) for v in cond.value]  # type: ignore[union-attr]
+        return any(o in value for o in options) if f.type == "multichoice" else value in options
+    if cond.op == "at_least":
+        return size(value) >= size(conv(cond.value))
+    if cond.op == "at_most":
+        return size(value) <= size(conv(cond.value))
+    return False

@@ -1,0 +1,125 @@
+"""Publishing to the SOP master list when a job whose template ``publishes`` completes.
+
+The master list only moves forward: a version that is not greater, by
+semantic versioning, than the current version of the same SOP reference is
+refused, with a message saying how to re-issue it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Callable, Sequence
+
+from sopframe.core.durations import parse_duration
+from sopframe.core.engine.command import Command
+from sopframe.core.engine.events import Event
+from sopframe.errors import JobError
+
+__all__ = ["version_key", "publication", "version_problem"]
+
+_SEMVER = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def version_key(text: str) -> tuple[Any, ...] | None:
+    """A sort key for a semantic version (``1``, ``1.2``, ``1.2.3``, ``1.2.3-rc.1``), or None if it is not one.
+
+    Missing minor and patch numbers count as 0; a pre-release sorts before
+    its release, its dot-separated parts numerically where they are numbers.
+    """
+    m = _SEMVER.match(text.strip())
+    if not m:
+        return None
+    core = tuple(int(g or 0) for g in m.group(1, 2, 3))
+    pre = m.group(4)
+    if pre is None:
+        return (*core, 1, ())
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (*core, 0, parts)
+
+
+def version_problem(ref: str, version: Any, earlier: Sequence[Event]) -> str | None:
+    """Why publishing ``version`` of ``ref`` would move the master list backwards, or None."""
+    current = [e for e in earlier if e.data.get("ref") == ref]
+    if not current:
+        return None
+    last = current[-1].data.get("version")
+    new_key, last_key = version_key(str(version or "")), version_key(str(last or ""))
+    if last_key is None:
+        return None
+    if new_key is None:
+        return (f"version {version!r} of {ref} is not a semantic version (such as 1.2 or 1.2.0), so it cannot be "
+                f"ordered after the current version {last}")
+    if new_key <= last_key:
+        return (f"version {version} of {ref} is not greater than the current version {last} "
+                f"(published by {current[-1].job}): the master list only moves forward")
+    return None
+
+
+def publication(cmd: Command, earlier: Sequence[Event]) -> dict[str, Any] | None:
+    """The ``sop.published`` data for a job that has just completed, or None; refuses a backward version."""
+    pub = cmd.loaded.template.publishes
+    if pub is None:
+        return None
+    graph, work = cmd.loaded.graph, cmd.work
+
+    def value(ref: str | None) -> Any:
+        if not ref:
+            return None
+        sid, _, fid = ref.rpartition(".")
+        node = graph.node_in_scope((), sid) if sid else None
+        if node is None:
+            for st, f in graph.all_fields():
+                if f.id == fid and st.node in work.done:
+                    node = st.node
+        return work.field_value(node, fid) if node else None
+
+    ref, version, effective = value(pub.ref), value(pub.version), value(pub.effective_date)
+    ref = ref or cmd.loaded.root
+    mine = [e for e in earlier if e.job != cmd.loaded.root]
+    problem = version_problem(ref, version, mine)
+    if problem:
+        raise JobError(problem, job=cmd.loaded.ref,
+                       hint=f"to re-issue {ref}, publish it as a greater version: correct the version with "
+                            f"`sopframe job reject` back to the stage that records it (where the template allows "
+                            f"rework), or cancel this job and start a new one with a version above the current")
+    effective = effective or cmd.at[:10]
+    supersedes = None
+    if mine and any(e.data.get("ref") == ref for e in mine):
+        last = [e for e in mine if e.data.get("ref") == ref][-1]
+        supersedes = {"job": last.job, "version": last.data.get("version")}
+    return {"ref": ref, "version": version, "effective_date": effective,
+            "next_review": _next_review(pub.review_every, effective), "title": work.title,
+            "template": cmd.loaded.template.id, "job": cmd.loaded.root, "supersedes": supersedes}
+
+
+def _next_review(every: str | None, effective: Any) -> str | None:
+    if not every:
+        return None
+    try:
+        return parse_duration(every).add_to(datetime.fromisoformat(str(effective)[:10])).date().isoformat()
+    except ValueError:
+        return None
+
+
+def early_version_problem(cmd: Command, earlier: Callable[[], Sequence[Event]]) -> str | None:
+    """Refuse, when it is recorded, a version the master list would refuse at publication.
+
+    ``earlier`` reads the publications so far; it is called only when this command records the version or ref.
+    """
+    pub = cmd.loaded.template.publishes
+    if pub is None or not pub.version or not pub.ref:
+        return None
+    where = {}
+    for key, ref in (("ref", pub.ref), ("version", pub.version)):
+        sid, _, fid = ref.rpartition(".")
+        node = cmd.loaded.graph.node_in_scope((), sid) if sid else None
+        if node is None:
+            return None
+        where[key] = (node, fid)
+    if not any(w in cmd.changes for w in where.values()):
+        return None
+    ref, version = (cmd.work.field_value(*where[k]) for k in ("ref", "version"))
+    if not ref or not version:
+        return None
+    return version_problem(ref, version, [e for e in earlier() if e.job != cmd.loaded.root])
