@@ -10,17 +10,19 @@ those records into findings, unless ``strict`` makes them fatal.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterable, Sequence
 
 import pluggy
+from pluggy import HookCaller, HookImpl
 
 from sopframe import hookspecs
 from sopframe.config import disabled_from_env
@@ -63,6 +65,20 @@ def hook_names() -> list[str]:
                   if n.startswith(PREFIX) and callable(f) and hasattr(f, f"{hookspecs.PROJECT}_spec"))
 
 
+def _memoised(method: Callable[["Plugins"], Any]) -> Callable[["Plugins"], Any]:
+    """Compute a hook's checked result once per :class:`Plugins`, so each problem is reported once."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def once(self: "Plugins") -> Any:
+        if name not in self._memo:
+            self._memo[name] = method(self)
+        value = self._memo[name]
+        return list(value) if isinstance(value, list) else value
+
+    return once
+
+
 def _problem(code: str, slug: str, plugin: str, message: str, hint: str = "") -> Finding:
     return Finding(code=code, slug=slug, severity=Severity.ERROR, message=message, file=f"<plugin {plugin}>",
                    hint=hint, plugin=plugin)
@@ -76,8 +92,8 @@ class Plugins:
         self.infos = infos
         self.strict = strict
         self.problems: list[Finding] = []
-        self._rules: list[Rule] | None = None
-        self._extensions: list[Any] | None = None
+        self._results: dict[str, list[tuple[str, list[Any]]]] = {}
+        self._memo: dict[str, Any] = {}
         for info in infos:
             if info.error:
                 self._report(_problem("SOP900", "plugin-failed", info.name,
@@ -99,30 +115,23 @@ class Plugins:
         self.problems.append(finding)
 
     def _call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
-        """Call every implementation of a list-returning hook on its own; report failures.
+        """Call a list-returning hook through pluggy, one implementation at a time; memoised.
 
-        Returns (plugin, items) per implementation, in registration order;
-        an implementation that raises or returns something other than a
-        sequence is reported (SOP900) and left out.
+        Implementations run in pluggy's order (``tryfirst`` first, ``trylast``
+        last, otherwise the last registered first) and each runs through
+        pluggy's own hook caller, so wrappers (old-style ``hookwrapper`` and
+        new-style ``wrapper``) wrap it.  Isolation is per implementation: one
+        that raises, or returns something other than a sequence, is reported
+        once (SOP900) and left out, and the others still run.  The result is
+        kept, so each hook runs once per :class:`Plugins`.
         """
-        caller = getattr(self.pm.hook, hook_name)
-        results: list[tuple[str, Any]] = []
-        # pluggy keeps implementations in registration order (and calls them
-        # last-first); sopframe uses them first-registered first.
-        for impl in caller.get_hookimpls():
-            if getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False):
-                continue
+        if hook_name in self._results:
+            return self._results[hook_name]
+        results: list[tuple[str, list[Any]]] = []
+        for impl, caller in self._callers(hook_name):
             plugin = impl.plugin_name
             try:
-                value = impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
-                if value is None:
-                    continue
-                if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
-                                          f"plugin {plugin!r} returned {type(value).__name__} from {hook_name}, "
-                                          "expected a list", "return a list (or another sequence) from the hook"))
-                    continue
-                items = list(value)
+                value = caller(**kwargs)
             except PluginError:
                 raise
             except Exception as exc:  # a plugin's bug must not stop the others
@@ -131,69 +140,79 @@ class Plugins:
                                       f"{type(exc).__name__}: {exc}",
                                       "report it to the plugin's authors, or disable the plugin"))
                 continue
-            results.append((plugin, items))
+            for item in value:  # pluggy leaves out a None result
+                if isinstance(item, (str, bytes)) or not isinstance(item, Iterable):
+                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                                          f"plugin {plugin!r} returned {type(item).__name__} from {hook_name}, "
+                                          "expected a list", "return a list (or another sequence) from the hook"))
+                    continue
+                results.append((plugin, list(item)))
+        self._results[hook_name] = results
         return results
 
+    def _callers(self, hook_name: str) -> list[tuple[HookImpl, HookCaller]]:
+        """Each plain implementation of a hook, in pluggy's call order, with a
+        hook caller that calls it alone (and every wrapper around it)."""
+        hook: HookCaller = getattr(self.pm.hook, hook_name)
+        impls = hook.get_hookimpls()  # pluggy calls them from the last to the first
+        plain = [impl for impl in impls if not (impl.wrapper or impl.hookwrapper)]
+        return [(impl, self.pm.subset_hook_caller(hook_name, [o.plugin for o in plain if o is not impl]))
+                for impl in reversed(plain)]
+
     # ------------------------------------------------------------------ hooks
+    @_memoised
     def rules(self) -> list[Rule]:
         """Every rule from every plugin, with its owning plugin filled in."""
-        if self._rules is None:
-            from dataclasses import replace
+        rules: list[Rule] = []
+        owner_of_code: dict[str, str] = {}
+        owner_of_prefix: dict[str, str] = {}
+        for plugin, value in self._call_each("sopframe_rules"):
+            for rule in value:
+                if not isinstance(rule, Rule):
+                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                                          f"plugin {plugin!r} returned {type(rule).__name__} from "
+                                          "sopframe_rules, expected sopframe.Rule"))
+                    continue
+                m = _CODE.match(rule.code)
+                prefix = m.group(1) if m else rule.code
+                problem = None
+                if not m:
+                    problem = f"rule code {rule.code!r} is not capital letters followed by 3+ digits"
+                elif plugin != CORE and prefix == "SOP":
+                    problem = f"rule code {rule.code!r} uses the prefix SOP, which is reserved for sopframe"
+                elif rule.code in owner_of_code:
+                    problem = (f"rule code {rule.code!r} is already registered by plugin "
+                               f"{owner_of_code[rule.code]!r}")
+                elif owner_of_prefix.get(prefix, plugin) != plugin:
+                    problem = (f"rule prefix {prefix!r} of {rule.code!r} belongs to plugin "
+                               f"{owner_of_prefix[prefix]!r}")
+                if problem:
+                    self._report(Finding(code="SOP902", slug="rule-code-collision", severity=Severity.ERROR,
+                                         message=f"plugin {plugin!r}: {problem}; the rule is skipped",
+                                         file=f"<plugin {plugin}>", plugin=plugin,
+                                         hint="give the plugin's rules their own code prefix"))
+                    continue
+                owner_of_code[rule.code] = plugin
+                owner_of_prefix.setdefault(prefix, plugin)
+                check = rule.check if plugin == CORE or rule.check is None else _owned(rule.check, plugin)
+                rules.append(replace(rule, plugin=plugin, check=check))
+        return rules
 
-            rules: list[Rule] = []
-            owner_of_code: dict[str, str] = {}
-            owner_of_prefix: dict[str, str] = {}
-            for plugin, value in self._call_each("sopframe_rules"):
-                for rule in value:
-                    if not isinstance(rule, Rule):
-                        self._report(_problem("SOP900", "plugin-failed", plugin,
-                                              f"plugin {plugin!r} returned {type(rule).__name__} from "
-                                              "sopframe_rules, expected sopframe.Rule"))
-                        continue
-                    m = _CODE.match(rule.code)
-                    prefix = m.group(1) if m else rule.code
-                    problem = None
-                    if not m:
-                        problem = f"rule code {rule.code!r} is not capital letters followed by 3+ digits"
-                    elif plugin != CORE and prefix == "SOP":
-                        problem = f"rule code {rule.code!r} uses the prefix SOP, which is reserved for sopframe"
-                    elif rule.code in owner_of_code:
-                        problem = (f"rule code {rule.code!r} is already registered by plugin "
-                                   f"{owner_of_code[rule.code]!r}")
-                    elif owner_of_prefix.get(prefix, plugin) != plugin:
-                        problem = (f"rule prefix {prefix!r} of {rule.code!r} belongs to plugin "
-                                   f"{owner_of_prefix[prefix]!r}")
-                    if problem:
-                        self._report(Finding(code="SOP902", slug="rule-code-collision", severity=Severity.ERROR,
-                                             message=f"plugin {plugin!r}: {problem}; the rule is skipped",
-                                             file=f"<plugin {plugin}>", plugin=plugin,
-                                             hint="give the plugin's rules their own code prefix"))
-                        continue
-                    owner_of_code[rule.code] = plugin
-                    owner_of_prefix.setdefault(prefix, plugin)
-                    check = rule.check if plugin == CORE or rule.check is None else _owned(rule.check, plugin)
-                    rules.append(replace(rule, plugin=plugin, check=check))
-            self._rules = rules
-        return self._rules
-
+    @_memoised
     def schema_extensions(self) -> list[Any]:
-        """Every plugin's :class:`~sopframe.core.schema.SchemaExtension`, in registration order."""
-        if self._extensions is None:
-            from dataclasses import replace
+        """Every plugin's :class:`~sopframe.core.schema.SchemaExtension`, in pluggy's call order."""
+        from sopframe.core.schema import SchemaExtension
 
-            from sopframe.core.schema import SchemaExtension
-
-            out = []
-            for plugin, value in self._call_each("sopframe_schema_extensions"):
-                for ext in value:
-                    if isinstance(ext, SchemaExtension):
-                        out.append(replace(ext, plugin=plugin))
-                    else:
-                        self._report(_problem("SOP900", "plugin-failed", plugin,
-                                              f"plugin {plugin!r} returned {type(ext).__name__} from "
-                                              "sopframe_schema_extensions, expected sopframe.SchemaExtension"))
-            self._extensions = out
-        return self._extensions
+        out = []
+        for plugin, value in self._call_each("sopframe_schema_extensions"):
+            for ext in value:
+                if isinstance(ext, SchemaExtension):
+                    out.append(replace(ext, plugin=plugin))
+                else:
+                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                                          f"plugin {plugin!r} returned {type(ext).__name__} from "
+                                          "sopframe_schema_extensions, expected sopframe.SchemaExtension"))
+        return out
 
     def schema(self) -> dict[str, Any]:
         """The template JSON Schema with every plugin's extensions merged in."""
@@ -201,6 +220,7 @@ class Plugins:
 
         return build_schema(self.schema_extensions())
 
+    @_memoised
     def template_dirs(self) -> list[tuple[str, Any]]:
         """(plugin, directory) for every template pack; strings become paths."""
         out: list[tuple[str, Any]] = []
@@ -221,10 +241,9 @@ class Plugins:
                 out.append((plugin, d))
         return out
 
+    @_memoised
     def frameworks(self) -> list[Any]:
         """Every compliance framework the plugins declare, with its plugin filled in."""
-        from dataclasses import replace
-
         from sopframe.core.frameworks import Framework
 
         out = []
@@ -238,22 +257,26 @@ class Plugins:
                                           "sopframe_frameworks, expected Framework"))
         return out
 
+    @_memoised
     def cli_commands(self) -> list[tuple[str, Any]]:
         """(plugin, command) for every extra CLI command, unchecked (the CLI checks them)."""
         return [(plugin, c) for plugin, value in self._call_each("sopframe_cli_commands") for c in value]
 
     def store(self, url: str) -> Any:
-        """The job store (a :class:`sopframe.core.store.Store`) the first willing
+        """The job store (a :class:`sopframe.Store`) the first willing
         ``sopframe_store`` implementation opens for ``url``, or None.
 
-        A :class:`~sopframe.errors.SopframeError` a backend raises (a store it
+        The hook is ``firstresult``: implementations are asked in pluggy's
+        order (``tryfirst`` first, else the last registered first) until one
+        returns a store; wrappers wrap each call.  A
+        :class:`~sopframe.errors.SopframeError` a backend raises (a store it
         cannot open) passes through; any other exception is a plugin failure.
         """
         from sopframe.errors import SopframeError
 
-        for impl in reversed(self.pm.hook.sopframe_store.get_hookimpls()):  # registration order
+        for impl, caller in self._callers("sopframe_store"):
             try:
-                value = impl.function(url=url)
+                value = caller(url=url)
             except SopframeError:
                 raise
             except Exception as exc:  # a backend's bug, reported with its name
@@ -270,8 +293,6 @@ def _owned(check: Callable[[Any], Iterable[Finding]], plugin: str) -> Callable[[
     A rule usually builds findings with the :class:`Rule` object it defined,
     whose ``plugin`` is still the default; the registered copy knows better.
     """
-    from dataclasses import replace
-
     def run(tg: Any) -> Iterable[Finding]:
         for finding in check(tg):
             if not isinstance(finding, Finding):
