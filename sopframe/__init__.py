@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "CheckContext",
     "Finding",
     "Location",
     "Rule",
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "CheckContext": "sopframe.core.frameworks",
     "Finding": "sopframe.core.diagnostics",
     "Location": "sopframe.core.diagnostics",
     "Rule": "sopframe.core.diagnostics",
@@ -48,9 +50,11 @@ _LAZY = {
     "PluginError": "sopframe.errors",
 }
 
-TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
+from typing import TYPE_CHECKING
+
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Finding, Location, Rule, Severity
+    from sopframe.core.frameworks import CheckContext
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
     from sopframe.core.schema import SchemaExtension

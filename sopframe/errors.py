@@ -18,10 +18,10 @@ including a "did you mean" hint where one helps.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
-if TYPE_CHECKING:  # pragma: no cover
-    from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Finding
 
 __all__ = [

@@ -29,7 +29,7 @@ from sopframe.config import disabled_from_env
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.errors import PluginError
 
-__all__ = ["PluginInfo", "Plugins", "load_plugins", "installed_fingerprint", "ENTRY_POINT_GROUP", "disabled_from_env", "hook_names",
+__all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "disabled_from_env", "hook_names",
            "clear_discovery_cache"]
 
 ENTRY_POINT_GROUP = "sopframe"
@@ -194,7 +194,7 @@ class Plugins:
                     continue
                 owner_of_code[rule.code] = plugin
                 owner_of_prefix.setdefault(prefix, plugin)
-                check = rule.check if plugin == CORE or rule.check is None else _owned(rule.check, plugin)
+                check = rule.check if plugin == CORE or rule.check is None else _owned(rule, plugin)
                 rules.append(replace(rule, plugin=plugin, check=check))
         return rules
 
@@ -213,6 +213,27 @@ class Plugins:
                                           f"plugin {plugin!r} returned {type(ext).__name__} from "
                                           "sopframe_schema_extensions, expected sopframe.SchemaExtension"))
         return out
+
+    @_memoised
+    def code_digest(self) -> str:
+        """A digest of the code that decides findings: the sources of sopframe and
+        of the top-level package of every registered plugin, with each loaded
+        plugin's name, distribution and version.  Computed once per
+        :class:`Plugins`; the result cache keys on it, so an edit takes effect at once."""
+        import hashlib
+        import sys
+
+        from sopframe.core.cache import source_digest
+
+        roots = [Path(__file__).resolve().parent]
+        for obj in self.pm.get_plugins():
+            module = inspect.getmodule(obj) or sys.modules.get(type(obj).__module__)
+            top = sys.modules.get(module.__name__.split(".")[0]) if module is not None else None
+            file = getattr(top, "__file__", None)
+            if file:
+                roots.append(Path(file).resolve().parent if hasattr(top, "__path__") else Path(file).resolve())
+        loaded = sorted((i.name, i.distribution, i.version) for i in self.infos if i.loaded)
+        return hashlib.sha256(f"{source_digest(roots)}\0{loaded!r}".encode()).hexdigest()
 
     def schema(self) -> dict[str, Any]:
         """The template JSON Schema with every plugin's extensions merged in."""
@@ -287,14 +308,16 @@ class Plugins:
         return None
 
 
-def _owned(check: Callable[[Any], Iterable[Finding]], plugin: str) -> Callable[[Any], Iterable[Finding]]:
+def _owned(rule: Rule, plugin: str) -> Callable[[Any, Any], Iterable[Finding]]:
     """Wrap a plugin rule's check so every finding names the plugin and is a Finding.
 
     A rule usually builds findings with the :class:`Rule` object it defined,
     whose ``plugin`` is still the default; the registered copy knows better.
+    The wrapper takes the check context, whichever form the check has.
     """
-    def run(tg: Any) -> Iterable[Finding]:
-        for finding in check(tg):
+
+    def run(tg: Any, ctx: Any) -> Iterable[Finding]:
+        for finding in rule.run(tg, ctx):
             if not isinstance(finding, Finding):
                 raise TypeError(f"the check yielded {type(finding).__name__}, expected sopframe.Finding")
             yield finding if finding.plugin == plugin else replace(finding, plugin=plugin)
@@ -312,22 +335,6 @@ def _discover() -> tuple[Any, ...]:
 def _entry_points() -> list[Any]:
     """The installed ``sopframe`` entry points, read once per process."""
     return list(_discover())
-
-
-def installed_fingerprint(disabled: Iterable[str] = ()) -> list[tuple[str, str, str]]:
-    """(name, distribution, version) of sopframe and every plugin that would
-    load, read from the installed metadata without importing any plugin.
-
-    Caches key their results on it: a plugin installed, removed, upgraded or
-    disabled changes it.
-    """
-    blocked = set(disabled) | set(disabled_from_env())
-    out = [(CORE, "sopframe", _own_version())]
-    for ep in _entry_points():
-        if ep.name not in blocked:
-            dist = getattr(ep, "dist", None)
-            out.append((ep.name, getattr(dist, "name", "") or "", getattr(dist, "version", "") or ""))
-    return sorted(out)
 
 
 def clear_discovery_cache() -> None:

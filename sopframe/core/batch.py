@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from sopframe.core.diagnostics import Finding, Severity
+from sopframe.core.frameworks import CheckContext
 from sopframe.core.validate import FileResult, validate_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,8 +36,8 @@ def default_jobs() -> int:
 
 def _work(item: tuple[str, bytes]) -> list[Finding]:
     path, data = item
-    return _worker["context"].run(validate_bytes, data, path, plugins=_worker["plugins"],
-                                  schema=_worker["schema"], max_bytes=_worker["max_bytes"]).findings
+    return validate_bytes(data, path, plugins=_worker["plugins"], schema=_worker["schema"],
+                          max_bytes=_worker["max_bytes"], context=_worker["context"]).findings
 
 
 def _forkable() -> bool:
@@ -67,12 +68,13 @@ def validate_many(
     max_bytes: int,
     cache: "ResultCache | None" = None,
     jobs: int | None = None,
+    context: CheckContext | None = None,
 ) -> list[FileResult]:
-    """Validate ``paths``; cached results are reused, the rest may run in parallel.
+    """Validate ``paths`` in the run ``context``; cached results are reused, the rest may run in parallel.
 
-    Worker processes are forked, so they share the loaded plugins and the
-    caller's context (such as the frameworks selected for compliance rules);
-    where processes cannot be forked, files are validated one by one.
+    Worker processes are forked, so they share the loaded plugins; the
+    context travels to them as an argument.  Where processes cannot be
+    forked, files are validated one by one.
     """
     schema = plugins.schema()
     plugins.rules()  # load rules once, before any worker is forked
@@ -91,10 +93,9 @@ def validate_many(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     size = sum(len(d) for _, _, d in todo)
     if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES and size >= PARALLEL_MIN_BYTES and _forkable():
-        import contextvars
         import multiprocessing
 
-        _worker.update(plugins=plugins, schema=schema, max_bytes=max_bytes, context=contextvars.copy_context())
+        _worker.update(plugins=plugins, schema=schema, max_bytes=max_bytes, context=context)
         try:
             with _pool()(max_workers=min(jobs, len(todo)),
                                      mp_context=multiprocessing.get_context("fork")) as pool:
@@ -106,7 +107,8 @@ def validate_many(
             results[i] = FileResult(path, findings)
     else:
         for i, path, data in todo:
-            results[i] = validate_bytes(data, path, plugins=plugins, schema=schema, max_bytes=max_bytes)
+            results[i] = validate_bytes(data, path, plugins=plugins, schema=schema, max_bytes=max_bytes,
+                                        context=context)
     if cache is not None:
         for i, path, data in todo:
             result = results[i]

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.core.frameworks import CheckContext
 from sopframe.core.model import Template
 from sopframe.core.paths import TEMPLATE_SUFFIXES, collect_paths
 from sopframe.core.yamlsource import DEFAULT_MAX_BYTES, nesting_findings, parse_text, read_source
 from sopframe.errors import SopframeError, TemplateError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.graph import TemplateGraph
     from sopframe.pluginmanager import Plugins
 
 __all__ = ["FileResult", "Report", "collect_paths", "validate_text", "validate_paths", "load_template",
@@ -51,8 +52,9 @@ def _plugins(plugins: "Plugins | None") -> "Plugins":
     return plugins
 
 
-def run_rules(tg, rules: Sequence[Rule], *, strict: bool = False) -> list[Finding]:
-    """Run each rule on a graph; a rule that raises becomes finding SOP901.
+def run_rules(tg: "TemplateGraph", rules: Sequence[Rule], context: CheckContext, *,
+              strict: bool = False) -> list[Finding]:
+    """Run each rule on a graph in the run ``context``; a rule that raises becomes finding SOP901.
 
     With ``strict`` (``--strict-plugins``) a plugin rule that raises is a
     :class:`~sopframe.errors.PluginError` instead.
@@ -62,7 +64,7 @@ def run_rules(tg, rules: Sequence[Rule], *, strict: bool = False) -> list[Findin
         if rule.check is None:
             continue
         try:
-            out.extend(rule.check(tg))
+            out.extend(rule.run(tg, context))
         except Exception as exc:  # one broken rule must not hide the others
             if strict:
                 from sopframe.errors import PluginError
@@ -81,26 +83,19 @@ def run_rules(tg, rules: Sequence[Rule], *, strict: bool = False) -> list[Findin
 
 
 def validate_text(text: str, path: str, *, plugins: "Plugins | None" = None,
-                  schema: dict | None = None) -> FileResult:
-    """Validate template text that claims to come from ``path``."""
-    # Reading a large template allocates hundreds of thousands of small,
-    # acyclic objects; the cyclic collector would rescan them over and over
-    # (a quarter of the time for a 5,000-stage template), so it pauses for
-    # the file and resumes after, collecting whatever it must then.
-    collecting = gc.isenabled()
-    gc.disable()
+                  schema: dict | None = None, context: CheckContext | None = None) -> FileResult:
+    """Validate template text that claims to come from ``path``, in the run ``context``
+    (default: each template's own frameworks, default policy)."""
     try:
-        return _validate_text(text, path, plugins, schema)
+        return _validate_text(text, path, plugins, schema, context or CheckContext())
     except Exception as exc:  # a bug: say which file it happened on
         if not isinstance(exc, SopframeError):
             exc.add_note(f"while validating {path}")
         raise
-    finally:
-        if collecting:
-            gc.enable()
 
 
-def _validate_text(text: str, path: str, plugins: "Plugins | None", schema: dict | None) -> FileResult:
+def _validate_text(text: str, path: str, plugins: "Plugins | None", schema: dict | None,
+                   context: CheckContext) -> FileResult:
     from sopframe.core.builder import build_template
     from sopframe.core.graph import build_graph
     from sopframe.core.schema import structure_findings
@@ -122,19 +117,19 @@ def _validate_text(text: str, path: str, plugins: "Plugins | None", schema: dict
     template = build_template(doc)
     tg = build_graph(template)
     result.template = template
-    result.findings = sorted(run_rules(tg, plugins.rules(), strict=plugins.strict), key=lambda f: f.sort_key)
+    result.findings = sorted(run_rules(tg, plugins.rules(), context, strict=plugins.strict), key=lambda f: f.sort_key)
     return result
 
 
 def validate_bytes(data: bytes, path: str, *, plugins: "Plugins | None" = None, schema: dict | None = None,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
+                   max_bytes: int = DEFAULT_MAX_BYTES, context: CheckContext | None = None) -> FileResult:
     text, problems = read_source(path, data, max_bytes)
     if text is None:
         return FileResult(path, problems)
-    return validate_text(text, path, plugins=plugins, schema=schema)
+    return validate_text(text, path, plugins=plugins, schema=schema, context=context)
 
 
-def validate_file(path: str, **kw) -> FileResult:
+def validate_file(path: str, **kw: Any) -> FileResult:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -144,21 +139,23 @@ def validate_file(path: str, **kw) -> FileResult:
 
 
 def validate_paths(paths: Iterable[str], *, plugins: "Plugins | None" = None,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
-    """Validate files and directories (recursively); every file is checked."""
+                   max_bytes: int = DEFAULT_MAX_BYTES, context: CheckContext | None = None) -> Report:
+    """Validate files and directories (recursively); every file is checked, in the run ``context``."""
     plugins = _plugins(plugins)
     schema = plugins.schema()
     files = collect_paths(paths)
     report = Report()
     for path in files:
-        report.files.append(validate_file(path, plugins=plugins, schema=schema, max_bytes=max_bytes))
+        report.files.append(validate_file(path, plugins=plugins, schema=schema, max_bytes=max_bytes,
+                                          context=context))
     report.general = list(plugins.problems)
     return report
 
 
-def load_template(path: str | os.PathLike[str], *, plugins: "Plugins | None" = None) -> Template:
+def load_template(path: str | os.PathLike[str], *, plugins: "Plugins | None" = None,
+                  context: CheckContext | None = None) -> Template:
     """Load and validate one template; raise :class:`TemplateError` on any error finding."""
-    result = validate_file(str(path), plugins=_plugins(plugins))
+    result = validate_file(str(path), plugins=_plugins(plugins), context=context)
     errors = [f for f in result.findings if f.severity >= Severity.ERROR]
     if errors or result.template is None:
         raise TemplateError(str(path), errors or result.findings)

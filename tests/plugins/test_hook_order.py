@@ -136,3 +136,34 @@ def test_a_broken_frameworks_plugin_is_reported_once_by_validate(tmp_path: Path)
         r = run_sopframe(["validate", "--framework", "iso27001", "--select", "SOP9", "plain.yaml"], site=site, cwd=work)
         assert r.returncode == 1, r.stderr
         assert r.stdout.count("SOP900") == 1 and "1 error in 1 file" in r.stdout, r.stdout
+
+
+def test_checks_receive_the_run_context_and_one_argument_checks_still_work() -> None:
+    from sopframe import CheckContext
+    from sopframe.core.validate import validate_text
+    from sopframe.testing import TemplateBuilder
+
+    seen: list[object] = []
+
+    def with_context(tg, ctx):
+        seen.append(ctx)
+        yield NEW.finding(f"frameworks {ctx.active_frameworks(tg.template)}", at=tg.template.loc)
+
+    def legacy(tg):
+        yield OLD.finding("the old form", at=tg.template.loc)
+
+    NEW = Rule("CTX101", "with-context", Severity.INFO, "Context.", check=with_context)
+    OLD = Rule("CTX102", "legacy", Severity.INFO, "Legacy.", check=legacy)
+
+    class Plugin:
+        @hookimpl
+        def sopframe_rules(self):
+            return [NEW, OLD]
+
+    plugins = load_plugins(entry_points=lambda: [], extra=[("ctx", Plugin())])
+    text = TemplateBuilder("t").role("r", "R").stage("s", owner="r").field("x").stage("e", owner="r").to_yaml()
+    context = CheckContext.of(["soc2"], {"scan-every": "1 month"})
+    found = validate_text(text, "t.yaml", plugins=plugins, context=context).findings
+    messages = {f.code: f.message for f in found if f.code.startswith("CTX")}
+    assert messages == {"CTX101": "frameworks ('soc2',)", "CTX102": "the old form"}
+    assert seen == [context] and seen[0].policy["scan-every"] == "1 month"
