@@ -41,8 +41,8 @@ _LAZY = {
     "Template": "sopframe.core.model",
     "TemplateGraph": "sopframe.core.graph",
     "hookimpl": "sopframe.hookspecs",
-    "load_template": "sopframe.core.validate",
-    "validate_paths": "sopframe.core.validate",
+    "load_template": "sopframe.api",
+    "validate_paths": "sopframe.api",
     "SopframeError": "sopframe.errors",
     "UsageError": "sopframe.errors",
     "ConfigError": "sopframe.errors",
@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
     from sopframe.core.schema import SchemaExtension
-    from sopframe.core.validate import load_template, validate_paths
+    from sopframe.api import load_template, validate_paths
     from sopframe.errors import (
         ConfigError,
         PluginError,

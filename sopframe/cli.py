@@ -112,8 +112,11 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, disabled: tuple[str, ...], strict_plugins: bool | None) -> None:
     """sopframe: audit-ready IT procedures as validated templates and tracked jobs."""
+    from sopframe.settings import CommandLine  # light: a dataclass; settings resolve when a command needs them
+
     ctx.ensure_object(dict)
-    ctx.obj.update(config_path=config_path, disabled=list(disabled), strict_plugins=strict_plugins)
+    ctx.obj["command_line"] = CommandLine(config_path=config_path, disabled_plugins=tuple(disabled),
+                                          strict_plugins=strict_plugins)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

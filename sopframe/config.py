@@ -15,7 +15,7 @@ from typing import Any
 
 from sopframe.errors import ConfigError, did_you_mean
 
-__all__ = ["Config", "find_config", "load_config", "key_position", "disabled_from_env", "KNOWN_KEYS", "ENV_DISABLE"]
+__all__ = ["Config", "find_config", "load_config", "key_position", "KNOWN_KEYS", "ENV_DISABLE"]
 
 #: plugins never to import, comma-separated, besides ``--disable-plugin`` and ``disable-plugins``
 ENV_DISABLE = "SOPFRAME_DISABLE_PLUGINS"
@@ -118,11 +118,6 @@ def load_config(explicit: str | None = None, start: "str | os.PathLike[str] | No
     path, values = found
     _check(values, path)
     return Config(path, values)
-
-
-def disabled_from_env() -> list[str]:
-    """Plugin names listed in ``SOPFRAME_DISABLE_PLUGINS`` (comma-separated)."""
-    return [n.strip() for n in os.environ.get(ENV_DISABLE, "").split(",") if n.strip()]
 
 
 def key_position(path: "str | os.PathLike[str]", key: str) -> str:

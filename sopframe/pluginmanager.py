@@ -1,8 +1,9 @@
 """Plugin discovery and the typed wrapper through which core code calls hooks.
 
 Plugins are found through the ``sopframe`` entry-point group, once per
-process.  Blocked plugins (``SOPFRAME_DISABLE_PLUGINS``, ``--disable-plugin``
-or the ``disable-plugins`` configuration key) are never imported.  A plugin
+process.  Blocked plugins (the ``disabled`` argument, which the settings fill
+from ``--disable-plugin``, ``SOPFRAME_DISABLE_PLUGINS`` and the
+``disable-plugins`` configuration key) are never imported.  A plugin
 that fails to import, or whose hook implementations do not match a hook
 spec, is recorded with its error and skipped: :attr:`Plugins.problems` turns
 those records into findings, unless ``strict`` makes them fatal.
@@ -25,11 +26,10 @@ import pluggy
 from pluggy import HookCaller, HookImpl
 
 from sopframe import hookspecs
-from sopframe.config import disabled_from_env
 from sopframe.core.diagnostics import Finding, Rule, Severity
 from sopframe.errors import PluginError
 
-__all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "disabled_from_env", "hook_names",
+__all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "hook_names",
            "clear_discovery_cache"]
 
 ENTRY_POINT_GROUP = "sopframe"
@@ -352,8 +352,7 @@ def load_plugins(
 ) -> Plugins:
     """Discover and register plugins.
 
-    ``disabled`` names plugins never to import (added to those in
-    ``SOPFRAME_DISABLE_PLUGINS``).  ``only``, if given, registers only the
+    ``disabled`` names plugins never to import (:attr:`sopframe.settings.Settings.disabled_plugins`).  ``only``, if given, registers only the
     entry-point plugins it names.  ``extra`` registers plugin objects directly
     (used by tests and :mod:`sopframe.testing`).  ``strict`` turns every plugin
     failure into a :class:`~sopframe.errors.PluginError`.
@@ -363,7 +362,7 @@ def load_plugins(
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.register(core_rules, name=CORE)
-    blocked = set(disabled) | set(disabled_from_env())
+    blocked = set(disabled)
     wanted = None if only is None else set(only)
     infos: list[PluginInfo] = [PluginInfo(CORE, core_rules.__name__, "sopframe", _own_version(), loaded=True,
                                           hooks=_hooks_of(pm, core_rules))]

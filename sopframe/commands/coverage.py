@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from sopframe.commands.common import checked_policy, config_for, framework_selection, plugins_for
+from sopframe.commands.common import checked_policy, framework_selection, plugins_for, settings_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Rule
@@ -336,14 +336,15 @@ def coverage(ctx: click.Context, paths: tuple[str, ...], frameworks: tuple[str, 
     from sopframe.core.diagnostics import Severity
     from sopframe.core.validate import collect_paths, validate_file
     from sopframe.errors import UsageError
+    from sopframe.settings import CommandLine
 
-    config_for(ctx)  # a broken configuration is reported before any work
+    settings_for(ctx)  # a broken configuration is reported before any work
     files = collect_paths(paths or (".",))
     plugins = plugins_for(ctx)
     known = plugins.frameworks()
     if not known:
         raise UsageError("no framework plugin is loaded", hint="`sopframe plugins` shows which are blocked or failed")
-    chosen = framework_selection(ctx, frameworks)
+    chosen = framework_selection(ctx, settings_for(ctx).with_command_line(CommandLine(frameworks=frameworks)))
     selected = [fw for fw in known if chosen is None or fw.id in chosen]
     if not selected:
         raise UsageError(f"no loaded plugin provides {', '.join(chosen or [])}",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sopframe.commands.common import config_for, plugins_for
+from sopframe.commands.common import plugins_for, settings_for
 from sopframe.commands.validate_run import (
     FAIL_LEVELS,
     FORMATS,
@@ -59,12 +59,13 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, select
     Exit codes: 0 clean, 1 findings at or over the fail level, 2 usage,
     configuration or missing path, 3 internal or plugin error.
     """
-    root = ctx.find_root().ensure_object(dict)
-    req = make_request(paths=paths, config=config_for(ctx), disabled=root.get("disabled", []),
-                       strict=root.get("strict_plugins"), fmt=fmt, select=select, ignore=ignore,
-                       frameworks=frameworks, fail_level=fail_level, max_file_size=max_file_size, color=color)
-    cache = None if no_cache else open_cache(req, cache_dir, plugins_for(ctx))
-    return _validate_all(ctx, req, cache, jobs, stdin_filename)
+    from sopframe.settings import CommandLine
+
+    settings = settings_for(ctx).with_command_line(CommandLine(
+        frameworks=frameworks, cache_dir=cache_dir, no_cache=no_cache, max_file_size=max_file_size,
+        fail_level=fail_level))
+    req = make_request(paths=paths, settings=settings, fmt=fmt, select=select, ignore=ignore, color=color)
+    return _validate_all(ctx, req, open_cache(settings, plugins_for(ctx)), jobs, stdin_filename)
 
 
 def _echo(outcome: Outcome) -> int:
@@ -88,7 +89,7 @@ def _validate_all(ctx: click.Context, req: Request, cache: "ResultCache | None",
         for pattern, hint in unknown_selectors(given, rules):
             raise UsageError(f"{option}: no rule code, prefix or slug matches {pattern!r}{hint}",
                              hint="`sopframe rules` lists every rule")
-    context = CheckContext.of(framework_selection(ctx, req.frameworks), checked_policy(ctx))
+    context = CheckContext.of(framework_selection(ctx, req.settings), checked_policy(ctx))
     results = []
     sources: dict[str, str] = {}
     if "-" in req.paths:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.config import Config
     from sopframe.core.cache import ResultCache
     from sopframe.pluginmanager import Plugins
+    from sopframe.settings import Settings
 
 __all__ = ["Request", "Outcome", "make_request", "open_cache", "report",
            "select_findings", "unknown_selectors", "use_colour", "FORMATS", "FAIL_LEVELS"]
@@ -27,20 +28,28 @@ FAIL_LEVELS = ("error", "warning", "info")
 
 @dataclass
 class Request:
-    """What one ``sopframe validate`` was asked to do, with the configuration it runs under."""
+    """What one ``sopframe validate`` was asked to do, with the settings it runs under."""
 
     paths: tuple[str, ...]
     files: list[str]
     fmt: str
+    #: ``--select`` / ``--ignore`` (they replace the configuration's lists)
     select: list[str]
     ignore: list[str]
-    frameworks: list[str]
-    fail_level: str
-    max_bytes: int
     color: bool | None
-    config: "Config"
-    disabled: list[str]
-    strict: bool
+    settings: "Settings"
+
+    @property
+    def config(self) -> "Config":
+        return self.settings.config
+
+    @property
+    def max_bytes(self) -> int:
+        return self.settings.max_file_size
+
+    @property
+    def fail_level(self) -> str:
+        return self.settings.fail_level
 
 
 @dataclass(frozen=True)
@@ -52,31 +61,17 @@ class Outcome:
     code: int
 
 
-def split_values(values: Iterable[str]) -> list[str]:
-    """Repeatable, comma-separated option values as one list."""
-    return [v.strip() for item in values for v in item.split(",") if v.strip()]
-
-
-def make_request(*, paths: Sequence[str], config: "Config", disabled: Sequence[str], strict: bool | None,
-                 fmt: str | None, select: Sequence[str], ignore: Sequence[str], frameworks: Sequence[str],
-                 fail_level: str | None, max_file_size: int | None, color: bool | None) -> Request:
-    """Resolve options against the configuration; a missing path is a usage error before any work."""
-    from sopframe.core.paths import DEFAULT_MAX_BYTES, collect_paths
-    from sopframe.errors import ConfigError
+def make_request(*, paths: Sequence[str], settings: "Settings", fmt: str | None, select: Sequence[str],
+                 ignore: Sequence[str], color: bool | None) -> Request:
+    """The run's request under ``settings``; a missing path is a usage error before any work."""
+    from sopframe.core.paths import collect_paths
+    from sopframe.settings import split_values
 
     files = collect_paths([p for p in paths if p != "-"])
-    max_bytes = max_file_size or int(config.get("max-file-size", DEFAULT_MAX_BYTES))
-    if max_bytes < 1:  # only the configuration can say so: the option refuses it
-        raise ConfigError(f"'max-file-size' must be a positive number of bytes, got {max_bytes}",
-                          path=str(config.file))
     return Request(
         paths=tuple(paths), files=files,
         fmt=fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"),
-        select=split_values(select), ignore=split_values(ignore), frameworks=split_values(frameworks),
-        fail_level=str(fail_level or config.get("fail-level", "error")).strip().lower(),
-        max_bytes=max_bytes, color=color, config=config,
-        disabled=[*config.get("disable-plugins", []), *disabled],
-        strict=bool(config.get("strict-plugins", False)) if strict is None else strict,
+        select=split_values(select), ignore=split_values(ignore), color=color, settings=settings,
     )
 
 
@@ -127,18 +122,16 @@ def use_colour(option: bool | None, fmt: str, stream: object) -> bool:
     return bool(isatty and isatty())
 
 
-def open_cache(req: Request, cache_dir: str | None, plugins: "Plugins") -> "ResultCache":
-    """The result cache, keyed by the code that produces findings (sopframe's and
-    the loaded plugins' sources) and the settings that decide them."""
-    from sopframe.core.cache import DEFAULT_CACHE_DIR, ResultCache, cache_salt
+def open_cache(settings: "Settings", plugins: "Plugins") -> "ResultCache | None":
+    """The result cache the settings name (``None`` with ``--no-cache``), keyed by the code that
+    produces findings (sopframe's and the loaded plugins' sources) and the settings that decide them."""
+    from sopframe.core.cache import ResultCache, cache_salt
 
-    config = req.config
-    where = cache_dir or os.environ.get("SOPFRAME_CACHE_DIR")
-    if not where:  # the configuration's directory is relative to the configuration file
-        where = os.path.join(config.directory, config.get("cache-dir", DEFAULT_CACHE_DIR)) if config.file else DEFAULT_CACHE_DIR
-    settings = {"frameworks": req.frameworks or config.get("frameworks"), "policy": config.get("policy", {}),
-                "max_bytes": req.max_bytes}
-    return ResultCache(where, cache_salt(plugins.code_digest(), settings))
+    if settings.cache_dir is None:
+        return None
+    decisive = {"frameworks": settings.frameworks, "policy": dict(settings.policy),
+                "max_bytes": settings.max_file_size}
+    return ResultCache(settings.cache_dir, cache_salt(plugins.code_digest(), decisive))
 
 
 def report(req: Request, findings: list[Finding], problems: list[Finding], known: Sequence[Any], *,
@@ -159,8 +152,8 @@ def report(req: Request, findings: list[Finding], problems: list[Finding], known
                                 "(a typo, or a plugin that is not installed?)"))
     if not req.files:
         lines.append((True, f"sopframe: warning: no template files (*.yaml, *.yml) under {', '.join(req.paths)}"))
-    sel = req.select or list(config.get("select", []))
-    ign = req.ignore or list(config.get("ignore", []))
+    sel = req.select or list(req.settings.select)
+    ign = req.ignore or list(req.settings.ignore)
     shown = sorted(select_findings([*problems, *findings], sel, ign), key=lambda f: f.sort_key)
     if req.fmt == "text":
         for name in sorted({f.file for f in shown if not f.file.startswith("<") and f.file not in sources}):

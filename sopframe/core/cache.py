@@ -44,21 +44,22 @@ def cache_salt(code: str, settings: Mapping[str, Any]) -> str:
 
 def source_digest(roots: Iterable[Path]) -> str:
     """A digest of every Python source file under ``roots`` (packages or single
-    modules): each file's path, size and modification time.
+    modules): each file's path and bytes.
 
-    Stat data rather than the bytes: it is a few milliseconds for sopframe
-    and its plugins (see docs/performance.md), and any save of an edited
-    file changes its modification time.
+    The bytes rather than modification times: for sopframe and the bundled
+    plugins (73 files, 430 kB) it costs 2.5 ms against 1.6 ms for stat data
+    (docs/performance.md), and no edit can hide behind a coarse clock.
     """
     h = hashlib.sha256()
     for root in sorted({Path(r) for r in roots}):
         files = sorted(root.rglob("*.py")) if root.is_dir() else [root]
         for path in files:
             try:
-                st = path.stat()
+                data = path.read_bytes()
             except OSError:
                 continue
-            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+            h.update(f"{path}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+            h.update(data)
     return h.hexdigest()
 
 

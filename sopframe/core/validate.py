@@ -1,4 +1,8 @@
-"""Validation: read files, check structure, build the graph, run every rule."""
+"""Validation: read files, check structure, build the graph, run every rule.
+
+The caller passes the plugins (core never discovers them) and the run's
+:class:`~sopframe.core.frameworks.CheckContext`.
+"""
 
 from __future__ import annotations
 
@@ -44,14 +48,6 @@ class Report:
         return out
 
 
-def _plugins(plugins: "Plugins | None") -> "Plugins":
-    if plugins is None:
-        from sopframe.pluginmanager import load_plugins
-
-        plugins = load_plugins()
-    return plugins
-
-
 def run_rules(tg: "TemplateGraph", rules: Sequence[Rule], context: CheckContext, *,
               strict: bool = False) -> list[Finding]:
     """Run each rule on a graph in the run ``context``; a rule that raises becomes finding SOP901.
@@ -82,7 +78,7 @@ def run_rules(tg: "TemplateGraph", rules: Sequence[Rule], context: CheckContext,
     return out
 
 
-def validate_text(text: str, path: str, *, plugins: "Plugins | None" = None,
+def validate_text(text: str, path: str, *, plugins: "Plugins",
                   schema: dict | None = None, context: CheckContext | None = None) -> FileResult:
     """Validate template text that claims to come from ``path``, in the run ``context``
     (default: each template's own frameworks, default policy)."""
@@ -94,13 +90,12 @@ def validate_text(text: str, path: str, *, plugins: "Plugins | None" = None,
         raise
 
 
-def _validate_text(text: str, path: str, plugins: "Plugins | None", schema: dict | None,
+def _validate_text(text: str, path: str, plugins: "Plugins", schema: dict | None,
                    context: CheckContext) -> FileResult:
     from sopframe.core.builder import build_template
     from sopframe.core.graph import build_graph
     from sopframe.core.schema import structure_findings
 
-    plugins = _plugins(plugins)
     result = FileResult(path)
     doc, problems = parse_text(path, text)
     if doc is None:
@@ -121,7 +116,7 @@ def _validate_text(text: str, path: str, plugins: "Plugins | None", schema: dict
     return result
 
 
-def validate_bytes(data: bytes, path: str, *, plugins: "Plugins | None" = None, schema: dict | None = None,
+def validate_bytes(data: bytes, path: str, *, plugins: "Plugins", schema: dict | None = None,
                    max_bytes: int = DEFAULT_MAX_BYTES, context: CheckContext | None = None) -> FileResult:
     text, problems = read_source(path, data, max_bytes)
     if text is None:
@@ -138,10 +133,9 @@ def validate_file(path: str, **kw: Any) -> FileResult:
     return validate_bytes(data, path, **kw)
 
 
-def validate_paths(paths: Iterable[str], *, plugins: "Plugins | None" = None,
+def validate_paths(paths: Iterable[str], *, plugins: "Plugins",
                    max_bytes: int = DEFAULT_MAX_BYTES, context: CheckContext | None = None) -> Report:
     """Validate files and directories (recursively); every file is checked, in the run ``context``."""
-    plugins = _plugins(plugins)
     schema = plugins.schema()
     files = collect_paths(paths)
     report = Report()
@@ -152,10 +146,10 @@ def validate_paths(paths: Iterable[str], *, plugins: "Plugins | None" = None,
     return report
 
 
-def load_template(path: str | os.PathLike[str], *, plugins: "Plugins | None" = None,
+def load_template(path: str | os.PathLike[str], *, plugins: "Plugins",
                   context: CheckContext | None = None) -> Template:
     """Load and validate one template; raise :class:`TemplateError` on any error finding."""
-    result = validate_file(str(path), plugins=_plugins(plugins), context=context)
+    result = validate_file(str(path), plugins=plugins, context=context)
     errors = [f for f in result.findings if f.severity >= Severity.ERROR]
     if errors or result.template is None:
         raise TemplateError(str(path), errors or result.findings)

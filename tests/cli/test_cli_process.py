@@ -80,7 +80,7 @@ def test_version_and_help_import_nothing_heavy(option: str) -> None:
 
 def test_public_api_loads_on_use() -> None:
     new = _modules_after("import sopframe\nsopframe.Finding\nsopframe.load_template")
-    assert "sopframe.core.diagnostics" in new and "sopframe.core.validate" in new
+    assert "sopframe.core.diagnostics" in new and "sopframe.api" in new
 
 
 def test_console_script_validates(tmp_path: Path) -> None:

@@ -160,9 +160,11 @@ def test_blocked_plugins_are_never_imported(site: Path, tmp_path: Path, monkeypa
                {"blocked_plugin": marker_module(marker), "good_plugin": GOOD})
     if how == "argument":
         plugins = _load(site, disabled=["blocked"])
-    elif how == "environment":
+    elif how == "environment":  # the settings read it; the plugin manager gets it from them
+        from sopframe.settings import resolve_settings
+
         monkeypatch.setenv("SOPFRAME_DISABLE_PLUGINS", " other , blocked")
-        plugins = _load(site)
+        plugins = _load(site, disabled=resolve_settings(start=tmp_path).disabled_plugins)
     else:
         plugins = _load(site, only=["good"])
     assert not marker.exists()
