@@ -1,11 +1,14 @@
 """sopframe: audit-ready IT standard operating procedures as tracked workflow jobs.
 
-The public API is small and every name is listed in ``__all__``; modules
-not named here are private.  Heavy modules load on first use, so that
-``import sopframe`` stays light.
+The public API is small and every name is listed in ``__all__``: what plugin
+authors and programs import comes from here (docs/api.md has the stability
+policy).  Every other module is private and may change in any release.
+Heavy modules load on first use, so that ``import sopframe`` stays light.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from sopframe._lazy import lazy_getattr
 
@@ -14,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "CheckContext",
+    "Framework",
     "Finding",
     "Location",
     "Rule",
@@ -21,7 +25,10 @@ __all__ = [
     "SchemaExtension",
     "Template",
     "TemplateGraph",
+    "Store",
     "hookimpl",
+    "Settings",
+    "resolve_settings",
     "load_template",
     "validate_paths",
     "SopframeError",
@@ -29,10 +36,16 @@ __all__ = [
     "ConfigError",
     "TemplateError",
     "PluginError",
+    "JobError",
+    "StoreError",
+    "ConflictError",
+    "IntegrityError",
 ]
 
+#: name -> the module that defines it (imported on first use)
 _LAZY = {
     "CheckContext": "sopframe.core.frameworks",
+    "Framework": "sopframe.core.frameworks",
     "Finding": "sopframe.core.diagnostics",
     "Location": "sopframe.core.diagnostics",
     "Rule": "sopframe.core.diagnostics",
@@ -40,7 +53,10 @@ _LAZY = {
     "SchemaExtension": "sopframe.core.schema",
     "Template": "sopframe.core.model",
     "TemplateGraph": "sopframe.core.graph",
+    "Store": "sopframe.core.store",
     "hookimpl": "sopframe.hookspecs",
+    "Settings": "sopframe.settings",
+    "resolve_settings": "sopframe.settings",
     "load_template": "sopframe.api",
     "validate_paths": "sopframe.api",
     "SopframeError": "sopframe.errors",
@@ -48,25 +64,33 @@ _LAZY = {
     "ConfigError": "sopframe.errors",
     "TemplateError": "sopframe.errors",
     "PluginError": "sopframe.errors",
+    "JobError": "sopframe.errors",
+    "StoreError": "sopframe.errors",
+    "ConflictError": "sopframe.errors",
+    "IntegrityError": "sopframe.errors",
 }
 
-from typing import TYPE_CHECKING
-
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.api import load_template, validate_paths
     from sopframe.core.diagnostics import Finding, Location, Rule, Severity
-    from sopframe.core.frameworks import CheckContext
+    from sopframe.core.frameworks import CheckContext, Framework
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
     from sopframe.core.schema import SchemaExtension
-    from sopframe.api import load_template, validate_paths
+    from sopframe.core.store import Store
     from sopframe.errors import (
         ConfigError,
+        ConflictError,
+        IntegrityError,
+        JobError,
         PluginError,
         SopframeError,
+        StoreError,
         TemplateError,
         UsageError,
     )
     from sopframe.hookspecs import hookimpl
+    from sopframe.settings import Settings, resolve_settings
 
 
 __getattr__ = lazy_getattr(__name__, globals(), _LAZY)

@@ -99,10 +99,10 @@ def sopframe_store(url: str) -> Any:
     Called by every command that reads or writes jobs (``sopframe job ...``,
     ``sopframe sops``, ``sopframe overdue``, ``sopframe demo``) with the URL
     from ``--store``, SOPFRAME_STORE or the ``store`` configuration key.
-    Return a :class:`sopframe.core.store.Store` (subclass it) for URLs of your
+    Return a :class:`sopframe.Store` (subclass it) for URLs of your
     scheme and None for any other; the first non-None result, in pluggy's
     call order (``tryfirst`` first), is used.  Raise
-    :class:`sopframe.errors.StoreError` if the URL is yours but the store
+    :class:`sopframe.StoreError` if the URL is yours but the store
     cannot be opened.  Run :mod:`sopframe.store_contract`'s suite against it.
     """
 
@@ -113,7 +113,7 @@ def sopframe_frameworks() -> Sequence["Framework"]:
 
     Called by ``sopframe coverage`` and by ``--framework`` to know which
     framework ids exist.  Return a sequence of
-    :class:`sopframe.core.frameworks.Framework`: the id templates write under
+    :class:`sopframe.Framework`: the id templates write under
     ``frameworks:``, a title and the control catalogue (control id -> a short
     title in the plugin's own words).  Rules that check a framework cite
     catalogue ids in ``Rule.controls``.  Every implementation's result is used.

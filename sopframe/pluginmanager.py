@@ -239,7 +239,7 @@ class Plugins:
         """The template JSON Schema with every plugin's extensions merged in."""
         from sopframe.core.schema import build_schema
 
-        return build_schema(self.schema_extensions())
+        return build_schema(self.schema_extensions(), [fw.id for fw in self.frameworks()])
 
     @_memoised
     def template_dirs(self) -> list[tuple[str, Any]]:

@@ -53,8 +53,7 @@ def framework_selection(ctx: click.Context, settings: "Settings") -> list[str] |
     chosen = list(settings.frameworks)
     from_config = settings.frameworks_source == "configuration"
     plugins = plugins_for(ctx)
-    known = list(plugins.schema()["$defs"]["framework"]["enum"])
-    known += [fw.id for fw in plugins.frameworks() if fw.id not in known]
+    known = list(plugins.schema()["$defs"]["framework"].get("enum", []))
     for fw in chosen:
         if fw not in known:
             message = f"unknown framework {fw!r}{did_you_mean(fw, known)}"

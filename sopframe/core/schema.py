@@ -48,17 +48,26 @@ def base_schema() -> dict[str, Any]:
     return json.loads(_base_text())
 
 
-def build_schema(extensions: Iterable[SchemaExtension] = ()) -> dict[str, Any]:
-    """The base schema with every extension merged in."""
+def build_schema(extensions: Iterable[SchemaExtension] = (), frameworks: Iterable[str] = ()) -> dict[str, Any]:
+    """The base schema with every extension merged in.
+
+    The framework ids come from plugins alone (``frameworks``, the ids the
+    ``sopframe_frameworks`` hook declares, and extensions' ``frameworks``);
+    the base schema names none, and accepts any id when no plugin declares one.
+    """
     schema = base_schema()
     defs = schema["$defs"]
+    known = list(dict.fromkeys(frameworks))
     for ext in extensions:
-        for key, values in (("fieldType", ext.field_types), ("kind", ext.kinds), ("framework", ext.frameworks)):
+        for key, values in (("fieldType", ext.field_types), ("kind", ext.kinds)):
             enum = defs[key]["enum"]
             enum.extend(v for v in values if v not in enum)
+        known.extend(v for v in ext.frameworks if v not in known)
         for name, sub in ext.properties.items():
             if name not in schema["properties"]:
                 schema["properties"][name] = copy.deepcopy(dict(sub))
+    if known:
+        defs["framework"]["enum"] = known
     return schema
 
 

@@ -158,13 +158,13 @@ stages:
 
 # ---------------------------------------------------------------- list items
 
-def test_invalid_list_item_points_at_the_item(plugins: Plugins) -> None:
+def test_invalid_list_item_points_at_the_item(sopframe_plugins) -> None:
     text = HEAD.replace("kind: change\n", "kind: change\nframeworks:\n  - iso27001\n  - iso9001\n") + """\
 stages:
   start:
     owner: engineer
 """
-    res = check(text, plugins)
+    res = check(text, sopframe_plugins("iso27001"))  # the framework ids come from the framework plugins
     assert found(res, "SOP012") == [(7, 5)] == [where(text, "iso9001")]
     assert "did you mean 'iso27001'" in res.findings[0].message
 
