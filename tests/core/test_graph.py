@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from core_helpers import shared_file
+from testsupport import data_file
 from sopframe.core.builder import build_template
 from sopframe.core.graph import FieldLookup, TemplateGraph, build_graph
 from sopframe.core.schema import base_schema, structure_findings
@@ -34,8 +34,8 @@ def edges(tg: TemplateGraph, kind: str) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def example(pytestconfig: pytest.Config) -> TemplateGraph:
-    return graph_of(shared_file(pytestconfig, "template-example.yaml").read_text("utf-8"))
+def example() -> TemplateGraph:
+    return graph_of(data_file("template-example.yaml").read_text("utf-8"))
 
 
 # ------------------------------------------------------------- construction
