@@ -26,7 +26,8 @@ import pluggy
 from pluggy import HookCaller, HookImpl
 
 from sopframe import hookspecs
-from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.core.diagnostics import Finding, Location, Rule
+from sopframe.core.rules.plugin_problems import PLUGIN_FAILED, RULE_CODE_COLLISION
 from sopframe.errors import PluginError
 
 __all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "hook_names",
@@ -79,9 +80,9 @@ def _memoised(method: Callable[["Plugins"], Any]) -> Callable[["Plugins"], Any]:
     return once
 
 
-def _problem(code: str, slug: str, plugin: str, message: str, hint: str = "") -> Finding:
-    return Finding(code=code, slug=slug, severity=Severity.ERROR, message=message, file=f"<plugin {plugin}>",
-                   hint=hint, plugin=plugin)
+def _problem(plugin: str, message: str, hint: str = "", rule: Rule = PLUGIN_FAILED) -> Finding:
+    """A finding about ``plugin`` itself, made by its rule (SOP900 unless said)."""
+    return replace(rule.finding(message, at=Location(f"<plugin {plugin}>"), hint=hint), plugin=plugin)
 
 
 class Plugins:
@@ -96,7 +97,7 @@ class Plugins:
         self._memo: dict[str, Any] = {}
         for info in infos:
             if info.error:
-                self._report(_problem("SOP900", "plugin-failed", info.name,
+                self._report(_problem(info.name,
                                       f"plugin {info.name!r} failed to load: {info.error}",
                                       f"fix or reinstall {info.distribution or info.module}, or disable it with "
                                       f"--disable-plugin {info.name}"))
@@ -135,20 +136,32 @@ class Plugins:
             except PluginError:
                 raise
             except Exception as exc:  # a plugin's bug must not stop the others
-                self._report(_problem("SOP900", "plugin-failed", plugin,
+                self._report(_problem(plugin,
                                       f"plugin {plugin!r} raised in {hook_name}: "
                                       f"{type(exc).__name__}: {exc}",
                                       "report it to the plugin's authors, or disable the plugin"))
                 continue
             for item in value:  # pluggy leaves out a None result
                 if isinstance(item, (str, bytes)) or not isinstance(item, Iterable):
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                    self._report(_problem(plugin,
                                           f"plugin {plugin!r} returned {type(item).__name__} from {hook_name}, "
                                           "expected a list", "return a list (or another sequence) from the hook"))
                     continue
                 results.append((plugin, list(item)))
         self._results[hook_name] = results
         return results
+
+    def _items_of(self, hook_name: str, cls: type) -> list[tuple[str, Any]]:
+        """(plugin, item) for every item a list hook returned that is a ``cls``; any other item is reported."""
+        out: list[tuple[str, Any]] = []
+        for plugin, value in self._call_each(hook_name):
+            for item in value:
+                if isinstance(item, cls):
+                    out.append((plugin, item))
+                else:
+                    self._report(_problem(plugin, f"plugin {plugin!r} returned {type(item).__name__} from "
+                                                  f"{hook_name}, expected sopframe.{cls.__name__}"))
+        return out
 
     def _callers(self, hook_name: str) -> list[tuple[HookImpl, HookCaller]]:
         """Each plain implementation of a hook, in pluggy's call order, with a
@@ -166,36 +179,28 @@ class Plugins:
         rules: list[Rule] = []
         owner_of_code: dict[str, str] = {}
         owner_of_prefix: dict[str, str] = {}
-        for plugin, value in self._call_each("sopframe_rules"):
-            for rule in value:
-                if not isinstance(rule, Rule):
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
-                                          f"plugin {plugin!r} returned {type(rule).__name__} from "
-                                          "sopframe_rules, expected sopframe.Rule"))
-                    continue
-                m = _CODE.match(rule.code)
-                prefix = m.group(1) if m else rule.code
-                problem = None
-                if not m:
-                    problem = f"rule code {rule.code!r} is not capital letters followed by 3+ digits"
-                elif plugin != CORE and prefix == "SOP":
-                    problem = f"rule code {rule.code!r} uses the prefix SOP, which is reserved for sopframe"
-                elif rule.code in owner_of_code:
-                    problem = (f"rule code {rule.code!r} is already registered by plugin "
-                               f"{owner_of_code[rule.code]!r}")
-                elif owner_of_prefix.get(prefix, plugin) != plugin:
-                    problem = (f"rule prefix {prefix!r} of {rule.code!r} belongs to plugin "
-                               f"{owner_of_prefix[prefix]!r}")
-                if problem:
-                    self._report(Finding(code="SOP902", slug="rule-code-collision", severity=Severity.ERROR,
-                                         message=f"plugin {plugin!r}: {problem}; the rule is skipped",
-                                         file=f"<plugin {plugin}>", plugin=plugin,
-                                         hint="give the plugin's rules their own code prefix"))
-                    continue
-                owner_of_code[rule.code] = plugin
-                owner_of_prefix.setdefault(prefix, plugin)
-                check = rule.check if plugin == CORE or rule.check is None else _owned(rule, plugin)
-                rules.append(replace(rule, plugin=plugin, check=check))
+        for plugin, rule in self._items_of("sopframe_rules", Rule):
+            m = _CODE.match(rule.code)
+            prefix = m.group(1) if m else rule.code
+            problem = None
+            if not m:
+                problem = f"rule code {rule.code!r} is not capital letters followed by 3+ digits"
+            elif plugin != CORE and prefix == "SOP":
+                problem = f"rule code {rule.code!r} uses the prefix SOP, which is reserved for sopframe"
+            elif rule.code in owner_of_code:
+                problem = (f"rule code {rule.code!r} is already registered by plugin "
+                           f"{owner_of_code[rule.code]!r}")
+            elif owner_of_prefix.get(prefix, plugin) != plugin:
+                problem = (f"rule prefix {prefix!r} of {rule.code!r} belongs to plugin "
+                           f"{owner_of_prefix[prefix]!r}")
+            if problem:
+                self._report(_problem(plugin, f"plugin {plugin!r}: {problem}; the rule is skipped",
+                                      "give the plugin's rules their own code prefix", RULE_CODE_COLLISION))
+                continue
+            owner_of_code[rule.code] = plugin
+            owner_of_prefix.setdefault(prefix, plugin)
+            check = rule.check if plugin == CORE or rule.check is None else _owned(rule, plugin)
+            rules.append(replace(rule, plugin=plugin, check=check))
         return rules
 
     @_memoised
@@ -203,16 +208,8 @@ class Plugins:
         """Every plugin's :class:`~sopframe.core.schema.SchemaExtension`, in pluggy's call order."""
         from sopframe.core.schema import SchemaExtension
 
-        out = []
-        for plugin, value in self._call_each("sopframe_schema_extensions"):
-            for ext in value:
-                if isinstance(ext, SchemaExtension):
-                    out.append(replace(ext, plugin=plugin))
-                else:
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
-                                          f"plugin {plugin!r} returned {type(ext).__name__} from "
-                                          "sopframe_schema_extensions, expected sopframe.SchemaExtension"))
-        return out
+        return [replace(ext, plugin=plugin)
+                for plugin, ext in self._items_of("sopframe_schema_extensions", SchemaExtension)]
 
     @_memoised
     def code_digest(self) -> str:
@@ -250,12 +247,12 @@ class Plugins:
                 if isinstance(d, (str, os.PathLike)):
                     d = Path(d)
                 if not (hasattr(d, "iterdir") and hasattr(d, "is_dir")):
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                    self._report(_problem(plugin,
                                           f"plugin {plugin!r} returned {type(d).__name__} from "
                                           "sopframe_template_dirs, expected a directory path"))
                     continue
                 if not d.is_dir():
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                    self._report(_problem(plugin,
                                           f"plugin {plugin!r} template directory {str(d)!r} does not exist",
                                           "check the path the plugin's sopframe_template_dirs returns"))
                     continue
@@ -267,16 +264,7 @@ class Plugins:
         """Every compliance framework the plugins declare, with its plugin filled in."""
         from sopframe.core.frameworks import Framework
 
-        out = []
-        for plugin, value in self._call_each("sopframe_frameworks"):
-            for fw in value:
-                if isinstance(fw, Framework):
-                    out.append(replace(fw, plugin=plugin))
-                else:
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
-                                          f"plugin {plugin!r} returned {type(fw).__name__} from "
-                                          "sopframe_frameworks, expected Framework"))
-        return out
+        return [replace(fw, plugin=plugin) for plugin, fw in self._items_of("sopframe_frameworks", Framework)]
 
     @_memoised
     def cli_commands(self) -> list[tuple[str, Any]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.formats import FORMATS as RENDERERS
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.config import Config
@@ -22,8 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Request", "Outcome", "make_request", "open_cache", "report",
            "select_findings", "unknown_selectors", "use_colour", "FORMATS", "FAIL_LEVELS"]
 
-FORMATS = ("text", "json", "sarif", "github")
-FAIL_LEVELS = ("error", "warning", "info")
+#: the output formats: the renderers' names (:data:`sopframe.formats.FORMATS`), in one place
+FORMATS = tuple(RENDERERS)
+#: the severities, lowest last, as ``--fail-level`` takes them
+FAIL_LEVELS = tuple(str(s) for s in sorted(Severity, reverse=True))
 
 
 @dataclass

@@ -7,12 +7,12 @@ so output is deterministic.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from sopframe.core.diagnostics import Finding, Severity
+from sopframe.core.diagnostics import Finding
 from sopframe.core.frameworks import CheckContext
-from sopframe.core.validate import FileResult, validate_bytes
+from sopframe.core.rules.plugin_problems import PLUGIN_FAILED, RULE_CRASHED
+from sopframe.core.validate import FileResult, read_file, validate_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.cache import ResultCache
@@ -23,6 +23,9 @@ __all__ = ["validate_many", "PARALLEL_MIN_FILES", "PARALLEL_MIN_BYTES", "default
 #: below these, starting worker processes costs more than it saves
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 128 * 1024
+
+#: a crash is not a result: the next run tries again
+_NOT_CACHED = frozenset({PLUGIN_FAILED.code, RULE_CRASHED.code})
 
 _worker: dict[str, Any] = {}
 
@@ -53,14 +56,6 @@ def _pool() -> Any:
     return ProcessPoolExecutor
 
 
-def _read(path: str) -> bytes | FileResult:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        return FileResult(path, [Finding(code="SOP004", slug="not-text", severity=Severity.ERROR,
-                                         message=f"cannot read file: {exc.strerror or exc}", file=path)])
-
-
 def validate_many(
     paths: Sequence[str],
     *,
@@ -81,7 +76,7 @@ def validate_many(
     results: list[FileResult | None] = [None] * len(paths)
     todo: list[tuple[int, str, bytes]] = []
     for i, path in enumerate(paths):
-        data = _read(path)
+        data = read_file(path)
         if isinstance(data, FileResult):
             results[i] = data
             continue
@@ -112,6 +107,6 @@ def validate_many(
     if cache is not None:
         for i, path, data in todo:
             result = results[i]
-            if result is not None and not any(f.code in ("SOP900", "SOP901") for f in result.findings):
+            if result is not None and not any(f.code in _NOT_CACHED for f in result.findings):
                 cache.put(data, result.findings)
     return [r for r in results if r is not None]

@@ -7,13 +7,15 @@ The caller passes the plugins (core never discovers them) and the run's
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.core.diagnostics import Finding, Location, Rule, Severity
 from sopframe.core.frameworks import CheckContext
 from sopframe.core.model import Template
+from sopframe.core.rules.plugin_problems import RULE_CRASHED
+from sopframe.core.rules.structure import NOT_TEXT
 from sopframe.core.paths import TEMPLATE_SUFFIXES, collect_paths
 from sopframe.core.yamlsource import DEFAULT_MAX_BYTES, nesting_findings, parse_text, read_source
 from sopframe.errors import SopframeError, TemplateError
@@ -68,13 +70,10 @@ def run_rules(tg: "TemplateGraph", rules: Sequence[Rule], context: CheckContext,
                 raise PluginError(rule.plugin, f"rule {rule.code} ({rule.slug}) crashed on {tg.template.file}: "
                                   f"{type(exc).__name__}: {exc}",
                                   hint="report it to the plugin's authors, or disable the plugin") from None
-            out.append(Finding(
-                code="SOP901", slug="rule-crashed", severity=Severity.ERROR,
-                message=f"rule {rule.code} ({rule.slug}) of plugin {rule.plugin!r} crashed: "
-                        f"{type(exc).__name__}: {exc}",
-                file=tg.template.file, plugin=rule.plugin,
-                hint="report it to the plugin's authors; the other rules still ran",
-            ))
+            crashed = RULE_CRASHED.finding(
+                f"rule {rule.code} ({rule.slug}) of plugin {rule.plugin!r} crashed: {type(exc).__name__}: {exc}",
+                at=Location(tg.template.file), hint="report it to the plugin's authors; the other rules still ran")
+            out.append(replace(crashed, plugin=rule.plugin))
     return out
 
 
@@ -124,13 +123,17 @@ def validate_bytes(data: bytes, path: str, *, plugins: "Plugins", schema: dict |
     return validate_text(text, path, plugins=plugins, schema=schema, context=context)
 
 
-def validate_file(path: str, **kw: Any) -> FileResult:
+def read_file(path: str) -> bytes | FileResult:
+    """The file's bytes, or the result that says it cannot be read (SOP004)."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
-        return FileResult(path, [Finding(code="SOP004", slug="not-text", severity=Severity.ERROR,
-                                         message=f"cannot read file: {exc.strerror or exc}", file=path)])
-    return validate_bytes(data, path, **kw)
+        return FileResult(path, [NOT_TEXT.finding(f"cannot read file: {exc.strerror or exc}", at=Location(path))])
+
+
+def validate_file(path: str, **kw: Any) -> FileResult:
+    data = read_file(path)
+    return data if isinstance(data, FileResult) else validate_bytes(data, path, **kw)
 
 
 def validate_paths(paths: Iterable[str], *, plugins: "Plugins",

@@ -65,7 +65,7 @@ def _heavy(modules: set[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
 
 #: ``--help`` lists plugins' commands, so it loads plugins; never what validating templates needs
 HELP_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe.core.validate",
-              "sopframe.core.builder", "sopframe.formats")
+              "sopframe.core.builder")
 
 
 @pytest.mark.parametrize("option", ["--version", "--help"])

@@ -10,16 +10,9 @@ from sopframe.core.builder import build_template
 from sopframe.core.graph import FieldLookup, TemplateGraph, build_graph
 from sopframe.core.schema import base_schema, structure_findings
 from sopframe.core.yamlsource import parse_text
+from sopframe.testing import TemplateBuilder
 
-HEAD = """\
-template: demo
-title: Demo procedure
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-stages:
-"""
+HEAD = TemplateBuilder("demo", title="Demo procedure").role("engineer", "Does the work").head_yaml() + "stages:\n"
 
 
 def graph_of(text: str) -> TemplateGraph:

@@ -13,15 +13,9 @@ import pytest
 
 from sopframe.core.validate import FileResult, validate_bytes, validate_paths, validate_text
 from sopframe.pluginmanager import Plugins, load_plugins
+from sopframe.testing import TemplateBuilder
 
-HEAD = """\
-template: demo
-title: Demo procedure
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-"""
+HEAD = TemplateBuilder("demo", title="Demo procedure").role("engineer", "Does the work").head_yaml()
 
 
 @pytest.fixture(scope="module")

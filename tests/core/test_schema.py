@@ -16,22 +16,14 @@ from sopframe.core.schema import SchemaExtension, base_schema, build_schema
 from sopframe.core.validate import validate_text
 from sopframe.hookspecs import hookimpl
 from sopframe.pluginmanager import Plugins, load_plugins
+from sopframe.testing import TemplateBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "sopframe" / "core" / "template.schema.json"
 TEMPLATES = sorted(p for p in (ROOT / "templates").rglob("*") if p.suffix in (".yaml", ".yml"))
 
-MINIMAL = """\
-template: demo
-title: Demo procedure
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-stages:
-  start:
-    owner: engineer
-"""
+MINIMAL = (TemplateBuilder("demo", title="Demo procedure").role("engineer", "Does the work").head_yaml()
+           + "stages:\n  start:\n    owner: engineer\n")
 
 
 @pytest.fixture(scope="module")
