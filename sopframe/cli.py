@@ -76,10 +76,8 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     root = ctx.find_root()
     obj = root.ensure_object(dict)
     # commands resolve before the group's callback stores its options: honour them here too
-    for key in ("config_path", "disabled", "strict_plugins"):
-        if key not in obj and key in root.params:
-            value = root.params[key]
-            obj[key] = list(value) if key == "disabled" else value
+    if "command_line" not in obj:
+        obj["command_line"] = _command_line(root.params)
     cache = obj.setdefault("_plugin_commands", None) if isinstance(obj, dict) else None
     if cache is not None:
         return cache
@@ -116,11 +114,16 @@ EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {line}" for line in ExitCode.table(
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, disabled: tuple[str, ...], strict_plugins: bool | None) -> None:
     """sopframe: audit-ready IT procedures as validated templates and tracked jobs."""
-    from sopframe.settings import CommandLine  # light: a dataclass; settings resolve when a command needs them
-
     ctx.ensure_object(dict)
-    ctx.obj["command_line"] = CommandLine(config_path=config_path, disabled_plugins=tuple(disabled),
-                                          strict_plugins=strict_plugins)
+    ctx.obj["command_line"] = _command_line(ctx.params)
+
+
+def _command_line(params: dict[str, Any]) -> Any:
+    """The global options as :class:`sopframe.settings.CommandLine` (settings resolve when a command needs them)."""
+    from sopframe.settings import CommandLine
+
+    return CommandLine(config_path=params.get("config_path"), disabled_plugins=tuple(params.get("disabled") or ()),
+                       strict_plugins=params.get("strict_plugins"))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
