@@ -1,11 +1,14 @@
 """sopframe: audit-ready IT standard operating procedures as tracked workflow jobs.
 
-The public API is small and every name is listed in ``__all__``; modules
-not named here are private.  Heavy modules load on first use, so that
-``import sopframe`` stays light.
+The public API is small and every name is listed in ``__all__``: what plugin
+authors and programs import comes from here (docs/api.md has the stability
+policy).  Every other module is private and may change in any release.
+Heavy modules load on first use, so that ``import sopframe`` stays light.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from sopframe._lazy import lazy_getattr
 
@@ -13,6 +16,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "CheckContext",
+    "Framework",
     "Finding",
     "Location",
     "Rule",
@@ -20,7 +25,10 @@ __all__ = [
     "SchemaExtension",
     "Template",
     "TemplateGraph",
+    "Store",
     "hookimpl",
+    "Settings",
+    "resolve_settings",
     "load_template",
     "validate_paths",
     "SopframeError",
@@ -28,9 +36,16 @@ __all__ = [
     "ConfigError",
     "TemplateError",
     "PluginError",
+    "JobError",
+    "StoreError",
+    "ConflictError",
+    "IntegrityError",
 ]
 
+#: name -> the module that defines it (imported on first use)
 _LAZY = {
+    "CheckContext": "sopframe.core.frameworks",
+    "Framework": "sopframe.core.frameworks",
     "Finding": "sopframe.core.diagnostics",
     "Location": "sopframe.core.diagnostics",
     "Rule": "sopframe.core.diagnostics",
@@ -38,31 +53,44 @@ _LAZY = {
     "SchemaExtension": "sopframe.core.schema",
     "Template": "sopframe.core.model",
     "TemplateGraph": "sopframe.core.graph",
+    "Store": "sopframe.core.store",
     "hookimpl": "sopframe.hookspecs",
-    "load_template": "sopframe.core.validate",
-    "validate_paths": "sopframe.core.validate",
+    "Settings": "sopframe.settings",
+    "resolve_settings": "sopframe.settings",
+    "load_template": "sopframe.api",
+    "validate_paths": "sopframe.api",
     "SopframeError": "sopframe.errors",
     "UsageError": "sopframe.errors",
     "ConfigError": "sopframe.errors",
     "TemplateError": "sopframe.errors",
     "PluginError": "sopframe.errors",
+    "JobError": "sopframe.errors",
+    "StoreError": "sopframe.errors",
+    "ConflictError": "sopframe.errors",
+    "IntegrityError": "sopframe.errors",
 }
 
-TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.api import load_template, validate_paths
     from sopframe.core.diagnostics import Finding, Location, Rule, Severity
+    from sopframe.core.frameworks import CheckContext, Framework
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
     from sopframe.core.schema import SchemaExtension
-    from sopframe.core.validate import load_template, validate_paths
+    from sopframe.core.store import Store
     from sopframe.errors import (
         ConfigError,
+        ConflictError,
+        IntegrityError,
+        JobError,
         PluginError,
         SopframeError,
+        StoreError,
         TemplateError,
         UsageError,
     )
     from sopframe.hookspecs import hookimpl
+    from sopframe.settings import Settings, resolve_settings
 
 
 __getattr__ = lazy_getattr(__name__, globals(), _LAZY)

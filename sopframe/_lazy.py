@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
-if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 
 def lazy_getattr(package: str, namespace: dict[str, Any], names: Mapping[str, str]) -> Callable[[str], Any]:

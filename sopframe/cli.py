@@ -4,8 +4,7 @@ Commands are imported only when invoked, so that ``sopframe --version`` and
 ``--help`` stay fast; plugins are loaded only by commands that need them, or
 when the name given is not a core command (a plugin's own command).
 
-Exit codes: 0 clean, 1 findings at or over the fail level, 2 usage,
-configuration or missing path, 3 internal or plugin error.
+Exit codes are :class:`sopframe.errors.ExitCode`; ``--help`` lists them.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from sopframe import __version__
+from sopframe.errors import ExitCode
 
 __all__ = ["main", "cli", "CORE_COMMANDS"]
 
@@ -76,10 +76,8 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     root = ctx.find_root()
     obj = root.ensure_object(dict)
     # commands resolve before the group's callback stores its options: honour them here too
-    for key in ("config_path", "disabled", "strict_plugins"):
-        if key not in obj and key in root.params:
-            value = root.params[key]
-            obj[key] = list(value) if key == "disabled" else value
+    if "command_line" not in obj:
+        obj["command_line"] = _command_line(root.params)
     cache = obj.setdefault("_plugin_commands", None) if isinstance(obj, dict) else None
     if cache is not None:
         return cache
@@ -101,7 +99,11 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     return found
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+#: ``\b`` keeps click from rewrapping the table
+EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {line}" for line in ExitCode.table())
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(__version__, "-V", "--version", prog_name="sopframe", message="%(prog)s %(version)s")
 @click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: nearest sopframe.toml "
               "or pyproject.toml with [tool.sopframe]).")
@@ -113,7 +115,15 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
 def cli(ctx: click.Context, config_path: str | None, disabled: tuple[str, ...], strict_plugins: bool | None) -> None:
     """sopframe: audit-ready IT procedures as validated templates and tracked jobs."""
     ctx.ensure_object(dict)
-    ctx.obj.update(config_path=config_path, disabled=list(disabled), strict_plugins=strict_plugins)
+    ctx.obj["command_line"] = _command_line(ctx.params)
+
+
+def _command_line(params: dict[str, Any]) -> Any:
+    """The global options as :class:`sopframe.settings.CommandLine` (settings resolve when a command needs them)."""
+    from sopframe.settings import CommandLine
+
+    return CommandLine(config_path=params.get("config_path"), disabled_plugins=tuple(params.get("disabled") or ()),
+                       strict_plugins=params.get("strict_plugins"))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -125,16 +135,16 @@ def main(argv: list[str] | None = None) -> NoReturn:
         rv = cli.main(args=argv, prog_name="sopframe", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
+        sys.exit(ExitCode.USAGE if exc.exit_code in (1, 2) else exc.exit_code)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except SystemExit:
         raise
     except Exception as exc:  # never a bare traceback for users
-        from sopframe.errors import SopframeError  # imported only when needed: keeps start-up light
+        from sopframe.errors import SopframeError
 
         if isinstance(exc, SopframeError):
             click.echo(f"sopframe: error: {exc.format_message()}", err=True)
@@ -145,8 +155,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         click.echo(f"sopframe: internal error: {type(exc).__name__}: {exc}{notes}\n"
                    "  hint: this is a bug in sopframe or a plugin; run again with SOPFRAME_DEBUG=1 "
                    "for the traceback and report it", err=True)
-        sys.exit(3)
-    sys.exit(rv if isinstance(rv, int) else 0)
+        sys.exit(ExitCode.INTERNAL)
+    sys.exit(rv if isinstance(rv, int) else ExitCode.OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,15 +8,14 @@ dashes (``fail-level``); command-line options override them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from sopframe.errors import ConfigError, did_you_mean
 
-TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
-if TYPE_CHECKING:  # pragma: no cover
-    from pathlib import Path
-    from typing import Any, Mapping
-
-__all__ = ["Config", "find_config", "load_config", "key_position", "disabled_from_env", "KNOWN_KEYS", "ENV_DISABLE"]
+__all__ = ["Config", "find_config", "load_config", "key_position", "KNOWN_KEYS", "ENV_DISABLE"]
 
 #: plugins never to import, comma-separated, besides ``--disable-plugin`` and ``disable-plugins``
 ENV_DISABLE = "SOPFRAME_DISABLE_PLUGINS"
@@ -40,41 +39,20 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
 }
 
 
+@dataclass(frozen=True)
 class Config:
-    """Configuration values and the file they came from (``None`` when there is none).
+    """Configuration values and the file they came from (``None`` when there is none)."""
 
-    A plain class rather than a dataclass: a run answered from the result
-    cache loads it, and :mod:`dataclasses` costs start-up.
-    """
-
-    __slots__ = ("file", "values")
-
-    def __init__(self, file: str | None = None, values: Mapping[str, Any] | None = None) -> None:
-        object.__setattr__(self, "file", file)
-        object.__setattr__(self, "values", dict(values or {}))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Config is read-only: cannot set {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Config) and (self.file, self.values) == (other.file, other.values)
-
-    __hash__ = None  # type: ignore[assignment]  # the values are a dict
-
-    def __repr__(self) -> str:
-        return f"Config(file={self.file!r}, values={self.values!r})"
+    file: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 
     @property
-    def path(self) -> "Path | None":
+    def path(self) -> Path | None:
         """The configuration file, if there is one."""
-        if self.file is None:
-            return None
-        from pathlib import Path
-
-        return Path(self.file)
+        return None if self.file is None else Path(self.file)
 
     @property
     def directory(self) -> str:
@@ -140,11 +118,6 @@ def load_config(explicit: str | None = None, start: "str | os.PathLike[str] | No
     path, values = found
     _check(values, path)
     return Config(path, values)
-
-
-def disabled_from_env() -> list[str]:
-    """Plugin names listed in ``SOPFRAME_DISABLE_PLUGINS`` (comma-separated)."""
-    return [n.strip() for n in os.environ.get(ENV_DISABLE, "").split(",") if n.strip()]
 
 
 def key_position(path: "str | os.PathLike[str]", key: str) -> str:

@@ -18,13 +18,15 @@ including a "did you mean" hint where one helps.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
-if TYPE_CHECKING:  # pragma: no cover
-    from typing import Iterable, Sequence
+import enum
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Finding
 
 __all__ = [
+    "ExitCode",
     "SopframeError",
     "UsageError",
     "ConfigError",
@@ -38,6 +40,32 @@ __all__ = [
 ]
 
 
+class ExitCode(enum.IntEnum):
+    """What ``sopframe`` exits with; :attr:`meaning` is the text ``--help``, the README and docs print."""
+
+    OK = 0, "clean, or the command did what was asked"
+    FAILED = 1, ("findings at or over the fail level, readiness points still open, or a job command "
+                 "refused (nothing was written)")
+    USAGE = 2, "usage error, invalid configuration, a missing path, or a store that cannot be opened"
+    INTERNAL = 3, "internal or plugin error"
+    CONFLICT = 4, "another writer changed the job at the same moment (nothing was written: run it again)"
+    BROKEN_CHAIN = 5, "`sopframe job verify` found a broken hash chain"
+    INTERRUPTED = 130, "interrupted (Ctrl-C)"
+
+    meaning: str
+
+    def __new__(cls, value: int, meaning: str) -> "ExitCode":
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
+    @classmethod
+    def table(cls) -> list[str]:
+        """One line per code, ``N  meaning``, as ``sopframe --help`` prints them."""
+        return [f"{code.value:<3}  {code.meaning}" for code in cls]
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest choice, or ``""``."""
     import difflib
@@ -49,7 +77,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 class SopframeError(Exception):
     """Base of every error sopframe raises on purpose."""
 
-    exit_code = 3
+    exit_code: int = ExitCode.INTERNAL
 
     def __init__(self, message: str, *, hint: str = "") -> None:
         super().__init__(message)
@@ -69,13 +97,13 @@ class SopframeError(Exception):
 class UsageError(SopframeError):
     """The command line asks for something that cannot be done."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class ConfigError(SopframeError):
     """Configuration could not be read or is invalid."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
     def __init__(self, message: str, *, path: str | None = None, hint: str = "") -> None:
         super().__init__(f"{path}: {message}" if path else message, hint=hint)
@@ -85,7 +113,7 @@ class ConfigError(SopframeError):
 class TemplateError(SopframeError):
     """A template could not be loaded; ``findings`` says why, with positions."""
 
-    exit_code = 1
+    exit_code = ExitCode.FAILED
 
     def __init__(self, path: str, findings: Sequence["Finding"]) -> None:
         first = findings[0] if findings else None
@@ -100,7 +128,7 @@ class TemplateError(SopframeError):
 class PluginError(SopframeError):
     """A plugin failed to load or broke a hook's contract."""
 
-    exit_code = 3
+    exit_code = ExitCode.INTERNAL
 
     def __init__(self, plugin: str, message: str, *, hint: str = "") -> None:
         super().__init__(f"plugin {plugin!r}: {message}", hint=hint)
@@ -113,7 +141,7 @@ class JobError(SopframeError):
     ``job``, ``stage`` and ``field`` name where the problem is, when known.
     """
 
-    exit_code = 1
+    exit_code = ExitCode.FAILED
 
     def __init__(self, message: str, *, job: str | None = None, stage: str | None = None,
                  field: str | None = None, hint: str = "") -> None:
@@ -127,7 +155,7 @@ class JobError(SopframeError):
 class StoreError(SopframeError):
     """The job store could not be opened, read or written."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class ConflictError(StoreError):
@@ -136,7 +164,7 @@ class ConflictError(StoreError):
     Nothing was written; read the job again and retry the command.
     """
 
-    exit_code = 4
+    exit_code = ExitCode.CONFLICT
 
     def __init__(self, job: str, expected: int, actual: int | None = None) -> None:
         got = f", but it is at {actual}" if actual is not None else ""
@@ -150,4 +178,4 @@ class ConflictError(StoreError):
 class IntegrityError(SopframeError):
     """A job's stored events do not match their hash chain."""
 
-    exit_code = 5
+    exit_code = ExitCode.BROKEN_CHAIN

@@ -9,8 +9,10 @@ Plugins implement hooks with :data:`hookimpl` and register through the
 Hook names all start with ``sopframe_``; a misspelled implementation fails at
 load, naming the plugin.  Core code never calls ``pm.hook`` directly: it goes
 through the typed wrapper in :mod:`sopframe.pluginmanager`, which calls each
-plugin's implementation separately so that one failing plugin is reported and
-the others still run.
+plugin's implementation through its own pluggy hook caller, in pluggy's order
+(``tryfirst``, then the last registered first, then ``trylast``; wrappers
+wrap each call), so that one failing plugin is reported once and the others
+still run.  Each hook's result is kept for the process.
 
 Every hook needs a section in ``docs/plugins.md`` headed with its exact
 signature; a test fails for a hook that has none.
@@ -44,8 +46,8 @@ def sopframe_rules() -> Sequence["Rule"]:
     capital letters that belongs to this plugin (``ACME101``); the ``SOP``
     prefix is reserved for sopframe's core.  A code that another plugin
     already registered is reported as a collision (SOP902) and the later
-    rule is dropped.  Every implementation's result is used; order follows
-    plugin registration.  A rule's ``check`` receives a
+    rule is dropped.  Every implementation's result is used, in pluggy's call
+    order.  A rule's ``check`` receives a
     :class:`sopframe.TemplateGraph` and yields findings; if it raises, the
     error is reported as finding SOP901 naming the plugin and rule, and the
     other rules still run.
@@ -62,7 +64,7 @@ def sopframe_schema_extensions() -> Sequence["SchemaExtension"]:
     frameworks (added to the schema's enumerations), and new optional
     top-level keys with their JSON Schema.  Extensions never remove or
     loosen what the base schema says.  Every implementation's result is
-    merged in registration order.
+    merged in pluggy's call order.
     """
 
 
@@ -97,9 +99,10 @@ def sopframe_store(url: str) -> Any:
     Called by every command that reads or writes jobs (``sopframe job ...``,
     ``sopframe sops``, ``sopframe overdue``, ``sopframe demo``) with the URL
     from ``--store``, SOPFRAME_STORE or the ``store`` configuration key.
-    Return a :class:`sopframe.core.store.Store` (subclass it) for URLs of your
-    scheme and None for any other; the first non-None result is used.  Raise
-    :class:`sopframe.errors.StoreError` if the URL is yours but the store
+    Return a :class:`sopframe.Store` (subclass it) for URLs of your
+    scheme and None for any other; the first non-None result, in pluggy's
+    call order (``tryfirst`` first), is used.  Raise
+    :class:`sopframe.StoreError` if the URL is yours but the store
     cannot be opened.  Run :mod:`sopframe.store_contract`'s suite against it.
     """
 
@@ -110,7 +113,7 @@ def sopframe_frameworks() -> Sequence["Framework"]:
 
     Called by ``sopframe coverage`` and by ``--framework`` to know which
     framework ids exist.  Return a sequence of
-    :class:`sopframe.core.frameworks.Framework`: the id templates write under
+    :class:`sopframe.Framework`: the id templates write under
     ``frameworks:``, a title and the control catalogue (control id -> a short
     title in the plugin's own words).  Rules that check a framework cite
     catalogue ids in ``Rule.controls``.  Every implementation's result is used.

@@ -1,8 +1,9 @@
 """Plugin discovery and the typed wrapper through which core code calls hooks.
 
 Plugins are found through the ``sopframe`` entry-point group, once per
-process.  Blocked plugins (``SOPFRAME_DISABLE_PLUGINS``, ``--disable-plugin``
-or the ``disable-plugins`` configuration key) are never imported.  A plugin
+process.  Blocked plugins (the ``disabled`` argument, which the settings fill
+from ``--disable-plugin``, ``SOPFRAME_DISABLE_PLUGINS`` and the
+``disable-plugins`` configuration key) are never imported.  A plugin
 that fails to import, or whose hook implementations do not match a hook
 spec, is recorded with its error and skipped: :attr:`Plugins.problems` turns
 those records into findings, unless ``strict`` makes them fatal.
@@ -10,24 +11,26 @@ those records into findings, unless ``strict`` makes them fatal.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterable, Sequence
 
 import pluggy
+from pluggy import HookCaller, HookImpl
 
 from sopframe import hookspecs
-from sopframe.config import disabled_from_env
-from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.core.diagnostics import Finding, Location, Rule
+from sopframe.core.rules.plugin_problems import PLUGIN_FAILED, RULE_CODE_COLLISION
 from sopframe.errors import PluginError
 
-__all__ = ["PluginInfo", "Plugins", "load_plugins", "installed_fingerprint", "ENTRY_POINT_GROUP", "disabled_from_env", "hook_names",
+__all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "hook_names",
            "clear_discovery_cache"]
 
 ENTRY_POINT_GROUP = "sopframe"
@@ -63,9 +66,23 @@ def hook_names() -> list[str]:
                   if n.startswith(PREFIX) and callable(f) and hasattr(f, f"{hookspecs.PROJECT}_spec"))
 
 
-def _problem(code: str, slug: str, plugin: str, message: str, hint: str = "") -> Finding:
-    return Finding(code=code, slug=slug, severity=Severity.ERROR, message=message, file=f"<plugin {plugin}>",
-                   hint=hint, plugin=plugin)
+def _memoised(method: Callable[["Plugins"], Any]) -> Callable[["Plugins"], Any]:
+    """Compute a hook's checked result once per :class:`Plugins`, so each problem is reported once."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def once(self: "Plugins") -> Any:
+        if name not in self._memo:
+            self._memo[name] = method(self)
+        value = self._memo[name]
+        return list(value) if isinstance(value, list) else value
+
+    return once
+
+
+def _problem(plugin: str, message: str, hint: str = "", rule: Rule = PLUGIN_FAILED) -> Finding:
+    """A finding about ``plugin`` itself, made by its rule (SOP900 unless said)."""
+    return replace(rule.finding(message, at=Location(f"<plugin {plugin}>"), hint=hint), plugin=plugin)
 
 
 class Plugins:
@@ -76,11 +93,11 @@ class Plugins:
         self.infos = infos
         self.strict = strict
         self.problems: list[Finding] = []
-        self._rules: list[Rule] | None = None
-        self._extensions: list[Any] | None = None
+        self._results: dict[str, list[tuple[str, list[Any]]]] = {}
+        self._memo: dict[str, Any] = {}
         for info in infos:
             if info.error:
-                self._report(_problem("SOP900", "plugin-failed", info.name,
+                self._report(_problem(info.name,
                                       f"plugin {info.name!r} failed to load: {info.error}",
                                       f"fix or reinstall {info.distribution or info.module}, or disable it with "
                                       f"--disable-plugin {info.name}"))
@@ -99,108 +116,129 @@ class Plugins:
         self.problems.append(finding)
 
     def _call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
-        """Call every implementation of a list-returning hook on its own; report failures.
+        """Call a list-returning hook through pluggy, one implementation at a time; memoised.
 
-        Returns (plugin, items) per implementation, in registration order;
-        an implementation that raises or returns something other than a
-        sequence is reported (SOP900) and left out.
+        Implementations run in pluggy's order (``tryfirst`` first, ``trylast``
+        last, otherwise the last registered first) and each runs through
+        pluggy's own hook caller, so wrappers (old-style ``hookwrapper`` and
+        new-style ``wrapper``) wrap it.  Isolation is per implementation: one
+        that raises, or returns something other than a sequence, is reported
+        once (SOP900) and left out, and the others still run.  The result is
+        kept, so each hook runs once per :class:`Plugins`.
         """
-        caller = getattr(self.pm.hook, hook_name)
-        results: list[tuple[str, Any]] = []
-        # pluggy keeps implementations in registration order (and calls them
-        # last-first); sopframe uses them first-registered first.
-        for impl in caller.get_hookimpls():
-            if getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False):
-                continue
+        if hook_name in self._results:
+            return self._results[hook_name]
+        results: list[tuple[str, list[Any]]] = []
+        for impl, caller in self._callers(hook_name):
             plugin = impl.plugin_name
             try:
-                value = impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
-                if value is None:
-                    continue
-                if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
-                                          f"plugin {plugin!r} returned {type(value).__name__} from {hook_name}, "
-                                          "expected a list", "return a list (or another sequence) from the hook"))
-                    continue
-                items = list(value)
+                value = caller(**kwargs)
             except PluginError:
                 raise
             except Exception as exc:  # a plugin's bug must not stop the others
-                self._report(_problem("SOP900", "plugin-failed", plugin,
+                self._report(_problem(plugin,
                                       f"plugin {plugin!r} raised in {hook_name}: "
                                       f"{type(exc).__name__}: {exc}",
                                       "report it to the plugin's authors, or disable the plugin"))
                 continue
-            results.append((plugin, items))
+            for item in value:  # pluggy leaves out a None result
+                if isinstance(item, (str, bytes)) or not isinstance(item, Iterable):
+                    self._report(_problem(plugin,
+                                          f"plugin {plugin!r} returned {type(item).__name__} from {hook_name}, "
+                                          "expected a list", "return a list (or another sequence) from the hook"))
+                    continue
+                results.append((plugin, list(item)))
+        self._results[hook_name] = results
         return results
 
+    def _items_of(self, hook_name: str, cls: type) -> list[tuple[str, Any]]:
+        """(plugin, item) for every item a list hook returned that is a ``cls``; any other item is reported."""
+        out: list[tuple[str, Any]] = []
+        for plugin, value in self._call_each(hook_name):
+            for item in value:
+                if isinstance(item, cls):
+                    out.append((plugin, item))
+                else:
+                    self._report(_problem(plugin, f"plugin {plugin!r} returned {type(item).__name__} from "
+                                                  f"{hook_name}, expected sopframe.{cls.__name__}"))
+        return out
+
+    def _callers(self, hook_name: str) -> list[tuple[HookImpl, HookCaller]]:
+        """Each plain implementation of a hook, in pluggy's call order, with a
+        hook caller that calls it alone (and every wrapper around it)."""
+        hook: HookCaller = getattr(self.pm.hook, hook_name)
+        impls = hook.get_hookimpls()  # pluggy calls them from the last to the first
+        plain = [impl for impl in impls if not (impl.wrapper or impl.hookwrapper)]
+        return [(impl, self.pm.subset_hook_caller(hook_name, [o.plugin for o in plain if o is not impl]))
+                for impl in reversed(plain)]
+
     # ------------------------------------------------------------------ hooks
+    @_memoised
     def rules(self) -> list[Rule]:
         """Every rule from every plugin, with its owning plugin filled in."""
-        if self._rules is None:
-            from dataclasses import replace
+        rules: list[Rule] = []
+        owner_of_code: dict[str, str] = {}
+        owner_of_prefix: dict[str, str] = {}
+        for plugin, rule in self._items_of("sopframe_rules", Rule):
+            m = _CODE.match(rule.code)
+            prefix = m.group(1) if m else rule.code
+            problem = None
+            if not m:
+                problem = f"rule code {rule.code!r} is not capital letters followed by 3+ digits"
+            elif plugin != CORE and prefix == "SOP":
+                problem = f"rule code {rule.code!r} uses the prefix SOP, which is reserved for sopframe"
+            elif rule.code in owner_of_code:
+                problem = (f"rule code {rule.code!r} is already registered by plugin "
+                           f"{owner_of_code[rule.code]!r}")
+            elif owner_of_prefix.get(prefix, plugin) != plugin:
+                problem = (f"rule prefix {prefix!r} of {rule.code!r} belongs to plugin "
+                           f"{owner_of_prefix[prefix]!r}")
+            if problem:
+                self._report(_problem(plugin, f"plugin {plugin!r}: {problem}; the rule is skipped",
+                                      "give the plugin's rules their own code prefix", RULE_CODE_COLLISION))
+                continue
+            owner_of_code[rule.code] = plugin
+            owner_of_prefix.setdefault(prefix, plugin)
+            check = rule.check if plugin == CORE or rule.check is None else _owned(rule, plugin)
+            rules.append(replace(rule, plugin=plugin, check=check))
+        return rules
 
-            rules: list[Rule] = []
-            owner_of_code: dict[str, str] = {}
-            owner_of_prefix: dict[str, str] = {}
-            for plugin, value in self._call_each("sopframe_rules"):
-                for rule in value:
-                    if not isinstance(rule, Rule):
-                        self._report(_problem("SOP900", "plugin-failed", plugin,
-                                              f"plugin {plugin!r} returned {type(rule).__name__} from "
-                                              "sopframe_rules, expected sopframe.Rule"))
-                        continue
-                    m = _CODE.match(rule.code)
-                    prefix = m.group(1) if m else rule.code
-                    problem = None
-                    if not m:
-                        problem = f"rule code {rule.code!r} is not capital letters followed by 3+ digits"
-                    elif plugin != CORE and prefix == "SOP":
-                        problem = f"rule code {rule.code!r} uses the prefix SOP, which is reserved for sopframe"
-                    elif rule.code in owner_of_code:
-                        problem = (f"rule code {rule.code!r} is already registered by plugin "
-                                   f"{owner_of_code[rule.code]!r}")
-                    elif owner_of_prefix.get(prefix, plugin) != plugin:
-                        problem = (f"rule prefix {prefix!r} of {rule.code!r} belongs to plugin "
-                                   f"{owner_of_prefix[prefix]!r}")
-                    if problem:
-                        self._report(Finding(code="SOP902", slug="rule-code-collision", severity=Severity.ERROR,
-                                             message=f"plugin {plugin!r}: {problem}; the rule is skipped",
-                                             file=f"<plugin {plugin}>", plugin=plugin,
-                                             hint="give the plugin's rules their own code prefix"))
-                        continue
-                    owner_of_code[rule.code] = plugin
-                    owner_of_prefix.setdefault(prefix, plugin)
-                    check = rule.check if plugin == CORE or rule.check is None else _owned(rule.check, plugin)
-                    rules.append(replace(rule, plugin=plugin, check=check))
-            self._rules = rules
-        return self._rules
-
+    @_memoised
     def schema_extensions(self) -> list[Any]:
-        """Every plugin's :class:`~sopframe.core.schema.SchemaExtension`, in registration order."""
-        if self._extensions is None:
-            from dataclasses import replace
+        """Every plugin's :class:`~sopframe.core.schema.SchemaExtension`, in pluggy's call order."""
+        from sopframe.core.schema import SchemaExtension
 
-            from sopframe.core.schema import SchemaExtension
+        return [replace(ext, plugin=plugin)
+                for plugin, ext in self._items_of("sopframe_schema_extensions", SchemaExtension)]
 
-            out = []
-            for plugin, value in self._call_each("sopframe_schema_extensions"):
-                for ext in value:
-                    if isinstance(ext, SchemaExtension):
-                        out.append(replace(ext, plugin=plugin))
-                    else:
-                        self._report(_problem("SOP900", "plugin-failed", plugin,
-                                              f"plugin {plugin!r} returned {type(ext).__name__} from "
-                                              "sopframe_schema_extensions, expected sopframe.SchemaExtension"))
-            self._extensions = out
-        return self._extensions
+    @_memoised
+    def code_digest(self) -> str:
+        """A digest of the code that decides findings: the sources of sopframe and
+        of the top-level package of every registered plugin, with each loaded
+        plugin's name, distribution and version.  Computed once per
+        :class:`Plugins`; the result cache keys on it, so an edit takes effect at once."""
+        import hashlib
+        import sys
+
+        from sopframe.core.cache import source_digest
+
+        roots = [Path(__file__).resolve().parent]
+        for obj in self.pm.get_plugins():
+            module = inspect.getmodule(obj) or sys.modules.get(type(obj).__module__)
+            top = sys.modules.get(module.__name__.split(".")[0]) if module is not None else None
+            file = getattr(top, "__file__", None)
+            if file:
+                roots.append(Path(file).resolve().parent if hasattr(top, "__path__") else Path(file).resolve())
+        loaded = sorted((i.name, i.distribution, i.version) for i in self.infos if i.loaded)
+        return hashlib.sha256(f"{source_digest(roots)}\0{loaded!r}".encode()).hexdigest()
 
     def schema(self) -> dict[str, Any]:
         """The template JSON Schema with every plugin's extensions merged in."""
         from sopframe.core.schema import build_schema
 
-        return build_schema(self.schema_extensions())
+        return build_schema(self.schema_extensions(), [fw.id for fw in self.frameworks()])
 
+    @_memoised
     def template_dirs(self) -> list[tuple[str, Any]]:
         """(plugin, directory) for every template pack; strings become paths."""
         out: list[tuple[str, Any]] = []
@@ -209,51 +247,45 @@ class Plugins:
                 if isinstance(d, (str, os.PathLike)):
                     d = Path(d)
                 if not (hasattr(d, "iterdir") and hasattr(d, "is_dir")):
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                    self._report(_problem(plugin,
                                           f"plugin {plugin!r} returned {type(d).__name__} from "
                                           "sopframe_template_dirs, expected a directory path"))
                     continue
                 if not d.is_dir():
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
+                    self._report(_problem(plugin,
                                           f"plugin {plugin!r} template directory {str(d)!r} does not exist",
                                           "check the path the plugin's sopframe_template_dirs returns"))
                     continue
                 out.append((plugin, d))
         return out
 
+    @_memoised
     def frameworks(self) -> list[Any]:
         """Every compliance framework the plugins declare, with its plugin filled in."""
-        from dataclasses import replace
-
         from sopframe.core.frameworks import Framework
 
-        out = []
-        for plugin, value in self._call_each("sopframe_frameworks"):
-            for fw in value:
-                if isinstance(fw, Framework):
-                    out.append(replace(fw, plugin=plugin))
-                else:
-                    self._report(_problem("SOP900", "plugin-failed", plugin,
-                                          f"plugin {plugin!r} returned {type(fw).__name__} from "
-                                          "sopframe_frameworks, expected Framework"))
-        return out
+        return [replace(fw, plugin=plugin) for plugin, fw in self._items_of("sopframe_frameworks", Framework)]
 
+    @_memoised
     def cli_commands(self) -> list[tuple[str, Any]]:
         """(plugin, command) for every extra CLI command, unchecked (the CLI checks them)."""
         return [(plugin, c) for plugin, value in self._call_each("sopframe_cli_commands") for c in value]
 
     def store(self, url: str) -> Any:
-        """The job store (a :class:`sopframe.core.store.Store`) the first willing
+        """The job store (a :class:`sopframe.Store`) the first willing
         ``sopframe_store`` implementation opens for ``url``, or None.
 
-        A :class:`~sopframe.errors.SopframeError` a backend raises (a store it
+        The hook is ``firstresult``: implementations are asked in pluggy's
+        order (``tryfirst`` first, else the last registered first) until one
+        returns a store; wrappers wrap each call.  A
+        :class:`~sopframe.errors.SopframeError` a backend raises (a store it
         cannot open) passes through; any other exception is a plugin failure.
         """
         from sopframe.errors import SopframeError
 
-        for impl in reversed(self.pm.hook.sopframe_store.get_hookimpls()):  # registration order
+        for impl, caller in self._callers("sopframe_store"):
             try:
-                value = impl.function(url=url)
+                value = caller(url=url)
             except SopframeError:
                 raise
             except Exception as exc:  # a backend's bug, reported with its name
@@ -264,16 +296,16 @@ class Plugins:
         return None
 
 
-def _owned(check: Callable[[Any], Iterable[Finding]], plugin: str) -> Callable[[Any], Iterable[Finding]]:
+def _owned(rule: Rule, plugin: str) -> Callable[[Any, Any], Iterable[Finding]]:
     """Wrap a plugin rule's check so every finding names the plugin and is a Finding.
 
     A rule usually builds findings with the :class:`Rule` object it defined,
     whose ``plugin`` is still the default; the registered copy knows better.
+    The wrapper takes the check context, whichever form the check has.
     """
-    from dataclasses import replace
 
-    def run(tg: Any) -> Iterable[Finding]:
-        for finding in check(tg):
+    def run(tg: Any, ctx: Any) -> Iterable[Finding]:
+        for finding in rule.run(tg, ctx):
             if not isinstance(finding, Finding):
                 raise TypeError(f"the check yielded {type(finding).__name__}, expected sopframe.Finding")
             yield finding if finding.plugin == plugin else replace(finding, plugin=plugin)
@@ -293,22 +325,6 @@ def _entry_points() -> list[Any]:
     return list(_discover())
 
 
-def installed_fingerprint(disabled: Iterable[str] = ()) -> list[tuple[str, str, str]]:
-    """(name, distribution, version) of sopframe and every plugin that would
-    load, read from the installed metadata without importing any plugin.
-
-    Caches key their results on it: a plugin installed, removed, upgraded or
-    disabled changes it.
-    """
-    blocked = set(disabled) | set(disabled_from_env())
-    out = [(CORE, "sopframe", _own_version())]
-    for ep in _entry_points():
-        if ep.name not in blocked:
-            dist = getattr(ep, "dist", None)
-            out.append((ep.name, getattr(dist, "name", "") or "", getattr(dist, "version", "") or ""))
-    return sorted(out)
-
-
 def clear_discovery_cache() -> None:
     """Forget the installed entry points, so the next load reads them again."""
     _discover.cache_clear()
@@ -324,8 +340,7 @@ def load_plugins(
 ) -> Plugins:
     """Discover and register plugins.
 
-    ``disabled`` names plugins never to import (added to those in
-    ``SOPFRAME_DISABLE_PLUGINS``).  ``only``, if given, registers only the
+    ``disabled`` names plugins never to import (:attr:`sopframe.settings.Settings.disabled_plugins`).  ``only``, if given, registers only the
     entry-point plugins it names.  ``extra`` registers plugin objects directly
     (used by tests and :mod:`sopframe.testing`).  ``strict`` turns every plugin
     failure into a :class:`~sopframe.errors.PluginError`.
@@ -335,7 +350,7 @@ def load_plugins(
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.register(core_rules, name=CORE)
-    blocked = set(disabled) | set(disabled_from_env())
+    blocked = set(disabled)
     wanted = None if only is None else set(only)
     infos: list[PluginInfo] = [PluginInfo(CORE, core_rules.__name__, "sopframe", _own_version(), loaded=True,
                                           hooks=_hooks_of(pm, core_rules))]

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from testsupport import EXAMPLE, ROOT, SHARED, shared_file  # noqa: E402
-
-__all__ = ["EXAMPLE", "ROOT", "SHARED", "shared_file"]
 
 
 @pytest.fixture(autouse=True)

@@ -14,14 +14,13 @@ from typing import Any, Callable, Generator, Iterator, Mapping
 
 from sopframe.core.diagnostics import Location
 from sopframe.core.durations import DurationError, calendar_hint, parse_duration, parse_interval, within
-from sopframe.core.frameworks import active_frameworks, current_settings
 from sopframe.core.graph import TemplateGraph
 from sopframe.core.model import Stage, Template
 
 from sopframe_plugins.compliance.extension import KEY, Declared
 from sopframe_plugins.compliance.policy import Limit
 
-__all__ = ["Issue", "Check", "CHECKS", "check", "policy_settings", "frameworks_checked"]
+__all__ = ["Issue", "Check", "CHECKS", "check"]
 
 Params = Mapping[str, Any]
 
@@ -136,16 +135,6 @@ def separated_signoff(st: Stage) -> bool:
     return any(so.not_by for so in st.signoffs.values())
 
 
-def policy_settings() -> Mapping[str, Any]:
-    """The organisation-policy values of the run in progress (the one place checks read them)."""
-    return current_settings().policy
-
-
-def frameworks_checked(template: Template) -> tuple[str, ...]:
-    """The frameworks ``template`` is checked against in the run in progress (the one place rules read them)."""
-    return active_frameworks(template)
-
-
 def exceeds(text: str, limit: Limit, what: str, at: Location, stage: str | None = None,
             interval: bool = False) -> Iterator[Issue]:
     """Compare a duration with a limit, calendar-true.
@@ -154,7 +143,7 @@ def exceeds(text: str, limit: Limit, what: str, at: Location, stage: str | None 
     warning.  ``interval`` reads ``text`` as an interval (``m`` refused,
     words such as ``quarterly`` allowed); an unreadable value is an error.
     """
-    r = limit.resolve(policy_settings())
+    r = limit.resolved()
     if r.problem:
         yield Issue(r.problem, hint="fix the value in [tool.sopframe.policy] or sopframe.toml", at=at,
                     policy=True)
@@ -179,7 +168,7 @@ def exceeds(text: str, limit: Limit, what: str, at: Location, stage: str | None 
 
 
 def missing_limit(limit: Limit, what: str, at: Location, hint: str, stage: str | None = None) -> Issue:
-    r = limit.resolve(policy_settings())
+    r = limit.resolved()
     bound = "or more" if r.minimum else "or less"
     if r.standard:
         return Issue(f"{what} is not set; {r.source} requires {r.text} {bound}", hint=hint, at=at, stage=stage)
@@ -190,7 +179,7 @@ def missing_limit(limit: Limit, what: str, at: Location, hint: str, stage: str |
 def periodic(d: Declared, key: str, limit: Limit, what: str) -> Iterator[Issue]:
     """Check ``compliance.<key>`` (an interval or a retention period) against ``limit``."""
     text = d.value(key)
-    hint = f"add `compliance.{key}: {limit.resolve(policy_settings()).text}`"
+    hint = f"add `compliance.{key}: {limit.resolved().text}`"
     if text is None:
         yield missing_limit(limit, what, d.loc, hint)
     else:

@@ -7,7 +7,7 @@ from typing import Iterator, Mapping
 from sopframe.core.graph import TemplateGraph
 
 from sopframe_plugins.compliance.checks import (
-    Issue, Params, check, declares, exceeds, grants_or_not_access, issue_at, missing_limit, periodic, policy_settings,
+    Issue, Params, check, declares, exceeds, grants_or_not_access, issue_at, missing_limit, periodic,
     reached_early, record_issues, required_step, stages_of,
 )
 from sopframe_plugins.compliance.policy import Limit
@@ -68,7 +68,7 @@ def _leaver_deadline(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
     for st in stages:
         if st.sla is None or not st.sla.duration:
             yield missing_limit(limit, f"the revocation deadline (SLA) of leaver stage {st.node!r}", st.loc,
-                                 f"add `sla: {limit.resolve(policy_settings()).text}` to the stage", st.node)
+                                 f"add `sla: {limit.resolved().text}` to the stage", st.node)
         else:
             yield from exceeds(st.sla.duration, limit, f"the revocation deadline of leaver stage {st.node!r}",
                                 st.at("sla"), st.node)

@@ -60,7 +60,7 @@ def gaps(ctx: click.Context, paths: tuple[str, ...], store_url: str | None, as_o
     given), 1 some open, 2 usage or configuration error.
     """
     from sopframe.commands.common import checked_policy, config_for, plugins_for
-    from sopframe.core.frameworks import check_settings
+    from sopframe.core.frameworks import CheckContext
     from sopframe.core.validate import collect_paths, validate_file
 
     from sopframe_plugins.compliance.readiness import assess
@@ -71,9 +71,9 @@ def gaps(ctx: click.Context, paths: tuple[str, ...], store_url: str | None, as_o
     plugins = plugins_for(ctx)
     schema = plugins.schema()
     policy = checked_policy(ctx)
-    with check_settings(None, policy):
-        results = [validate_file(p, plugins=plugins, schema=schema) for p in files]
-        assessed = assess([(r.template, r.path, r.findings) for r in results])
+    context = CheckContext.of(None, policy)
+    results = [validate_file(p, plugins=plugins, schema=schema, context=context) for p in files]
+    assessed = assess([(r.template, r.path, r.findings) for r in results])
     evidence = None
     if store_url:
         from sopframe.core.store import open_store

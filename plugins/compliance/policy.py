@@ -18,7 +18,7 @@ Limits compare calendar-true (:func:`sopframe.core.durations.within`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from sopframe.core.durations import Duration, DurationError, parse_duration, parse_interval
@@ -97,6 +97,16 @@ class Limit:
     set_by: str = ""
     minimum: bool = False
     enforced: bool = False
+    #: the run's organisation-policy values (``CheckContext.policy``), bound by :meth:`bound`
+    values: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def bound(self, values: Mapping[str, Any]) -> "Limit":
+        """This limit, reading policy values from ``values`` (the rule binds the run's context)."""
+        return replace(self, values=values)
+
+    def resolved(self) -> "ResolvedLimit":
+        """The limit under the policy values it is bound to."""
+        return self.resolve(self.values)
 
     def resolve(self, policy: Mapping[str, Any]) -> ResolvedLimit:
         if self.standard is not None:

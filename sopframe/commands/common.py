@@ -1,69 +1,65 @@
-"""What several commands share: configuration and plugins from the context."""
+"""What several commands share: the settings (resolved once) and the plugins they load."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.config import Config
     from sopframe.pluginmanager import Plugins
+    from sopframe.settings import Settings
+
+
+def settings_for(ctx: click.Context) -> "Settings":
+    """The process's settings: the global options over the environment, the configuration and
+    the defaults (:func:`sopframe.settings.resolve_settings`), resolved on first use."""
+    obj = ctx.find_root().ensure_object(dict)
+    if "settings" not in obj:
+        from sopframe.settings import CommandLine, resolve_settings
+
+        obj["settings"] = resolve_settings(obj.get("command_line") or CommandLine())
+    return obj["settings"]
 
 
 def config_for(ctx: click.Context) -> "Config":
-    obj = ctx.find_root().ensure_object(dict)
-    if "config" not in obj:
-        from sopframe.config import load_config
-
-        obj["config"] = load_config(obj.get("config_path"))
-    return obj["config"]
+    """The configuration file and its values (part of the settings)."""
+    return settings_for(ctx).config
 
 
 def plugins_for(ctx: click.Context) -> "Plugins":
+    """The plugins, loaded once, as the settings say (disabled plugins, strict mode)."""
     obj = ctx.find_root().ensure_object(dict)
     if "plugins" not in obj:
         from sopframe.pluginmanager import load_plugins
 
-        config = config_for(ctx)
-        strict = obj.get("strict_plugins")
-        if strict is None:
-            strict = bool(config.get("strict-plugins", False))
-        obj["plugins"] = load_plugins(disabled=disabled_for(ctx), strict=strict)
+        settings = settings_for(ctx)
+        obj["plugins"] = load_plugins(disabled=settings.disabled_plugins, strict=settings.strict_plugins)
     return obj["plugins"]
 
 
-def disabled_for(ctx: click.Context) -> list[str]:
-    """Plugins the configuration and ``--disable-plugin`` block (the environment adds more)."""
-    obj = ctx.find_root().ensure_object(dict)
-    return [*config_for(ctx).get("disable-plugins", []), *obj.get("disabled", [])]
-
-
-def framework_selection(ctx: click.Context, given: Iterable[str] = ()) -> list[str] | None:
-    """Frameworks to check: ``--framework`` (comma-separated, repeatable), else the
-    ``frameworks`` configuration key, else ``None`` (each template's own claims).
+def framework_selection(ctx: click.Context, settings: "Settings") -> list[str] | None:
+    """Frameworks to check, as ``settings`` say (``--framework``, else the ``frameworks``
+    configuration key, else ``None``: each template's own claims), checked against the plugins.
 
     An id no schema or plugin knows is a usage error (or a configuration error
     when it comes from the configuration).
     """
     from sopframe.errors import ConfigError, UsageError, did_you_mean
 
-    chosen = [v.strip() for item in given for v in item.split(",") if v.strip()]
-    from_config = not chosen
-    if from_config:
-        config = config_for(ctx)
-        if config.get("frameworks") is None:
-            return None
-        chosen = [str(v) for v in config.get("frameworks", [])]
+    if settings.frameworks is None:
+        return None
+    chosen = list(settings.frameworks)
+    from_config = settings.frameworks_source == "configuration"
     plugins = plugins_for(ctx)
-    known = list(plugins.schema()["$defs"]["framework"]["enum"])
-    known += [fw.id for fw in plugins.frameworks() if fw.id not in known]
+    known = list(plugins.schema()["$defs"]["framework"].get("enum", []))
     for fw in chosen:
         if fw not in known:
             message = f"unknown framework {fw!r}{did_you_mean(fw, known)}"
             hint = f"known frameworks: {', '.join(known)}"
             if from_config:
-                raise ConfigError(f"'frameworks': {message}", path=str(config_for(ctx).path), hint=hint)
+                raise ConfigError(f"'frameworks': {message}", path=str(settings.config.path), hint=hint)
             raise UsageError(f"--framework: {message}", hint=hint)
     return list(dict.fromkeys(chosen))
 
@@ -88,7 +84,7 @@ def checked_policy(ctx: click.Context) -> dict[str, object]:
     from sopframe.errors import ConfigError, did_you_mean
 
     config = config_for(ctx)
-    policy = dict(config.get("policy", {}))
+    policy = dict(settings_for(ctx).policy)
     known: dict[str, str] = {}
     for fw in plugins_for(ctx).frameworks():
         known.update(fw.policy)

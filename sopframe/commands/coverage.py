@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from sopframe.commands.common import checked_policy, config_for, framework_selection, plugins_for
+from sopframe.commands.common import checked_policy, framework_selection, plugins_for, settings_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Rule
-    from sopframe.core.frameworks import Framework
+    from sopframe.core.frameworks import CheckContext, Framework
     from sopframe.core.model import Template
 
 __all__ = ["coverage", "Matrix", "build_matrices"]
@@ -72,11 +72,11 @@ class Matrix:
         return control in self.gaps
 
 
-def _status(rule: "Rule", tg: Any) -> str:
+def _status(rule: "Rule", tg: Any, ctx: "CheckContext") -> str:
     from sopframe.core.diagnostics import Severity
 
     try:
-        findings = list(rule.check(tg)) if rule.check else []
+        findings = list(rule.run(tg, ctx))
     except Exception:  # a crashing rule proves nothing
         return FAIL
     if any(f.severity >= Severity.ERROR for f in findings):
@@ -87,7 +87,7 @@ def _status(rule: "Rule", tg: Any) -> str:
 def build_matrices(frameworks: Sequence["Framework"], rules: Sequence["Rule"],
                    templates: Sequence[tuple["Template | None", str]], policy: dict[str, Any]) -> list[Matrix]:
     """Run each framework's rules on each template and collect the cells."""
-    from sopframe.core.frameworks import check_settings
+    from sopframe.core.frameworks import CheckContext
     from sopframe.core.graph import build_graph
 
     out = []
@@ -103,17 +103,17 @@ def build_matrices(frameworks: Sequence["Framework"], rules: Sequence["Rule"],
             col = Column(label, path, template.kind, fw.id in template.frameworks)
             m.columns.append(col)
             tg = build_graph(template)
-            with check_settings([fw.id], policy):
-                for rule in own:
-                    if not fw.checks(rule.code, template):
-                        continue
-                    status = _status(rule, tg)
-                    for control in rule.controls:
-                        note = fw.partial.get(rule.code, {}).get(control)
-                        shown = PARTIAL if note and status in (PASS, WARN) else status
-                        if note:
-                            m.partial[control] = note
-                        m.cells.setdefault(control, {}).setdefault(col.id, []).append((rule.code, shown))
+            ctx = CheckContext.of([fw.id], policy)
+            for rule in own:
+                if not fw.checks(rule.code, template):
+                    continue
+                status = _status(rule, tg, ctx)
+                for control in rule.controls:
+                    note = fw.partial.get(rule.code, {}).get(control)
+                    shown = PARTIAL if note and status in (PASS, WARN) else status
+                    if note:
+                        m.partial[control] = note
+                    m.cells.setdefault(control, {}).setdefault(col.id, []).append((rule.code, shown))
         found: dict[str, str] = {}
         for control in m.evidenceable:
             statuses = [s for cell in m.cells.get(control, {}).values() for _, s in cell]
@@ -336,14 +336,15 @@ def coverage(ctx: click.Context, paths: tuple[str, ...], frameworks: tuple[str, 
     from sopframe.core.diagnostics import Severity
     from sopframe.core.validate import collect_paths, validate_file
     from sopframe.errors import UsageError
+    from sopframe.settings import CommandLine
 
-    config_for(ctx)  # a broken configuration is reported before any work
+    settings_for(ctx)  # a broken configuration is reported before any work
     files = collect_paths(paths or (".",))
     plugins = plugins_for(ctx)
     known = plugins.frameworks()
     if not known:
         raise UsageError("no framework plugin is loaded", hint="`sopframe plugins` shows which are blocked or failed")
-    chosen = framework_selection(ctx, frameworks)
+    chosen = framework_selection(ctx, settings_for(ctx).with_command_line(CommandLine(frameworks=frameworks)))
     selected = [fw for fw in known if chosen is None or fw.id in chosen]
     if not selected:
         raise UsageError(f"no loaded plugin provides {', '.join(chosen or [])}",

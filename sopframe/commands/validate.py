@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sopframe.commands.common import config_for, plugins_for
+from sopframe.commands.common import plugins_for, settings_for
 from sopframe.commands.validate_run import (
     FAIL_LEVELS,
     FORMATS,
     Outcome,
     Request,
-    answer,
     make_request,
     open_cache,
     report,
@@ -60,15 +59,13 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, select
     Exit codes: 0 clean, 1 findings at or over the fail level, 2 usage,
     configuration or missing path, 3 internal or plugin error.
     """
-    root = ctx.find_root().ensure_object(dict)
-    req = make_request(paths=paths, config=config_for(ctx), disabled=root.get("disabled", []),
-                       strict=root.get("strict_plugins"), fmt=fmt, select=select, ignore=ignore,
-                       frameworks=frameworks, fail_level=fail_level, max_file_size=max_file_size, color=color)
-    cache = None if no_cache else open_cache(req, cache_dir)
-    warm = answer(req, cache, sys.stdout) if cache is not None else None
-    if warm is not None:  # every file answered from the cache: no plugin imported
-        return _echo(warm)
-    return _validate_all(ctx, req, cache, jobs, stdin_filename)
+    from sopframe.settings import CommandLine
+
+    settings = settings_for(ctx).with_command_line(CommandLine(
+        frameworks=frameworks, cache_dir=cache_dir, no_cache=no_cache, max_file_size=max_file_size,
+        fail_level=fail_level))
+    req = make_request(paths=paths, settings=settings, fmt=fmt, select=select, ignore=ignore, color=color)
+    return _validate_all(ctx, req, open_cache(settings, plugins_for(ctx)), jobs, stdin_filename)
 
 
 def _echo(outcome: Outcome) -> int:
@@ -82,7 +79,7 @@ def _validate_all(ctx: click.Context, req: Request, cache: "ResultCache | None",
     from sopframe.commands.common import checked_policy, framework_selection
     from sopframe.commands.inspect import all_rules
     from sopframe.core.batch import validate_many
-    from sopframe.core.frameworks import check_settings
+    from sopframe.core.frameworks import CheckContext
     from sopframe.core.validate import validate_bytes
     from sopframe.errors import UsageError
 
@@ -92,22 +89,17 @@ def _validate_all(ctx: click.Context, req: Request, cache: "ResultCache | None",
         for pattern, hint in unknown_selectors(given, rules):
             raise UsageError(f"{option}: no rule code, prefix or slug matches {pattern!r}{hint}",
                              hint="`sopframe rules` lists every rule")
-    ctx.with_resource(check_settings(framework_selection(ctx, req.frameworks), checked_policy(ctx)))
+    context = CheckContext.of(framework_selection(ctx, req.settings), checked_policy(ctx))
     results = []
     sources: dict[str, str] = {}
     if "-" in req.paths:
         data = sys.stdin.buffer.read()
         results.append(validate_bytes(data, stdin_filename, plugins=plugins, schema=plugins.schema(),
-                                      max_bytes=req.max_bytes))
+                                      max_bytes=req.max_bytes, context=context))
         sources[stdin_filename] = data.decode("utf-8", "replace")
-    results += validate_many(req.files, plugins=plugins, max_bytes=req.max_bytes, cache=cache, jobs=jobs)
+    results += validate_many(req.files, plugins=plugins, max_bytes=req.max_bytes, cache=cache, jobs=jobs,
+                             context=context)
     req.files = [r.path for r in results]
-    if cache is not None:
-        frameworks = list(dict.fromkeys([*plugins.schema()["$defs"]["framework"]["enum"],
-                                         *(fw.id for fw in plugins.frameworks())]))
-        cache.put_manifest(plugins.problems, [(r.code, r.slug) for r in rules], frameworks)
     findings = [f for r in results for f in r.findings]
     outcome = report(req, findings, plugins.problems, rules, rules=rules, sources=sources, stdout=sys.stdout)
-    if cache is not None:  # keep the whole run, built from the entries just written, for the next identical one
-        answer(req, cache, sys.stdout)
     return _echo(outcome)

@@ -7,11 +7,12 @@ so output is deterministic.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from sopframe.core.diagnostics import Finding, Severity
-from sopframe.core.validate import FileResult, validate_bytes
+from sopframe.core.diagnostics import Finding
+from sopframe.core.frameworks import CheckContext
+from sopframe.core.rules.plugin_problems import PLUGIN_FAILED, RULE_CRASHED
+from sopframe.core.validate import FileResult, read_file, validate_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.cache import ResultCache
@@ -22,6 +23,9 @@ __all__ = ["validate_many", "PARALLEL_MIN_FILES", "PARALLEL_MIN_BYTES", "default
 #: below these, starting worker processes costs more than it saves
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 128 * 1024
+
+#: a crash is not a result: the next run tries again
+_NOT_CACHED = frozenset({PLUGIN_FAILED.code, RULE_CRASHED.code})
 
 _worker: dict[str, Any] = {}
 
@@ -35,8 +39,8 @@ def default_jobs() -> int:
 
 def _work(item: tuple[str, bytes]) -> list[Finding]:
     path, data = item
-    return _worker["context"].run(validate_bytes, data, path, plugins=_worker["plugins"],
-                                  schema=_worker["schema"], max_bytes=_worker["max_bytes"]).findings
+    return validate_bytes(data, path, plugins=_worker["plugins"], schema=_worker["schema"],
+                          max_bytes=_worker["max_bytes"], context=_worker["context"]).findings
 
 
 def _forkable() -> bool:
@@ -52,14 +56,6 @@ def _pool() -> Any:
     return ProcessPoolExecutor
 
 
-def _read(path: str) -> bytes | FileResult:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        return FileResult(path, [Finding(code="SOP004", slug="not-text", severity=Severity.ERROR,
-                                         message=f"cannot read file: {exc.strerror or exc}", file=path)])
-
-
 def validate_many(
     paths: Sequence[str],
     *,
@@ -67,19 +63,20 @@ def validate_many(
     max_bytes: int,
     cache: "ResultCache | None" = None,
     jobs: int | None = None,
+    context: CheckContext | None = None,
 ) -> list[FileResult]:
-    """Validate ``paths``; cached results are reused, the rest may run in parallel.
+    """Validate ``paths`` in the run ``context``; cached results are reused, the rest may run in parallel.
 
-    Worker processes are forked, so they share the loaded plugins and the
-    caller's context (such as the frameworks selected for compliance rules);
-    where processes cannot be forked, files are validated one by one.
+    Worker processes are forked, so they share the loaded plugins; the
+    context travels to them as an argument.  Where processes cannot be
+    forked, files are validated one by one.
     """
     schema = plugins.schema()
     plugins.rules()  # load rules once, before any worker is forked
     results: list[FileResult | None] = [None] * len(paths)
     todo: list[tuple[int, str, bytes]] = []
     for i, path in enumerate(paths):
-        data = _read(path)
+        data = read_file(path)
         if isinstance(data, FileResult):
             results[i] = data
             continue
@@ -91,10 +88,9 @@ def validate_many(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     size = sum(len(d) for _, _, d in todo)
     if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES and size >= PARALLEL_MIN_BYTES and _forkable():
-        import contextvars
         import multiprocessing
 
-        _worker.update(plugins=plugins, schema=schema, max_bytes=max_bytes, context=contextvars.copy_context())
+        _worker.update(plugins=plugins, schema=schema, max_bytes=max_bytes, context=context)
         try:
             with _pool()(max_workers=min(jobs, len(todo)),
                                      mp_context=multiprocessing.get_context("fork")) as pool:
@@ -106,10 +102,11 @@ def validate_many(
             results[i] = FileResult(path, findings)
     else:
         for i, path, data in todo:
-            results[i] = validate_bytes(data, path, plugins=plugins, schema=schema, max_bytes=max_bytes)
+            results[i] = validate_bytes(data, path, plugins=plugins, schema=schema, max_bytes=max_bytes,
+                                        context=context)
     if cache is not None:
         for i, path, data in todo:
             result = results[i]
-            if result is not None and not any(f.code in ("SOP900", "SOP901") for f in result.findings):
+            if result is not None and not any(f.code in _NOT_CACHED for f in result.findings):
                 cache.put(data, result.findings)
     return [r for r in results if r is not None]

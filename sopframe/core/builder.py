@@ -18,11 +18,10 @@ from sopframe.core.model import (
     Template,
     frozen_map,
 )
+from sopframe.core.values import BOOL_TRUE
 from sopframe.core.yamlsource import ParsedDocument, Path_
 
-__all__ = ["build_template", "TRUE_WORDS"]
-
-TRUE_WORDS = frozenset({"yes", "true", "on", "y", "1"})
+__all__ = ["build_template"]
 _MODEL_KEYS = {"template", "title", "version", "description", "kind", "frameworks", "job_id",
                "roles", "starters", "stages", "publishes"}
 
@@ -43,7 +42,7 @@ def _names(v: Any) -> tuple[str, ...]:
 
 
 def _bool(v: Any) -> bool:
-    return v is True or (isinstance(v, str) and v.strip().lower() in TRUE_WORDS)
+    return v is True or (isinstance(v, str) and v.strip().lower() in BOOL_TRUE)
 
 
 class _Builder:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+import inspect
+from dataclasses import dataclass, field
 
-TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
+from typing import TYPE_CHECKING
+
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.frameworks import CheckContext
     from sopframe.core.graph import TemplateGraph
 
 __all__ = ["Severity", "Finding", "Rule", "Location", "DOCS_RULES"]
@@ -80,9 +83,6 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.col, self.code, self.message)
 
-    def with_file(self, file: str) -> "Finding":
-        return replace(self, file=file)
-
     def to_dict(self) -> dict[str, object]:
         return {
             "code": self.code,
@@ -100,16 +100,23 @@ class Finding:
         }
 
 
-CheckFn = Callable[["TemplateGraph"], Iterable[Finding]]
+#: ``check(tg, ctx)``: the template's graph and the run's :class:`~sopframe.core.frameworks.CheckContext`
+CheckFn = Callable[["TemplateGraph", "CheckContext"], Iterable[Finding]]
+#: the form before the context existed, still accepted: ``check(tg)``
+LegacyCheckFn = Callable[["TemplateGraph"], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
 class Rule:
     """A check with a stable code.
 
-    ``check`` receives the loaded template's graph (which carries the
-    immutable model) and yields findings; :meth:`finding` builds them with
-    the rule's code, slug, severity and plugin already filled in.
+    ``check(tg, ctx)`` receives the loaded template's graph (which carries
+    the immutable model) and the run's
+    :class:`~sopframe.core.frameworks.CheckContext` (frameworks, policy), and
+    yields findings; :meth:`finding` builds them with the rule's code, slug,
+    severity and plugin already filled in.  A check written for the older
+    one-argument form ``check(tg)`` still works: :meth:`run` calls it
+    without the context.
     ``summary`` is one line for ``sopframe rules``; ``explanation`` is the
     long text ``sopframe explain CODE`` prints.
     """
@@ -119,7 +126,7 @@ class Rule:
     severity: Severity
     summary: str
     explanation: str = ""
-    check: CheckFn | None = field(default=None, compare=False, repr=False)
+    check: CheckFn | LegacyCheckFn | None = field(default=None, compare=False, repr=False)
     plugin: str = "core"
     controls: tuple[str, ...] = ()
     #: the page documenting this rule, with a ``## CODE slug`` heading
@@ -128,6 +135,14 @@ class Rule:
     @property
     def docs(self) -> str:
         return f"{self.docs_page}#{self.code.lower()}-{self.slug}"
+
+    def run(self, tg: "TemplateGraph", ctx: "CheckContext") -> Iterable[Finding]:
+        """The check's findings on ``tg`` in the run ``ctx`` (none without a check)."""
+        if self.check is None:
+            return ()
+        if _takes_context(self.check):
+            return self.check(tg, ctx)  # type: ignore[call-arg]
+        return self.check(tg)  # type: ignore[call-arg]
 
     def finding(
         self,
@@ -153,3 +168,13 @@ class Rule:
             stage=stage,
             docs_page=self.docs_page,
         )
+
+
+def _takes_context(check: Callable[..., Iterable[Finding]]) -> bool:
+    """Whether ``check`` takes the context: two positional parameters, or ``*args``."""
+    try:
+        params = inspect.signature(check).parameters.values()
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)

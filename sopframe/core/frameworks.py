@@ -6,24 +6,22 @@ A framework plugin returns :class:`Framework` objects from the
 a short title in the plugin's own words).  ``sopframe coverage`` uses the
 catalogue for its rows.
 
-Rules receive only the template graph, so the settings of a run (frameworks
-forced with ``--framework`` or the ``frameworks`` configuration key, and the
-organisation-policy values of the ``policy`` key) travel in a context
-variable: commands set them with :func:`check_settings`; rules read them with
-:func:`current_settings` and :func:`active_frameworks`.
+A rule's check receives, besides the template graph, a :class:`CheckContext`:
+the settings of the run (frameworks forced with ``--framework`` or the
+``frameworks`` configuration key, and the organisation-policy values of the
+``policy`` key), passed down explicitly by whoever validates.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from sopframe.core.model import Template
 
-__all__ = ["Framework", "CheckSettings", "check_settings", "current_settings", "active_frameworks"]
+__all__ = ["Framework", "CheckContext"]
 
 
 @dataclass(frozen=True)
@@ -67,41 +65,23 @@ class Framework:
 
 
 @dataclass(frozen=True)
-class CheckSettings:
-    """What a validation run checks against.
+class CheckContext:
+    """What a validation run checks against, passed to every rule's check.
 
     ``frameworks`` (if not ``None``) replaces what each template claims;
-    ``policy`` holds organisation-policy values by key.
+    ``policy`` holds organisation-policy values by key.  The default context
+    checks each template against its own claims with default policy.
     """
 
     frameworks: tuple[str, ...] | None = None
     policy: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    @classmethod
+    def of(cls, frameworks: Iterable[str] | None = None, policy: Mapping[str, Any] | None = None) -> "CheckContext":
+        """A context from any iterable of framework ids and any mapping of policy values."""
+        return cls(None if frameworks is None else tuple(dict.fromkeys(frameworks)),
+                   MappingProxyType(dict(policy or {})))
 
-_CURRENT: ContextVar[CheckSettings] = ContextVar("sopframe_check_settings", default=CheckSettings())
-
-
-def current_settings() -> CheckSettings:
-    """The settings of the validation run in progress (defaults outside one)."""
-    return _CURRENT.get()
-
-
-@contextmanager
-def check_settings(frameworks: Iterable[str] | None = None,
-                   policy: Mapping[str, Any] | None = None) -> Iterator[CheckSettings]:
-    """Run the enclosed validation with these frameworks and policy values."""
-    settings = CheckSettings(
-        frameworks=None if frameworks is None else tuple(dict.fromkeys(frameworks)),
-        policy=MappingProxyType(dict(policy or {})),
-    )
-    token = _CURRENT.set(settings)
-    try:
-        yield settings
-    finally:
-        _CURRENT.reset(token)
-
-
-def active_frameworks(template: Template) -> tuple[str, ...]:
-    """The frameworks a template is checked against in the current run."""
-    forced = current_settings().frameworks
-    return template.frameworks if forced is None else forced
+    def active_frameworks(self, template: Template) -> tuple[str, ...]:
+        """The frameworks ``template`` is checked against in this run."""
+        return template.frameworks if self.frameworks is None else self.frameworks

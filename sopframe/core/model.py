@@ -15,9 +15,6 @@ from typing import Mapping
 from sopframe.core.diagnostics import Location
 
 __all__ = [
-    "FIELD_TYPES",
-    "TEMPLATE_KINDS",
-    "FRAMEWORKS",
     "Role",
     "FieldDef",
     "Signoff",
@@ -30,33 +27,6 @@ __all__ = [
     "Template",
     "frozen_map",
 ]
-
-FIELD_TYPES = (
-    "text",
-    "longtext",
-    "integer",
-    "number",
-    "bool",
-    "date",
-    "datetime",
-    "duration",
-    "choice",
-    "multichoice",
-    "user",
-    "file",
-    "url",
-    "email",
-)
-TEMPLATE_KINDS = (
-    "sop-lifecycle",
-    "incident",
-    "change",
-    "backup",
-    "access",
-    "vulnerability",
-    "continuity",
-)
-FRAMEWORKS = ("iso27001", "soc2", "pci-dss")
 
 NOWHERE = Location()
 
@@ -192,10 +162,6 @@ class Stage:
     def node(self) -> str:
         """The stage's id in the template graph (namespaced inside sub-jobs)."""
         return "/".join((*self.scope, self.id))
-
-    @property
-    def is_split(self) -> bool:
-        return bool(self.split)
 
     def at(self, key: str) -> Location:
         return self.key_locs.get(key, self.loc)

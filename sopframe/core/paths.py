@@ -1,18 +1,12 @@
-"""Which files a run validates: template files named, and those below directories.
-
-Kept apart from the validation code, and free of :mod:`pathlib`, so that a
-run answered from the result cache imports nothing it does not need.
-"""
+"""Which files a run validates: template files named, and those below directories."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from sopframe.errors import UsageError
-
-TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
-if TYPE_CHECKING:  # pragma: no cover
-    from typing import Iterable
 
 __all__ = ["DEFAULT_MAX_BYTES", "TEMPLATE_SUFFIXES", "collect_paths"]
 
@@ -43,25 +37,17 @@ def collect_paths(paths: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _templates_below(top: str) -> Iterable[str]:
+def _templates_below(top: str) -> Iterator[str]:
     for here, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        if top == ".":  # pathlib spells ./sub/x.yaml as sub/x.yaml
-            here = here[2:] if here.startswith("." + os.sep) else ""
-        prefix = here + os.sep if here else ""
         for name in files:
-            if name.startswith(".") or os.path.splitext(name)[1] not in TEMPLATE_SUFFIXES:
+            path = Path(here, name)
+            if name.startswith(".") or path.suffix not in TEMPLATE_SUFFIXES:
                 continue
-            path = prefix + name
-            if os.path.isfile(path) or (os.path.islink(path) and not os.path.exists(path)):
-                yield path
+            if path.is_file() or (path.is_symlink() and not path.exists()):
+                yield str(path)
 
 
 def _spelled(path: str) -> str:
-    """``path`` without empty or ``.`` parts or a trailing separator, as ``str(pathlib.Path(path))`` has it."""
-    if os.sep != "/" or (os.altsep and os.altsep in path):  # pragma: no cover - Windows spells paths its own way
-        from pathlib import Path
-
-        return str(Path(path))
-    lead = "//" if path.startswith("//") and not path.startswith("///") else "/" if path.startswith("/") else ""
-    return (lead + "/".join(part for part in path.split("/") if part and part != ".")) or "."
+    """``path`` as :mod:`pathlib` spells it (no empty or ``.`` parts, no trailing separator)."""
+    return str(Path(path))

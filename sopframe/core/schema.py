@@ -16,7 +16,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Iterator, Mapping
 
-from sopframe.core.diagnostics import Finding, Severity
+from sopframe.core.diagnostics import Finding, Location, Rule
+from sopframe.core.rules.structure import INVALID_VALUE, MISSING_KEY, UNKNOWN_KEY
 from sopframe.core.yamlsource import ParsedDocument, Path_
 from sopframe.errors import did_you_mean
 
@@ -48,17 +49,26 @@ def base_schema() -> dict[str, Any]:
     return json.loads(_base_text())
 
 
-def build_schema(extensions: Iterable[SchemaExtension] = ()) -> dict[str, Any]:
-    """The base schema with every extension merged in."""
+def build_schema(extensions: Iterable[SchemaExtension] = (), frameworks: Iterable[str] = ()) -> dict[str, Any]:
+    """The base schema with every extension merged in.
+
+    The framework ids come from plugins alone (``frameworks``, the ids the
+    ``sopframe_frameworks`` hook declares, and extensions' ``frameworks``);
+    the base schema names none, and accepts any id when no plugin declares one.
+    """
     schema = base_schema()
     defs = schema["$defs"]
+    known = list(dict.fromkeys(frameworks))
     for ext in extensions:
-        for key, values in (("fieldType", ext.field_types), ("kind", ext.kinds), ("framework", ext.frameworks)):
+        for key, values in (("fieldType", ext.field_types), ("kind", ext.kinds)):
             enum = defs[key]["enum"]
             enum.extend(v for v in values if v not in enum)
+        known.extend(v for v in ext.frameworks if v not in known)
         for name, sub in ext.properties.items():
             if name not in schema["properties"]:
                 schema["properties"][name] = copy.deepcopy(dict(sub))
+    if known:
+        defs["framework"]["enum"] = known
     return schema
 
 
@@ -76,10 +86,6 @@ def validator(schema: Mapping[str, Any]) -> Any:
 
 
 # --------------------------------------------------------------------------- errors
-
-def _rule(code: str) -> tuple[str, str]:
-    return code, {"SOP010": "unknown-key", "SOP011": "missing-key", "SOP012": "invalid-value"}[code]
-
 
 def describe(path: Path_) -> str:
     """Say in words where ``path`` is: "field 'x' of stage 'draft'"."""
@@ -103,10 +109,8 @@ def describe(path: Path_) -> str:
     return " in ".join(reversed(parts))
 
 
-def _finding(code: str, message: str, loc: Any, hint: str = "") -> Finding:
-    code, slug = _rule(code)
-    return Finding(code=code, slug=slug, severity=Severity.ERROR, message=message,
-                   file=loc.file, line=loc.line, col=loc.col, hint=hint)
+def _finding(rule: Rule, message: str, loc: Location, hint: str = "") -> Finding:
+    return rule.finding(message, at=loc, hint=hint)
 
 
 def _json_type(value: Any) -> str:
@@ -159,7 +163,7 @@ def _translate(err: Any, doc: ParsedDocument, root: Mapping[str, Any]) -> Iterat
             for e in inner:
                 yield from _translate(e, doc, root)
             return
-        yield _finding("SOP012", f"{where}: expected {_expected(err.schema, root)}, got {_show(err.instance)}",
+        yield _finding(INVALID_VALUE, f"{where}: expected {_expected(err.schema, root)}, got {_show(err.instance)}",
                        doc.value_at(path))
         return
     if v == "additionalProperties" and isinstance(err.instance, dict):
@@ -168,7 +172,7 @@ def _translate(err: Any, doc: ParsedDocument, root: Mapping[str, Any]) -> Iterat
             if key in allowed:
                 continue
             hint = f"allowed keys here: {', '.join(allowed)}" if allowed else ""
-            yield _finding("SOP010", f"unknown key {key!r} in {where}{did_you_mean(key, allowed)}",
+            yield _finding(UNKNOWN_KEY, f"unknown key {key!r} in {where}{did_you_mean(key, allowed)}",
                            doc.key_at((*path, key)), hint)
         return
     if v == "required" and isinstance(err.instance, dict):
@@ -176,36 +180,36 @@ def _translate(err: Any, doc: ParsedDocument, root: Mapping[str, Any]) -> Iterat
             if key not in err.instance:
                 prop = _resolve(err.schema.get("properties", {}).get(key, {}), root)
                 what = prop.get("description") or prop.get("title") or ""
-                yield _finding("SOP011", f"{where} is missing the required key {key!r}",
+                yield _finding(MISSING_KEY, f"{where} is missing the required key {key!r}",
                                doc.key_at(path) if path else doc.key_at(path),
                                f"add `{key}:`" + (f" ({what[0].lower()}{what[1:]})" if what else ""))
         return
     if v == "propertyNames":
         name = err.instance
-        yield _finding("SOP012", f"{name!r} is not a valid name in {where}: expected {_expected(err.schema, root)}",
+        yield _finding(INVALID_VALUE, f"{name!r} is not a valid name in {where}: expected {_expected(err.schema, root)}",
                        doc.key_at((*path, name)), "ids start with a letter and use letters, digits, _ and -")
         return
     if v == "enum":
         choices = [str(c) for c in err.validator_value]
         shown = [c for c in choices if c not in ("True", "False", "Yes", "No", "on", "off", "true", "false")] or choices
-        yield _finding("SOP012", f"{where}: {_show(err.instance)} is not allowed{did_you_mean(str(err.instance), choices)}",
+        yield _finding(INVALID_VALUE, f"{where}: {_show(err.instance)} is not allowed{did_you_mean(str(err.instance), choices)}",
                        doc.value_at(path), f"use one of: {', '.join(dict.fromkeys(shown))}")
         return
     if v in ("minProperties", "minItems"):
-        yield _finding("SOP012", f"{where} must not be empty", doc.value_at(path))
+        yield _finding(INVALID_VALUE, f"{where} must not be empty", doc.value_at(path))
         return
     if v == "uniqueItems":
-        yield _finding("SOP012", f"{where} lists the same value twice", doc.value_at(path), "remove the repeated item")
+        yield _finding(INVALID_VALUE, f"{where} lists the same value twice", doc.value_at(path), "remove the repeated item")
         return
     if v == "pattern":
-        yield _finding("SOP012", f"{where}: expected {_expected(err.schema, root)}, got {_show(err.instance)}",
+        yield _finding(INVALID_VALUE, f"{where}: expected {_expected(err.schema, root)}, got {_show(err.instance)}",
                        doc.value_at(path))
         return
     if v == "type":
-        yield _finding("SOP012", f"{where}: expected {_expected(err.schema, root)}, got {_show(err.instance)}",
+        yield _finding(INVALID_VALUE, f"{where}: expected {_expected(err.schema, root)}, got {_show(err.instance)}",
                        doc.value_at(path))
         return
-    yield _finding("SOP012", f"{where}: {err.message}", doc.value_at(path))  # pragma: no cover - other keywords
+    yield _finding(INVALID_VALUE, f"{where}: {err.message}", doc.value_at(path))  # pragma: no cover - other keywords
 
 
 def _branch_shape(err: Any, root: Mapping[str, Any]) -> str:
@@ -226,7 +230,7 @@ def structure_findings(doc: ParsedDocument, schema: Mapping[str, Any]) -> list[F
     if not isinstance(doc.data, dict):
         # a document that is one scalar is read as its whole text
         got = _show(doc.data.strip() if isinstance(doc.data, str) else doc.data)
-        return [_finding("SOP012", f"a template must be a mapping of keys to values, got {got}",
+        return [_finding(INVALID_VALUE, f"a template must be a mapping of keys to values, got {got}",
                          doc.value_at(()), "start with `template: my-procedure` on the first line")]
     seen: set[tuple] = set()
     out: list[Finding] = []

@@ -1,20 +1,27 @@
-"""Validation: read files, check structure, build the graph, run every rule."""
+"""Validation: read files, check structure, build the graph, run every rule.
+
+The caller passes the plugins (core never discovers them) and the run's
+:class:`~sopframe.core.frameworks.CheckContext`.
+"""
 
 from __future__ import annotations
 
-import gc
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.core.diagnostics import Finding, Location, Rule, Severity
+from sopframe.core.frameworks import CheckContext
 from sopframe.core.model import Template
+from sopframe.core.rules.plugin_problems import RULE_CRASHED
+from sopframe.core.rules.structure import NOT_TEXT
 from sopframe.core.paths import TEMPLATE_SUFFIXES, collect_paths
 from sopframe.core.yamlsource import DEFAULT_MAX_BYTES, nesting_findings, parse_text, read_source
 from sopframe.errors import SopframeError, TemplateError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.graph import TemplateGraph
     from sopframe.pluginmanager import Plugins
 
 __all__ = ["FileResult", "Report", "collect_paths", "validate_text", "validate_paths", "load_template",
@@ -43,16 +50,9 @@ class Report:
         return out
 
 
-def _plugins(plugins: "Plugins | None") -> "Plugins":
-    if plugins is None:
-        from sopframe.pluginmanager import load_plugins
-
-        plugins = load_plugins()
-    return plugins
-
-
-def run_rules(tg, rules: Sequence[Rule], *, strict: bool = False) -> list[Finding]:
-    """Run each rule on a graph; a rule that raises becomes finding SOP901.
+def run_rules(tg: "TemplateGraph", rules: Sequence[Rule], context: CheckContext, *,
+              strict: bool = False) -> list[Finding]:
+    """Run each rule on a graph in the run ``context``; a rule that raises becomes finding SOP901.
 
     With ``strict`` (``--strict-plugins``) a plugin rule that raises is a
     :class:`~sopframe.errors.PluginError` instead.
@@ -62,7 +62,7 @@ def run_rules(tg, rules: Sequence[Rule], *, strict: bool = False) -> list[Findin
         if rule.check is None:
             continue
         try:
-            out.extend(rule.check(tg))
+            out.extend(rule.run(tg, context))
         except Exception as exc:  # one broken rule must not hide the others
             if strict:
                 from sopframe.errors import PluginError
@@ -70,42 +70,31 @@ def run_rules(tg, rules: Sequence[Rule], *, strict: bool = False) -> list[Findin
                 raise PluginError(rule.plugin, f"rule {rule.code} ({rule.slug}) crashed on {tg.template.file}: "
                                   f"{type(exc).__name__}: {exc}",
                                   hint="report it to the plugin's authors, or disable the plugin") from None
-            out.append(Finding(
-                code="SOP901", slug="rule-crashed", severity=Severity.ERROR,
-                message=f"rule {rule.code} ({rule.slug}) of plugin {rule.plugin!r} crashed: "
-                        f"{type(exc).__name__}: {exc}",
-                file=tg.template.file, plugin=rule.plugin,
-                hint="report it to the plugin's authors; the other rules still ran",
-            ))
+            crashed = RULE_CRASHED.finding(
+                f"rule {rule.code} ({rule.slug}) of plugin {rule.plugin!r} crashed: {type(exc).__name__}: {exc}",
+                at=Location(tg.template.file), hint="report it to the plugin's authors; the other rules still ran")
+            out.append(replace(crashed, plugin=rule.plugin))
     return out
 
 
-def validate_text(text: str, path: str, *, plugins: "Plugins | None" = None,
-                  schema: dict | None = None) -> FileResult:
-    """Validate template text that claims to come from ``path``."""
-    # Reading a large template allocates hundreds of thousands of small,
-    # acyclic objects; the cyclic collector would rescan them over and over
-    # (a quarter of the time for a 5,000-stage template), so it pauses for
-    # the file and resumes after, collecting whatever it must then.
-    collecting = gc.isenabled()
-    gc.disable()
+def validate_text(text: str, path: str, *, plugins: "Plugins",
+                  schema: dict | None = None, context: CheckContext | None = None) -> FileResult:
+    """Validate template text that claims to come from ``path``, in the run ``context``
+    (default: each template's own frameworks, default policy)."""
     try:
-        return _validate_text(text, path, plugins, schema)
+        return _validate_text(text, path, plugins, schema, context or CheckContext())
     except Exception as exc:  # a bug: say which file it happened on
         if not isinstance(exc, SopframeError):
             exc.add_note(f"while validating {path}")
         raise
-    finally:
-        if collecting:
-            gc.enable()
 
 
-def _validate_text(text: str, path: str, plugins: "Plugins | None", schema: dict | None) -> FileResult:
+def _validate_text(text: str, path: str, plugins: "Plugins", schema: dict | None,
+                   context: CheckContext) -> FileResult:
     from sopframe.core.builder import build_template
     from sopframe.core.graph import build_graph
     from sopframe.core.schema import structure_findings
 
-    plugins = _plugins(plugins)
     result = FileResult(path)
     doc, problems = parse_text(path, text)
     if doc is None:
@@ -122,43 +111,48 @@ def _validate_text(text: str, path: str, plugins: "Plugins | None", schema: dict
     template = build_template(doc)
     tg = build_graph(template)
     result.template = template
-    result.findings = sorted(run_rules(tg, plugins.rules(), strict=plugins.strict), key=lambda f: f.sort_key)
+    result.findings = sorted(run_rules(tg, plugins.rules(), context, strict=plugins.strict), key=lambda f: f.sort_key)
     return result
 
 
-def validate_bytes(data: bytes, path: str, *, plugins: "Plugins | None" = None, schema: dict | None = None,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
+def validate_bytes(data: bytes, path: str, *, plugins: "Plugins", schema: dict | None = None,
+                   max_bytes: int = DEFAULT_MAX_BYTES, context: CheckContext | None = None) -> FileResult:
     text, problems = read_source(path, data, max_bytes)
     if text is None:
         return FileResult(path, problems)
-    return validate_text(text, path, plugins=plugins, schema=schema)
+    return validate_text(text, path, plugins=plugins, schema=schema, context=context)
 
 
-def validate_file(path: str, **kw) -> FileResult:
+def read_file(path: str) -> bytes | FileResult:
+    """The file's bytes, or the result that says it cannot be read (SOP004)."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
-        return FileResult(path, [Finding(code="SOP004", slug="not-text", severity=Severity.ERROR,
-                                         message=f"cannot read file: {exc.strerror or exc}", file=path)])
-    return validate_bytes(data, path, **kw)
+        return FileResult(path, [NOT_TEXT.finding(f"cannot read file: {exc.strerror or exc}", at=Location(path))])
 
 
-def validate_paths(paths: Iterable[str], *, plugins: "Plugins | None" = None,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
-    """Validate files and directories (recursively); every file is checked."""
-    plugins = _plugins(plugins)
+def validate_file(path: str, **kw: Any) -> FileResult:
+    data = read_file(path)
+    return data if isinstance(data, FileResult) else validate_bytes(data, path, **kw)
+
+
+def validate_paths(paths: Iterable[str], *, plugins: "Plugins",
+                   max_bytes: int = DEFAULT_MAX_BYTES, context: CheckContext | None = None) -> Report:
+    """Validate files and directories (recursively); every file is checked, in the run ``context``."""
     schema = plugins.schema()
     files = collect_paths(paths)
     report = Report()
     for path in files:
-        report.files.append(validate_file(path, plugins=plugins, schema=schema, max_bytes=max_bytes))
+        report.files.append(validate_file(path, plugins=plugins, schema=schema, max_bytes=max_bytes,
+                                          context=context))
     report.general = list(plugins.problems)
     return report
 
 
-def load_template(path: str | os.PathLike[str], *, plugins: "Plugins | None" = None) -> Template:
+def load_template(path: str | os.PathLike[str], *, plugins: "Plugins",
+                  context: CheckContext | None = None) -> Template:
     """Load and validate one template; raise :class:`TemplateError` on any error finding."""
-    result = validate_file(str(path), plugins=_plugins(plugins))
+    result = validate_file(str(path), plugins=plugins, context=context)
     errors = [f for f in result.findings if f.severity >= Severity.ERROR]
     if errors or result.template is None:
         raise TemplateError(str(path), errors or result.findings)

@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
 from sopframe.core.paths import DEFAULT_MAX_BYTES
-from sopframe.core.diagnostics import Finding, Location, Severity
+from sopframe.core.diagnostics import Finding, Location, Rule
+from sopframe.core.rules.structure import (
+    EMPTY_FILE,
+    FILE_TOO_LARGE,
+    NESTING_TOO_DEEP,
+    NOT_TEXT,
+    YAML_DISALLOWED,
+    YAML_SYNTAX,
+)
 
 __all__ = ["ParsedDocument", "parse_text", "read_source", "DEFAULT_MAX_BYTES", "Path_", "MAX_NESTING",
            "nesting_findings"]
@@ -31,10 +39,8 @@ __all__ = ["ParsedDocument", "parse_text", "read_source", "DEFAULT_MAX_BYTES", "
 Path_ = tuple[Union[str, int], ...]
 
 
-def _finding(code: str, slug: str, message: str, file: str, line: int = 1, col: int = 1,
-             hint: str = "") -> Finding:
-    return Finding(code=code, slug=slug, severity=Severity.ERROR, message=message,
-                   file=file, line=line, col=col, hint=hint)
+def _finding(rule: Rule, message: str, file: str, line: int = 1, col: int = 1, hint: str = "") -> Finding:
+    return rule.finding(message, at=Location(file, line, col), hint=hint)
 
 
 @dataclass
@@ -93,8 +99,7 @@ def read_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> t
     """Decode a file's bytes to text, or say why it cannot be a template."""
     if len(data) > max_bytes:
         return None, [_finding(
-            "SOP005", "file-too-large",
-            f"file is {len(data):,} bytes, over the limit of {max_bytes:,} bytes",
+            FILE_TOO_LARGE, f"file is {len(data):,} bytes, over the limit of {max_bytes:,} bytes",
             path, hint="split the template, or raise `max-file-size` in the configuration",
         )]
     # positions are counted after a byte-order mark, as the YAML parser counts them
@@ -103,7 +108,7 @@ def read_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> t
         offset = body.index(b"\x00")
         line, col = _offset_position(body, offset)
         return None, [_finding(
-            "SOP004", "not-text", "file is binary (contains a NUL byte), not a YAML template",
+            NOT_TEXT, "file is binary (contains a NUL byte), not a YAML template",
             path, line, col, hint="check the path: templates are UTF-8 text files",
         )]
     try:
@@ -111,7 +116,7 @@ def read_source(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> t
     except UnicodeDecodeError as exc:
         line, col = _offset_position(body, exc.start)
         return None, [_finding(
-            "SOP004", "not-text", f"file is not valid UTF-8 (byte 0x{body[exc.start]:02x})",
+            NOT_TEXT, f"file is not valid UTF-8 (byte 0x{body[exc.start]:02x})",
             path, line, col, hint="save the file as UTF-8",
         )]
     return text, []
@@ -135,7 +140,7 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
         return None, [_finding(
-            "SOP003", "empty-file", "template is empty", path,
+            EMPTY_FILE, "template is empty", path,
             hint="a template starts with `template:`, `title:`, `version:` and `stages:`",
         )]
     if _fast_enabled():
@@ -150,16 +155,16 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
         root = _strict_load(text, path)
     except strictyaml.exceptions.DisallowedToken as exc:
         line, col = _mark(exc)
-        return None, [_finding("SOP002", "yaml-disallowed", _disallowed_message(exc), path,
+        return None, [_finding(YAML_DISALLOWED, _disallowed_message(exc), path,
                                line, col, hint=_disallowed_hint(exc))]
     except MarkedYAMLError as exc:
         line, col = _mark(exc)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [_finding("SOP001", "yaml-syntax", f"YAML syntax error: {problem}",
+        return None, [_finding(YAML_SYNTAX, f"YAML syntax error: {problem}",
                                path, line, col,
                                hint="check indentation (spaces, not tabs) and `key: value` layout")]
     except strictyaml.exceptions.StrictYAMLError as exc:  # pragma: no cover - defensive
-        return None, [_finding("SOP001", "yaml-syntax", f"YAML error: {exc}", path)]
+        return None, [_finding(YAML_SYNTAX, f"YAML error: {exc}", path)]
     except RecursionError:
         return None, [_too_deep(path, _first_too_deep(text, path))]
     except ReaderError as exc:  # a control or other character YAML does not allow
@@ -167,14 +172,13 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
     except (NotImplementedError, AssertionError):
         # strictyaml's reader gives up on some rare comment and key layouts
         # (strictyaml.load fails on them the same way): refuse, with advice
-        return None, [_finding("SOP001", "yaml-syntax",
-                               "YAML layout strictyaml cannot read (a comment or key in an unusual place)",
+        return None, [_finding(YAML_SYNTAX, "YAML layout strictyaml cannot read (a comment or key in an unusual place)",
                                path, hint="move comments onto lines of their own and write keys as plain text")]
     parsed = ParsedDocument(file=path, text=text, data=None, sha256=sha)
     try:
         parsed.data = _plain(parsed, root, ()) if isinstance(root, (dict, list)) else text
     except _ComplexKey as exc:
-        return None, [_finding("SOP002", "yaml-disallowed", "keys must be plain text, not lists or mappings",
+        return None, [_finding(YAML_DISALLOWED, "keys must be plain text, not lists or mappings",
                                path, exc.line, exc.col, hint="write the key as text: `name: value`")]
     return parsed, []
 
@@ -286,8 +290,7 @@ def _bad_character(path: str, text: str, exc: Any) -> Finding:
     if not (isinstance(index, int) and 0 <= index < len(text) and ord(text[index]) == char):
         index = max(text.find(chr(char)), 0)
     before = text[:index].replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return _finding("SOP004", "not-text",
-                    f"file contains the character U+{char:04X}, which YAML does not allow in a template",
+    return _finding(NOT_TEXT, f"file contains the character U+{char:04X}, which YAML does not allow in a template",
                     path, len(before), len(before[-1]) + 1,
                     hint="remove it; control characters can only be written as escapes in double-quoted text")
 
@@ -299,8 +302,7 @@ MAX_NESTING = 64
 
 
 def _too_deep(path: str, loc: Location | None) -> Finding:
-    return _finding("SOP006", "nesting-too-deep",
-                    f"mappings and lists are nested more than {MAX_NESTING} levels deep here; "
+    return _finding(NESTING_TOO_DEEP, f"mappings and lists are nested more than {MAX_NESTING} levels deep here; "
                     f"the limit is {MAX_NESTING} levels", path,
                     loc.line if loc else 1, loc.col if loc else 1,
                     hint="flatten the template: deeply nested splits belong in separate templates")

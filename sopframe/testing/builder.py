@@ -127,6 +127,13 @@ class TemplateBuilder:
         data["stages"] = stages
         return data
 
+    def head_yaml(self) -> str:
+        """The top-level keys and roles as YAML, for a test that writes ``stages:`` by hand
+        (positions in it stay where the test expects them)."""
+        data = dict(self._top)
+        data["roles"] = dict(self._roles) or dict([_DEFAULT_ROLE])
+        return to_yaml(data)
+
     def to_yaml(self) -> str:
         """The template as YAML text sopframe's loader accepts."""
         if not self._stages:

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Callable
 
 import pytest
 
 from sopframe.__main__ import main
 
-
-def _root_conftest() -> ModuleType:
-    """tests/conftest.py itself: ``from conftest import`` finds whichever conftest was imported last."""
-    name = "_sopframe_tests_root_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "conftest.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[name] = module
-    return sys.modules[name]
-
-
-#: a file of the team's shared folder, or skip the test where it is absent
-shared_file: Callable[[str], Path] = _root_conftest().shared_file
 
 #: no findings at all
 CLEAN = """\

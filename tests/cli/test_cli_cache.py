@@ -25,11 +25,6 @@ def _entries(cache: Path) -> list[Path]:
     return sorted(cache.glob("v*/??/*.json"))
 
 
-def _runs(cache: Path) -> list[Path]:
-    """One entry per list of files a warm run answered."""
-    return sorted(cache.glob("v*/runs/*.json"))
-
-
 def _run(capsys, *args: str):
     r = invoke(capsys, "validate", "--format", "json", *args)
     return r.code, json.loads(r.out)
@@ -46,31 +41,6 @@ def test_warm_run_gives_the_same_findings_and_uses_the_cache(capsys, tmp_path: P
     assert {p: p.stat().st_mtime_ns for p in _entries(cache)} == stamp  # read, not rewritten
     files = {f["file"] for f in warm[1]["findings"]}
     assert files == {str(corpus / f"t{i:02d}.yaml") for i in range(12) if i % 3 != 2}
-    (run,) = _runs(cache)  # the warm run kept its whole answer in one entry
-    again = _run(capsys, "--cache-dir", str(cache), str(corpus))
-    assert again == cold and _runs(cache) == [run]
-
-
-@pytest.mark.parametrize("damage", ["garbage", "edited-output", "not-an-outcome"])
-def test_a_damaged_run_entry_is_ignored_and_rebuilt(capsys, tmp_path: Path, damage: str) -> None:
-    corpus, cache = _corpus(tmp_path, 3), tmp_path / "c"
-    cold = _run(capsys, "--cache-dir", str(cache), str(corpus))
-    _run(capsys, "--cache-dir", str(cache), str(corpus))
-    (run,) = _runs(cache)
-    data = json.loads(run.read_text("utf-8"))
-    if damage == "garbage":
-        run.write_bytes(b"{\"key\": ")
-    elif damage == "edited-output":  # the checksum no longer matches
-        data["run"]["lines"][-1][1] = '{"findings": []}'
-        run.write_text(json.dumps(data), "utf-8")
-    else:  # whole and checksummed, but not what a run prints
-        from sopframe.core.cache import _digest
-
-        data["run"]["lines"] = [["stdout", 42]]
-        data["sha256"] = _digest(data["run"])
-        run.write_text(json.dumps(data), "utf-8")
-    assert _run(capsys, "--cache-dir", str(cache), str(corpus)) == cold
-    assert json.loads(run.read_text("utf-8"))["run"]["lines"][-1][1].startswith('{"version": 1')  # rebuilt
 
 
 def test_same_content_under_two_names_shares_one_entry(capsys, tmp_path: Path) -> None:
@@ -120,8 +90,6 @@ def test_a_corrupt_entry_is_ignored_and_rebuilt(capsys, tmp_path: Path, damage: 
         data = json.loads(raw)
         data["findings"][0]["message"] = "nothing to see here"
         entry.write_text(json.dumps(data), "utf-8")
-    for run in _runs(cache):  # the whole run is kept too: without it, the file's entry is read
-        run.unlink()
     again = _run(capsys, "--cache-dir", str(cache), str(d))
     assert again == first
     assert json.loads(entry.read_text("utf-8"))["findings"]  # rebuilt
@@ -137,15 +105,27 @@ def test_policy_or_framework_change_invalidates(capsys, tmp_path: Path, monkeypa
     assert len(_entries(cache)) == 2
 
 
-def test_a_plugin_change_invalidates(tmp_path: Path) -> None:
+def test_a_code_or_settings_change_invalidates(tmp_path: Path) -> None:
     from sopframe.core.cache import ResultCache, cache_salt
 
-    a = ResultCache(tmp_path, cache_salt("0.1.0", [("p", "dist", "1.0")], {}))
-    b = ResultCache(tmp_path, cache_salt("0.1.0", [("p", "dist", "1.1")], {}))
-    c = ResultCache(tmp_path, cache_salt("0.2.0", [("p", "dist", "1.0")], {}))
+    a = ResultCache(tmp_path, cache_salt("code-1", {}))
+    b = ResultCache(tmp_path, cache_salt("code-2", {}))
+    c = ResultCache(tmp_path, cache_salt("code-1", {"max_bytes": 10}))
     a.put(b"data", [])
     assert a.get(b"data", "x.yaml") == []
     assert b.get(b"data", "x.yaml") is None and c.get(b"data", "x.yaml") is None
+
+
+def test_the_source_digest_follows_every_edit(tmp_path: Path) -> None:
+    from sopframe.core.cache import source_digest
+
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "sub" / "rules.py").write_text("MESSAGE = 'old'\n", "utf-8")
+    before = source_digest([pkg])
+    assert source_digest([pkg]) == before
+    (pkg / "sub" / "rules.py").write_text("MESSAGE = 'newer'\n", "utf-8")
+    assert source_digest([pkg]) != before
 
 
 def test_an_unwritable_cache_only_costs_speed(capsys, tmp_path: Path) -> None:
@@ -184,27 +164,3 @@ def test_parallel_and_sequential_agree_in_order(capsys, tmp_path: Path, monkeypa
     parallel = _run(capsys, "--no-cache", "-j", "2", str(corpus))
     assert calls, "the worker pool was not used"
     assert parallel == sequential
-
-
-def test_kept_runs_are_bounded_and_the_recently_used_stay(capsys, tmp_path: Path, monkeypatch) -> None:
-    from sopframe.core.cache import ResultCache
-
-    monkeypatch.setattr(ResultCache, "MAX_RUNS", 4)
-    corpus, cache = _corpus(tmp_path, 5), tmp_path / "c"
-    files = sorted(corpus.iterdir())
-    _run(capsys, "--cache-dir", str(cache), str(corpus))  # every file's entry
-    for run in _runs(cache):  # and the corpus's whole run: start the count afresh
-        run.unlink()
-    run_of = {}
-    for n, f in enumerate(files[:4]):
-        before = set(_runs(cache))
-        _run(capsys, "--cache-dir", str(cache), str(f))  # from each file's entry, then kept whole
-        (run_of[n],) = set(_runs(cache)) - before
-        os.utime(run_of[n], ns=(n * 10**9, n * 10**9))  # used long ago, file 0 first
-    first = _run(capsys, "--cache-dir", str(cache), str(files[0]))  # file 0's run, used again now
-    _run(capsys, "--cache-dir", str(cache), str(files[4]))  # a fifth run: over the bound
-    kept = set(_runs(cache))
-    assert len(kept) == 3  # pruned to three quarters of the bound
-    assert run_of[0] in kept and run_of[3] in kept  # recently used, and the newest of the old ones
-    assert run_of[1] not in kept and run_of[2] not in kept  # the least recently used went
-    assert _run(capsys, "--cache-dir", str(cache), str(files[0])) == first

@@ -9,7 +9,8 @@ from typing import Any, Sequence
 
 import click
 import pytest
-from cli_helpers import BROKEN, CLEAN, invoke, shared_file, write
+from cli_helpers import BROKEN, CLEAN, invoke, write
+from testsupport import data_file
 
 import sopframe
 from sopframe.core.schema import SchemaExtension, base_schema
@@ -57,7 +58,7 @@ def _mermaid_ids(out: str) -> dict[str, str]:
 
 
 def test_graph_mermaid_of_the_shared_example(capsys: pytest.CaptureFixture[str]) -> None:
-    example = shared_file("template-example.yaml")
+    example = data_file("template-example.yaml")
     r = invoke(capsys, "graph", str(example))
     assert r.code == 0, r.err
     lines = r.out.splitlines()
@@ -82,7 +83,7 @@ def test_graph_mermaid_of_the_shared_example(capsys: pytest.CaptureFixture[str])
 
 
 def test_graph_dot_of_the_shared_example(capsys: pytest.CaptureFixture[str]) -> None:
-    example = shared_file("template-example.yaml")
+    example = data_file("template-example.yaml")
     r = invoke(capsys, "graph", "--format", "dot", str(example))
     assert r.code == 0, r.err
     assert r.out.startswith('digraph "itsop-incident-management" {')

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from cli_helpers import BROKEN, CLEAN, WARN, invoke, shared_file, write
+from cli_helpers import BROKEN, CLEAN, WARN, invoke, write
+from testsupport import data_file
 
 from sopframe.core.diagnostics import Finding, Severity
 from sopframe.formats import render
@@ -138,7 +139,7 @@ def test_json_document(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
 @functools.lru_cache(maxsize=1)
 def _sarif_validator():  # type: ignore[no-untyped-def]
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads(shared_file("reference/sarif-schema-2.1.0.json").read_text("utf-8"))
+    schema = json.loads(data_file("sarif-schema-2.1.0.json").read_text("utf-8"))
     checker = jsonschema.FormatChecker()
 
     @checker.checks("uri")

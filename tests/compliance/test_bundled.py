@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sopframe.core.frameworks import check_settings
+from sopframe.core.frameworks import CheckContext
 from sopframe.core.validate import validate_paths
 from sopframe.pluginmanager import Plugins, load_plugins
 
@@ -20,8 +20,7 @@ def plugins() -> Plugins:
 
 @pytest.mark.parametrize("framework", ["iso27001", "soc2", "pci-dss"])
 def test_bundled_templates_are_clean_under_each_framework(plugins: Plugins, framework: str) -> None:
-    with check_settings([framework]):
-        report = validate_paths([str(TEMPLATES)], plugins=plugins)
+    report = validate_paths([str(TEMPLATES)], plugins=plugins, context=CheckContext.of([framework]))
     assert len(report.files) >= 8
     problems = [f"{f.file}:{f.line} {f.code} {f.message}" for f in report.findings]
     assert problems == []

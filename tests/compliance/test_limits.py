@@ -8,7 +8,7 @@ import pytest
 
 from compliance_samples import SAMPLES
 from sopframe.core.diagnostics import Severity
-from sopframe.core.frameworks import check_settings
+from sopframe.core.frameworks import CheckContext
 from sopframe.core.validate import validate_text
 from sopframe.pluginmanager import Plugins, load_plugins
 from sopframe_plugins.compliance import iso27001, pcidss, soc2
@@ -49,8 +49,7 @@ CASES = [(rule, sample, old, new.format(v), v, inside)
 
 
 def findings(plugins: Plugins, text: str, framework: str):
-    with check_settings([framework]):
-        return validate_text(text, "sample.yaml", plugins=plugins).findings
+    return validate_text(text, "sample.yaml", plugins=plugins, context=CheckContext.of([framework])).findings
 
 
 @pytest.mark.parametrize(("rule", "sample", "old", "new", "value", "inside"), CASES,
@@ -99,7 +98,7 @@ def test_calendar_hint_says_write_months(plugins: Plugins) -> None:
 
 def test_pci_leaver_cap_is_configurable(plugins: Plugins) -> None:
     text = SAMPLES["access"].replace("    sla: 24h\n", "    sla: 4h\n")
-    with check_settings(["pci-dss"], {"pci-leaver-revocation": "2h"}):
-        found = validate_text(text, "sample.yaml", plugins=plugins).findings
+    context = CheckContext.of(["pci-dss"], {"pci-leaver-revocation": "2h"})
+    found = validate_text(text, "sample.yaml", plugins=plugins, context=context).findings
     [hit] = [f for f in found if f.code == "PCI114"]
     assert hit.severity is Severity.ERROR and "8.2.5" in hit.message and "2h" in hit.message

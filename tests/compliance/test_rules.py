@@ -8,7 +8,7 @@ import pytest
 
 from compliance_samples import MUTATIONS, SAMPLES, kind_of, mutate
 from sopframe.core.diagnostics import Finding, Rule, Severity
-from sopframe.core.frameworks import Framework, check_settings
+from sopframe.core.frameworks import CheckContext, Framework
 from sopframe.core.validate import validate_text
 from sopframe.pluginmanager import Plugins, load_plugins
 from sopframe_plugins.compliance import iso27001, pcidss, soc2
@@ -26,8 +26,7 @@ def plugins() -> Plugins:
 
 def run(plugins: Plugins, text: str, frameworks: Iterable[str] | None = None,
         policy: dict[str, str] | None = None) -> list[Finding]:
-    with check_settings(frameworks, policy):
-        result = validate_text(text, "sample.yaml", plugins=plugins)
+    result = validate_text(text, "sample.yaml", plugins=plugins, context=CheckContext.of(frameworks, policy))
     return result.findings
 
 

@@ -5,7 +5,7 @@ document -- and then strictyaml accepts it too, and strictyaml's path gives
 the same data and the same key and value positions -- or defers, and
 ``parse_text`` reads the text with strictyaml as before.  These differential
 tests run over the bundled templates, the rule fixtures, generated long
-templates, the shared example, strictyaml's parity corpus, hand-picked edge
+templates, the complete example, strictyaml's parity corpus, hand-picked edge
 cases and deterministic mutations of real templates.
 """
 
@@ -85,8 +85,7 @@ def _agree(text: str, monkeypatch: pytest.MonkeyPatch, strict: bool = True) -> b
 def _real_documents() -> list[tuple[str, str, bool]]:
     """(name, text, whether the fast reader must take it): templates as written."""
     docs = [(p.name, p.read_text("utf-8"), True) for p in sorted((ROOT / "templates").rglob("*.yaml"))]
-    if EXAMPLE.exists():
-        docs.append((EXAMPLE.name, EXAMPLE.read_text("utf-8"), True))
+    docs.append((EXAMPLE.name, EXAMPLE.read_text("utf-8"), True))
     docs += [(f"chain_template({n})", chain_template(n), True) for n in (30, 400)]
     # the rule fixtures: some are meant to be unreadable
     docs += [(p.name, p.read_bytes().decode("utf-8", errors="replace"), False)

@@ -5,21 +5,14 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from core_helpers import shared_file
+from testsupport import data_file
 from sopframe.core.builder import build_template
 from sopframe.core.graph import FieldLookup, TemplateGraph, build_graph
 from sopframe.core.schema import base_schema, structure_findings
 from sopframe.core.yamlsource import parse_text
+from sopframe.testing import TemplateBuilder
 
-HEAD = """\
-template: demo
-title: Demo procedure
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-stages:
-"""
+HEAD = TemplateBuilder("demo", title="Demo procedure").role("engineer", "Does the work").head_yaml() + "stages:\n"
 
 
 def graph_of(text: str) -> TemplateGraph:
@@ -34,8 +27,8 @@ def edges(tg: TemplateGraph, kind: str) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def example(pytestconfig: pytest.Config) -> TemplateGraph:
-    return graph_of(shared_file(pytestconfig, "template-example.yaml").read_text("utf-8"))
+def example() -> TemplateGraph:
+    return graph_of(data_file("template-example.yaml").read_text("utf-8"))
 
 
 # ------------------------------------------------------------- construction

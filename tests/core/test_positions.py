@@ -13,15 +13,9 @@ import pytest
 
 from sopframe.core.validate import FileResult, validate_bytes, validate_paths, validate_text
 from sopframe.pluginmanager import Plugins, load_plugins
+from sopframe.testing import TemplateBuilder
 
-HEAD = """\
-template: demo
-title: Demo procedure
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-"""
+HEAD = TemplateBuilder("demo", title="Demo procedure").role("engineer", "Does the work").head_yaml()
 
 
 @pytest.fixture(scope="module")
@@ -158,13 +152,13 @@ stages:
 
 # ---------------------------------------------------------------- list items
 
-def test_invalid_list_item_points_at_the_item(plugins: Plugins) -> None:
+def test_invalid_list_item_points_at_the_item(sopframe_plugins) -> None:
     text = HEAD.replace("kind: change\n", "kind: change\nframeworks:\n  - iso27001\n  - iso9001\n") + """\
 stages:
   start:
     owner: engineer
 """
-    res = check(text, plugins)
+    res = check(text, sopframe_plugins("iso27001"))  # the framework ids come from the framework plugins
     assert found(res, "SOP012") == [(7, 5)] == [where(text, "iso9001")]
     assert "did you mean 'iso27001'" in res.findings[0].message
 

@@ -11,27 +11,19 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from core_helpers import shared_file
+from testsupport import data_file
 from sopframe.core.schema import SchemaExtension, base_schema, build_schema
 from sopframe.core.validate import validate_text
 from sopframe.hookspecs import hookimpl
 from sopframe.pluginmanager import Plugins, load_plugins
+from sopframe.testing import TemplateBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "sopframe" / "core" / "template.schema.json"
 TEMPLATES = sorted(p for p in (ROOT / "templates").rglob("*") if p.suffix in (".yaml", ".yml"))
 
-MINIMAL = """\
-template: demo
-title: Demo procedure
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-stages:
-  start:
-    owner: engineer
-"""
+MINIMAL = (TemplateBuilder("demo", title="Demo procedure").role("engineer", "Does the work").head_yaml()
+           + "stages:\n  start:\n    owner: engineer\n")
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +87,13 @@ def test_every_ref_resolves() -> None:
 
 # ---------------------------------------------- templates, as editors see them
 
-def test_shared_example_validates_as_yaml_1_2(pytestconfig: pytest.Config) -> None:
-    data = yaml12(shared_file(pytestconfig, "template-example.yaml"))
+def test_shared_example_validates_as_yaml_1_2() -> None:
+    data = yaml12(data_file("template-example.yaml"))
     assert schema_errors(data) == []
 
 
-def test_shared_example_is_clean_for_sopframe(plugins: Plugins, pytestconfig: pytest.Config) -> None:
-    path = shared_file(pytestconfig, "template-example.yaml")
+def test_shared_example_is_clean_for_sopframe(plugins: Plugins) -> None:
+    path = data_file("template-example.yaml")
     res = validate_text(path.read_text("utf-8"), path.name, plugins=plugins)
     assert res.findings == []
 

@@ -148,7 +148,7 @@ def test_builder_writes_every_part_so_the_loader_reads_it_back() -> None:
          .field("flag", type="bool")
          .stage("approve", owner="approver", rework="request")
          .signoff("ok", role="approver", not_by=["requester"], title="Approved"))
-    result = validate_text(t.to_yaml(), "parts.yaml")
+    result = validate_text(t.to_yaml(), "parts.yaml", plugins=make_plugins())
     template = result.template
     assert template is not None, result.findings
     assert (template.title, template.version, template.kind) == (title, "2.1.0", "access")

@@ -1,7 +1,7 @@
 """Property tests: mutated templates never make ``sopframe validate`` crash.
 
-Valid templates (a small one embedded here, and the team's shared example
-when it is present) are mutated at the text level (lines deleted,
+Valid templates (a small one embedded here, and the complete example in
+tests/data) are mutated at the text level (lines deleted,
 duplicated, swapped or re-indented, characters and keys inserted, values
 replaced, the file truncated) and at the data level (keys dropped or
 renamed, unknown keys added, values replaced with values of other types),
@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sopframe.core.yamlsource import iter_paths, parse_text
-from testsupport import shared_file
+from testsupport import data_file
 
 from .helpers import SMALL_TEMPLATE, dump_yaml, json_findings, run_cli
 
@@ -252,8 +252,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def shared_example() -> str:
-    """The shared example's text (the test is skipped where it is absent)."""
-    return shared_file("template-example.yaml").read_text("utf-8")
+    """The complete example's text (tests/data/template-example.yaml)."""
+    return data_file("template-example.yaml").read_text("utf-8")
 
 
 def test_the_unmutated_templates_are_accepted(capsys: pytest.CaptureFixture[str], workdir: Path) -> None:

@@ -11,14 +11,17 @@ from sopframe.core.diagnostics import Rule, Severity
 
 E = Severity.ERROR
 
-RULES = [
-    Rule("SOP900", "plugin-failed", E, "A plugin failed to load or one of its hooks raised.",
-         "The plugin is named; everything else still runs. Use --strict-plugins (or strict-plugins "
-         "in the configuration) to make this fatal, or disable the plugin."),
-    Rule("SOP901", "rule-crashed", E, "A rule raised an error instead of returning findings.",
-         "The plugin and rule are named; the other rules still ran on the template. With "
-         "--strict-plugins a crashing rule is fatal instead."),
-    Rule("SOP902", "rule-code-collision", E, "A plugin registered a rule code that is taken or malformed.",
-         "Each plugin's rule codes use their own prefix of capital letters and at least three digits; "
-         "SOP is reserved for sopframe. The later rule is skipped."),
-]
+PLUGIN_FAILED = Rule(
+    "SOP900", "plugin-failed", E, "A plugin failed to load or one of its hooks raised.",
+    "The plugin is named; everything else still runs. Use --strict-plugins (or strict-plugins "
+    "in the configuration) to make this fatal, or disable the plugin.")
+RULE_CRASHED = Rule(
+    "SOP901", "rule-crashed", E, "A rule raised an error instead of returning findings.",
+    "The plugin and rule are named; the other rules still ran on the template. With "
+    "--strict-plugins a crashing rule is fatal instead.")
+RULE_CODE_COLLISION = Rule(
+    "SOP902", "rule-code-collision", E, "A plugin registered a rule code that is taken or malformed.",
+    "Each plugin's rule codes use their own prefix of capital letters and at least three digits; "
+    "SOP is reserved for sopframe. The later rule is skipped.")
+
+RULES = [PLUGIN_FAILED, RULE_CRASHED, RULE_CODE_COLLISION]
