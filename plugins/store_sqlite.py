@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sopframe.core.migrations import check_version, migrate
+from sopframe.core.migrations import migrate
 from sopframe.core.store import SCHEMA_VERSION
 from sopframe.errors import StoreError
 from sopframe.hookspecs import hookimpl
@@ -56,9 +56,7 @@ class SqliteStore(SqlStore):
             raise StoreError(f"cannot open store {self.url}: {exc}",
                              hint="is it an SQLite database that this user may write?") from None
         if version < SCHEMA_VERSION and migrate_on_open:
-            migrate(self)
-        elif version != SCHEMA_VERSION:
-            check_version(self, version)
+            migrate(self)  # a newer file is refused by open_store's version check
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
