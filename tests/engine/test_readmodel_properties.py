@@ -18,7 +18,7 @@ from sopframe_plugins.store_memory import MemoryStore
 from sopframe_plugins.store_sqlite import SqliteStore
 
 from .conftest import ROLES, lifecycle_text
-from .test_properties import command
+from .test_properties import command, run_command
 
 
 def snapshot(store: Store) -> tuple[object, ...]:
@@ -33,16 +33,7 @@ def run(store: Store, commands: list[tuple[str, str, str, str]], jobs: int) -> N
         clock.advance(hours=7)
         ref = ids[i % jobs] + suffix
         try:
-            if op == "set":
-                engine.set_fields(ref, {arg: user}, actor="alice")
-            elif op == "sign":
-                engine.sign(ref, arg, actor=user)
-            elif op == "complete":
-                engine.complete(ref, actor=user)
-            elif op == "reject":
-                engine.reject(ref, arg, actor=user)
-            else:
-                engine.cancel(ref, arg, actor=user)
+            run_command(engine, ref, op, arg, user)
         except JobError:
             pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -55,3 +56,11 @@ def postgres_url(postgres_empty_url: str) -> str:
     with PostgresStore(postgres_empty_url) as store:
         migrate(store)
     return postgres_empty_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store URL: a new SQLite file, then an initialised PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.db'}"
+    return request.getfixturevalue("postgres_url")

@@ -30,13 +30,6 @@ def spawn_writer(*args: str) -> subprocess.Popen[str]:
                             text=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'jobs.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 def test_kill_9_mid_stream_leaves_whole_commands_and_a_valid_chain(url: str) -> None:
     run_writer("start", url, "STRESS-001", "0")
     proc = spawn_writer("stream", url, "STRESS-001", "100000")

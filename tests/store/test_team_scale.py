@@ -16,13 +16,6 @@ from sopframe.pluginmanager import load_plugins
 from sopframe.testing.store_contract import _TINY_TEMPLATE
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'jobs.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 def test_four_concurrent_starters_get_unique_increasing_ids_and_none_fails(url: str) -> None:
     plugins = load_plugins()
     open_store(url, plugins).close()  # created (SQLite) before the threads race
