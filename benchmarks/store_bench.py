@@ -168,14 +168,16 @@ def report(name: str, results: dict[int, dict[str, float]]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", default="1000,10000")
-    ap.add_argument("--postgres", metavar="URL")
+    ap.add_argument("--postgres", metavar="URL", help="A PostgreSQL server with fsync on (the run prints it).")
     ap.add_argument("--dir", default=".")
     ap.add_argument("--cli-runs", type=int, default=5)
+    ap.add_argument("--skip-sqlite", action="store_true", help="Measure PostgreSQL only.")
     args = ap.parse_args()
     sizes = [int(x) for x in args.jobs.split(",")]
     workdir = tempfile.mkdtemp(prefix="store-bench-", dir=args.dir)
     try:
-        report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs) for n in sizes})
+        if not args.skip_sqlite:
+            report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs) for n in sizes})
         if args.postgres:
             report("PostgreSQL", {n: postgres_run(n, args.postgres) for n in sizes})
     finally:

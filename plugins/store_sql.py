@@ -66,6 +66,8 @@ _SUMMARY_COLS = "job, template, version, sha256, title, status, started_at, star
                 "last_change, events, subjobs"
 _OPEN_COLS = "job, node, stage, subjob, owner, entered_at, due"
 _SOP_COLS = "ref, version, title, effective_date, next_review, job, template, published_at"
+_SUMMARY_SET = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_COLS.split(", ")[1:])
+_SOP_SET = ", ".join(f"{c} = excluded.{c}" for c in _SOP_COLS.split(", ") if c != "job")
 
 
 def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Event]:
@@ -173,18 +175,20 @@ class SqlStore(Store):
             self._write_rows(d.rows, replace=True)
 
     def _write_rows(self, rows: JobRows, replace: bool) -> None:
+        """The job's rows: the summary and SOP row upserted, its open stages replaced."""
         s = rows.summary
         if replace:
-            for table in ("job_summary", "open_stages", "sops"):
-                self._x(f"DELETE FROM {table} WHERE job = ?", (s.job,))
-        self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
+        self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT (job) DO UPDATE SET {_SUMMARY_SET}",
                 (s.job, s.template, s.version, s.sha256, s.title, s.status, s.started_at, s.started_by,
                  s.finished_at, s.last_change, s.events, s.subjobs_json()))
         self._many(f"INSERT INTO open_stages ({_OPEN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    [(o.job, o.node, o.stage, o.subjob, o.owner, o.entered_at, o.due) for o in s.open_stages])
-        p = rows.sop
+        p = rows.sop  # a job publishes once, as it completes: its row is never taken back
         if p is not None:
-            self._x(f"INSERT INTO sops ({_SOP_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            self._x(f"INSERT INTO sops ({_SOP_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"ON CONFLICT (job) DO UPDATE SET {_SOP_SET}",
                     (p.ref, p.version, p.title, p.effective_date, p.next_review, p.job, p.template, p.published_at))
 
     # -------------------------------------------------------------- read
