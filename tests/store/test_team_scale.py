@@ -134,3 +134,25 @@ def test_four_cli_writers_40_commands_each_on_one_job_never_exit_4(tmp_path: Pat
     assert verify_chain(job, events, store.head(job)) is None
     assert sum(e.type == "field.set" for e in events) == 160
     store.close()
+
+
+def test_verify_reports_read_model_drift_and_rebuild_repairs_it(tmp_path: Path) -> None:
+    from sopframe.core.jobcheck import verify_jobs
+    from sopframe.core.migrations import rows_of
+
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    store = open_store(url, load_plugins())
+    engine = Engine(store)
+    jobs = [engine.start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id for _ in range(2)]
+    assert all(c.ok for c in verify_jobs(store))
+    raw = sqlite3.connect(tmp_path / "jobs.db")
+    raw.execute("UPDATE job_summary SET status = 'completed' WHERE job = ?", (jobs[1],))
+    raw.execute("DELETE FROM open_stages WHERE job = ?", (jobs[1],))
+    raw.commit()
+    raw.close()
+    checks = {c.job: c for c in verify_jobs(store)}
+    assert checks[jobs[0]].ok and checks[jobs[1]].problem is None  # the record itself is intact
+    assert "status" in (checks[jobs[1]].drift or "") and "open_stages" in (checks[jobs[1]].drift or "")
+    assert store.rebuild(rows_of(store)) == (2, [])
+    assert all(c.ok for c in verify_jobs(store))
+    store.close()
