@@ -25,7 +25,7 @@ def test_four_concurrent_starters_get_unique_increasing_ids_and_none_fails(url: 
     def starter(n: int) -> None:
         store = open_store(url, plugins)
         try:
-            engine = Engine(store)
+            engine = Engine(store, roles={"author": ["u0", "u1", "u2", "u3"]})
             got[n] = [engine.start(_TINY_TEMPLATE, "tiny.yaml", actor=f"u{n}").job_id for _ in range(15)]
         except BaseException as exc:  # reported below: a failed start fails the test
             errors.append(exc)
@@ -49,7 +49,8 @@ def test_a_swapped_template_text_is_caught(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     store = open_store(url, load_plugins())
-    job = Engine(store, clock=FixedClock()).start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
+    engine = Engine(store, roles={"author": ["alice"]}, clock=FixedClock())
+    job = engine.start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
     store.close()
     raw = sqlite3.connect(tmp_path / "jobs.db")
     raw.execute("UPDATE templates SET text = replace(text, 'required: yes', 'required: no')")
@@ -76,7 +77,7 @@ def test_a_select_only_role_runs_every_reading_command(postgres_url: str, tmp_pa
 
     plugins = load_plugins()
     store = open_store(postgres_url, plugins)
-    job = Engine(store).start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
+    job = Engine(store, roles={"author": ["alice"]}).start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
     store.close()
     dsn, schema = split_url(postgres_url)
     role = f"auditor_{uuid.uuid4().hex[:8]}"
@@ -84,6 +85,7 @@ def test_a_select_only_role_runs_every_reading_command(postgres_url: str, tmp_pa
         db.execute(f"CREATE ROLE {role} LOGIN")
         db.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {role}')
         db.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {role}')
+    (tmp_path / "sopframe.toml").write_text('[roles]\nauthor = ["alice"]\n', "utf-8")  # the write gets to the server
     try:
         auditor = postgres_url.replace("postgres@", f"{role}@", 1)
         for args in (["job", "list"], ["job", "show", job], ["job", "history", job], ["job", "verify", "--all"],
@@ -122,7 +124,7 @@ def test_four_cli_writers_40_commands_each_on_one_job_never_exit_4(tmp_path: Pat
     (tmp_path / "sopframe.toml").write_text('[roles]\nauthor = ["alice"]\n', "utf-8")
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     store = open_store(url, load_plugins())
-    job = Engine(store).start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
+    job = Engine(store, roles={"author": ["alice"]}).start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
     store.close()
     procs = [subprocess.Popen([sys.executable, "-c", CLI_WRITER, url, job, f"w{n}", "40"], cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(4)]
@@ -142,7 +144,7 @@ def test_verify_reports_read_model_drift_and_rebuild_repairs_it(tmp_path: Path) 
 
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     store = open_store(url, load_plugins())
-    engine = Engine(store)
+    engine = Engine(store, roles={"author": ["alice"]})
     jobs = [engine.start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id for _ in range(2)]
     assert all(c.ok for c in verify_jobs(store))
     raw = sqlite3.connect(tmp_path / "jobs.db")
