@@ -2,7 +2,8 @@
 
 ``memory://`` opens a fresh store; ``memory://NAME`` opens the store of
 that name shared by everything in the same process (so a test can run
-several CLI commands against one store).
+several CLI commands against one store).  It keeps the read models as
+dicts and answers their queries by scanning them: fine for tests.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import threading
 from typing import Any, Sequence
 
 from sopframe.core.engine.events import Event
-from sopframe.core.store import Store, check_batch
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenStage, SopRow
+from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
 from sopframe.errors import ConflictError
 from sopframe.hookspecs import hookimpl
 
@@ -27,15 +29,27 @@ class MemoryStore(Store):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._jobs: dict[str, list[Event]] = {}
+        self._templates: dict[str, str] = {}
+        self._counters: dict[str, int] = {}
+        self._rows: dict[str, JobRows] = {}
         self._lock = threading.Lock()
 
-    def append(self, job: str, expected_seq: int, events: Sequence[Event]) -> None:
+    def append(self, job: str, expected_seq: int, events: Sequence[Event], derived: Derived | None = None) -> None:
         check_batch(job, expected_seq, events)
         with self._lock:
             stream = self._jobs.get(job, [])
             if len(stream) != expected_seq:
                 raise ConflictError(job, expected_seq, len(stream))
+            if derived is not None and derived.counter is not None:
+                key, number = derived.counter
+                if self._counters.get(key, 0) >= number:
+                    raise ConflictError(job, expected_seq)
+                self._counters[key] = number
             self._jobs[job] = [*stream, *events]
+            if derived is not None and derived.template is not None:
+                self._templates.setdefault(*derived.template)
+            if derived is not None and derived.rows is not None:
+                self._rows[job] = derived.rows
 
     def read(self, job: str, after: int = 0) -> list[Event]:
         with self._lock:
@@ -46,18 +60,69 @@ class MemoryStore(Store):
             stream = self._jobs.get(job)
             return (stream[-1].seq, stream[-1].hash) if stream else None
 
-    def job_ids(self) -> list[str]:
+    def job_ids(self, prefix: str = "") -> list[str]:
         with self._lock:
-            return sorted(self._jobs)
+            return sorted(j for j in self._jobs if j.startswith(prefix))
 
     def events_of_type(self, type: str) -> list[Event]:
         with self._lock:
             found = [e for stream in self._jobs.values() for e in stream if e.type == type]
         return sorted(found, key=lambda e: (e.at, e.job, e.seq))
 
-    # for tamper tests: the raw list behind a job
+    def template(self, sha256: str) -> str | None:
+        return self._templates.get(sha256)
+
+    def last_number(self, key: str) -> int | None:
+        return self._counters.get(key)
+
+    def summaries(self, query: JobQuery) -> list[JobSummary]:
+        with self._lock:
+            rows = [self._rows[j].summary for j in sorted(self._rows)]
+        out = []
+        for s in rows:
+            if (query.status and s.status != query.status) or (query.template and s.template != query.template) \
+                    or (query.since and s.last_change < query.since) or (query.after and s.job <= query.after):
+                continue
+            if query.owners is not None and not any(o.owner in query.owners for o in s.open_stages):
+                continue
+            if query.overdue_at and not any(o.due and o.due < query.overdue_at for o in s.open_stages):
+                continue
+            out.append(s)
+            if query.limit is not None and len(out) >= query.limit:
+                break
+        return out
+
+    def summary(self, job: str) -> JobSummary | None:
+        rows = self._rows.get(job)
+        return rows.summary if rows else None
+
+    def open_stages_due(self, before: str) -> list[OpenStage]:
+        with self._lock:
+            found = [o for r in self._rows.values() for o in r.summary.open_stages if o.due and o.due < before]
+        return sorted(found, key=lambda o: (o.due, o.job, o.node))
+
+    def sop_rows(self) -> list[SopRow]:
+        with self._lock:
+            found = [r.sop for r in self._rows.values() if r.sop is not None]
+        return sorted(found, key=lambda p: (p.ref, p.published_at, p.job))
+
+    def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
+        problems: list[str] = []
+        new = {}
+        for job in self.job_ids():
+            rows = rows_or_problem(job, self.read(job), rows_of, problems)
+            if rows is not None:
+                new[job] = rows
+        with self._lock:
+            self._rows = new
+        return len(new), problems
+
+    # for tamper tests: the raw list behind a job, and the stored templates
     def raw(self, job: str) -> list[Event]:
         return self._jobs[job]
+
+    def raw_templates(self) -> dict[str, str]:
+        return self._templates
 
 
 @hookimpl

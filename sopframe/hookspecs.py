@@ -103,7 +103,7 @@ def sopframe_store(url: str) -> Any:
     scheme and None for any other; the first non-None result, in pluggy's
     call order (``tryfirst`` first), is used.  Raise
     :class:`sopframe.StoreError` if the URL is yours but the store
-    cannot be opened.  Run :mod:`sopframe.store_contract`'s suite against it.
+    cannot be opened.  Run :mod:`sopframe.testing.store_contract`'s suite against it.
     """
 
 

@@ -110,7 +110,10 @@ def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
     url = pick_url(store_url, config_for(ctx))
     store: Store = open_store(url, plugins_for(ctx))
     ctx.call_on_close(store.close)
-    return Engine(store, roles=roles, limits=limits)
+    from sopframe.services.retrying import RetryingEngine
+
+    # commands that meet a concurrent writer re-read the job and run again (bounded): see services.retrying
+    return RetryingEngine(Engine(store, roles=roles, limits=limits))  # type: ignore[return-value]
 
 
 def emit_json(value: Any) -> None:

@@ -15,7 +15,7 @@ from sopframe.commands.jobctx import (
     resolve_template,
     store_option,
 )
-from sopframe.errors import IntegrityError, UsageError
+from sopframe.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine, Event, JobState
@@ -209,40 +209,6 @@ def cancel(ctx: click.Context, job_id: str, reason: str, store_url: str | None, 
     _done(engine, f"{job_id}: cancelled", state, fmt)
 
 
-@job.command(name="list")
-@click.option("--status", type=click.Choice(["open", "completed", "cancelled", "all"]), default="all",
-              show_default=True)
-@store_option
-@format_option
-@click.pass_context
-def list_(ctx: click.Context, status: str, store_url: str | None, fmt: str) -> None:
-    """List jobs with their status and where they stand."""
-    from sopframe.core.engine import fold
-
-    engine = open_engine(ctx, store_url)
-    rows: list[dict[str, Any]] = []
-    for jid in engine.store.job_ids():
-        s = fold(engine.store.read(jid))
-        if status != "all" and s.status != status:
-            continue
-        rows.append({"job": jid, "title": s.title, "template": s.template_id, "version": s.template_version,
-                     "status": s.status, "started_at": s.started_at, "started_by": s.started_by,
-                     "open_stages": [n.rsplit("/", 1)[-1] for n in s.active],
-                     "subjobs": {sj.id: sj.status for sj in s.subjobs.values()}, "events": s.seq})
-    if fmt == "json":
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("no jobs")
-        return
-    from sopframe.core.safetext import escape
-
-    for r in rows:
-        at = f" at {', '.join(r['open_stages'])}" if r["open_stages"] else ""
-        click.echo(f"{escape(r['job']):<18} {r['status']:<10} {escape(r['template'])} {escape(r['version'])}{at}  "
-                   f"({r['events']} events)")
-
-
 @job.command()
 @click.argument("job_id", metavar="JOB")
 @store_option
@@ -317,37 +283,13 @@ def history_lines(events: "list[Event]", width: int = 10) -> list[str]:
     return out
 
 
-@job.command()
-@click.argument("job_id", metavar="JOB", required=False)
-@click.option("--all", "all_jobs", is_flag=True, help="Verify every job in the store.")
-@store_option
-@format_option
-@click.pass_context
-def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, store_url: str | None, fmt: str) -> None:
-    """Check jobs' hash chains: names the first edited, deleted, reordered or inserted event."""
-    if bool(job_id) == all_jobs:
-        raise UsageError("give a JOB or --all")
-    engine = open_engine(ctx, store_url)
-    jobs = engine.store.job_ids() if all_jobs else [job_id]
-    results = []
-    for jid in jobs:
-        problem = engine.verify(jid)  # type: ignore[arg-type]
-        head = engine.store.head(jid)  # type: ignore[arg-type]
-        results.append({"job": jid, "ok": problem is None, "problem": problem,
-                        "events": head[0] if head else 0, "head": head[1] if head else None})
-    bad = [r for r in results if not r["ok"]]
-    from sopframe.core.safetext import escape
+def _add_listings() -> None:
+    """``job list`` and ``job verify`` live in sopframe.commands.joblist (read models)."""
+    from sopframe.commands.joblist import list_, verify
 
-    if fmt == "json":
-        emit_json(results)
-    else:
-        for r in results:
-            if r["ok"]:
-                click.echo(f"{escape(r['job'])}: ok, {r['events']} events, head {r['head']}")
-            else:
-                click.echo(f"{escape(r['job'])}: BROKEN: {escape(r['problem'])}")
-        if not results:
-            click.echo("no jobs")
-    if bad:
-        raise IntegrityError(f"{len(bad)} of {len(results)} job{'s' if len(results) != 1 else ''} failed "
-                             f"verification; first: {bad[0]['problem']}")
+    job.add_command(list_)
+    job.add_command(verify)
+
+
+_add_listings()
+

@@ -8,39 +8,69 @@ atomic: all of its events are stored, or none.
 
 Backends are plugins implementing the ``sopframe_store(url)`` hook; the
 built-in ones are ``memory://``, ``sqlite:///path`` and ``postgresql://...``.
-:mod:`sopframe.store_contract` is the test suite every backend must pass.
+:mod:`sopframe.testing.store_contract` is the test suite every backend must pass.
+
+Besides the events a store keeps, written by the same ``append``: each
+template text once per SHA-256, a counter per job-id pattern and period, and
+the read models of :mod:`sopframe.core.readmodel`.  Schema versions and the
+migration runner are in :mod:`sopframe.core.migrations`.
 """
 
 from __future__ import annotations
 
 import abc
 import os
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from sopframe.core.engine.events import Event
 from sopframe.errors import ConflictError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.config import Config
+    from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenStage, SopRow
     from sopframe.pluginmanager import Plugins
 
-__all__ = ["Store", "open_store", "store_url", "DEFAULT_STORE", "ENV_STORE", "check_batch"]
+__all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STORE", "ENV_STORE", "check_batch",
+           "SCHEMA_VERSION"]
+
+#: the schema version this code reads and writes (see sopframe.core.migrations)
+SCHEMA_VERSION = 2
+#: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
+RowsOf = Callable[[Sequence[Event]], "JobRows"]
 
 DEFAULT_STORE = "sqlite:///sopframe.db"
 ENV_STORE = "SOPFRAME_STORE"
 
 
+@dataclass(frozen=True)
+class Derived:
+    """What an append writes besides the events, in the same transaction.
+
+    ``rows``: the job's read-model rows after the append (replacing its old
+    ones); ``template``: ``(sha256, text)`` of a template to keep once per
+    hash; ``counter``: ``(key, number)`` of the job-id number this append
+    takes (the counter must be below ``number``, else the append conflicts).
+    """
+
+    rows: "JobRows | None" = None
+    template: tuple[str, str] | None = None
+    counter: tuple[str, int] | None = None
+
+
 class Store(abc.ABC):
-    """Where jobs' events live.  Subclass it to write a backend."""
+    """Where jobs' events live, with the read models kept beside them.  Subclass it to write a backend."""
 
     url: str = ""
 
+    # ------------------------------------------------------------- events
     @abc.abstractmethod
-    def append(self, job: str, expected_seq: int, events: Sequence[Event]) -> None:
-        """Append ``events`` (numbered ``expected_seq + 1`` on) to ``job``, atomically.
+    def append(self, job: str, expected_seq: int, events: Sequence[Event], derived: Derived | None = None) -> None:
+        """Append ``events`` (numbered ``expected_seq + 1`` on) to ``job``, atomically, with ``derived``.
 
         ``expected_seq`` 0 creates the job.  Raise :class:`ConflictError`
-        (writing nothing) if the job is not at ``expected_seq``.
+        (writing nothing) if the job is not at ``expected_seq``, or if
+        ``derived.counter`` was taken by another writer.
         """
 
     @abc.abstractmethod
@@ -52,13 +82,62 @@ class Store(abc.ABC):
         """(seq, hash) of the job's last event as the store recorded it, or None."""
 
     @abc.abstractmethod
-    def job_ids(self) -> list[str]:
-        """Every job id, sorted."""
+    def job_ids(self, prefix: str = "") -> list[str]:
+        """Every job id (starting with ``prefix``), sorted."""
 
     @abc.abstractmethod
     def events_of_type(self, type: str) -> list[Event]:
         """Every event of a type across jobs, ordered by (time, job, seq)."""
 
+    def iter_jobs(self, batch: int = 200) -> Iterator[tuple[str, list[Event]]]:
+        """Every job with its events, in job order (backends read them in batches)."""
+        for job in self.job_ids():
+            yield job, self.read(job)
+
+    # ---------------------------------------------- templates and job ids
+    @abc.abstractmethod
+    def template(self, sha256: str) -> str | None:
+        """The template text stored under its SHA-256, or None."""
+
+    @abc.abstractmethod
+    def last_number(self, key: str) -> int | None:
+        """The last job-id number taken for a counter key, or None if none was taken through a counter."""
+
+    # ------------------------------------------------------- read models
+    @abc.abstractmethod
+    def summaries(self, query: "JobQuery") -> list["JobSummary"]:
+        """Job summaries matching ``query``, in job-id order, from the read model."""
+
+    @abc.abstractmethod
+    def summary(self, job: str) -> "JobSummary | None":
+        """One job's summary row, or None."""
+
+    @abc.abstractmethod
+    def open_stages_due(self, before: str) -> list["OpenStage"]:
+        """Open stages whose SLA deadline is before ``before`` (UTC text), earliest first."""
+
+    @abc.abstractmethod
+    def sop_rows(self) -> list["SopRow"]:
+        """Every published SOP version, by reference, then publication time and job."""
+
+    @abc.abstractmethod
+    def rebuild(self, rows_of: "RowsOf") -> tuple[int, list[str]]:
+        """Replace every read-model row by ``rows_of(events)`` of each job, in one transaction.
+
+        Returns the number of jobs with rows, and a message for each job
+        whose rows cannot be computed (its template text is missing or was
+        altered: ``job verify`` names it); such a job gets no rows.
+        """
+
+    # --------------------------------------------------------- schema
+    def schema_version(self) -> int:
+        """The schema version of the stored data (0: nothing created yet)."""
+        return SCHEMA_VERSION
+
+    def apply_migration(self, version: int, rows_of: "RowsOf") -> None:
+        """Bring the schema from ``version - 1`` to ``version`` in one transaction (with its version row)."""
+
+    # ------------------------------------------------------------ other
     def close(self) -> None:
         """Release connections; the store is not used afterwards."""
 
@@ -70,10 +149,6 @@ class Store(abc.ABC):
 
     def exists(self, job: str) -> bool:
         return self.head(job) is not None
-
-    def iter_jobs(self) -> Iterator[tuple[str, list[Event]]]:
-        for job in self.job_ids():
-            yield job, self.read(job)
 
 
 def check_batch(job: str, expected_seq: int, events: Sequence[Event]) -> None:
@@ -87,21 +162,44 @@ def check_batch(job: str, expected_seq: int, events: Sequence[Event]) -> None:
         raise ConflictError(job, expected_seq)
 
 
+def rows_or_problem(job: str, events: Sequence[Event], rows_of: RowsOf,
+                    problems: list[str]) -> "JobRows | None":
+    """``rows_of(events)``, or None with the reason added to ``problems`` (for rebuilds)."""
+    from sopframe.errors import SopframeError
+
+    if not events:
+        return None
+    try:
+        return rows_of(events)
+    except (SopframeError, KeyError, ValueError, TypeError) as exc:
+        problems.append(f"job {job}: no read-model rows: {exc}")
+        return None
+
+
 def store_url(explicit: str | None = None, config: "Config | None" = None) -> str:
     """The store URL: ``--store``, then SOPFRAME_STORE, then config key ``store``, then the default."""
     return explicit or os.environ.get(ENV_STORE) or (config.get("store") if config else None) or DEFAULT_STORE
 
 
-def open_store(url: str, plugins: "Plugins | None" = None) -> Store:
-    """Open the store a URL names, asking every plugin's ``sopframe_store`` hook."""
-    if plugins is None:
-        from sopframe.pluginmanager import load_plugins
+def open_store(url: str, plugins: "Plugins", *, check_schema: bool = True) -> Store:
+    """Open the store a URL names, asking the given plugins' ``sopframe_store`` hooks.
 
-        plugins = load_plugins()
+    The caller passes the plugins in: core never starts plugin discovery.
+    With ``check_schema`` a store not at :data:`SCHEMA_VERSION` is refused
+    (closed) with what to run; ``sopframe store`` commands open without it.
+    """
     store = plugins.store(url)
     if store is None:
         scheme = url.split(":", 1)[0] if ":" in url else url
         raise StoreError(f"no store backend handles {url!r} (scheme {scheme!r})",
                          hint="use memory://, sqlite:///path/to/file.db or postgresql://user@host/db, "
                               "or install the plugin for that scheme")
+    if check_schema:
+        from sopframe.core.migrations import check_version
+
+        try:
+            check_version(store, store.schema_version())
+        except BaseException:
+            store.close()
+            raise
     return store

@@ -52,8 +52,8 @@ _LAZY = {
     "make_plugins": "sopframe.testing.plugins",
     "validate": "sopframe.testing.validation",
     "codes": "sopframe.testing.validation",
-    "StoreContract": "sopframe.store_contract",
-    "make_events": "sopframe.store_contract",
+    "StoreContract": "sopframe.testing.store_contract",
+    "make_events": "sopframe.testing.store_contract",
 }
 
 if TYPE_CHECKING:  # pragma: no cover

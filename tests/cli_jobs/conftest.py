@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sopframe.__main__ import main
-from sopframe.store_contract import _TINY_TEMPLATE
+from sopframe.testing.store_contract import _TINY_TEMPLATE
 
 ROLES_TOML = """\
 [roles]

@@ -21,7 +21,9 @@ def test_start_takes_the_id_from_the_pattern_and_pins_the_template(engine: Engin
     assert first.type == "job.started" and first.actor == "mike" and first.at == "2026-01-05T09:00:00.000000Z"
     t = first.data["template"]
     assert t["id"] == "itsop-incident-management" and t["version"] == "1.0.0"
-    assert t["text"] == lifecycle_text() and len(t["sha256"]) == 64
+    assert "text" not in t and len(t["sha256"]) == 64  # pinned by hash; the store keeps the text once
+    assert store.template(t["sha256"]) == lifecycle_text()
+    assert store.raw_templates() == {t["sha256"]: lifecycle_text()}  # two jobs, one stored text
     state = engine.state(job)
     assert list(state.active) == ["initiated"] and state.status == "open"
 

@@ -32,6 +32,20 @@ command = st.one_of(
 )
 
 
+def run_command(engine: Engine, ref: str, op: str, arg: str, user: str) -> None:
+    """One drawn command (``set`` takes ``user`` as the value, set by alice)."""
+    if op == "set":
+        engine.set_fields(ref, {arg: user}, actor="alice")
+    elif op == "sign":
+        engine.sign(ref, arg, actor=user)
+    elif op == "complete":
+        engine.complete(ref, actor=user)
+    elif op == "reject":
+        engine.reject(ref, arg, actor=user)
+    else:
+        engine.cancel(ref, arg, actor=user)
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(command, min_size=1, max_size=40))
 def test_random_commands_keep_the_log_consistent(commands: list[tuple[str, str, str, str]]) -> None:
@@ -44,16 +58,7 @@ def test_random_commands_keep_the_log_consistent(commands: list[tuple[str, str, 
         ref = job + suffix
         before = store.read(job)
         try:
-            if op == "set":
-                engine.set_fields(ref, {arg: user}, actor="alice")  # user is the value here
-            elif op == "sign":
-                engine.sign(ref, arg, actor=user)
-            elif op == "complete":
-                engine.complete(ref, actor=user)
-            elif op == "reject":
-                engine.reject(ref, arg, actor=user)
-            else:
-                engine.cancel(ref, arg, actor=user)
+            run_command(engine, ref, op, arg, user)
         except JobError:
             assert store.read(job) == before
         events = store.read(job)

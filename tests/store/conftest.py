@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -35,8 +36,8 @@ def postgres_server() -> str:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A store URL with a schema of its own, dropped after the test."""
+def postgres_empty_url(postgres_server: str) -> Iterator[str]:
+    """A store URL with a schema of its own (not created yet), dropped after the test."""
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:16]}"
@@ -44,3 +45,22 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     yield f"{postgres_server}{sep}schema={schema}"
     with psycopg.connect(postgres_server, autocommit=True) as db:
         db.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_url(postgres_empty_url: str) -> str:
+    """A store URL with a schema of its own, initialised at the current schema version (`store init`)."""
+    from sopframe.core.migrations import migrate
+    from sopframe_plugins.store_postgres import PostgresStore
+
+    with PostgresStore(postgres_empty_url) as store:
+        migrate(store)
+    return postgres_empty_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store URL: a new SQLite file, then an initialised PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.db'}"
+    return request.getfixturevalue("postgres_url")

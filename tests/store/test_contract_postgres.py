@@ -7,8 +7,9 @@ from typing import Callable
 import pytest
 
 from sopframe.core.store import Store, open_store
+from sopframe.pluginmanager import load_plugins
 from sopframe.errors import StoreError
-from sopframe.store_contract import StoreContract, make_events
+from sopframe.testing.store_contract import StoreContract, make_events
 
 
 class TestPostgresStore(StoreContract):
@@ -22,7 +23,7 @@ class TestPostgresStore(StoreContract):
 def test_opened_by_url_through_the_plugin(postgres_url: str) -> None:
     from sopframe_plugins.store_postgres import PostgresStore
 
-    s = open_store(postgres_url)
+    s = open_store(postgres_url, load_plugins())
     assert isinstance(s, PostgresStore)
     s.close()
 
@@ -46,7 +47,7 @@ def test_an_event_row_edited_in_the_database_is_caught(postgres_url: str) -> Non
 def test_unreachable_server_is_a_clear_error() -> None:
     pytest.importorskip("psycopg")
     with pytest.raises(StoreError, match="cannot connect to postgresql://u:\\*\\*\\*@127.0.0.1:1/x"):
-        open_store("postgresql://u:secret@127.0.0.1:1/x?connect_timeout=2")
+        open_store("postgresql://u:secret@127.0.0.1:1/x?connect_timeout=2", load_plugins())
 
 
 def test_bad_schema_name() -> None:

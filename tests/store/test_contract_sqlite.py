@@ -9,8 +9,9 @@ from typing import Callable
 import pytest
 
 from sopframe.core.store import Store, open_store
+from sopframe.pluginmanager import load_plugins
 from sopframe.errors import StoreError
-from sopframe.store_contract import StoreContract, make_events
+from sopframe.testing.store_contract import StoreContract, make_events
 from sopframe_plugins.store_sqlite import SqliteStore
 
 
@@ -29,18 +30,18 @@ def test_wal_and_full_sync(tmp_path: Path) -> None:
 
 def test_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    s = open_store("sqlite:///here.db")
+    s = open_store("sqlite:///here.db", load_plugins())
     assert isinstance(s, SqliteStore) and (tmp_path / "here.db").exists()
     s.close()
-    s = open_store(f"sqlite:///{tmp_path}/abs.db")
+    s = open_store(f"sqlite:///{tmp_path}/abs.db", load_plugins())
     assert (tmp_path / "abs.db").exists()
     s.close()
     with pytest.raises(StoreError, match="names no file"):
-        open_store("sqlite://")
+        open_store("sqlite://", load_plugins())
     with pytest.raises(StoreError, match="does not exist"):
-        open_store(f"sqlite:///{tmp_path}/no/such/dir/x.db")
+        open_store(f"sqlite:///{tmp_path}/no/such/dir/x.db", load_plugins())
     with pytest.raises(StoreError, match="no store backend handles 'mongodb://x'"):
-        open_store("mongodb://x")
+        open_store("mongodb://x", load_plugins())
 
 
 def test_not_a_database(tmp_path: Path) -> None:

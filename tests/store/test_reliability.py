@@ -16,6 +16,7 @@ import pytest
 from sopframe.core.engine import fold
 from sopframe.core.engine.events import verify_chain
 from sopframe.core.store import open_store
+from sopframe.pluginmanager import load_plugins
 
 WRITER = str(Path(__file__).with_name("writer.py"))
 
@@ -29,13 +30,6 @@ def spawn_writer(*args: str) -> subprocess.Popen[str]:
                             text=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'jobs.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 def test_kill_9_mid_stream_leaves_whole_commands_and_a_valid_chain(url: str) -> None:
     run_writer("start", url, "STRESS-001", "0")
     proc = spawn_writer("stream", url, "STRESS-001", "100000")
@@ -45,7 +39,7 @@ def test_kill_9_mid_stream_leaves_whole_commands_and_a_valid_chain(url: str) -> 
             pytest.fail(f"writer stopped early: {proc.stderr.read() if proc.stderr else ''}")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    store = open_store(url)
+    store = open_store(url, load_plugins())
     try:
         events = store.read("STRESS-001")
         assert verify_chain("STRESS-001", events, store.head("STRESS-001")) is None
@@ -66,7 +60,7 @@ def test_two_processes_500_commands_each_on_one_job_lose_nothing(url: str) -> No
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err
-    store = open_store(url)
+    store = open_store(url, load_plugins())
     try:
         events = store.read("STRESS-001")
         assert verify_chain("STRESS-001", events, store.head("STRESS-001")) is None

@@ -32,10 +32,11 @@ stages:
 def main(argv: list[str]) -> int:
     from sopframe.core.engine import Engine
     from sopframe.core.store import open_store
+    from sopframe.pluginmanager import load_plugins
     from sopframe.errors import ConflictError
 
     mode, url, job, n = argv[0], argv[1], argv[2], int(argv[3])
-    store = open_store(url)
+    store = open_store(url, load_plugins())
     engine = Engine(store, roles={"eng": ["eve", *argv[4:5]]})  # a racing writer acts as its NAME
     if mode == "start":
         print(engine.start(TEMPLATE, "stress.yaml", actor="eve", job_id=job).job_id, flush=True)

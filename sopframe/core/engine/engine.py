@@ -25,6 +25,8 @@ authenticated user as ``actor``.
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -35,8 +37,8 @@ from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
 from sopframe.core.engine.documents import read_document
 from sopframe.core.engine.events import Event, chain, verify_chain
-from sopframe.core.engine.ids import next_job_id
-from sopframe.core.engine.pinned import pinned_template
+from sopframe.core.engine.ids import take_job_id
+from sopframe.core.engine.pinned import pinned_by_sha, pinned_template
 from sopframe.core.engine.publishing import early_version_problem, publication
 from sopframe.core.engine.readiness import missing
 from sopframe.core.engine.signoffs import approved, digest, void_stale
@@ -44,8 +46,11 @@ from sopframe.core.engine.sla import record_breaches
 from sopframe.core.engine.state import JobState, apply, fold
 from sopframe.core.identity import RoleTable, check_name
 from sopframe.core.limits import Limits
+from sopframe.core.readmodel import job_rows
 from sopframe.core.safetext import escape
 from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
+
+from sopframe.core.store import Derived
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.model import FieldDef, Stage, Template
@@ -129,7 +134,8 @@ class Engine:
             known = self.store.job_ids()
             raise JobError(f"unknown job '{escape(ref)}'{did_you_mean(ref, known)}",
                            hint="`sopframe job list` shows the jobs")
-        template, graph = pinned_template(state.template_text, state.template_file, state.template_sha256, root)
+        template, graph = pinned_by_sha(state.template_sha256, state.template_file, self.store.template, root,
+                                        state.template_text)
         return Loaded(ref, root, state, template, graph, sub)
 
     def state(self, ref: str) -> JobState:
@@ -152,7 +158,11 @@ class Engine:
         if not events and head is None:
             raise JobError(f"unknown job '{escape(job)}'{did_you_mean(job, self.store.job_ids())}")
         problem = verify_chain(job, events, head)
-        return str(problem) if problem else None
+        if problem:
+            return str(problem)
+        from sopframe.core.jobcheck import template_problem
+
+        return template_problem(self.store, job, events)
 
     def missing(self, loaded: Loaded, node: str, state: JobState | None = None) -> list[str]:
         """Everything that stops an open stage from being completed."""
@@ -174,21 +184,26 @@ class Engine:
         title = _bounded(title, self.limits.title, "title") or template.title
         now = self.clock()
         at = to_text(now)
-        for _ in range(50):
-            jid = job_id or next_job_id(template.job_id, template.id, now, self.store.job_ids())
+        floor = 0
+        for attempt in range(50):
+            jid, counter = (job_id, None) if job_id else take_job_id(self.store, template.job_id, template.id, now,
+                                                                     floor)
             state = JobState()
             cmd = Command(Loaded(jid, jid, state, pinned, graph), actor, at, state.copy())
+            # the event pins the template by its hash; the store keeps the text once per hash
             cmd.emit("job.started", job=jid, title=title,
                      template={"id": template.id, "version": template.version, "sha256": sha,
-                               "file": Path(file).name, "text": text})
+                               "file": Path(file).name})
             routing.enter(cmd, graph.start, self._ready, self._on_job_completed)
             try:
-                return self._commit(cmd, expected=0)
+                return self._commit(cmd, expected=0, started=Derived(template=(sha, text), counter=counter))
             except ConflictError:
-                if job_id or "{seq" not in template.job_id:
+                if job_id or counter is None:
                     raise JobError("a job with this id already exists", job=jid,
                                    hint="the template's job_id pattern needs {seq} to number jobs"
                                    if not job_id else "") from None
+                floor = counter[1]
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # another starter took it: jittered retry
         raise JobError(f"could not find a free job id for pattern {template.job_id!r}")
 
     # ================================================================ commands
@@ -384,16 +399,18 @@ class Engine:
     def _checked(self, cmd: Command, st: "Stage", f: "FieldDef", raw: Any) -> Any:
         return inputs.checked_value(cmd, st, f, raw, self.roles, self.limits, self.clock().date())
 
-    def _commit(self, cmd: Command, expected: int | None = None) -> JobState:
+    def _commit(self, cmd: Command, expected: int | None = None, started: Derived | None = None) -> JobState:
         state = cmd.loaded.state
         seq = state.seq if expected is None else expected
         events = chain(cmd.loaded.root, seq, state.head, cmd.pending, cmd.actor, cmd.at)
+        work = cmd.work
+        work.seq, work.head = events[-1].seq, events[-1].hash
+        rows = job_rows(work, cmd.loaded.template, cmd.loaded.graph, cmd.at)  # read models, same transaction
+        extra = started or Derived()
         try:
-            self.store.append(cmd.loaded.root, seq, events)
+            self.store.append(cmd.loaded.root, seq, events, Derived(rows, extra.template, extra.counter))
         except ConflictError:
             self._states.pop(cmd.loaded.root, None)  # read the job afresh next time
             raise
-        work = cmd.work
-        work.seq, work.head = events[-1].seq, events[-1].hash
         self._states[cmd.loaded.root] = work  # the engine never changes a state it handed out
         return work

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Callable
 
 from sopframe.errors import JobError
 
@@ -10,9 +11,25 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
 
-__all__ = ["pinned_template"]
+__all__ = ["pinned_template", "pinned_by_sha"]
 
-_CACHE: dict[str, tuple["Template", "TemplateGraph"]] = {}
+#: sha256 -> compiled template and graph, least recently used first (bounded)
+_CACHE: "OrderedDict[str, tuple[Template, TemplateGraph]]" = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def pinned_by_sha(sha256: str, file: str, text_of: Callable[[str], str | None], job: str | None = None,
+                  text: str = "") -> tuple["Template", "TemplateGraph"]:
+    """The compiled template for a hash: from the cache, else from ``text`` or ``text_of(sha256)``."""
+    hit = _CACHE.get(sha256)
+    if hit is not None:
+        _CACHE.move_to_end(sha256)
+        return hit
+    text = text or text_of(sha256) or ""
+    if not text:
+        raise JobError(f"the job's template (sha256 {sha256[:12]}...) is missing from the store", job=job,
+                       hint="run `sopframe job verify` on the job")
+    return pinned_template(text, file, sha256, job)
 
 
 def pinned_template(text: str, file: str, sha256: str = "", job: str | None = None) -> tuple["Template", "TemplateGraph"]:
@@ -40,4 +57,8 @@ def pinned_template(text: str, file: str, sha256: str = "", job: str | None = No
         template = build_template(doc)
         hit = (template, build_graph(template))
         _CACHE[actual] = hit
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(actual)
     return hit

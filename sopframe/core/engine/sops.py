@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sopframe.core.engine.clock import from_text, to_text
-from sopframe.core.engine.state import fold
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.engine import Engine
@@ -54,20 +53,18 @@ class OverdueItem:
 
 
 def master_list(store: "Store") -> list[SopEntry]:
-    """Every published SOP version, current and archived, by reference then publication."""
+    """Every published SOP version, current and archived, by reference then publication (the SOP read model)."""
     by_ref: dict[str, list[Any]] = {}
-    for ev in store.events_of_type("sop.published"):
-        by_ref.setdefault(str(ev.data.get("ref")), []).append(ev)
+    for row in store.sop_rows():
+        by_ref.setdefault(row.ref, []).append(row)
     out: list[SopEntry] = []
     for ref in sorted(by_ref):
-        evs = by_ref[ref]
-        for i, ev in enumerate(evs):
-            d = ev.data
-            later = evs[i + 1] if i + 1 < len(evs) else None
-            out.append(SopEntry(ref=ref, version=d.get("version"), title=d.get("title", ""),
-                                effective_date=d.get("effective_date"), next_review=d.get("next_review"),
-                                job=ev.job, template=d.get("template", ""), published_at=ev.at,
-                                status="archived" if later else "current",
+        rows = by_ref[ref]
+        for i, p in enumerate(rows):
+            later = rows[i + 1] if i + 1 < len(rows) else None
+            out.append(SopEntry(ref=ref, version=p.version, title=p.title, effective_date=p.effective_date,
+                                next_review=p.next_review, job=p.job, template=p.template,
+                                published_at=p.published_at, status="archived" if later else "current",
                                 archived_by=later.job if later else None))
     return out
 
@@ -87,9 +84,7 @@ def describe_delta(seconds: float) -> str:
 
 
 def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
-    """SOPs past their review date, and open stages past their SLA."""
-    from sopframe.core.engine.sla import sla_deadline
-
+    """SOPs past their review date, and open stages past their SLA (from the read models)."""
     now = now or engine.clock()
     out: list[OverdueItem] = []
     today = now.date()
@@ -103,19 +98,9 @@ def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
         if due < today:
             out.append(OverdueItem("review", entry.ref, entry.version or "", entry.next_review,
                                    f"{(today - due).days}d", None))
-    for job in engine.store.job_ids():
-        state = fold(engine.store.read(job))
-        if state.status != "open" or not state.active:
-            continue
-        loaded = engine.load(job)
-        for node, run in state.active.items():
-            deadline = sla_deadline(loaded, node, run.entered_at)
-            if deadline is not None and deadline < now:
-                st = loaded.graph.stage(node)
-                sj = state.subjob_of(node)
-                owner = st.owner or (sj.owner if sj else None)
-                out.append(OverdueItem("sla", sj.id if sj else job, st.id, to_text(deadline),
-                                       describe_delta((now - deadline).total_seconds()), owner))
+    for o in engine.store.open_stages_due(to_text(now)):  # the open-stages read model, by its deadline index
+        late = (now - from_text(o.due)).total_seconds() if o.due else 0
+        out.append(OverdueItem("sla", o.subjob or o.job, o.stage, o.due or "", describe_delta(late), o.owner))
     return out
 
 

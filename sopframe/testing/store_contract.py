@@ -21,7 +21,8 @@ from typing import Callable, Iterator
 import pytest
 
 from sopframe.core.engine.events import GENESIS, Event, NewEvent, chain, verify_chain
-from sopframe.core.store import Store
+from sopframe.core.readmodel import JobQuery
+from sopframe.core.store import Derived, Store
 from sopframe.errors import ConflictError, StoreError
 
 __all__ = ["StoreContract", "make_events"]
@@ -167,6 +168,56 @@ class StoreContract:
         assert engine.state(job).to_dict() == state.to_dict()
 
 
+    # ------------------------------------------- templates and job-id counters
+    def test_a_template_is_kept_once_per_hash(self, store: Store) -> None:
+        store.append("J-1", 0, make_events("J-1", 1), Derived(template=("a" * 64, "text one")))
+        store.append("J-2", 0, make_events("J-2", 1), Derived(template=("a" * 64, "text two")))
+        assert store.template("a" * 64) == "text one" and store.template("b" * 64) is None
+
+    def test_a_counter_number_is_taken_once_and_only_upwards(self, store: Store) -> None:
+        assert store.last_number("J-{seq}") is None
+        store.append("J-1", 0, make_events("J-1", 1), Derived(counter=("J-{seq}", 1)))
+        with pytest.raises(ConflictError):
+            store.append("J-1b", 0, make_events("J-1b", 1), Derived(counter=("J-{seq}", 1)))
+        assert store.read("J-1b") == [] and store.last_number("J-{seq}") == 1  # nothing of it written
+        store.append("J-3", 0, make_events("J-3", 1), Derived(counter=("J-{seq}", 3)))
+        with pytest.raises(ConflictError):
+            store.append("J-2", 0, make_events("J-2", 1), Derived(counter=("J-{seq}", 2)))
+        assert store.last_number("J-{seq}") == 3 and store.job_ids("J-") == ["J-1", "J-3"]
+
+    # -------------------------------------------------------- read models
+    def test_read_models_answer_listings_and_equal_a_rebuild(self, store: Store) -> None:
+        from sopframe.core.engine import Engine
+        from sopframe.core.engine.clock import FixedClock
+        from sopframe.core.migrations import rows_of
+
+        clock = FixedClock("2026-01-05T09:00:00+00:00")
+        engine = Engine(store, roles={"lead": ["lee"], "author": ["alice"]}, clock=clock)
+        jobs = [engine.start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id for _ in range(5)]
+        assert jobs == [f"TINY-{i:03}" for i in range(1, 6)]
+        for job in jobs[:2]:
+            clock.advance(days=1)
+            engine.set_fields(job, {"summary": "ok"}, actor="alice")
+            engine.complete(job, actor="alice")
+        engine.cancel(jobs[4], "not needed", actor="alice")
+        page = store.summaries(JobQuery(limit=2))
+        assert [s.job for s in page] == jobs[:2]
+        assert [s.job for s in store.summaries(JobQuery(after=page[-1].job, limit=2))] == jobs[2:4]
+        assert [s.job for s in store.summaries(JobQuery(status="cancelled"))] == [jobs[4]]
+        assert [s.job for s in store.summaries(JobQuery(owners=("lead",)))] == jobs[:2]
+        assert [s.job for s in store.summaries(JobQuery(owners=("author",), status="open"))] == jobs[2:4]
+        assert store.summaries(JobQuery(template="other")) == []
+        assert [s.job for s in store.summaries(JobQuery(since="2026-01-06"))] == [*jobs[:2], jobs[4]]
+        s = store.summary(jobs[0])
+        assert s is not None and s.open_stages[0].stage == "approve" and s.events == store.head(jobs[0])[0]
+        # the write stage has an SLA of one day: the three jobs left in it are overdue two days on
+        assert [o.job for o in store.open_stages_due("2026-01-07T10:00:00.000000Z")] == jobs[2:4]
+        assert [s.job for s in store.summaries(JobQuery(overdue_at="2026-01-07T10:00:00.000000Z"))] == jobs[2:4]
+        before = (store.summaries(JobQuery()), store.sop_rows())
+        assert store.rebuild(rows_of(store)) == (5, [])
+        assert (store.summaries(JobQuery()), store.sop_rows()) == before
+
+
 _TINY_TEMPLATE = """\
 template: tiny
 title: A tiny procedure
@@ -179,6 +230,7 @@ roles:
 stages:
   write:
     owner: author
+    sla: 1d
     fields:
       summary:
         type: text

@@ -1,0 +1,359 @@
+"""What the SQLite and PostgreSQL stores share: the tables, the append transaction, the read-model queries.
+
+A backend subclass provides the connection, a write transaction
+(:meth:`SqlStore._tx`), its parameter placeholder and the DDL dialect.  SQL is
+written here with ``?`` placeholders and ``{big}``/``{c}`` for the integer
+type and the byte-order collation job ids sort by.
+
+Schema version 1 is the layout of the first releases (``jobs``, ``events``);
+version 2 adds ``templates``, ``id_counters`` and the read models
+``job_summary``, ``open_stages`` and ``sops``.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+from contextlib import AbstractContextManager
+from datetime import datetime, timezone
+from typing import Any, Iterator, Sequence
+
+from sopframe.core.engine.events import Event, canonical
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenStage, SopRow
+from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
+from sopframe.errors import ConflictError, StoreError
+
+__all__ = ["SqlStore", "DDL"]
+
+DDL: dict[int, str] = {
+    1: """
+CREATE TABLE IF NOT EXISTS jobs (job TEXT PRIMARY KEY, head_seq {big} NOT NULL, head_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    job TEXT NOT NULL, seq {big} NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, actor TEXT NOT NULL,
+    at TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (job, seq)
+){events_options};
+CREATE INDEX IF NOT EXISTS events_by_type ON events (type, at)
+""",
+    2: """
+CREATE TABLE templates (sha256 TEXT PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE id_counters (key TEXT PRIMARY KEY, last {big} NOT NULL);
+CREATE TABLE job_summary (
+    job TEXT{c} PRIMARY KEY, template TEXT NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL,
+    title TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL, started_by TEXT NOT NULL,
+    finished_at TEXT, last_change TEXT NOT NULL, events {big} NOT NULL, subjobs TEXT NOT NULL
+);
+CREATE INDEX job_summary_by_status ON job_summary (status, job);
+CREATE INDEX job_summary_by_template ON job_summary (template, job);
+CREATE INDEX job_summary_by_change ON job_summary (last_change);
+CREATE TABLE open_stages (
+    job TEXT{c} NOT NULL, node TEXT NOT NULL, stage TEXT NOT NULL, subjob TEXT, owner TEXT,
+    entered_at TEXT NOT NULL, due TEXT, PRIMARY KEY (job, node)
+);
+CREATE INDEX open_stages_by_due ON open_stages (due) WHERE due IS NOT NULL;
+CREATE INDEX open_stages_by_owner ON open_stages (owner, job);
+CREATE TABLE sops (
+    job TEXT{c} PRIMARY KEY, ref TEXT NOT NULL, version TEXT, title TEXT NOT NULL, effective_date TEXT,
+    next_review TEXT, template TEXT NOT NULL, published_at TEXT NOT NULL
+);
+CREATE INDEX sops_by_ref ON sops (ref, published_at, job)
+""",
+}
+_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
+                 "applied_at TEXT NOT NULL)"
+_EVENT_COLS = "job, seq, type, data, actor, at, prev, hash"
+_SUMMARY_COLS = "job, template, version, sha256, title, status, started_at, started_by, finished_at, " \
+                "last_change, events, subjobs"
+_OPEN_COLS = "job, node, stage, subjob, owner, entered_at, due"
+_SOP_COLS = "ref, version, title, effective_date, next_review, job, template, published_at"
+_SUMMARY_SET = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_COLS.split(", ")[1:])
+_SOP_SET = ", ".join(f"{c} = excluded.{c}" for c in _SOP_COLS.split(", ") if c != "job")
+
+
+def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Event]:
+    """Events from rows, decoding every data column in one JSON parse (long jobs read fast)."""
+    if not rows:
+        return []
+    try:
+        datas = json.loads("[" + ",".join(r[3] for r in rows) + "]")
+        if len(datas) == len(rows):
+            return [Event(r[0], int(r[1]), r[2], d, r[4], r[5], r[6], r[7]) for r, d in zip(rows, datas)]
+    except (ValueError, TypeError):
+        pass
+    try:  # one row is broken: find which
+        return [Event(r[0], int(r[1]), r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
+    except (ValueError, TypeError) as exc:
+        raise StoreError(f"{what}: an event in {url} cannot be read: {exc}",
+                         hint="run `sopframe job verify --all`") from None
+
+
+class SqlStore(Store):
+    """A store on a DB-API connection; subclasses supply the dialect."""
+
+    db: Any
+    #: the parameter placeholder of the driver
+    placeholder = "?"
+    #: what makes job ids sort by bytes in ORDER BY / comparisons
+    collate_c = ""
+    big = "INTEGER"
+    events_options = ""
+    #: the driver's error base class, and its unique-violation class
+    Error: type[BaseException] = Exception
+
+    # ----------------------------------------------------------- dialect
+    @abc.abstractmethod
+    def _tx(self) -> AbstractContextManager[Any]:
+        """A write transaction: committed on leaving, rolled back on an exception."""
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", self.placeholder) if self.placeholder != "?" else sql
+
+    def _x(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return self.db.execute(self._sql(sql), tuple(args))
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self.db.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._x(sql, args).fetchall()
+        except self.Error as exc:  # type: ignore[misc]
+            raise StoreError(f"cannot read {self.url}: {str(exc).strip()}") from None
+
+    @abc.abstractmethod
+    def _table_exists(self, name: str) -> bool:
+        """Whether a table of that name is visible to this connection."""
+
+    def ddl(self, version: int) -> list[str]:
+        text = DDL[version].format(big=self.big, c=self.collate_c, events_options=self.events_options)
+        return [s.strip() for s in text.split(";") if s.strip()]
+
+    # ------------------------------------------------------------ append
+    def append(self, job: str, expected_seq: int, events: Sequence[Event], derived: Derived | None = None) -> None:
+        check_batch(job, expected_seq, events)
+        last = events[-1]
+        try:
+            with self._tx():
+                if expected_seq == 0:  # a new job: the primary key refuses a second creator
+                    cur = self._x("INSERT INTO jobs (job, head_seq, head_hash) VALUES (?, ?, ?) "
+                                  "ON CONFLICT (job) DO NOTHING", (job, last.seq, last.hash))
+                    if cur.rowcount != 1:
+                        raise ConflictError(job, 0)
+                else:  # moves the head only if it is where the writer expects it (the row lock orders writers)
+                    cur = self._x("UPDATE jobs SET head_seq = ?, head_hash = ? WHERE job = ? AND head_seq = ?",
+                                  (last.seq, last.hash, job, expected_seq))
+                    if cur.rowcount != 1:
+                        row = self._x("SELECT head_seq FROM jobs WHERE job = ?", (job,)).fetchone()
+                        raise ConflictError(job, expected_seq, int(row[0]) if row else 0)
+                self._many(f"INSERT INTO events ({_EVENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(e.job, e.seq, e.type, canonical(e.data).decode("utf-8"), e.actor, e.at, e.prev, e.hash)
+                            for e in events])
+                if derived is not None:
+                    self._derived(job, expected_seq, derived)
+        except ConflictError:
+            raise
+        except self.Error as exc:  # type: ignore[misc]
+            if self._is_unique_violation(exc):
+                raise ConflictError(job, expected_seq) from None
+            raise StoreError(f"job {job}: cannot write to {self.url}: {str(exc).strip()}") from None
+
+    def _is_unique_violation(self, exc: BaseException) -> bool:
+        return False
+
+    def _derived(self, job: str, expected_seq: int, d: Derived) -> None:
+        if d.counter is not None:
+            key, number = d.counter
+            cur = self._x("INSERT INTO id_counters (key, last) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                          "SET last = excluded.last WHERE id_counters.last < excluded.last", (key, number))
+            if cur.rowcount != 1:
+                raise ConflictError(job, expected_seq)
+        if d.template is not None:
+            self._x("INSERT INTO templates (sha256, text) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", d.template)
+        if d.rows is not None:
+            self._write_rows(d.rows, replace=True)
+
+    def _write_rows(self, rows: JobRows, replace: bool) -> None:
+        """The job's rows: the summary and SOP row upserted, its open stages replaced."""
+        s = rows.summary
+        if replace:
+            self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
+        self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT (job) DO UPDATE SET {_SUMMARY_SET}",
+                (s.job, s.template, s.version, s.sha256, s.title, s.status, s.started_at, s.started_by,
+                 s.finished_at, s.last_change, s.events, s.subjobs_json()))
+        self._many(f"INSERT INTO open_stages ({_OPEN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [(o.job, o.node, o.stage, o.subjob, o.owner, o.entered_at, o.due) for o in s.open_stages])
+        p = rows.sop  # a job publishes once, as it completes: its row is never taken back
+        if p is not None:
+            self._x(f"INSERT INTO sops ({_SOP_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"ON CONFLICT (job) DO UPDATE SET {_SOP_SET}",
+                    (p.ref, p.version, p.title, p.effective_date, p.next_review, p.job, p.template, p.published_at))
+
+    # -------------------------------------------------------------- read
+    def read(self, job: str, after: int = 0) -> list[Event]:
+        rows = self._query(f"SELECT {_EVENT_COLS} FROM events WHERE job = ? AND seq > ? ORDER BY seq", (job, after))
+        return decode_events(rows, f"job {job}", self.url)
+
+    def head(self, job: str) -> tuple[int, str] | None:
+        rows = self._query("SELECT head_seq, head_hash FROM jobs WHERE job = ?", (job,))
+        return (int(rows[0][0]), rows[0][1]) if rows else None
+
+    def job_ids(self, prefix: str = "") -> list[str]:
+        if prefix:  # a range on the primary key: no scan of other ids
+            rows = self._query(f"SELECT job FROM jobs WHERE job >= ? AND job < ? ORDER BY job{self.collate_c}",
+                               (prefix, prefix + "\U0010ffff"))
+            return [r[0] for r in rows if r[0].startswith(prefix)]
+        return [r[0] for r in self._query(f"SELECT job FROM jobs ORDER BY job{self.collate_c}")]
+
+    def events_of_type(self, type: str) -> list[Event]:
+        rows = self._query(f"SELECT {_EVENT_COLS} FROM events WHERE type = ? ORDER BY at, job{self.collate_c}, seq",
+                           (type,))
+        return decode_events(rows, f"events of type {type}", self.url)
+
+    def iter_jobs(self, batch: int = 200) -> Iterator[tuple[str, list[Event]]]:
+        ids = self.job_ids()
+        for i in range(0, len(ids), batch):
+            chunk = ids[i:i + batch]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._query(f"SELECT {_EVENT_COLS} FROM events WHERE job IN ({marks}) ORDER BY job, seq", chunk)
+            by_job: dict[str, list[Any]] = {}
+            for r in rows:
+                by_job.setdefault(r[0], []).append(r)
+            for job in chunk:
+                yield job, decode_events(by_job.get(job, []), f"job {job}", self.url)
+
+    def template(self, sha256: str) -> str | None:
+        rows = self._query("SELECT text FROM templates WHERE sha256 = ?", (sha256,))
+        return rows[0][0] if rows else None
+
+    def last_number(self, key: str) -> int | None:
+        rows = self._query("SELECT last FROM id_counters WHERE key = ?", (key,))
+        return int(rows[0][0]) if rows else None
+
+    # ------------------------------------------------------- read models
+    def summaries(self, query: JobQuery) -> list[JobSummary]:
+        where, args = [], []
+        if query.status:
+            where.append("s.status = ?")
+            args.append(query.status)
+        if query.template:
+            where.append("s.template = ?")
+            args.append(query.template)
+        if query.since:
+            where.append("s.last_change >= ?")
+            args.append(query.since)
+        if query.after:
+            where.append("s.job > ?")
+            args.append(query.after)
+        if query.owners is not None:
+            if not query.owners:
+                return []
+            marks = ", ".join("?" * len(query.owners))
+            where.append(f"EXISTS (SELECT 1 FROM open_stages o WHERE o.job = s.job AND o.owner IN ({marks}))")
+            args.extend(query.owners)
+        if query.overdue_at:
+            where.append("EXISTS (SELECT 1 FROM open_stages o WHERE o.job = s.job AND o.due < ?)")
+            args.append(query.overdue_at)
+        sql = f"SELECT {_SUMMARY_COLS} FROM job_summary s"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY s.job"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            args.append(query.limit)
+        rows = self._query(sql, args)
+        return self._with_open_stages(rows)
+
+    def _with_open_stages(self, rows: list[Any]) -> list[JobSummary]:
+        if not rows:
+            return []
+        opened: dict[str, list[OpenStage]] = {}
+        jobs = [r[0] for r in rows]
+        for i in range(0, len(jobs), 500):
+            chunk = jobs[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for o in self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE job IN ({marks}) ORDER BY job, node",
+                                 chunk):
+                opened.setdefault(o[0], []).append(OpenStage(*o))
+        return [JobSummary(job=r[0], template=r[1], version=r[2], sha256=r[3], title=r[4], status=r[5],
+                           started_at=r[6], started_by=r[7], finished_at=r[8], last_change=r[9], events=int(r[10]),
+                           subjobs=JobSummary.subjobs_from_json(r[11]), open_stages=tuple(opened.get(r[0], ())))
+                for r in rows]
+
+    def summary(self, job: str) -> JobSummary | None:
+        found = self._with_open_stages(self._query(f"SELECT {_SUMMARY_COLS} FROM job_summary WHERE job = ?", (job,)))
+        return found[0] if found else None
+
+    def open_stages_due(self, before: str) -> list[OpenStage]:
+        rows = self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE due IS NOT NULL AND due < ? "
+                           f"ORDER BY due, job{self.collate_c}, node", (before,))
+        return [OpenStage(*r) for r in rows]
+
+    def sop_rows(self) -> list[SopRow]:
+        rows = self._query(f"SELECT {_SOP_COLS} FROM sops ORDER BY ref{self.collate_c}, published_at, "
+                           f"job{self.collate_c}")
+        return [SopRow(*r) for r in rows]
+
+    def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
+        try:
+            with self._tx():
+                return self._rebuild(rows_of)
+        except self.Error as exc:  # type: ignore[misc]
+            raise StoreError(f"cannot rebuild the read models of {self.url}: {str(exc).strip()}") from None
+
+    def _rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
+        for table in ("job_summary", "open_stages", "sops"):
+            self._x(f"DELETE FROM {table}")
+        n, problems = 0, []
+        for job, events in self.iter_jobs():
+            rows = rows_or_problem(job, events, rows_of, problems)
+            if rows is not None:
+                self._write_rows(rows, replace=False)
+                n += 1
+        return n, problems
+
+    # ------------------------------------------------------------ schema
+    def schema_version(self) -> int:
+        try:
+            if self._table_exists("sopframe_schema"):
+                row = self._x("SELECT max(version) FROM sopframe_schema").fetchone()
+                if row and row[0] is not None:
+                    return int(row[0])
+            return 1 if self._table_exists("events") else 0
+        except self.Error as exc:  # type: ignore[misc]
+            raise StoreError(f"cannot read the schema version of {self.url}: {str(exc).strip()}") from None
+
+    def apply_migration(self, version: int, rows_of: RowsOf) -> None:
+        from sopframe.core.migrations import MIGRATIONS
+
+        try:
+            with self._tx():
+                self._migration_lock()
+                if self.schema_version() >= version:  # another process got there first
+                    return
+                self._x(_VERSION_TABLE)
+                for stmt in self.ddl(version):
+                    self._x(stmt)
+                if version == 2:
+                    self._keep_started_templates()
+                    self._rebuild(rows_of)
+                now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                self._x("INSERT INTO sopframe_schema (version, name, applied_at) VALUES (?, ?, ?)",
+                        (version, MIGRATIONS[version - 1].name, now))
+        except self.Error as exc:  # type: ignore[misc]
+            raise StoreError(f"cannot migrate {self.url} to schema version {version}: {str(exc).strip()}",
+                             hint="nothing of this step was kept; fix the cause and run it again") from None
+
+    def _migration_lock(self) -> None:
+        """Serialise concurrent migrators (SQLite's write transaction already does)."""
+
+    def _keep_started_templates(self) -> None:
+        """Version 2: the texts earlier jobs carry in their start events go to ``templates`` too."""
+        for ev in self.events_of_type("job.started"):
+            t = ev.data.get("template") or {}
+            text, sha = t.get("text"), t.get("sha256")
+            if text and sha and hashlib.sha256(text.encode("utf-8")).hexdigest() == sha:
+                self._x("INSERT INTO templates (sha256, text) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+                        (sha, text))

@@ -1,0 +1,114 @@
+"""``sopframe job list`` and ``sopframe job verify``: listings answered from the read models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from sopframe.commands.jobctx import emit_json, format_option, open_engine, roles_from_config, store_option
+from sopframe.errors import IntegrityError, UsageError
+
+__all__ = ["list_", "verify"]
+
+
+def _since(text: str | None) -> str | None:
+    """``--since`` as UTC text comparable with event times: a date or an ISO date-time."""
+    if not text:
+        return None
+    try:
+        if "T" not in text:
+            return date.fromisoformat(text).isoformat()
+        from sopframe.core.engine.clock import to_text
+
+        return to_text(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise UsageError(f"--since {text!r} is not a date (2026-01-31) or date-time (2026-01-31T09:00Z)") from None
+
+
+@click.command(name="list")
+@click.option("--status", type=click.Choice(["open", "completed", "cancelled", "all"]), default="all",
+              show_default=True)
+@click.option("--template", "template_id", metavar="ID", help="Only jobs of this template id.")
+@click.option("--assigned-to", "assigned_to", metavar="USER",
+              help="Only jobs with an open stage owned by a role USER holds (the `roles` configuration).")
+@click.option("--overdue", is_flag=True, help="Only jobs with an open stage past its SLA.")
+@click.option("--since", metavar="DATE", help="Only jobs changed at or after DATE (UTC).")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="Jobs per page.")
+@click.option("--cursor", metavar="JOB", help="Start after this job id (the cursor the previous page printed).")
+@store_option
+@format_option
+@click.pass_context
+def list_(ctx: click.Context, status: str, template_id: str | None, assigned_to: str | None, overdue: bool,
+          since: str | None, limit: int, cursor: str | None, store_url: str | None, fmt: str) -> None:
+    """List jobs with their status and where they stand, a page at a time, in job-id order."""
+    from sopframe.core.engine.clock import to_text
+    from sopframe.core.readmodel import JobQuery
+
+    owners = None
+    if assigned_to:
+        table = roles_from_config(ctx)  # aliases resolve to the canonical user
+        owners = tuple(sorted(table.roles_of(table.canonical(assigned_to))))
+    engine = open_engine(ctx, store_url)
+    query = JobQuery(status=None if status == "all" else status, template=template_id, owners=owners,
+                     overdue_at=to_text(engine.clock()) if overdue else None, since=_since(since),
+                     after=cursor, limit=limit)
+    rows = [s.to_dict() for s in engine.store.summaries(query)]
+    more = rows[-1]["job"] if len(rows) == limit else None
+    if fmt == "json":
+        emit_json(rows)
+        if more:
+            from sopframe.core.safetext import escape
+
+            click.echo(f"more: --cursor {escape(more)}", err=True)
+        return
+    if not rows:
+        click.echo("no jobs")
+        return
+    from sopframe.core.safetext import escape
+
+    for r in rows:
+        at = f" at {', '.join(r['open_stages'])}" if r["open_stages"] else ""
+        click.echo(f"{escape(r['job']):<18} {r['status']:<10} {escape(r['template'])} {escape(r['version'])}{at}  "
+                   f"({r['events']} events)")
+    if more:
+        click.echo(f"more: --cursor {escape(more)}")
+
+
+@click.command()
+@click.argument("job_id", metavar="JOB", required=False)
+@click.option("--all", "all_jobs", is_flag=True, help="Verify every job in the store.")
+@store_option
+@format_option
+@click.pass_context
+def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, store_url: str | None, fmt: str) -> None:
+    """Check jobs' hash chains and pinned templates (names the first edited, deleted, reordered or
+    inserted event), and that the read models match the events."""
+    from sopframe.core.jobcheck import verify_jobs
+    from sopframe.core.safetext import escape
+    from sopframe.errors import JobError, did_you_mean
+
+    if bool(job_id) == all_jobs:
+        raise UsageError("give a JOB or --all")
+    store = open_engine(ctx, store_url).store
+    if job_id and store.head(job_id) is None and not store.read(job_id):
+        raise JobError(f"unknown job '{escape(job_id)}'{did_you_mean(job_id, store.job_ids())}")
+    results: list[dict[str, Any]] = [c.to_dict() for c in verify_jobs(store, None if all_jobs else [job_id or ""])]
+    bad = [r for r in results if not r["ok"]]
+    if fmt == "json":
+        emit_json(results)
+    else:
+        for r in results:
+            if r["problem"]:
+                click.echo(f"{escape(r['job'])}: BROKEN: {escape(r['problem'])}")
+            elif r["drift"]:
+                click.echo(f"{escape(r['job'])}: chain ok, {r['events']} events; READ MODEL DRIFT: {escape(r['drift'])}")
+            else:
+                click.echo(f"{escape(r['job'])}: ok, {r['events']} events, head {r['head']}")
+        if not results:
+            click.echo("no jobs")
+    if bad:
+        first = bad[0]["problem"] or f"job {bad[0]['job']}: {bad[0]['drift']}"
+        raise IntegrityError(f"{len(bad)} of {len(results)} job{'s' if len(results) != 1 else ''} failed "
+                             f"verification; first: {first}")

@@ -1,0 +1,100 @@
+"""Checking stored jobs: hash chains, pinned template texts, and read models against the events.
+
+``verify_jobs`` reads the events of every job (or of the jobs given) in
+batches, one query per batch, and checks for each job:
+
+* the hash chain and the head the store records (:func:`verify_chain`);
+* that the template text its start event pins by SHA-256 is kept by the
+  store and still hashes to it (a swapped text is caught here);
+* that its read-model rows equal what :func:`~sopframe.core.readmodel.job_rows`
+  derives from the events (``drift``: run ``sopframe store rebuild``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+
+from sopframe.core.engine.events import Event, verify_chain
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, SopRow, rows_from_events
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.store import Store
+
+__all__ = ["JobCheck", "template_problem", "verify_jobs", "drift_of"]
+
+
+@dataclass(frozen=True)
+class JobCheck:
+    job: str
+    events: int
+    head: str | None
+    problem: str | None  # the record itself: chain or template
+    drift: str | None  # the read models differ from the events
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and self.drift is None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"job": self.job, "ok": self.ok, "problem": self.problem, "drift": self.drift,
+                "events": self.events, "head": self.head}
+
+
+def template_problem(store: "Store", job: str, events: Sequence[Event]) -> str | None:
+    """What is wrong with the template text a job's start event pins, or None."""
+    if not events or events[0].type != "job.started":
+        return None
+    t = events[0].data.get("template") or {}
+    sha = str(t.get("sha256", ""))
+    text = t.get("text")
+    where = "in its start event"
+    if text is None:
+        text, where = store.template(sha), "in the store's templates"
+        if text is None:
+            return f"job {job}: the template it is pinned to (sha256 {sha[:12]}...) is missing from the store"
+    if hashlib.sha256(str(text).encode("utf-8")).hexdigest() != sha:
+        return f"job {job}: the template text {where} does not match the sha256 {sha[:12]}... the job is " \
+               f"pinned to (the text was swapped or edited)"
+    return None
+
+
+def drift_of(expected: JobRows | None, summary: JobSummary | None, sop: SopRow | None) -> str | None:
+    """How stored read-model rows differ from the rows derived from the events, or None."""
+    if expected is None:
+        return None
+    if summary is None:
+        return "no job summary row (run `sopframe store rebuild`)"
+    if summary != expected.summary:
+        fields = [f for f in expected.summary.__dataclass_fields__
+                  if getattr(summary, f) != getattr(expected.summary, f)]
+        return f"job summary differs from the events in {', '.join(fields)} (run `sopframe store rebuild`)"
+    if sop != expected.sop:
+        return "SOP list row differs from the events (run `sopframe store rebuild`)"
+    return None
+
+
+def verify_jobs(store: "Store", jobs: Iterable[str] | None = None) -> Iterator[JobCheck]:
+    """Check every job (or the ones given), reading events in batches and the read models in one pass."""
+    wanted = None if jobs is None else list(jobs)
+    if wanted is None:
+        summaries = {s.job: s for s in store.summaries(JobQuery())}
+        source: Iterable[tuple[str, list[Event]]] = store.iter_jobs()
+    else:
+        summaries = {j: s for j in wanted if (s := store.summary(j)) is not None}
+        source = ((j, store.read(j)) for j in wanted)
+    sops = {p.job: p for p in store.sop_rows()}
+    for job, events in source:
+        head = store.head(job)
+        found = verify_chain(job, events, head)
+        problem = str(found) if found else template_problem(store, job, events)
+        drift = None
+        if problem is None and events:
+            try:
+                expected: JobRows | None = rows_from_events(events, store.template)
+            except Exception as exc:  # the rows cannot be derived: that is drift too, named
+                drift = f"read-model rows cannot be derived: {exc}"
+                expected = None
+            drift = drift or drift_of(expected, summaries.get(job), sops.get(job))
+        yield JobCheck(job, head[0] if head else 0, head[1] if head else None, problem, drift)

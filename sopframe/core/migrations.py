@@ -1,0 +1,108 @@
+"""Schema versions and the migration runner every store backend shares.
+
+A store records its schema version in a table (``sopframe_schema``: one row
+per applied version).  Each version is one step that a backend applies in a
+single transaction together with its version row, so a step interrupted by a
+crash (even ``kill -9``) leaves the previous version intact and can simply
+be run again.
+
+Versions:
+
+1. Events and job heads (the layout of sopframe 0.x; SQLite files of that
+   layout say ``schema=1`` in ``sopframe_meta``, PostgreSQL ones have no
+   version table: both are read as version 1).
+2. Templates stored once per SHA-256, job-id counters, and the read models
+   (job summaries, open stages with owner and SLA deadline, the SOP list),
+   filled from the events by the step itself.
+
+Opening a store never changes its schema on PostgreSQL: a store that is not
+at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
+that migrates it (``sopframe store migrate``).  The embedded SQLite store
+migrates itself when opened (see ``plugins/store_sqlite.py``).  A store newer
+than this code is always refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from sopframe.core.store import SCHEMA_VERSION, RowsOf, Store
+from sopframe.errors import StoreError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine.events import Event
+    from sopframe.core.readmodel import JobRows
+
+__all__ = ["Migration", "MIGRATIONS", "SchemaStatus", "status", "migrate", "check_version", "rows_of"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "events and job heads"),
+    Migration(2, "templates stored once, job-id counters, read models (job summaries, open stages, SOP list)"),
+)
+assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: int
+    latest: int
+    pending: tuple[Migration, ...]
+
+    @property
+    def newer(self) -> bool:
+        return self.current > self.latest
+
+
+def status(store: Store) -> SchemaStatus:
+    current = store.schema_version()
+    return SchemaStatus(current, SCHEMA_VERSION, tuple(m for m in MIGRATIONS if m.version > current))
+
+
+def rows_of(store: Store) -> RowsOf:
+    """A job's read-model rows from its events, with template texts looked up in ``store``."""
+    from sopframe.core.readmodel import rows_from_events
+
+    def rows(events: Sequence["Event"]) -> "JobRows":
+        return rows_from_events(events, store.template)
+
+    return rows
+
+
+def _newer(store: Store, current: int) -> StoreError:
+    return StoreError(f"store {store.url} is at schema version {current}, newer than this sopframe "
+                      f"(which knows versions up to {SCHEMA_VERSION})",
+                      hint="upgrade sopframe to work with this store; nothing was changed")
+
+
+def migrate(store: Store) -> list[Migration]:
+    """Apply every pending step, oldest first; returns the steps applied."""
+    st = status(store)
+    if st.newer:
+        raise _newer(store, st.current)
+    done = []
+    for m in st.pending:
+        store.apply_migration(m.version, rows_of(store))
+        done.append(m)
+    return done
+
+
+def check_version(store: Store, current: int) -> None:
+    """Refuse a store that is not at this code's schema version, saying what to do."""
+    if current == SCHEMA_VERSION:
+        return
+    if current > SCHEMA_VERSION:
+        raise _newer(store, current)
+    if current == 0:
+        raise StoreError(f"store {store.url} has no sopframe tables yet",
+                         hint=f"create them with `sopframe store init --store URL` (schema version {SCHEMA_VERSION})")
+    raise StoreError(f"store {store.url} is at schema version {current}; this sopframe needs version "
+                     f"{SCHEMA_VERSION}", hint="back it up, then run `sopframe store migrate --store URL` "
+                                               "(`sopframe store status` lists the steps)")

@@ -1,0 +1,160 @@
+"""Read models: the rows listings query, derived from a job's folded state.
+
+Events stay the truth.  Every append also writes, in the same transaction,
+the rows this module derives from the job's state after the append: one
+:class:`JobSummary` (with its :class:`OpenStage` rows) and, once the job
+has published an SOP, one :class:`SopRow`.  :func:`job_rows` is the only
+place these rows are computed, a pure function of the state and the pinned
+template, so a new event type only needs its fold step; ``sopframe store
+rebuild`` recomputes every row from the events with the same function, and
+``sopframe job verify`` reports rows that differ from it (drift).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from sopframe.core.engine.clock import to_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine.events import Event
+    from sopframe.core.engine.state import JobState
+    from sopframe.core.graph import TemplateGraph
+    from sopframe.core.model import Template
+
+__all__ = ["OpenStage", "JobSummary", "SopRow", "JobRows", "JobQuery", "job_rows", "rows_from_events",
+           "TemplateText"]
+
+#: sha256 -> the template text stored under it, or None
+TemplateText = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class OpenStage:
+    """An open stage of a job or of one of its sub-jobs, with its owner role and SLA deadline."""
+
+    job: str
+    node: str
+    stage: str
+    subjob: str | None
+    owner: str | None
+    entered_at: str
+    due: str | None  # UTC text, like event times; None without an SLA
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """One row per job: what ``sopframe job list`` shows and filters on."""
+
+    job: str
+    template: str
+    version: str
+    sha256: str
+    title: str
+    status: str
+    started_at: str
+    started_by: str
+    finished_at: str | None
+    last_change: str
+    events: int
+    #: [{"id", "status", "owner"}] of every sub-job, in start order
+    subjobs: tuple[tuple[str, str, str | None], ...] = ()
+    open_stages: tuple[OpenStage, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["subjobs"] = {sid: status for sid, status, _ in self.subjobs}
+        d["subjob_owners"] = {sid: owner for sid, _, owner in self.subjobs}
+        d["open_stages"] = [s.stage for s in self.open_stages]
+        d["open"] = [asdict(s) for s in self.open_stages]
+        return d
+
+    def subjobs_json(self) -> str:
+        return json.dumps([list(s) for s in self.subjobs], ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def subjobs_from_json(text: str) -> tuple[tuple[str, str, str | None], ...]:
+        return tuple((s[0], s[1], s[2]) for s in json.loads(text))
+
+
+@dataclass(frozen=True)
+class SopRow:
+    """One published SOP version (the master list derives current/archived from the order)."""
+
+    ref: str
+    version: str | None
+    title: str
+    effective_date: str | None
+    next_review: str | None
+    job: str
+    template: str
+    published_at: str
+
+
+@dataclass(frozen=True)
+class JobRows:
+    """Every read-model row one job contributes."""
+
+    summary: JobSummary
+    sop: SopRow | None = None
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """What ``job list`` asks for; every filter is answered from indexes.
+
+    ``owners`` keeps jobs with an open stage owned by one of these roles;
+    ``overdue_at`` keeps jobs with an open stage whose SLA ran out before
+    that time; ``since`` keeps jobs changed at or after it; ``after`` is the
+    paging cursor (the last job id of the previous page).
+    """
+
+    status: str | None = None
+    template: str | None = None
+    owners: tuple[str, ...] | None = None
+    overdue_at: str | None = None
+    since: str | None = None
+    after: str | None = None
+    limit: int | None = None
+
+
+def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", last_change: str) -> JobRows:
+    """The read-model rows of a job: a pure function of its state, pinned template and last event time."""
+    from sopframe.core.engine.command import Loaded
+    from sopframe.core.engine.sla import sla_deadline
+
+    loaded = Loaded(state.job_id, state.job_id, state, template, graph)
+    open_rows = []
+    for node, run in sorted(state.active.items()):
+        st = graph.stage(node)
+        sj = state.subjob_of(node)
+        due = sla_deadline(loaded, node, run.entered_at, state)
+        open_rows.append(OpenStage(job=state.job_id, node=node, stage=st.id, subjob=sj.id if sj else None,
+                                   owner=st.owner or (sj.owner if sj else None), entered_at=run.entered_at,
+                                   due=to_text(due) if due is not None else None))
+    summary = JobSummary(
+        job=state.job_id, template=state.template_id, version=state.template_version,
+        sha256=state.template_sha256, title=state.title, status=state.status, started_at=state.started_at,
+        started_by=state.started_by, finished_at=state.finished_at, last_change=last_change, events=state.seq,
+        subjobs=tuple((sj.id, sj.status, sj.owner) for sj in state.subjobs.values()),
+        open_stages=tuple(open_rows))
+    sop = None
+    p = state.published
+    if p:
+        sop = SopRow(ref=str(p.get("ref")), version=p.get("version"), title=p.get("title", "") or "",
+                     effective_date=p.get("effective_date"), next_review=p.get("next_review"),
+                     job=state.job_id, template=p.get("template", "") or "", published_at=state.finished_at or last_change)  # published as the job completed
+    return JobRows(summary, sop)
+
+
+def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> JobRows:
+    """The rows of a job from its stored events (used by rebuild, migrations and verify)."""
+    from sopframe.core.engine.pinned import pinned_template
+    from sopframe.core.engine.state import fold
+
+    state = fold(events)
+    text = state.template_text or template_text(state.template_sha256) or ""
+    template, graph = pinned_template(text, state.template_file, state.template_sha256, state.job_id)
+    return job_rows(state, template, graph, events[-1].at)
