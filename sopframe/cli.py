@@ -112,11 +112,20 @@ EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {line}" for line in ExitCode.table(
               help="Do not load this plugin (repeatable). Also SOPFRAME_DISABLE_PLUGINS=a,b.")
 @click.option("--strict-plugins", is_flag=True, default=None,
               help="Make a plugin that fails to load or crashes a fatal error (exit 3).")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only: no summary, no progress.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say what was checked and what was skipped, on stderr.")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, disabled: tuple[str, ...], strict_plugins: bool | None) -> None:
-    """sopframe: audit-ready IT procedures as validated templates and tracked jobs."""
+def cli(ctx: click.Context, config_path: str | None, disabled: tuple[str, ...], strict_plugins: bool | None,
+        quiet: bool = False, verbose: bool = False) -> None:
+    """sopframe: audit-ready IT procedures as validated templates and tracked jobs.
+
+    Shell completion (commands, options, rule codes): see the README.
+    """
+    if quiet and verbose:
+        raise click.UsageError("-q/--quiet and -v/--verbose exclude each other")
     ctx.ensure_object(dict)
     ctx.obj["command_line"] = _command_line(ctx.params)
+    ctx.obj.update(quiet=quiet, verbose=verbose)
 
 
 def _command_line(params: dict[str, Any]) -> Any:

@@ -36,6 +36,7 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
                      "attachment-size, attachments-root"),
     "policy": (dict, "organisation-policy values used by compliance checks"),
     "frameworks": (list, "frameworks to check, overriding what templates claim"),
+    "docs-url": (str, "where the docs/ pages are published: findings and SARIF helpUri link there"),
 }
 
 

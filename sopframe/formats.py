@@ -9,6 +9,10 @@ from collections.abc import Callable, Iterable, Sequence
 
 from sopframe.core.diagnostics import Finding, Rule, Severity
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
 __all__ = ["FORMATS", "render", "summary_line"]
 
 #: the line breaks the YAML reader counts in its positions (str.splitlines
@@ -52,8 +56,10 @@ def _one_line(text: str) -> str:
 
 
 def render_text(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
-                colour: bool) -> str:
+                colour: bool, docs_url: str | None = None, summary: bool = True) -> str:
     import click
+
+    from sopframe.ruledocs import pointer
 
     def style(text: str, **kw: object) -> str:
         return click.style(text, **kw) if colour else text  # type: ignore[arg-type]
@@ -67,20 +73,21 @@ def render_text(findings: Sequence[Finding], files: int, sources: dict[str, str]
         if lines is not None:
             text_lines = _LINE_BREAK.split(lines)
             if 1 <= f.line <= len(text_lines):
-                src = text_lines[f.line - 1].replace("\t", " ")
+                src = text_lines[f.line - 1].replace("\t", "\u2192")  # a tab shown as an arrow, one column
                 gutter = f"{f.line:>5} | "
                 out.append(f"{gutter}{src}")
                 pad = _display_width(src[: f.col - 1]) + max(f.col - 1 - len(src), 0)
                 out.append(" " * (len(gutter) - 2) + "| " + " " * pad + style("^", fg=_COLOURS[f.severity], bold=True))
         if f.hint:
             out.append(f"  {style('hint:', fg='cyan')} {_one_line(f.hint)}")
-        out.append(f"  see: {f.docs}")
-    out.append(summary_line(findings, files))
+        out.append(f"  see: {pointer(f.code, f.docs, docs_url)}")
+    if summary:
+        out.append(summary_line(findings, files))
     return "\n".join(out)
 
 
 def render_json(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
-                colour: bool) -> str:
+                colour: bool, docs_url: str | None = None, summary: bool = True) -> str:
     """One JSON document; each finding on a line of its own (written by the C encoder, so
     large reports stay fast)."""
     counts = Counter(str(f.severity) for f in findings)
@@ -94,27 +101,52 @@ def render_json(findings: Sequence[Finding], files: int, sources: dict[str, str]
     return head[:-1] + ', "findings": [' + ("\n" + rows + "\n  " if rows else "") + "]}"
 
 
-def _uri(path: str) -> str:
-    """A SARIF ``uri-reference`` for a path: ``file:`` URI if absolute, else percent-encoded and relative."""
+def _sentence(text: str) -> str:
+    """``text`` as a sentence of its own: capital first letter, closing full stop."""
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def _source_root() -> "Path":
+    """The repository the SARIF's paths are relative to: the nearest folder up from here with ``.git``, else here."""
+    from pathlib import Path
+
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def _location(path: str, root: "Path") -> dict[str, str]:
+    """A SARIF ``artifactLocation``: relative to ``%SRCROOT%`` when under it, else an absolute ``file:`` URI."""
     from pathlib import Path
     from urllib.parse import quote
 
-    p = Path(path)
-    if p.is_absolute():
-        return p.as_uri()
-    return quote(p.as_posix())
+    p = Path(path).resolve() if not path.startswith("<") else Path(path)
+    try:
+        return {"uri": quote(p.relative_to(root).as_posix()), "uriBaseId": "%SRCROOT%"}
+    except ValueError:
+        return {"uri": p.as_uri()} if p.is_absolute() else {"uri": quote(p.as_posix())}
 
 
-def _is_absolute_uri(text: str) -> bool:
-    from urllib.parse import urlsplit
+def _fingerprint(f: Finding, uri: str, sources: dict[str, str], seen: Counter[str]) -> str:
+    """Stable across runs and unrelated edits: the rule, the file and the finding's source line with
+    whitespace collapsed (not its number), plus which occurrence of that triple it is."""
+    import hashlib
 
-    parts = urlsplit(text)
-    return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme in ("urn", "mailto"))
+    lines = _LINE_BREAK.split(sources.get(f.file, ""))
+    line = " ".join(lines[f.line - 1].split()) if 1 <= f.line <= len(lines) else f"line {f.line}"
+    key = hashlib.sha256("\0".join((f.code, uri, line)).encode("utf-8")).hexdigest()[:32]
+    seen[key] += 1
+    return f"{key}:{seen[key]}"
 
 
 def render_sarif(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
-                 colour: bool) -> str:
+                 colour: bool, docs_url: str | None = None, summary: bool = True) -> str:
     from sopframe import __version__
+    from sopframe.ruledocs import help_uri, rule_text
 
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
     known = {r.code: r for r in rules}
@@ -127,43 +159,48 @@ def render_sarif(findings: Sequence[Finding], files: int, sources: dict[str, str
         r = known.get(code)
         f0 = next(f for f in findings if f.code == code)
         docs = r.docs if r else f0.docs
+        markdown = rule_text(r) if r else f"{f0.slug}: run `sopframe explain {code}`."
+        uri = help_uri(docs, docs_url)
         driver_rules.append({
             "id": code,
             "name": r.slug if r else f0.slug,
             "shortDescription": {"text": r.summary if r else f0.slug},
             **({"fullDescription": {"text": r.explanation}} if r and r.explanation else {}),
-            # SARIF's helpUri must be an absolute URI; a relative docs anchor goes in help text instead
-            **({"helpUri": docs} if _is_absolute_uri(docs) else {"help": {"text": f"See {docs}"}}),
+            "help": {"text": markdown, "markdown": markdown},
+            **({"helpUri": uri} if uri else {}),
             "defaultConfiguration": {"level": level[r.severity if r else f0.severity]},
             "properties": {"plugin": r.plugin if r else f0.plugin, "docs": docs},
         })
     index = {code: i for i, code in enumerate(used)}
+    root = _source_root()
+    seen: Counter[str] = Counter()
     results = []
     for f in findings:
         result: dict[str, object] = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": level[f.severity],
-            "message": {"text": f.message + (f" Hint: {f.hint}" if f.hint else "")},
+            "message": {"text": _sentence(f.message) + (f" {_sentence(f.hint)}" if f.hint else "")},
         }
         if not f.file.startswith("<"):
+            where = _location(f.file, root)
             result["locations"] = [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.file)},
+                    "artifactLocation": where,
                     "region": {"startLine": max(f.line, 1), "startColumn": max(f.col, 1)},
                 }
             }]
+            result["partialFingerprints"] = {"sopframeFindingHash/v1": _fingerprint(f, where["uri"], sources, seen)}
         results.append(result)
-    return json.dumps({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "sopframe", "version": __version__, "semanticVersion": __version__,
-                                "rules": driver_rules}},
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-        }],
-    }, indent=2)
+    run: dict[str, object] = {
+        "tool": {"driver": {"name": "sopframe", "version": __version__, "semanticVersion": __version__,
+                            "informationUri": "https://pypi.org/project/sopframe/", "rules": driver_rules}},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri().rstrip("/") + "/"}},
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    }
+    return json.dumps({"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+                       "runs": [run]}, indent=2)
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
@@ -174,7 +211,7 @@ def _gh_escape(text: str, prop: bool = False) -> str:
 
 
 def render_github(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
-                  colour: bool) -> str:
+                  colour: bool, docs_url: str | None = None, summary: bool = True) -> str:
     kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     out = []
     for f in findings:
@@ -182,11 +219,12 @@ def render_github(findings: Sequence[Finding], files: int, sources: dict[str, st
                  f"title={_gh_escape(f'{f.code} {f.slug}', True)}"]
         msg = f.message + (f" (hint: {f.hint})" if f.hint else "")
         out.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(msg)}")
-    out.append(summary_line(findings, files))
+    if summary:
+        out.append(summary_line(findings, files))
     return "\n".join(out)
 
 
-Renderer = Callable[[Sequence[Finding], int, dict[str, str], Sequence[Rule], bool], str]
+Renderer = Callable[..., str]
 FORMATS: dict[str, Renderer] = {
     "text": render_text,
     "json": render_json,
@@ -196,11 +234,14 @@ FORMATS: dict[str, Renderer] = {
 
 
 def render(fmt: str, findings: Iterable[Finding], files: int, sources: dict[str, str] | None = None,
-           rules: Sequence[Rule] = (), colour: bool = False) -> str:
+           rules: Sequence[Rule] = (), colour: bool = False, docs_url: str | None = None,
+           summary: bool = True) -> str:
     """Render ``findings`` (already sorted) from ``files`` checked files in format ``fmt``.
 
     ``sources`` maps file names to their text, for the source line under each
     text finding; ``rules`` describes rule codes for SARIF; ``colour`` adds
-    ANSI colour to the text format.
+    ANSI colour to the text format; ``docs_url`` is where the rule docs are
+    published (findings then link there instead of naming ``sopframe explain``);
+    ``summary=False`` leaves out the closing count line of text and github output (``--quiet``).
     """
-    return FORMATS[fmt](list(findings), files, sources or {}, rules, colour)
+    return FORMATS[fmt](list(findings), files, sources or {}, rules, colour, docs_url=docs_url, summary=summary)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from sopframe.commands.jobctx import store_option
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine
@@ -25,6 +24,8 @@ DEMO_ROLES: dict[str, list[str]] = {
     "trainer": ["tara"],
 }
 TEMPLATE = ("incident", "sop-lifecycle.yaml")
+#: the demo's own store: demo jobs never mix into the real job list of ./sopframe.db
+DEMO_STORE = "sqlite:///sopframe-demo.db"
 
 
 def demo_steps(engine: "Engine", job: str, ref: str, version: str, today: str) -> list[tuple[str, str, Callable[[], Any]]]:
@@ -79,13 +80,16 @@ def demo_steps(engine: "Engine", job: str, ref: str, version: str, today: str) -
 
 
 @click.command()
-@store_option
+@click.option("--store", "store_url", metavar="URL", default=DEMO_STORE, show_default=True,
+              help="Job store for the demo's jobs. Only this option chooses it: the `store` configuration "
+                   "key and SOPFRAME_STORE, which name the real store, are not used.")
 @click.pass_context
-def demo(ctx: click.Context, store_url: str | None) -> None:
+def demo(ctx: click.Context, store_url: str) -> None:
     """Walk the bundled incident-management SOP lifecycle through every stage.
 
-    Starts a job from the shipped sop-lifecycle template on the job store
-    (by default sqlite:///sopframe.db in the working directory), plays each
+    Starts a job from the shipped sop-lifecycle template on the demo's own
+    job store (sqlite:///sopframe-demo.db in the working directory, never
+    the real ./sopframe.db), plays each
     role in turn -- draft, reviews, test run, the split into sub-jobs A and B,
     the rejoin, approval and training rollout -- then prints the job's
     history and the SOP master list.  Each run starts a new job and publishes
@@ -135,3 +139,5 @@ def demo(ctx: click.Context, store_url: str | None) -> None:
         note = f" (superseded by {entry.archived_by})" if entry.archived_by else ""
         click.echo(f"  {entry.ref:<16} {entry.version or '-':<6} {entry.status:<9} effective "
                    f"{entry.effective_date}  review by {entry.next_review}  {entry.job}{note}")
+    click.echo("")
+    click.echo(f"look around: sopframe job list --store {engine.store.url}")

@@ -14,8 +14,25 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["graph", "to_mermaid", "to_dot", "route_label"]
 
 
+#: Mermaid's entity codes for the characters a label must not hold literally: markup and quotes
+#: in a stage title are shown as typed, never interpreted ("#" first, as it starts an entity)
+_MERMAID_ENTITIES = (("#", "#35;"), ("&", "#amp;"), ("<", "#lt;"), (">", "#gt;"), ('"', "#quot;"))
+
+
 def _label(text: str) -> str:
-    return text.replace('"', "'")
+    """Template text for a Mermaid label: one line, every character shown as written."""
+    text = " ".join(text.split())
+    for char, entity in _MERMAID_ENTITIES:
+        text = text.replace(char, entity)
+    return text
+
+
+def _wrapped(text: str, width: int = 28) -> str:
+    """A label broken into lines of about ``width`` characters (Mermaid ``<br/>``), so long sub-job
+    titles neither overlap nor get clipped."""
+    import textwrap
+
+    return "<br/>".join(_label(line) for line in textwrap.wrap(" ".join(text.split()), width)) or _label(text)
 
 
 def route_label(tg: "TemplateGraph", source: str, target: str) -> str:
@@ -32,13 +49,14 @@ def route_label(tg: "TemplateGraph", source: str, target: str) -> str:
 
 
 def to_mermaid(tg: "TemplateGraph") -> str:
-    """A Mermaid flowchart: sub-jobs as subgraphs, rework routes as dotted edges."""
+    """A Mermaid flowchart: sub-jobs as subgraphs; split and rejoin edges thick and labelled,
+    rework routes dotted, routing edges labelled with their condition."""
     ids = {n: f"s{i}" for i, n in enumerate(tg.graph.nodes)}
     lines = ["flowchart TD"]
 
     def node_line(n: str, indent: str) -> str:
         st = tg.stage(n)
-        label = _label(f"{st.title or st.id}<br/><small>{st.owner or 'split'}</small>")
+        label = f"{_wrapped(st.title or st.id)}<br/><small>{_label(st.owner or 'split')}</small>"
         shape = ("{{", "}}") if st.split else ("[", "]")
         return f'{indent}{ids[n]}{shape[0]}"{label}"{shape[1]}'
 
@@ -48,13 +66,18 @@ def to_mermaid(tg: "TemplateGraph") -> str:
             st = tg.stage(n)
             for sub in st.split.values():
                 sub_scope = (*scope, st.id, sub.id)
-                lines.append(f'{indent}subgraph {ids[n]}_{sub.id}["{_label(sub.title or sub.id)} (-{sub.suffix})"]')
+                title = _wrapped(f"{sub.title or sub.id} (-{sub.suffix})")
+                lines.append(f'{indent}subgraph {ids[n]}_{sub.id}["{title}"]')
                 emit(sub_scope, indent + "  ")
                 lines.append(f"{indent}end")
 
     emit((), "  ")
     for u, v, data in tg.graph.edges(data=True):
-        route = route_label(tg, u, v) if data.get("kind") == "next" else ""
+        kind = data.get("kind")
+        if kind in ("split", "rejoin"):  # thick, and named, to tell the fan-out and fan-in from routing
+            lines.append(f'  {ids[u]} ==>|"{kind}"| {ids[v]}')
+            continue
+        route = route_label(tg, u, v) if kind == "next" else ""
         label = f'|"{_label(route)}"|' if route else ""
         lines.append(f"  {ids[u]} -->{label} {ids[v]}")
     for u, v in tg.rework:
@@ -94,11 +117,14 @@ def to_dot(tg: "TemplateGraph") -> str:
 
 
 @click.command()
-@click.argument("template", type=click.Path(dir_okay=False))
+@click.argument("template", metavar="TEMPLATE", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
 @click.pass_context
 def graph(ctx: click.Context, template: str, fmt: str) -> None:
     """Draw a template's stages, splits, rejoins and rework routes.
+
+    TEMPLATE is a template file, or the id of a template an installed pack
+    ships (`sopframe templates` lists them), e.g. itsop-incident-management.
 
     The template must load and pass sopframe's own (core) checks; findings of
     other plugins, such as compliance rules, do not stop the drawing.
@@ -110,9 +136,11 @@ def graph(ctx: click.Context, template: str, fmt: str) -> None:
     from sopframe.core.validate import validate_file
     from sopframe.errors import TemplateError, UsageError
 
-    if not Path(template).is_file():
-        raise UsageError(f"path {template!r} does not exist")
     plugins = plugins_for(ctx)
+    if not Path(template).is_file():
+        from sopframe.core.templates import find_shipped
+
+        _, template = find_shipped(plugins, template, also="template file or ")
     result = validate_file(template, plugins=plugins, schema=plugins.schema())
     blocking = [f for f in result.findings if f.severity >= Severity.ERROR and f.plugin == "core"]
     if blocking or result.template is None:

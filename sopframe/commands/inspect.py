@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sopframe.commands.common import plugins_for, warn_plugin_problems
+from sopframe.commands.completion import complete_rules
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Rule
@@ -59,7 +60,7 @@ def rules(ctx: click.Context, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("code")
+@click.argument("code", shell_complete=complete_rules)
 @click.pass_context
 def explain(ctx: click.Context, code: str) -> None:
     """Explain a rule by its code (SOP101) or slug (dag-cycle)."""
@@ -73,18 +74,21 @@ def explain(ctx: click.Context, code: str) -> None:
         choices = [r.code for r in all_rules] + [r.slug for r in all_rules]
         guess = want.upper() if want[:1].isalpha() and want[-1:].isdigit() else want.lower()
         raise UsageError(f"no rule {code!r}{did_you_mean(guess, choices)}", hint="`sopframe rules` lists every rule")
+    from sopframe.commands.common import config_for
+    from sopframe.ruledocs import help_uri, rule_text
+
+    docs_url = config_for(ctx).get("docs-url") or None
     # a slug can name one check in several plugins (one per framework): explain each
     for i, r in enumerate(found):
         if i:
             click.echo("\n" + "-" * 78 + "\n")
         click.echo(f"{r.code} {r.slug} ({r.severity}, plugin {r.plugin})\n")
-        click.echo(r.summary)
-        if r.explanation:
-            click.echo()
-            click.echo(click.wrap_text(r.explanation, width=78, preserve_paragraphs=True))
+        click.echo(rule_text(r))
         if r.controls:
             click.echo(f"\nControls: {', '.join(r.controls)}")
-        click.echo(f"\nDocs: {r.docs}")
+        uri = help_uri(r.docs, str(docs_url) if docs_url else None)
+        if uri:
+            click.echo(f"\nOnline: {uri}")
 
 
 @click.command()

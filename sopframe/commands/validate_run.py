@@ -41,6 +41,12 @@ class Request:
     ignore: list[str]
     color: bool | None
     settings: "Settings"
+    #: YAML files left out as not templates (--skip-non-templates)
+    skipped: int = 0
+    #: -q/--quiet: findings only, no summary line
+    quiet: bool = False
+    #: --show-all: also the findings that follow from another one (hidden by default)
+    show_all: bool = False
 
     @property
     def config(self) -> "Config":
@@ -114,12 +120,17 @@ def unknown_selectors(patterns: Iterable[str], rules: Sequence[Any]) -> list[tup
 
 
 def use_colour(option: bool | None, fmt: str, stream: object) -> bool:
-    """Colour only the text format: ``--color``/``--no-color`` win, else a terminal without NO_COLOR."""
+    """Colour only the text format: ``--color``/``--no-color`` win, then ``NO_COLOR`` (off), then
+    ``FORCE_COLOR`` (on), then ``TERM=dumb`` (off), else only on a terminal."""
     if fmt != "text":
         return False
     if option is not None:
         return option
     if os.environ.get("NO_COLOR"):  # https://no-color.org: set and not empty
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):  # https://force-color.org
+        return True
+    if os.environ.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
@@ -153,12 +164,24 @@ def report(req: Request, findings: list[Finding], problems: list[Finding], known
             where = key_position(config.file, key) if config.file else "configuration"
             lines.append((True, f"sopframe: warning: {where}: {key!r}: no installed rule matches {pattern!r}{hint} "
                                 "(a typo, or a plugin that is not installed?)"))
-    if not req.files:
+    if not req.files and not req.skipped:
         lines.append((True, f"sopframe: warning: no template files (*.yaml, *.yml) under {', '.join(req.paths)}"))
     sel = req.select or list(req.settings.select)
     ign = req.ignore or list(req.settings.ignore)
+    if len(req.files) > 1:
+        from sopframe.core.crossfile import duplicate_template_ids
+
+        findings = [*findings, *duplicate_template_ids(req.files)]
     shown = sorted(select_findings([*problems, *findings], sel, ign), key=lambda f: f.sort_key)
-    if req.fmt == "text":
+    if not req.show_all:
+        from sopframe.core.followon import split_follow_ons
+
+        shown, hidden = split_follow_ons(shown)
+        if hidden and not req.quiet:
+            n = len(hidden)
+            lines.append((True, f"sopframe: note: {n} follow-on finding{'s' if n != 1 else ''} hidden (caused by "
+                                f"one shown: fix it first); --show-all shows {'them' if n != 1 else 'it'}"))
+    if req.fmt in ("text", "sarif"):  # the source line under a finding; SARIF fingerprints hash it
         for name in sorted({f.file for f in shown if not f.file.startswith("<") and f.file not in sources}):
             try:
                 with open(name, "rb") as fh:
@@ -166,6 +189,10 @@ def report(req: Request, findings: list[Finding], problems: list[Finding], known
             except OSError:
                 pass
     colour = use_colour(req.color, req.fmt, stdout)
-    lines.append((False, render(req.fmt, shown, len(req.files), sources, rules, colour=colour)))
+    docs_url = config.get("docs-url") or None
+    text = render(req.fmt, shown, len(req.files), sources, rules, colour=colour,
+                  docs_url=str(docs_url) if docs_url else None, summary=not req.quiet)
+    if text:
+        lines.append((False, text))
     level = Severity.parse(req.fail_level)
     return Outcome(lines, colour, 1 if any(f.severity >= level for f in shown) else 0)

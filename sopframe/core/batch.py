@@ -7,7 +7,7 @@ so output is deterministic.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sopframe.core.diagnostics import Finding
 from sopframe.core.frameworks import CheckContext
@@ -64,8 +64,12 @@ def validate_many(
     cache: "ResultCache | None" = None,
     jobs: int | None = None,
     context: CheckContext | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[FileResult]:
     """Validate ``paths`` in the run ``context``; cached results are reused, the rest may run in parallel.
+
+    ``progress`` is called with how many more files are done, as they are
+    (cached and unreadable ones at once), for a progress indicator.
 
     Worker processes are forked, so they share the loaded plugins; the
     context travels to them as an argument.  Where processes cannot be
@@ -85,6 +89,8 @@ def validate_many(
             results[i] = FileResult(path, hit)
         else:
             todo.append((i, path, data))
+    step = progress or (lambda n: None)
+    step(len(paths) - len(todo))
     jobs = default_jobs() if jobs is None else max(1, jobs)
     size = sum(len(d) for _, _, d in todo)
     if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES and size >= PARALLEL_MIN_BYTES and _forkable():
@@ -95,7 +101,10 @@ def validate_many(
             with _pool()(max_workers=min(jobs, len(todo)),
                                      mp_context=multiprocessing.get_context("fork")) as pool:
                 chunk = max(1, len(todo) // (jobs * 4))
-                found = list(pool.map(_work, [(p, d) for _, p, d in todo], chunksize=chunk))
+                found = []
+                for findings in pool.map(_work, [(p, d) for _, p, d in todo], chunksize=chunk):
+                    found.append(findings)
+                    step(1)
         finally:
             _worker.clear()
         for (i, path, data), findings in zip(todo, found):
@@ -104,6 +113,7 @@ def validate_many(
         for i, path, data in todo:
             results[i] = validate_bytes(data, path, plugins=plugins, schema=schema, max_bytes=max_bytes,
                                         context=context)
+            step(1)
     if cache is not None:
         for i, path, data in todo:
             result = results[i]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sopframe.errors import UsageError
 
-__all__ = ["DEFAULT_MAX_BYTES", "TEMPLATE_SUFFIXES", "collect_paths"]
+__all__ = ["DEFAULT_MAX_BYTES", "TEMPLATE_SUFFIXES", "collect_paths", "looks_like_template"]
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 #: Templates larger than this are refused (configurable with ``max-file-size``).
@@ -51,3 +51,23 @@ def _templates_below(top: str) -> Iterator[str]:
 def _spelled(path: str) -> str:
     """``path`` as :mod:`pathlib` spells it (no empty or ``.`` parts, no trailing separator)."""
     return str(Path(path))
+
+
+#: top-level keys only a template has; a YAML file with neither is some other tool's file
+_TEMPLATE_KEYS = (b"template", b"stages")
+
+
+def looks_like_template(path: str) -> bool:
+    """Whether a YAML file could be a template: one of its top-level lines is a ``template:`` or
+    ``stages:`` key (quoted or not).  Read as bytes without parsing, so a template with a syntax error,
+    or one that is not UTF-8, still counts; an unreadable file counts too (validation reports it).
+    A pre-commit configuration, a CI workflow or a compose file has neither key and does not."""
+    import re
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return True
+    keys = b"|".join(_TEMPLATE_KEYS)
+    return re.search(rb"^(?:\xef\xbb\xbf)?[\"']?(?:" + keys + rb")[\"']?[ \t]*:", data, flags=re.M) is not None

@@ -154,6 +154,8 @@ def _translate(err: Any, doc: ParsedDocument, root: Mapping[str, Any]) -> Iterat
     path: Path_ = tuple(err.absolute_path)
     where = describe(path)
     v = err.validator
+    if "propertyNames" in list(err.relative_schema_path)[-2:-1] and isinstance(err.instance, str):
+        v = "propertyNames"  # a key's own check (pattern, ...) fails: report it at that key, not the mapping's
     if v in ("anyOf", "oneOf"):
         # Descend into the alternative that matches the value's shape, so that
         # a mistake inside a mapping is reported as precisely as anywhere else.

@@ -111,7 +111,10 @@ def _validate_text(text: str, path: str, plugins: "Plugins", schema: dict | None
     template = build_template(doc)
     tg = build_graph(template)
     result.template = template
-    result.findings = sorted(run_rules(tg, plugins.rules(), context, strict=plugins.strict), key=lambda f: f.sort_key)
+    found = run_rules(tg, plugins.rules(), context, strict=plugins.strict)
+    # every finding about a built template names it (rules leave it out when it is obvious to them)
+    found = [f if f.template is not None else replace(f, template=template.id) for f in found]
+    result.findings = sorted(found, key=lambda f: f.sort_key)
     return result
 
 

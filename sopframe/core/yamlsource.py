@@ -158,11 +158,7 @@ def parse_text(path: str, text: str) -> tuple[ParsedDocument | None, list[Findin
         return None, [_finding(YAML_DISALLOWED, _disallowed_message(exc), path,
                                line, col, hint=_disallowed_hint(exc))]
     except MarkedYAMLError as exc:
-        line, col = _mark(exc)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [_finding(YAML_SYNTAX, f"YAML syntax error: {problem}",
-                               path, line, col,
-                               hint="check indentation (spaces, not tabs) and `key: value` layout")]
+        return None, [_syntax_finding(path, text, exc)]
     except strictyaml.exceptions.StrictYAMLError as exc:  # pragma: no cover - defensive
         return None, [_finding(YAML_SYNTAX, f"YAML error: {exc}", path)]
     except RecursionError:
@@ -253,7 +249,53 @@ def _disallowed_hint(exc: Any) -> str:
         return "write the mapping or list in block style, one item per line; quote text that starts with { or ["
     if isinstance(exc, sx.AnchorTokenDisallowed):
         return "write the value out in full; quote text that starts with & or *"
-    return "remove the tag: field types are declared with `type:`, not in YAML"
+    if isinstance(exc, sx.TagTokenDisallowed):
+        return "remove the tag: field types are declared with `type:`, not in YAML"
+    return "check the indentation and `key: value` layout of this line and the one above"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _line_above(lines: list[str], line: int) -> str | None:
+    """The nearest line above ``line`` (1-based) holding more than a comment."""
+    for above in reversed(lines[: line - 1]):
+        if above.strip() and not above.lstrip().startswith("#"):
+            return above
+    return None
+
+
+def _syntax_finding(path: str, text: str, exc: Any) -> Finding:
+    """A YAML syntax error in our own words, at the line to fix, with the fix that usually applies."""
+    problem = str(getattr(exc, "problem", None) or str(exc).splitlines()[0])
+    line, col = _mark(exc)
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None and problem.startswith("expected <block end>"):
+        line, col = mark.line + 1, mark.column + 1  # the line that broke the mapping, not where it began
+    lines = text.splitlines()
+    here = lines[line - 1] if 1 <= line <= len(lines) else ""
+    above = _line_above(lines, line)
+    if "'\\t'" in problem or "\t" in problem:
+        tab = here.find("\t")
+        return _finding(YAML_SYNTAX, "a tab character: YAML indents with spaces only", path, line,
+                        tab + 1 if tab >= 0 else col, hint="replace the tab with spaces")
+    if problem.startswith("mapping values are not allowed"):
+        key = here.strip().split(":", 1)[0]
+        if above is not None and _indent(here) > _indent(above) and not above.rstrip().endswith(":"):
+            return _finding(YAML_SYNTAX, f"line {line} is indented more than the line above it, which holds a value, not a mapping",
+                            path, line, _indent(here) + 1,
+                            hint=f"indent `{key}:` like the key above it ({_indent(above)} spaces)")
+        value = here.split(":", 1)[1].strip() if ":" in here else ""
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        return _finding(YAML_SYNTAX, f"the value of '{key}' holds `: `, which YAML reads as another key",
+                        path, line, col, hint=f'quote the value: {key}: "{quoted}"')
+    if problem.startswith("expected <block end>") or "block mapping" in problem:
+        return _finding(YAML_SYNTAX, f"line {line} is indented like no key around it (its indentation does not match "
+                        "the mapping it belongs to)", path, line, _indent(here) + 1,
+                        hint="indent it exactly like the keys beside it, e.g. a stage like the other stages")
+    return _finding(YAML_SYNTAX, f"YAML syntax error: {problem}", path, line, col,
+                    hint="check the indentation (spaces, not tabs) and the `key: value` layout")
 
 
 def _plain(parsed: ParsedDocument, node: Any, path: Path_) -> Any:

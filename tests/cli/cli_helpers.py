@@ -28,7 +28,7 @@ stages:
 
 #: one warning: SOP112 unused-role at 7:3
 WARN = """\
-template: demo
+template: demo-warn
 title: Demo procedure
 version: 1.0.0
 kind: change
@@ -42,7 +42,7 @@ stages:
 
 #: errors: SOP107 at 9:12, SOP109 at 10:11, SOP102 at 11:3
 BROKEN = """\
-template: demo
+template: demo-broken
 title: Demo procedure
 version: 1.0.0
 kind: change

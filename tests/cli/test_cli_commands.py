@@ -54,7 +54,8 @@ def test_schema_includes_a_plugins_extension(capsys: pytest.CaptureFixture[str],
 # ----------------------------------------------------------------- graph
 def _mermaid_ids(out: str) -> dict[str, str]:
     """Stage title -> Mermaid node id."""
-    return {m.group(2): m.group(1) for m in re.finditer(r'^\s*(s\d+)(?:\[|\{\{)"([^"<]+)<br/>', out, re.M)}
+    return {m.group(2).replace("<br/>", " "): m.group(1)
+            for m in re.finditer(r'^\s*(s\d+)(?:\[|\{\{)"([^"]+?)<br/><small>', out, re.M)}
 
 
 def test_graph_mermaid_of_the_shared_example(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,20 +67,23 @@ def test_graph_mermaid_of_the_shared_example(capsys: pytest.CaptureFixture[str])
     ids = _mermaid_ids(r.out)
     # both sub-jobs are subgraphs holding their own stages
     blocks = re.findall(r"^\s*subgraph (\S+)\[\"([^\"]+)\"\]\n(.*?)^\s*end$", r.out, flags=re.M | re.S)
+    # long titles are broken into lines, so the two side by side neither overlap nor get clipped
     assert [(title, len(re.findall(r'^\s*s\d+\[', body, re.M))) for _, title, body in blocks] == [
-        ("Incident classification and escalation procedure (-A)", 2),
-        ("Communication and stakeholder notification procedure (-B)", 2),
+        ("Incident classification and<br/>escalation procedure (-A)", 2),
+        ("Communication and<br/>stakeholder notification<br/>procedure (-B)", 2),
     ]
     assert ids["Technical lead approval"] in blocks[0][2] and ids["Comms lead approval"] in blocks[1][2]
     # the rework routes go back to the draft, drawn dotted
     draft = ids["Draft written"]
     for source in ("Technical review", "Test run", "Security and compliance review"):
         assert f'  {ids[source]} -.->|"rework"| {draft}' in lines
-    # the split fans out to both sub-jobs, and both rejoin
+    # the split fans out to both sub-jobs, and both rejoin: thick edges named for what they are
     split = ids["Split into component procedures"]
-    assert f"  {split} --> {ids['Technical lead approval']}" in lines
-    assert f"  {split} --> {ids['Comms lead approval']}" in lines
-    assert sum(1 for line in lines if line.endswith(f"--> {ids['Security and compliance review']}")) == 2
+    assert f'  {split} ==>|"split"| {ids["Technical lead approval"]}' in lines
+    assert f'  {split} ==>|"split"| {ids["Comms lead approval"]}' in lines
+    review = ids["Security and compliance review"]
+    assert sum(1 for line in lines if line.endswith(f'==>|"rejoin"| {review}')) == 2
+    assert not [line for line in lines if re.search(r"--> (s\d+)$", line) and line.split()[-1] == review]
 
 
 def test_graph_dot_of_the_shared_example(capsys: pytest.CaptureFixture[str]) -> None:
@@ -164,7 +168,7 @@ def test_graph_labels_conditional_routes_in_both_formats(tmp_path: Path, capsys:
     assert mermaid.code == 0, mermaid.err
     assert mermaid.out.splitlines()[-3:] == ['  s0 -->|"outcome = fail, skip"| s1', '  s0 -->|"otherwise"| s2',
                                              "  s1 --> s2"]
-    assert '  s0["Check \'fast\'<br/><small>engineer</small>"]' in mermaid.out.splitlines()
+    assert '  s0["Check #quot;fast#quot;<br/><small>engineer</small>"]' in mermaid.out.splitlines()
     dot = invoke(capsys, "graph", "--format", "dot", str(path))
     assert dot.out.startswith('digraph "route-demo" {')
     assert '  "check" [label="Check \\"fast\\"\\nengineer"];' in dot.out.splitlines()
@@ -197,7 +201,18 @@ def test_explain_by_code_or_slug(capsys: pytest.CaptureFixture[str], name: str) 
     r = invoke(capsys, "explain", name)
     assert r.code == 0
     assert r.out.startswith("SOP101 dag-cycle (error, plugin core)\n")
-    assert "Docs: docs/rules.md#sop101-dag-cycle" in r.out
+    # the full section of the installed rules reference, with its examples; no path that is gone after install
+    assert "**Wrong**" in r.out and "**Right**" in r.out and "rework:" in r.out
+    assert "docs/rules.md" not in r.out and "Online:" not in r.out
+
+
+def test_explain_links_the_published_docs_when_configured(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "sopframe.toml").write_text('docs-url = "https://sop.example.org/sopframe/"\n', "utf-8")
+    monkeypatch.chdir(tmp_path)
+    r = invoke(capsys, "explain", "SOP101")
+    assert r.code == 0
+    assert r.out.rstrip().endswith("Online: https://sop.example.org/sopframe/docs/rules.md#sop101-dag-cycle")
 
 
 def test_explain_a_slug_shared_by_plugins_explains_each(capsys: pytest.CaptureFixture[str],
@@ -307,3 +322,54 @@ def test_public_names_resolve() -> None:
     assert sorted(dir(sopframe)) == sorted(sopframe.__all__)
     with pytest.raises(AttributeError):
         sopframe.not_a_name  # noqa: B018
+
+
+def test_graph_of_a_shipped_template_by_its_id(capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "graph", "itsop-incident-management")
+    assert r.code == 0, r.err
+    assert r.out.startswith("flowchart TD\n") and '==>|"split"|' in r.out
+    r = invoke(capsys, "graph", "itsop-incident-managment")
+    assert r.code == 2
+    assert "no template file or shipped template 'itsop-incident-managment'" in r.err
+    assert "did you mean 'itsop-incident-management'" in r.err
+
+
+MARKUP = """\
+template: markup-demo
+title: Markup
+version: 1.0.0
+kind: change
+roles:
+  engineer: Does the work
+stages:
+  start:
+    title: <b>Bold</b> & "quoted" No#1
+    owner: engineer
+"""
+
+
+def test_mermaid_shows_markup_in_titles_as_typed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "graph", str(write(tmp_path, "markup.yaml", MARKUP)))
+    assert r.code == 0, r.err
+    assert ('  s0["#lt;b#gt;Bold#lt;/b#gt; #amp; #quot;quoted#quot; No#35;1<br/><small>engineer</small>"]'
+            in r.out.splitlines())
+
+
+@pytest.mark.parametrize("source", ["template-example.yaml", "markup"])
+def test_graphviz_renders_the_dot_output(tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str) -> None:
+    import shutil
+    import subprocess
+
+    dot = shutil.which("dot")
+    if dot is None:
+        pytest.skip("Graphviz `dot` is not installed (Debian package graphviz; .ci/run installs it)")
+    path = data_file(source) if source.endswith(".yaml") else write(tmp_path, "markup.yaml", MARKUP)
+    r = invoke(capsys, "graph", "--format", "dot", str(path))
+    assert r.code == 0, r.err
+    svg = subprocess.run([dot, "-Tsvg"], input=r.out, capture_output=True, text=True)
+    assert svg.returncode == 0 and svg.stderr == "", svg.stderr
+    assert "<svg" in svg.stdout
+    if source == "markup":
+        assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &quot;quoted&quot; No#1" in svg.stdout  # text, not markup
+    else:
+        assert svg.stdout.count('class="cluster"') == 2 and "rejoin" in svg.stdout

@@ -40,7 +40,7 @@ def test_text_block_shape(work: Path, capsys: pytest.CaptureFixture[str]) -> Non
         "    9 |     owner: enginer",
         "      |            ^",
         "  hint: define it under `roles:` or use one of: engineer",
-        "  see: docs/rules.md#sop107-undefined-role",
+        "  see: sopframe explain SOP107",
     ]
     assert lines[-1] == "3 errors in 1 file"
 
@@ -184,6 +184,64 @@ def test_sarif_validates_against_the_2_1_0_schema(work: Path, capsys: pytest.Cap
     assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 9, "startColumn": 12}
 
 
+def _sarif(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: ignore[type-arg]
+    r = invoke(capsys, "validate", "--no-cache", "--format", "sarif", *args)
+    doc = json.loads(r.out)
+    assert _sarif_errors(doc) == []
+    return doc
+
+
+def _where(doc: dict) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]
+    return [(loc["uri"], loc.get("uriBaseId")) for res in doc["runs"][0]["results"]
+            for loc in [res["locations"][0]["physicalLocation"]["artifactLocation"]]]
+
+
+def test_sarif_uris_are_relative_to_the_repository_root_from_anywhere(
+        work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    (work / ".git").mkdir()
+    sub = work / "sub" / "deeper"
+    sub.mkdir(parents=True)
+    write(work / "sub", "nested.yaml", BROKEN)
+    from_root = _sarif(capsys, "broken.yaml", "sub/nested.yaml")
+    base = from_root["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert base == work.resolve().as_uri() + "/"
+    monkeypatch.chdir(sub)
+    from_sub = _sarif(capsys, "../../broken.yaml", "../nested.yaml")
+    absolute = _sarif(capsys, str(work / "broken.yaml"), str(work / "sub" / "nested.yaml"))
+    expected = [("broken.yaml", "%SRCROOT%")] * 3 + [("sub/nested.yaml", "%SRCROOT%")] * 3
+    assert _where(from_root) == _where(from_sub) == _where(absolute) == expected
+    assert from_sub["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == base
+
+
+def test_sarif_fingerprints_survive_reruns_and_lines_moving(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def prints(doc: dict) -> list[str]:  # type: ignore[type-arg]
+        return [res["partialFingerprints"]["sopframeFindingHash/v1"] for res in doc["runs"][0]["results"]]
+
+    first = prints(_sarif(capsys, "broken.yaml"))
+    assert first == prints(_sarif(capsys, "broken.yaml"))
+    assert len(set(first)) == len(first) == 3
+    # a comment line above everything moves every finding down one line: the alerts stay the same ones
+    write(work, "broken.yaml", "# moved\n" + BROKEN)
+    assert prints(_sarif(capsys, "broken.yaml")) == first
+    write(work, "broken.yaml", BROKEN.replace("enginer", "enginerr"))
+    assert prints(_sarif(capsys, "broken.yaml"))[0] != first[0]
+
+
+def test_sarif_rules_carry_their_docs_and_a_help_uri_only_when_configured(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = _sarif(capsys, "broken.yaml")
+    rule = doc["runs"][0]["tool"]["driver"]["rules"][0]
+    assert rule["id"] == "SOP107" and "helpUri" not in rule
+    assert "**Wrong**" in rule["help"]["markdown"] and rule["help"]["text"]
+    message = doc["runs"][0]["results"][0]["message"]["text"]
+    assert "(did you mean 'engineer'?). Define it under" in message  # the hint is a sentence of its own
+    (work / "sopframe.toml").write_text('docs-url = "https://sop.example.org/"\n', "utf-8")
+    rule = _sarif(capsys, "broken.yaml")["runs"][0]["tool"]["driver"]["rules"][0]
+    assert rule["helpUri"] == "https://sop.example.org/docs/rules.md#sop107-undefined-role"
+    text = invoke(capsys, "validate", "--no-cache", "broken.yaml").out
+    assert "  see: https://sop.example.org/docs/rules.md#sop107-undefined-role" in text.splitlines()
+
+
 def test_sarif_of_a_clean_run_validates(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     r = invoke(capsys, "validate", "--format", "sarif", "clean.yaml")
     assert r.code == 0
@@ -252,11 +310,11 @@ def test_any_finding_renders_in_every_format(name: str, line: int, col: int, mes
     assert text[0].startswith(head) and len(text[0].splitlines()) == 1
     assert text[0][len(head):].split() == message.split()
     if line <= 3:
-        assert text[1] == f"    {line} | " + source.splitlines()[line - 1].replace("\t", " ")
+        assert text[1] == f"    {line} | " + source.splitlines()[line - 1].replace("\t", "\u2192")  # a tab shown as an arrow
         assert text[2].endswith("^")
     if hint:
         hint_lines = [i for i, t in enumerate(text) if t.startswith("  hint: ")]
-        assert len(hint_lines) == 1 and text[hint_lines[0] + 1].startswith("  see: docs/rules.md#")
+        assert len(hint_lines) == 1 and text[hint_lines[0] + 1] == "  see: sopframe explain SOP012"
     assert _sarif_errors(json.loads(render("sarif", [f], 1))) == []
     gh = render("github", [f], 1).split("\n")  # the runner reads one command per line
     assert len(gh) == 2 and gh[0].startswith("::warning file=d/")
@@ -272,3 +330,18 @@ def test_source_line_is_the_one_the_reader_counted(tmp_path: Path, capsys: pytes
     head, source = r.out.split("\n")[:2]
     assert head.startswith(f"{path}:9:12: error SOP107"), r.out
     assert source.endswith("    owner: enginer")
+
+
+# ------------------------------------------------------ skip-non-templates
+def test_skip_non_templates_leaves_other_yaml_alone_but_not_broken_templates(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(work, "ci.yml", "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n")
+    write(work, ".pre-commit-config.yaml", "repos: []\n")
+    write(work, "syntax.yaml", "template: x\nstages:\n\towner: a\n")  # a template, even unparseable
+    r = invoke(capsys, "validate", "--no-cache", "ci.yml", ".pre-commit-config.yaml")
+    assert r.code == 1 and ".pre-commit-config.yaml:1:" in r.out and "ci.yml:1:" in r.out
+    r = invoke(capsys, "validate", "--no-cache", "--skip-non-templates", "ci.yml", ".pre-commit-config.yaml")
+    assert (r.code, r.out.strip(), r.err) == (0, "no problems in 0 files", "")
+    r = invoke(capsys, "validate", "--no-cache", "--skip-non-templates", "ci.yml", "clean.yaml", "syntax.yaml")
+    assert r.code == 1 and "syntax.yaml:3:" in r.out and "ci.yml" not in r.out
+    assert r.out.splitlines()[-1].endswith("in 2 files")

@@ -62,6 +62,6 @@ def test_a_plugin_that_failed_is_reported_on_every_run(tmp_path: Path) -> None:
     valid_template(work / "plain.yaml")
     for _ in range(2):
         r = run_sopframe(["validate", "plain.yaml"], site=site, cwd=work)
-        assert r.returncode == 1 and r.stdout.count("SOP900") == 1 and "'broken' failed to load" in r.stdout
+        assert r.returncode == 1 and r.stdout.count("error SOP900") == 1 and "'broken' failed to load" in r.stdout
     strict = run_sopframe(["--strict-plugins", "validate", "plain.yaml"], site=site, cwd=work)
     assert strict.returncode == 3 and "failed to load" in strict.stderr

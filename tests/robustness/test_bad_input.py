@@ -139,7 +139,8 @@ def test_a_broken_file_does_not_stop_the_others(capsys: pytest.CaptureFixture[st
 def test_findings_of_every_file_are_reported_around_a_broken_one(capsys: pytest.CaptureFixture[str],
                                                                    workdir: Path) -> None:
     write("procs/a_binary.yaml", b"\x00\x01\x02")
-    write("procs/b_dangling.yaml", SMALL_TEMPLATE.replace("next: confirm", "next: confirn"))
+    write("procs/b_dangling.yaml", SMALL_TEMPLATE.replace("next: confirm", "next: confirn")
+          .replace("template: access-review", "template: access-review-draft"))  # an id of its own
     write("procs/c_good.yaml", SMALL_TEMPLATE)
     code, out, _ = validate(capsys, "procs")
     assert code == 1

@@ -1,0 +1,84 @@
+"""Rule documentation that travels with the package.
+
+docs/rules.md (core rules) and docs/compliance.md (the bundled compliance
+rules) are installed as package data of ``sopframe_docs``, so ``sopframe
+explain CODE`` and SARIF ``help`` show a rule's full section, with its wrong
+and right example, without a network or a checkout.  A rule documented on a
+page that is not installed (a third-party plugin's own docs) falls back to
+its ``explanation``.
+
+Where findings point a reader: ``sopframe explain CODE``, or, when the
+``docs-url`` configuration key names where the docs are published, that
+URL with the rule's page and anchor.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
+__all__ = ["section", "rule_text", "help_uri", "pointer"]
+
+_HEADING = re.compile(r"^(#{2,6}) (.+)$")
+
+
+@lru_cache(maxsize=8)
+def _page(name: str) -> str | None:
+    """The text of an installed docs page (``rules.md``), or ``None``."""
+    from importlib import resources
+
+    try:
+        return resources.files("sopframe_docs").joinpath(name).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError, OSError):
+        return None
+
+
+def section(docs_page: str, code: str, slug: str) -> str | None:
+    """The Markdown under the ``CODE slug`` heading of ``docs_page`` (without the heading), or ``None``."""
+    if not docs_page.startswith("docs/"):
+        return None
+    text = _page(docs_page[len("docs/"):])
+    if text is None:
+        return None
+    lines = text.splitlines()
+    want = f"{code} {slug}"
+    for i, line in enumerate(lines):
+        m = _HEADING.match(line)
+        if m and m.group(2).strip() == want:
+            level = len(m.group(1))
+            body = []
+            fenced = False
+            for nxt in lines[i + 1:]:
+                if nxt.startswith("```"):
+                    fenced = not fenced
+                h = None if fenced else _HEADING.match(nxt)
+                if h and len(h.group(1)) <= level:
+                    break
+                body.append(nxt)
+            return "\n".join(body).strip() or None
+    return None
+
+
+def rule_text(rule: "Any") -> str:
+    """A rule's full explanation in Markdown: its docs section, else its summary and ``explanation``."""
+    found = section(rule.docs_page, rule.code, rule.slug)
+    if found:
+        extra = rule.explanation.strip()
+        return found if not extra or extra[:40] in found else f"{found}\n\n{extra}"
+    return "\n\n".join(part for part in (rule.summary, rule.explanation) if part)
+
+
+def help_uri(docs: str, docs_url: str | None) -> str | None:
+    """The published page for a docs anchor (``docs/rules.md#sop101-dag-cycle``) under ``docs_url``, or ``None``."""
+    if not docs_url:
+        return None
+    return docs_url.rstrip("/") + "/" + docs.lstrip("/")
+
+
+def pointer(code: str, docs: str, docs_url: str | None) -> str:
+    """Where a finding sends its reader: the published URL when configured, else the ``explain`` command."""
+    return help_uri(docs, docs_url) or f"sopframe explain {code}"
