@@ -32,7 +32,7 @@ __all__ = ["Checkpoint", "init_keys", "load_private_key", "load_public_key", "ke
            "append_checkpoint", "read_checkpoints", "check_against_ledger", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
-_FIELDS = ("v", "origin", "size", "root", "prev", "time", "key", "sig")
+_FIELDS = ("v", "origin", "size", "root", "tree", "prev", "time", "key", "sig")
 
 
 def _crypto() -> Any:
@@ -131,6 +131,7 @@ class Checkpoint:
     origin: str  # the store's id: checkpoints of one store never verify another
     size: int  # entries covered: 1..size
     root: str  # hash of ledger entry ``size`` (GENESIS when size is 0)
+    tree: str  # Merkle tree hash over entries 1..size (see sopframe.core.merkle), for inclusion proofs
     prev: str  # digest of the previous checkpoint's line (GENESIS for the first)
     time: str
     key: str  # key id of the signing key
@@ -147,7 +148,7 @@ class Checkpoint:
         return hashlib.sha256(self.line().encode("utf-8")).hexdigest()
 
 
-def make_checkpoint(private_key: "Ed25519PrivateKey", *, origin: str, size: int, root: str,
+def make_checkpoint(private_key: "Ed25519PrivateKey", *, origin: str, size: int, root: str, tree: str,
                     previous: Checkpoint | None, time: str) -> Checkpoint:
     """Sign the ledger's (size, root), chained to ``previous``."""
     if previous is not None:
@@ -158,7 +159,7 @@ def make_checkpoint(private_key: "Ed25519PrivateKey", *, origin: str, size: int,
             raise IntegrityError(f"the store's ledger has {size} entries, fewer than the {previous.size} the last "
                                  "checkpoint covers: entries were deleted",
                                  hint="run `sopframe verify --checkpoints FILE --public-key KEY` to see what changed")
-    unsigned = Checkpoint(FORMAT_VERSION, origin, size, root, previous.digest() if previous else GENESIS, time,
+    unsigned = Checkpoint(FORMAT_VERSION, origin, size, root, tree, previous.digest() if previous else GENESIS, time,
                           key_id(private_key.public_key()))
     sig = base64.b64encode(private_key.sign(unsigned.signed_bytes())).decode("ascii")
     return Checkpoint(**{**asdict(unsigned), "sig": sig})
@@ -219,7 +220,7 @@ def _parse(raw: str, where: str) -> Checkpoint:
     if d["v"] != FORMAT_VERSION:
         raise IntegrityError(f"{where}: checkpoint format {d['v']!r} is not one this sopframe reads "
                              f"({FORMAT_VERSION})", hint="upgrade sopframe")
-    types = {"origin": str, "size": int, "root": str, "prev": str, "time": str, "key": str, "sig": str}
+    types = {"origin": str, "size": int, "root": str, "tree": str, "prev": str, "time": str, "key": str, "sig": str}
     for k, t in types.items():
         if not isinstance(d[k], t) or isinstance(d[k], bool):
             raise IntegrityError(f"{where}: field {k!r} has the wrong type")

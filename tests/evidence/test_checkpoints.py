@@ -34,7 +34,7 @@ def _write(path: Path, priv: Path, sizes: list[int], origin: str = "store-1") ->
     key = load_private_key(priv)
     prev = None
     for i, size in enumerate(sizes):
-        cp = make_checkpoint(key, origin=origin, size=size, root=ROOTS[size], previous=prev,
+        cp = make_checkpoint(key, origin=origin, size=size, root=ROOTS[size], tree=ROOTS[size], previous=prev,
                              time=f"2026-01-0{i + 1}T00:00:00Z")
         append_checkpoint(path, cp)
         prev = cp
@@ -123,7 +123,7 @@ def test_a_forged_signature_is_refused(tmp_path: Path, keys: tuple[Path, Path]) 
     d = json.loads(path.read_text())
     other_priv = tmp_path / "o.key"
     init_keys(other_priv, tmp_path / "o.pub")
-    forged = make_checkpoint(load_private_key(other_priv), origin="store-1", size=2, root=ROOTS[2],
+    forged = make_checkpoint(load_private_key(other_priv), origin="store-1", size=2, root=ROOTS[2], tree=ROOTS[2],
                              previous=None, time=d["time"])
     path.write_text(json.dumps({**json.loads(forged.line()), "key": d["key"]}) + "\n")
     with pytest.raises(IntegrityError, match="signature does not verify"):
@@ -156,4 +156,4 @@ def test_a_ledger_that_shrank_cannot_be_checkpointed(tmp_path: Path, keys: tuple
     _write(path, priv, [6])
     last = read_checkpoints(path, load_public_key(pub))[-1]
     with pytest.raises(IntegrityError, match="fewer than the 6"):
-        make_checkpoint(load_private_key(priv), origin="store-1", size=4, root=ROOTS[4], previous=last, time="t")
+        make_checkpoint(load_private_key(priv), origin="store-1", size=4, root=ROOTS[4], tree=ROOTS[4], previous=last, time="t")
