@@ -30,6 +30,6 @@ def busy_store() -> MemoryStore:
     done = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
     walk_to(engine, done, "end", clock)
     half = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
-    walk_to(engine, half, "components", clock)
+    walk_to(engine, half, "components", clock, version="1.1")
     engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike")
     return store
