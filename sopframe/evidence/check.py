@@ -24,7 +24,7 @@ from sopframe.core.engine.events import Event, verify_chain
 from sopframe.core.ledger import LedgerEntry
 from sopframe.core.merkle import verify_inclusion
 from sopframe.errors import UsageError
-from sopframe.evidence.pack import FORMAT
+from sopframe.evidence.pack import FORMAT, sop_versions
 
 if TYPE_CHECKING:  # pragma: no cover
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -235,20 +235,10 @@ def _check_job(files: dict[str, bytes], jid: str, cp: Checkpoint, report: PackRe
     return events
 
 
-class _Published:
-    def __init__(self, events: list[Event]) -> None:
-        self._events = sorted(events, key=lambda e: (e.at, e.job, e.seq))
-
-    def events_of_type(self, type: str) -> list[Event]:
-        return [e for e in self._events if e.type == type]
-
-
 def _check_sops(files: dict[str, bytes], published: list[Event], report: PackReport) -> None:
-    from sopframe.core.engine.sops import master_list
-
     listed = _load_json(files, "sops.json", report)
     if listed is None:
         return
-    derived = [e.to_dict() for e in master_list(_Published(published))]  # type: ignore[arg-type]
+    derived = sop_versions(published)
     if listed != derived:
         report.problems.append("sops.json: the SOP versions differ from what the pack's jobs published")

@@ -37,7 +37,7 @@ from sopframe.core.ledger import LedgerEntry
 from sopframe.core.merkle import Tree
 from sopframe.errors import UsageError
 
-__all__ = ["EvidenceSource", "Selection", "build_pack", "select_jobs", "FORMAT", "write_json"]
+__all__ = ["EvidenceSource", "Selection", "build_pack", "select_jobs", "sop_versions", "FORMAT", "write_json"]
 
 FORMAT = "sopframe-evidence/1"
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed zip timestamps: the same content gives the same pack
@@ -55,6 +55,8 @@ class EvidenceSource(Protocol):
     def ledger(self, after: int = 0) -> Iterable[LedgerEntry]: ...
 
     def events_of_type(self, type: str) -> list[Event]: ...
+
+    def template(self, sha256: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -150,15 +152,18 @@ def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, p
     z = _Zip()
     z.add("checkpoint.json", (checkpoint.line() + "\n").encode("utf-8"))
     z.add("public-key.pem", public_key_pem)
-    summaries, templates = [], {}
+    summaries, templates, published = [], {}, []
     for jid in jobs:
         events = source.read(jid)
+        published += [e for e in events if e.type == "sop.published"]
         proofs = [{"entry": e.to_dict(),
                    "proof": tree.inclusion_proof(e.n - 1) if e.n <= checkpoint.size else None}
                   for e in by_job.get(jid, [])]
         start = events[0].data.get("template", {}) if events else {}
-        if start.get("text") is not None:
-            templates[start["sha256"]] = start["text"]
+        sha = start.get("sha256")
+        text = start.get("text") if start.get("text") is not None else source.template(sha) if sha else None
+        if sha and text is not None:
+            templates[sha] = text
         z.add(f"jobs/{jid}/events.json", write_json([ev.to_dict() for ev in events]))
         z.add(f"jobs/{jid}/ledger.json", write_json(proofs))
         covered = max((e.last for e in by_job.get(jid, []) if e.n <= checkpoint.size), default=0)
@@ -176,7 +181,7 @@ def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, p
                             z.add(name, data)
     for sha, text in sorted(templates.items()):
         z.add(f"templates/{sha}.yaml", text.encode("utf-8"))
-    sops = _sop_versions(source, jobs)
+    sops = sop_versions(published)
     z.add("sops.json", write_json(sops))
     z.add("index.html", render_index(summaries, sops, checkpoint, sel.to_dict(), created).encode("utf-8"))
     manifest = {"format": FORMAT, "created": created, "sopframe": version, "store": checkpoint.origin,
@@ -191,9 +196,18 @@ def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, p
     return z.buffer.getvalue()
 
 
-def _sop_versions(source: EvidenceSource, jobs: Sequence[str]) -> list[dict[str, Any]]:
-    """The SOP versions published by the pack's jobs (every version of each of their references)."""
+def sop_versions(published: Iterable[Event]) -> list[dict[str, Any]]:
+    """The SOP master list (current and archived versions) made from ``sop.published`` events alone."""
     from sopframe.core.engine.sops import master_list
+    from sopframe.core.readmodel import SopRow
 
-    included = set(jobs)
-    return [e.to_dict() for e in master_list(source) if e.job in included]  # type: ignore[arg-type]
+    class _Rows:
+        def sop_rows(self) -> list[SopRow]:
+            rows = [SopRow(ref=str(e.data.get("ref")), version=e.data.get("version"),
+                           title=e.data.get("title", "") or "", effective_date=e.data.get("effective_date"),
+                           next_review=e.data.get("next_review"), job=e.job,
+                           template=e.data.get("template", "") or "", published_at=e.at)
+                    for e in published if e.type == "sop.published"]
+            return sorted(rows, key=lambda p: (p.ref, p.published_at, p.job))
+
+    return [e.to_dict() for e in master_list(_Rows())]  # type: ignore[arg-type]

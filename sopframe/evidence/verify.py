@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sopframe.checkpoints import Checkpoint, append_checkpoint, check_against_ledger, make_checkpoint, read_checkpoints
-from sopframe.core.engine.events import GENESIS, verify_chain
+from sopframe.core.engine.events import GENESIS, Event
+from sopframe.core.jobcheck import verify_jobs
 from sopframe.core.ledger import LedgerEntry, check_coverage, verify_ledger
 from sopframe.core.merkle import tree_hash
 from sopframe.errors import IntegrityError
@@ -66,21 +67,22 @@ def verify_store(store: "Store", *, checkpoints: list[Checkpoint] | None = None,
     heads: dict[str, tuple[int, str]] = {}
     hashes: dict[tuple[str, int], str] = {}
     needed = {(e.job, e.last) for e in entries}
+
+    def seen(job: str, events: list[Event]) -> None:
+        report.events += len(events)
+        for ev in events:
+            if (job, ev.seq) in needed:
+                hashes[(job, ev.seq)] = ev.hash
+
+    for check in verify_jobs(store, sorted(wanted) if wanted is not None else None, seen=seen):
+        report.jobs += 1
+        for what in (check.problem, check.drift and f"job {check.job}: read models: {check.drift}"):
+            if what:
+                report.problems.append(what)
     for job in store.job_ids():
         head = store.head(job)
         if head is not None:
             heads[job] = head
-        if wanted is not None and job not in wanted:
-            continue
-        events = store.read(job)
-        report.jobs += 1
-        report.events += len(events)
-        problem = verify_chain(job, events, head)
-        if problem is not None:
-            report.problems.append(str(problem))
-        for ev in events:
-            if (job, ev.seq) in needed:
-                hashes[(job, ev.seq)] = ev.hash
     if wanted is not None:
         entries_checked = [e for e in entries if e.job in wanted]
         heads = {j: h for j, h in heads.items() if j in wanted}

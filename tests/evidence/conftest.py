@@ -33,3 +33,15 @@ def busy_store() -> MemoryStore:
     walk_to(engine, half, "components", clock, version="1.1")
     engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike")
     return store
+
+
+def forge(store: MemoryStore, job: str, type: str, data: dict, actor: str, at: str) -> int:
+    """Append an event through the store itself, read models and all: consistent, but never commanded."""
+    from sopframe.core.engine.events import NewEvent, chain
+    from sopframe.core.migrations import rows_of
+    from sopframe.core.store import Derived
+
+    seq, head = store.head(job)
+    new = chain(job, seq, head, [NewEvent(type, data)], actor, at)
+    store.append(job, seq, new, Derived(rows=rows_of(store)([*store.read(job), *new])))
+    return seq + 1

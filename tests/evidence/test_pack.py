@@ -15,6 +15,8 @@ from sopframe.evidence.pack import Selection, build_pack, select_jobs
 from sopframe.evidence.verify import checkpoint_store
 from sopframe_plugins.store_memory import MemoryStore
 
+from .conftest import forge
+
 
 def _pack(store: MemoryStore, keys, tmp_path: Path, sel: Selection = Selection()) -> Path:
     cps_path = tmp_path / "checkpoints.jsonl"
@@ -125,15 +127,11 @@ def test_unsafe_names_and_non_zips_are_refused(busy_store: MemoryStore, keys, tm
 
 
 def test_events_after_the_checkpoint_are_noted_not_proven(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
-    from sopframe.core.engine.events import NewEvent, chain
-
     cps_path = tmp_path / "checkpoints.jsonl"
     priv = load_private_key(keys[0])
     checkpoint_store(busy_store, priv, cps_path, time="2026-03-01T00:00:00Z")
     job = busy_store.job_ids()[-1]
-    seq, head = busy_store.head(job)
-    busy_store.append(job, seq, chain(job, seq, head, [NewEvent("job.cancelled", {"reason": "late"})], "mike",
-                                      "2026-03-02T00:00:00.000000Z"))
+    seq = forge(busy_store, job, "job.cancelled", {"reason": "late"}, "mike", "2026-03-02T00:00:00.000000Z") - 1
     cp = read_checkpoints(cps_path, load_public_key(keys[1]))[-1]
     pack = tmp_path / "p.zip"
     pack.write_bytes(build_pack(busy_store, Selection(jobs=[job]), cp, keys[1].read_bytes(), sign=priv.sign,
