@@ -9,11 +9,13 @@ dicts and answers their queries by scanning them: fine for tests.
 from __future__ import annotations
 
 import threading
-from typing import Any, Sequence
+import uuid
+from typing import Any, Iterator, Sequence
 
 from sopframe.core.engine.events import Event
 from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenStage, SopRow
 from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
+from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.errors import ConflictError
 from sopframe.hookspecs import hookimpl
 
@@ -32,6 +34,8 @@ class MemoryStore(Store):
         self._templates: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._rows: dict[str, JobRows] = {}
+        self._ledger: list[LedgerEntry] = []
+        self._id = uuid.uuid4().hex
         self._lock = threading.Lock()
 
     def append(self, job: str, expected_seq: int, events: Sequence[Event], derived: Derived | None = None) -> None:
@@ -50,6 +54,17 @@ class MemoryStore(Store):
                 self._templates.setdefault(*derived.template)
             if derived is not None and derived.rows is not None:
                 self._rows[job] = derived.rows
+            last = self._ledger[-1] if self._ledger else None
+            self._ledger.append(next_entry((last.n, last.hash) if last else None, job, events[0].seq,
+                                           events[-1].seq, events[-1].hash))
+
+    def store_id(self) -> str:
+        return self._id
+
+    def ledger(self, after: int = 0) -> Iterator[LedgerEntry]:
+        with self._lock:
+            entries = self._ledger[after:]
+        return iter(entries)
 
     def read(self, job: str, after: int = 0) -> list[Event]:
         with self._lock:
@@ -123,6 +138,12 @@ class MemoryStore(Store):
 
     def raw_templates(self) -> dict[str, str]:
         return self._templates
+    # for tamper tests: the raw lists behind a job and the ledger
+    def raw(self, job: str) -> list[Event]:
+        return self._jobs[job]
+
+    def raw_ledger(self) -> list[LedgerEntry]:
+        return self._ledger
 
 
 @hookimpl

@@ -55,6 +55,7 @@ class PostgresStore(SqlStore):
     """Events and read models in PostgreSQL tables."""
 
     placeholder = "%s"
+    lock_row = " FOR UPDATE"
     collate_c = ' COLLATE "C"'
     big = "BIGINT"
 

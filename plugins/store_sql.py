@@ -19,7 +19,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
-from sopframe.core.engine.events import Event, canonical
+from sopframe.core.engine.events import GENESIS, Event, canonical
+from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenStage, SopRow
 from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
 from sopframe.errors import ConflictError, StoreError
@@ -57,6 +58,16 @@ CREATE TABLE sops (
     next_review TEXT, template TEXT NOT NULL, published_at TEXT NOT NULL
 );
 CREATE INDEX sops_by_ref ON sops (ref, published_at, job)
+""",
+    3: """
+CREATE TABLE ledger (
+    n {big} PRIMARY KEY, job TEXT NOT NULL, first_seq {big} NOT NULL, last_seq {big} NOT NULL,
+    head TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX ledger_by_job ON ledger (job, n);
+CREATE TABLE ledger_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1), n {big} NOT NULL, hash TEXT NOT NULL, store_id TEXT NOT NULL
+)
 """,
 }
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -152,12 +163,54 @@ class SqlStore(Store):
                             for e in events])
                 if derived is not None:
                     self._derived(job, expected_seq, derived)
+                self._ledger_append(job, events[0].seq, last.seq, last.hash)
         except ConflictError:
             raise
         except self.Error as exc:  # type: ignore[misc]
             if self._is_unique_violation(exc):
                 raise ConflictError(job, expected_seq) from None
             raise StoreError(f"job {job}: cannot write to {self.url}: {str(exc).strip()}") from None
+
+    # ------------------------------------------------------------ ledger
+    #: what locks the ledger's head row until the transaction ends (SQLite's write transaction already does)
+    lock_row = ""
+
+    def _ledger_append(self, job: str, first: int, last: int, head: str) -> None:
+        """One ledger entry for this batch, in the append's transaction; the head row orders concurrent writers."""
+        row = self._x(f"SELECT n, hash FROM ledger_head WHERE id = 1{self.lock_row}").fetchone()
+        if row is None:
+            raise StoreError(f"{self.url} has no ledger head", hint="run `sopframe store migrate`")
+        entry = next_entry((int(row[0]), row[1]) if int(row[0]) else None, job, first, last, head)
+        self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash))
+        self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", (entry.n, entry.hash))
+
+    def store_id(self) -> str:
+        row = self._query("SELECT store_id FROM ledger_head WHERE id = 1")
+        if not row:
+            raise StoreError(f"{self.url} has no ledger", hint="run `sopframe store migrate`")
+        return str(row[0][0])
+
+    def ledger(self, after: int = 0, batch: int = 5000) -> Iterator[LedgerEntry]:
+        while True:
+            rows = self._query("SELECT n, job, first_seq, last_seq, head, prev, hash FROM ledger WHERE n > ? "
+                               "ORDER BY n LIMIT ?", (after, batch))
+            for r in rows:
+                yield LedgerEntry(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5], r[6])
+            if len(rows) < batch:
+                return
+            after = int(rows[-1][0])
+
+    def _start_ledger(self) -> None:
+        """Version 3: the store's id, and one entry per existing job, in the order the jobs started."""
+        import uuid
+
+        self._x("INSERT INTO ledger_head (id, n, hash, store_id) VALUES (1, 0, ?, ?)", (GENESIS, uuid.uuid4().hex))
+        started = self._query("SELECT job, at FROM events WHERE seq = 1 ORDER BY at, job")
+        for job, _at in started:
+            head = self._x("SELECT head_seq, head_hash FROM jobs WHERE job = ?", (job,)).fetchone()
+            if head is not None:
+                self._ledger_append(job, 1, int(head[0]), head[1])
 
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return False
@@ -339,6 +392,8 @@ class SqlStore(Store):
                 if version == 2:
                     self._keep_started_templates()
                     self._rebuild(rows_of)
+                if version == 3:
+                    self._start_ledger()
                 now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
                 self._x("INSERT INTO sopframe_schema (version, name, applied_at) VALUES (?, ?, ?)",
                         (version, MIGRATIONS[version - 1].name, now))

@@ -37,6 +37,10 @@ CORE_COMMANDS: dict[str, str] = {
     "tick": "sopframe.commands.sops:tick",
     "demo": "sopframe.commands.demo:demo",
     "store": "sopframe.commands.store:store",
+    "keys": "sopframe.commands.evidence:keys",
+    "checkpoint": "sopframe.commands.evidence:checkpoint",
+    "verify": "sopframe.commands.evidence:verify",
+    "evidence": "sopframe.commands.evidence:evidence",
 }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from sopframe.core.engine.events import Event, verify_chain
 from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, SopRow, rows_from_events
@@ -75,8 +75,13 @@ def drift_of(expected: JobRows | None, summary: JobSummary | None, sop: SopRow |
     return None
 
 
-def verify_jobs(store: "Store", jobs: Iterable[str] | None = None) -> Iterator[JobCheck]:
-    """Check every job (or the ones given), reading events in batches and the read models in one pass."""
+def verify_jobs(store: "Store", jobs: Iterable[str] | None = None,
+                seen: "Callable[[str, list[Event]], None] | None" = None) -> Iterator[JobCheck]:
+    """Check every job (or the ones given), reading events in batches and the read models in one pass.
+
+    ``seen(job, events)`` is called with each job's events as they are read
+    (the store-wide verification checks the ledger against them).
+    """
     wanted = None if jobs is None else list(jobs)
     if wanted is None:
         summaries = {s.job: s for s in store.summaries(JobQuery())}
@@ -86,6 +91,8 @@ def verify_jobs(store: "Store", jobs: Iterable[str] | None = None) -> Iterator[J
         source = ((j, store.read(j)) for j in wanted)
     sops = {p.job: p for p in store.sop_rows()}
     for job, events in source:
+        if seen is not None:
+            seen(job, events)
         head = store.head(job)
         found = verify_chain(job, events, head)
         problem = str(found) if found else template_problem(store, job, events)

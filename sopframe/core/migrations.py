@@ -14,6 +14,9 @@ Versions:
 2. Templates stored once per SHA-256, job-id counters, and the read models
    (job summaries, open stages with owner and SLA deadline, the SOP list),
    filled from the events by the step itself.
+3. The store-wide ledger (:mod:`sopframe.core.ledger`) and the store's id.
+   Events written before this step are entered as one ledger entry per job
+   (their batch boundaries were not recorded), in the order the jobs started.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -46,6 +49,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events and job heads"),
     Migration(2, "templates stored once, job-id counters, read models (job summaries, open stages, SOP list)"),
+    Migration(3, "store-wide ledger over every committed batch, and the store's id"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

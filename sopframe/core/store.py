@@ -29,13 +29,14 @@ from sopframe.errors import ConflictError, StoreError
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.config import Config
     from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenStage, SopRow
+    from sopframe.core.ledger import LedgerEntry
     from sopframe.pluginmanager import Plugins
 
 __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STORE", "ENV_STORE", "check_batch",
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
 RowsOf = Callable[[Sequence[Event]], "JobRows"]
 
@@ -138,6 +139,14 @@ class Store(abc.ABC):
         """Bring the schema from ``version - 1`` to ``version`` in one transaction (with its version row)."""
 
     # ------------------------------------------------------------ other
+    def store_id(self) -> str:
+        """A stable, unique id of this store, made when it was created (checkpoints name it)."""
+        raise StoreError(f"{type(self).__name__} keeps no ledger")
+
+    def ledger(self, after: int = 0) -> Iterator["LedgerEntry"]:
+        """The store-wide ledger's entries with n > ``after``, in order (see :mod:`sopframe.core.ledger`)."""
+        raise StoreError(f"{type(self).__name__} keeps no ledger")
+
     def close(self) -> None:
         """Release connections; the store is not used afterwards."""
 

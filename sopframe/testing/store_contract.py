@@ -218,6 +218,38 @@ class StoreContract:
         assert (store.summaries(JobQuery()), store.sop_rows()) == before
 
 
+    # ------------------------------------------------------------ ledger
+    def test_every_append_adds_one_chained_ledger_entry(self, store: Store) -> None:
+        from sopframe.core.ledger import verify_ledger
+
+        a = make_events("J-1", 2)
+        store.append("J-1", 0, a)
+        b = make_events("J-2", 1)
+        store.append("J-2", 0, b)
+        c = make_events("J-1", 3, after=(2, a[-1].hash))
+        store.append("J-1", 2, c)
+        entries = list(store.ledger())
+        assert [(e.n, e.job, e.first, e.last, e.head) for e in entries] == [
+            (1, "J-1", 1, 2, a[-1].hash), (2, "J-2", 1, 1, b[-1].hash), (3, "J-1", 3, 5, c[-1].hash)]
+        assert all(problem is None for _e, problem in verify_ledger(entries))
+        assert [e.n for e in store.ledger(after=2)] == [3]
+
+    def test_a_refused_append_adds_no_ledger_entry(self, store: Store) -> None:
+        store.append("J-1", 0, make_events("J-1", 2))
+        with pytest.raises(ConflictError):
+            store.append("J-1", 0, make_events("J-1", 1))
+        assert len(list(store.ledger())) == 1
+
+    def test_the_store_id_is_stable(self, store: Store, make_store: Callable[[], Store]) -> None:
+        first = store.store_id()
+        assert first and isinstance(first, str)
+        other = make_store()
+        try:
+            assert other.store_id() == first
+        finally:
+            other.close()
+
+
 _TINY_TEMPLATE = """\
 template: tiny
 title: A tiny procedure

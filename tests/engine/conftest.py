@@ -43,13 +43,13 @@ def engine(store: MemoryStore, clock: FixedClock) -> Engine:
     return Engine(store, roles=ROLES, clock=clock)
 
 
-def walk_to(engine: Engine, job: str, stop: str, clock: Any = None) -> None:
+def walk_to(engine: Engine, job: str, stop: str, clock: Any = None, version: str = "1.0") -> None:
     """Drive a lifecycle job forward from where it stands until stage ``stop`` is open."""
     steps = [
         ("initiated", lambda: (engine.set_fields(job, {"sop_title": "Incident management", "it_process": "IM",
                                                        "author": "alice", "draft_due": "2026-01-20"}, actor="mike"),
                                engine.complete(job, actor="mike"))),
-        ("draft", lambda: (engine.set_fields(job, {"sop_ref": "ITSOP-2026-7", "version": "1.0",
+        ("draft", lambda: (engine.set_fields(job, {"sop_ref": "ITSOP-2026-7", "version": version,
                                                    "draft_date": "2026-01-10"}, actor="alice"),
                            engine.attach(job, "draft_document", "draft.docx", data=b"draft v1", actor="alice"),
                            engine.complete(job, actor="alice"))),

@@ -53,11 +53,11 @@ def test_an_old_postgres_store_is_refused_until_migrated(postgres_empty_url: str
     from sopframe_plugins.store_postgres import PostgresStore
 
     make_old_postgres(postgres_empty_url, OLD)
-    with pytest.raises(StoreError, match="schema version 1; this sopframe needs version 2") as info:
+    with pytest.raises(StoreError, match="schema version 1; this sopframe needs version 3") as info:
         open_store(postgres_empty_url, load_plugins())
     assert "sopframe store migrate" in (info.value.hint or "")
     with PostgresStore(postgres_empty_url) as raw:
-        assert [m.version for m in migrate(raw)] == [2]
+        assert [m.version for m in migrate(raw)] == [2, 3]
         assert migrate(raw) == []  # a second run has nothing to do
     store = open_store(postgres_empty_url, load_plugins())
     try:

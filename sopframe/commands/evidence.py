@@ -1,0 +1,192 @@
+"""``sopframe keys init``, ``checkpoint``, ``verify`` and ``evidence``: anchoring the store, and packs for auditors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from sopframe.commands.jobctx import emit_json, format_option, open_engine, store_option
+from sopframe.errors import IntegrityError, UsageError
+
+DEFAULT_CHECKPOINTS = "sopframe-checkpoints.jsonl"
+
+
+def _key_dir() -> Path:
+    return Path(click.get_app_dir("sopframe"))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _key_option(f):  # type: ignore[no-untyped-def]
+    return click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path),
+                        default=lambda: str(_key_dir() / "checkpoint.key"), show_default="the user's sopframe "
+                        "config folder / checkpoint.key", help="The private key that signs checkpoints.")(f)
+
+
+def _checkpoints_option(f):  # type: ignore[no-untyped-def]
+    return click.option("--checkpoints", "checkpoints_path", type=click.Path(dir_okay=False, path_type=Path),
+                        default=DEFAULT_CHECKPOINTS, show_default=True,
+                        help="The checkpoint file (one signed checkpoint per line; keep a copy elsewhere).")(f)
+
+
+@click.group()
+def keys() -> None:
+    """Make the Ed25519 key pair that signs checkpoints (kept outside the database)."""
+
+
+@keys.command("init")
+@click.option("--private-key", "private_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the private key (default: the user's sopframe config folder).")
+@click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the public key (default: beside the private key, .pub).")
+@click.option("--force", is_flag=True, help="Replace existing key files.")
+def keys_init(private_path: Path | None, public_path: Path | None, force: bool) -> None:
+    """Make a key pair; give the public key to your auditors."""
+    from sopframe.checkpoints import init_keys
+
+    private_path = private_path or _key_dir() / "checkpoint.key"
+    public_path = public_path or private_path.with_suffix(".pub")
+    kid = init_keys(private_path, public_path, overwrite=force)
+    click.echo(f"private key: {private_path} (readable by you only; back it up, never share it)")
+    click.echo(f"public key:  {public_path} (key id {kid}; auditors verify with it)")
+
+
+@click.command()
+@_key_option
+@_checkpoints_option
+@store_option
+@click.pass_context
+def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, store_url: str | None) -> None:
+    """Verify the store, sign its ledger head and append the checkpoint to the checkpoint file."""
+    from sopframe.checkpoints import load_private_key
+    from sopframe.evidence.verify import checkpoint_store
+
+    store = open_engine(ctx, store_url).store
+    cp = checkpoint_store(store, load_private_key(key_path), checkpoints_path, time=_now())
+    click.echo(f"checkpoint appended to {checkpoints_path}: {cp.size} ledger entries, head {cp.root[:16]}..., "
+               f"signed by key {cp.key}")
+
+
+@click.command()
+@click.option("--checkpoints", "checkpoints_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Signed checkpoints to verify against (needs --public-key).")
+@click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The public key the checkpoints were signed with: the auditor's own copy.")
+@click.option("--job", "jobs", multiple=True, metavar="JOB", help="Check only these jobs' chains (repeatable).")
+@store_option
+@format_option
+@click.pass_context
+def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path | None, jobs: tuple[str, ...],
+           store_url: str | None, fmt: str) -> None:
+    """Prove the store unchanged: every job's chain, the store-wide ledger, and the signed checkpoints."""
+    from sopframe.checkpoints import load_public_key, read_checkpoints
+    from sopframe.core.safetext import escape as safe
+    from sopframe.evidence.verify import verify_store
+
+    if bool(checkpoints_path) != bool(public_path):
+        raise UsageError("--checkpoints and --public-key go together")
+    cps = read_checkpoints(checkpoints_path, load_public_key(public_path)) if checkpoints_path and public_path \
+        else None
+    store = open_engine(ctx, store_url).store
+    report = verify_store(store, checkpoints=cps, jobs=jobs or None)
+    if fmt == "json":
+        emit_json(report.to_dict())
+    else:
+        click.echo(f"{report.jobs} jobs, {report.events} events, {report.entries} ledger entries checked")
+        if cps is not None:
+            click.echo(f"{report.checkpoints} signed checkpoints; the last covers {report.covered_entries} of "
+                       f"{report.entries} ledger entries")
+        else:
+            click.echo("no checkpoints given: consistency is checked, but nothing anchors it outside the "
+                       "database (give --checkpoints FILE --public-key KEY)")
+        for job, (first, last) in sorted(report.uncovered.items()):
+            click.echo(f"not yet covered by a checkpoint: {safe(job)} events {first}-{last}")
+        for p in report.problems:
+            click.echo(f"PROBLEM: {safe(p)}")
+        if report.ok:
+            click.echo("ok")
+    if not report.ok:
+        raise IntegrityError(f"verification failed: {len(report.problems)} problem"
+                             f"{'s' if len(report.problems) != 1 else ''}; first: {report.problems[0]}")
+
+
+@click.group(invoke_without_command=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the pack.")
+@click.option("--sop", "sops", multiple=True, metavar="REF", help="An SOP reference: every version of it.")
+@click.option("--template", "templates", multiple=True, metavar="ID", help="Jobs started from this template.")
+@click.option("--job", "jobs", multiple=True, metavar="JOB", help="This job.")
+@click.option("--since", metavar="DATE", help="Only jobs started on or after this date (YYYY-MM-DD).")
+@click.option("--last", type=click.IntRange(min=1), help="Only the N most recent jobs per template.")
+@click.option("--with-files", is_flag=True, help="Include the attached documents themselves (when the store has "
+                                                 "them).")
+@_key_option
+@_checkpoints_option
+@store_option
+@click.pass_context
+def evidence(ctx: click.Context, output: Path | None, sops: tuple[str, ...], templates: tuple[str, ...],
+             jobs: tuple[str, ...], since: str | None, last: int | None, with_files: bool, key_path: Path,
+             checkpoints_path: Path, store_url: str | None) -> None:
+    """Write an evidence pack: procedures, jobs, histories, and the proof they are unchanged.
+
+    A new checkpoint is signed first, so the pack proves everything up to now.
+    `sopframe evidence verify PACK --public-key KEY` checks a pack offline.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if output is None:
+        raise UsageError("give -o PACK.zip", hint="or `sopframe evidence verify PACK --public-key KEY`")
+    if since:
+        try:
+            datetime.strptime(since, "%Y-%m-%d")
+        except ValueError:
+            raise UsageError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+    from sopframe import __version__
+    from sopframe.checkpoints import load_private_key
+    from sopframe.evidence.pack import Selection, build_pack
+    from sopframe.evidence.verify import checkpoint_store
+
+    store = open_engine(ctx, store_url).store
+    private = load_private_key(key_path)
+    cp = checkpoint_store(store, private, checkpoints_path, time=_now())
+    from cryptography.hazmat.primitives import serialization
+
+    pem = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    sel = Selection(sops=sops, templates=templates, jobs=jobs, since=since, last=last)
+    fetch = getattr(store, "attachment", None) if with_files else None
+    data = build_pack(store, sel, cp, pem, sign=private.sign, created=_now(), version=__version__,
+                      attachments=fetch)
+    output.write_bytes(data)
+    click.echo(f"evidence pack written to {output} ({len(data)} bytes), proven by checkpoint over {cp.size} "
+               f"ledger entries")
+
+
+@evidence.command("verify")
+@click.argument("pack", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Your own copy of the store's public key.")
+@format_option
+def evidence_verify(pack: Path, public_path: Path, fmt: str) -> None:
+    """Check an evidence pack offline: any changed byte, missing file or swapped job fails it."""
+    from sopframe.checkpoints import load_public_key
+    from sopframe.core.safetext import escape as safe
+    from sopframe.evidence.check import check_pack
+
+    report = check_pack(pack, load_public_key(public_path))
+    if fmt == "json":
+        emit_json({"ok": report.ok, "problems": report.problems, "notes": report.notes, "jobs": report.jobs,
+                   "events": report.events, "covered": report.covered})
+    else:
+        click.echo(f"{report.jobs} jobs, {report.events} events, {report.covered} proven by the signed checkpoint")
+        for n in report.notes:
+            click.echo(f"note: {safe(n)}")
+        for p in report.problems:
+            click.echo(f"PROBLEM: {safe(p)}")
+        if report.ok:
+            click.echo("ok")
+    if not report.ok:
+        raise IntegrityError(f"the evidence pack fails: {report.problems[0]}")

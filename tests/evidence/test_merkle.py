@@ -1,0 +1,60 @@
+"""The Merkle tree matches RFC 6962's recursive definition, and its inclusion proofs hold and fail as they must."""
+
+from __future__ import annotations
+
+import hashlib
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sopframe.core.merkle import EMPTY_TREE, Tree, leaf_hash, tree_hash, verify_inclusion
+
+
+def _rfc6962(leaves: list[bytes]) -> bytes:
+    """MTH straight from the RFC's definition (slow, obviously right)."""
+    n = len(leaves)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return leaf_hash(leaves[0])
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return hashlib.sha256(b"\x01" + _rfc6962(leaves[:k]) + _rfc6962(leaves[k:])).digest()
+
+
+def _leaves(n: int) -> list[bytes]:
+    return [hashlib.sha256(str(i).encode()).digest() for i in range(n)]
+
+
+def test_root_is_rfc6962_for_every_size_up_to_70() -> None:
+    for n in range(0, 71):
+        assert tree_hash(_leaves(n)) == _rfc6962(_leaves(n)).hex(), n
+    assert tree_hash([]) == EMPTY_TREE
+
+
+def test_every_proof_verifies_for_every_size_up_to_40() -> None:
+    for n in range(1, 41):
+        leaves = _leaves(n)
+        tree = Tree(leaves)
+        for i in range(n):
+            assert verify_inclusion(leaves[i], i, n, tree.inclusion_proof(i), tree.root()), (n, i)
+
+
+@given(st.integers(2, 300), st.data())
+def test_a_proof_fails_for_any_other_leaf_index_size_or_root(n: int, data: st.DataObject) -> None:
+    leaves = _leaves(n)
+    tree = Tree(leaves)
+    i = data.draw(st.integers(0, n - 1))
+    proof, root = tree.inclusion_proof(i), tree.root()
+    assert verify_inclusion(leaves[i], i, n, proof, root)
+    j = data.draw(st.integers(0, n - 1).filter(lambda x: x != i))
+    assert not verify_inclusion(leaves[j], i, n, proof, root)
+    assert not verify_inclusion(leaves[i], j, n, proof, root)
+    assert not verify_inclusion(leaves[i], i, n, proof, "0" * 64)
+    if proof:
+        bad = list(proof)
+        bad[0] = "f" * 64
+        assert not verify_inclusion(leaves[i], i, n, bad, root)
+        assert not verify_inclusion(leaves[i], i, n, proof[:-1], root)
+    assert not verify_inclusion(leaves[i], n, n, proof, root)

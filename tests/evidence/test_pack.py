@@ -1,0 +1,141 @@
+"""Evidence packs: built from a store, checked offline; every change to the pack is caught."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sopframe.checkpoints import load_private_key, load_public_key, read_checkpoints
+from sopframe.evidence.check import check_pack
+from sopframe.evidence.pack import Selection, build_pack, select_jobs
+from sopframe.evidence.verify import checkpoint_store
+from sopframe_plugins.store_memory import MemoryStore
+
+from .conftest import forge
+
+
+def _pack(store: MemoryStore, keys, tmp_path: Path, sel: Selection = Selection()) -> Path:
+    cps_path = tmp_path / "checkpoints.jsonl"
+    priv = load_private_key(keys[0])
+    checkpoint_store(store, priv, cps_path, time="2026-03-01T00:00:00Z")
+    cp = read_checkpoints(cps_path, load_public_key(keys[1]))[-1]
+    data = build_pack(store, sel, cp, keys[1].read_bytes(), sign=priv.sign, created="2026-03-01T00:00:00Z",
+                      version="test")
+    out = tmp_path / "pack.zip"
+    out.write_bytes(data)
+    return out
+
+
+def _rewrite(pack: Path, edit) -> None:
+    with zipfile.ZipFile(pack) as zf:
+        files = {i.filename: zf.read(i) for i in zf.infolist()}
+    edit(files)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    pack.write_bytes(buf.getvalue())
+
+
+def test_a_pack_checks_clean_offline(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
+    pack = _pack(busy_store, keys, tmp_path)
+    report = check_pack(pack, load_public_key(keys[1]))
+    assert report.ok, report.problems
+    assert report.jobs == 3 and report.covered == report.events > 50
+    with zipfile.ZipFile(pack) as zf:
+        names = set(zf.namelist())
+        sops = json.loads(zf.read("sops.json"))
+        html = zf.read(f"jobs/{busy_store.job_ids()[0]}/history.html").decode()
+    assert {"manifest.json", "manifest.sig", "checkpoint.json", "public-key.pem", "index.html"} <= names
+    assert any(n.startswith("templates/") and n.endswith(".yaml") for n in names)
+    assert [s["ref"] for s in sops] == ["ITSOP-2026-7"] and sops[0]["status"] == "current"
+    assert "signoff.given" in html and "<script" not in html
+
+
+def test_the_same_content_gives_the_same_pack(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
+    a = _pack(busy_store, keys, tmp_path).read_bytes()
+    b = _pack(busy_store, keys, tmp_path).read_bytes()
+    # a second checkpoint is chained to the first, so only checkpoint.json (and what lists it) differ
+    with zipfile.ZipFile(io.BytesIO(a)) as za, zipfile.ZipFile(io.BytesIO(b)) as zb:
+        same = [n for n in za.namelist() if n.startswith("jobs/") and za.read(n) == zb.read(n)]
+        assert len(same) == len([n for n in za.namelist() if n.startswith("jobs/")])
+
+
+def test_selectors(busy_store: MemoryStore) -> None:
+    jobs = busy_store.job_ids()
+    assert select_jobs(busy_store, Selection()) == jobs
+    assert select_jobs(busy_store, Selection(jobs=[jobs[1]])) == [jobs[1]]
+    assert select_jobs(busy_store, Selection(sops=["ITSOP-2026-7"])) == [jobs[0]]
+    assert select_jobs(busy_store, Selection(templates=["itsop-incident-management"], last=1)) == [jobs[2]]
+
+
+def _first_job_file(files: dict[str, bytes]) -> str:
+    return sorted(n for n in files if n.endswith("/events.json"))[0]
+
+
+def _swap_jobs(files: dict[str, bytes]) -> None:
+    a, b = sorted(n.split("/")[1] for n in files if n.endswith("/events.json"))[:2]
+    for leaf in ("events.json", "ledger.json", "history.html"):
+        files[f"jobs/{a}/{leaf}"], files[f"jobs/{b}/{leaf}"] = files[f"jobs/{b}/{leaf}"], files[f"jobs/{a}/{leaf}"]
+
+
+DAMAGE = {
+    "one byte of an event": (lambda f: f.__setitem__(_first_job_file(f), f[_first_job_file(f)].replace(
+        b'"lee"', b'"leo"', 1)), "does not match its SHA-256"),
+    "one byte of a page": (lambda f: f.__setitem__("index.html", f["index.html"].replace(b"Jobs", b"Jobz")),
+                           "index.html: does not match"),
+    "a file removed": (lambda f: f.pop("sops.json"), "sops.json: listed in the manifest but missing"),
+    "a file added": (lambda f: f.__setitem__("extra.txt", b"hi"), "extra.txt: not in the manifest"),
+    "two jobs swapped": (_swap_jobs, "does not match its SHA-256"),
+    "the manifest edited": (lambda f: f.__setitem__("manifest.json", f["manifest.json"].replace(b"test", b"tost")),
+                            "signature does not verify"),
+    "the signature removed": (lambda f: f.pop("manifest.sig"), "manifest.sig is missing"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_any_change_is_caught(busy_store: MemoryStore, keys, tmp_path: Path, damage: str) -> None:
+    pack = _pack(busy_store, keys, tmp_path)
+    edit, expected = DAMAGE[damage]
+    _rewrite(pack, edit)
+    report = check_pack(pack, load_public_key(keys[1]))
+    assert not report.ok
+    assert any(expected in p for p in report.problems), report.problems
+
+
+def test_a_pack_made_with_another_key_fails(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
+    from sopframe.checkpoints import init_keys
+
+    pack = _pack(busy_store, keys, tmp_path)
+    init_keys(tmp_path / "o.key", tmp_path / "o.pub")
+    report = check_pack(pack, load_public_key(tmp_path / "o.pub"))
+    assert not report.ok and "signature does not verify" in report.problems[0]
+
+
+def test_unsafe_names_and_non_zips_are_refused(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
+    pack = _pack(busy_store, keys, tmp_path)
+    _rewrite(pack, lambda f: f.__setitem__("../escape.txt", b"x"))
+    report = check_pack(pack, load_public_key(keys[1]))
+    assert not report.ok and "unsafe name" in report.problems[0]
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip")
+    assert "not a readable zip" in check_pack(junk, load_public_key(keys[1])).problems[0]
+
+
+def test_events_after_the_checkpoint_are_noted_not_proven(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
+    cps_path = tmp_path / "checkpoints.jsonl"
+    priv = load_private_key(keys[0])
+    checkpoint_store(busy_store, priv, cps_path, time="2026-03-01T00:00:00Z")
+    job = busy_store.job_ids()[-1]
+    seq = forge(busy_store, job, "job.cancelled", {"reason": "late"}, "mike", "2026-03-02T00:00:00.000000Z") - 1
+    cp = read_checkpoints(cps_path, load_public_key(keys[1]))[-1]
+    pack = tmp_path / "p.zip"
+    pack.write_bytes(build_pack(busy_store, Selection(jobs=[job]), cp, keys[1].read_bytes(), sign=priv.sign,
+                                created="t", version="test"))
+    report = check_pack(pack, load_public_key(keys[1]))
+    assert report.ok
+    assert report.notes == [f"job {job}: events {seq + 1}-{seq + 1} came after the checkpoint and are not proven by it"]
