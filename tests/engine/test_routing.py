@@ -82,7 +82,7 @@ def test_parallel_branches_join_before_implement(engine: Engine) -> None:
         engine.complete(job, actor="eve")
     state = engine.complete(job, actor="eve", stage="capacity")
     assert set(state.active) == {"security"} and set(state.waiting) == {"implement"}
-    with pytest.raises(JobError, match="gate: field 'ok' must equal yes, but is False"):
+    with pytest.raises(JobError, match="gate: field 'ok' must equal yes, but is no"):
         engine.set_fields(job, {"ok": "no"}, actor="eve", stage="security")
         engine.complete(job, actor="eve", stage="security")
     engine.set_fields(job, {"ok": "yes"}, actor="eve", stage="security")

@@ -57,8 +57,15 @@ def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition"
     except ValueError:
         return f"gate: field {name!r} cannot be compared with {cond.value!r}"
     if not ok:
-        return f"gate: field {name!r} must {describe(cond)}, but is {to_json(value)!r}"
+        return f"gate: field {name!r} must {describe(cond)}, but is {shown(value)}"
     return None
+
+
+def shown(value: Any) -> str:
+    """A typed value as a template writes it: ``yes``/``no`` for booleans, never Python's ``True``."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return repr(to_json(value))
 
 
 def describe(cond: "Condition") -> str:
