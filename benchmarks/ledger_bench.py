@@ -1,0 +1,106 @@
+"""Tamper-evidence benchmark: what the store-wide ledger costs a durable command, and how fast a store verifies.
+
+    pip install -e '.[test]'
+    python benchmarks/ledger_bench.py [--jobs 300] [--verify-jobs 1500] [--dir DIR]
+
+Measures, in one run and on one disk:
+
+1. Durable steps per second on the SQLite store (``synchronous=FULL``), with
+   the ledger (as shipped) and with the ledger append switched off (a
+   subclass whose ``_ledger_append`` does nothing), interleaved, best of 3.
+   Target: the ledger costs no more than 10% (ratio >= 0.90).
+2. Verifying a store (every job's chain, templates, read models, the ledger
+   and its coverage; ``sopframe verify``) against hashing the same events'
+   canonical bytes with ``hashlib.sha256``, already encoded (the limit).
+   Target: events per second at least half of hashlib's (ratio >= 0.50).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from job_bench import TEMPLATE  # noqa: E402  (the same procedure the job benchmark runs)
+
+from sopframe.core.engine import Engine  # noqa: E402
+from sopframe.core.engine.events import canonical  # noqa: E402
+from sopframe.evidence.verify import verify_store  # noqa: E402
+from sopframe_plugins.store_sqlite import SqliteStore  # noqa: E402
+
+
+class NoLedgerStore(SqliteStore):
+    def _ledger_append(self, job: str, first: int, last: int, head: str) -> None:
+        return None
+
+
+def run_jobs(store: SqliteStore, jobs: int, prefix: str) -> int:
+    engine = Engine(store, roles={"eng": ["eve"]})
+    steps = 0
+    for i in range(jobs):
+        job = engine.start(TEMPLATE, "bench.yaml", actor="eve", job_id=f"{prefix}-{i:05}").job_id
+        engine.complete(job, actor="eve")
+        engine.complete(job, actor="eve", stage="review_a")
+        engine.complete(job, actor="eve", stage="review_b")
+        engine.complete(job, actor="eve")
+        engine.complete(job, actor="eve")
+        steps += 6
+    return steps
+
+
+def steps_per_second(cls: type[SqliteStore], workdir: str, jobs: int, tag: str) -> float:
+    path = os.path.join(workdir, f"{tag}.db")
+    store = cls(path)
+    t = time.perf_counter()
+    steps = run_jobs(store, jobs, tag)
+    elapsed = time.perf_counter() - t
+    store.close()
+    os.remove(path)
+    return steps / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=300)
+    ap.add_argument("--verify-jobs", type=int, default=1500)
+    ap.add_argument("--dir", default=".")
+    args = ap.parse_args()
+    workdir = tempfile.mkdtemp(prefix="sopframe-ledger-bench-", dir=args.dir)
+    try:
+        with_ledger, without = [], []
+        for round_ in range(3):
+            with_ledger.append(steps_per_second(SqliteStore, workdir, args.jobs, f"L{round_}"))
+            without.append(steps_per_second(NoLedgerStore, workdir, args.jobs, f"N{round_}"))
+        a, b = max(with_ledger), max(without)
+        print(f"durable steps/s with the ledger {a:,.0f}, without {b:,.0f}: ratio {a / b:.2f} (target >= 0.90)")
+
+        store = SqliteStore(os.path.join(workdir, "verify.db"))
+        run_jobs(store, args.verify_jobs, "V")
+        events = [e for job in store.job_ids() for e in store.read(job)]
+        bodies = [canonical(e.body()) for e in events]
+        best_verify = best_hash = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            report = verify_store(store)
+            best_verify = min(best_verify, time.perf_counter() - t)
+            assert report.ok, report.problems
+            t = time.perf_counter()
+            for body in bodies:
+                hashlib.sha256(body).hexdigest()
+            best_hash = min(best_hash, time.perf_counter() - t)
+        n = len(events)
+        v, h = n / best_verify, n / best_hash
+        print(f"verify {n:,} events, {report.entries:,} ledger entries: {v:,.0f} events/s; hashlib over the same "
+              f"canonical bytes {h:,.0f} events/s: ratio {v / h:.3f} (target >= 0.50)")
+        store.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
