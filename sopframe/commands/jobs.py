@@ -236,7 +236,9 @@ def describe_event(type: str, d: Any) -> str:
         t = d["template"]
         return f"{e(d['job'])} from {e(t['id'])} {e(t['version'])} (sha256 {t['sha256'][:12]})"
     if type == "field.set":
-        return f"{stage(d['stage'])}.{e(d['field'])} = {e(repr(d['value']))}"
+        from sopframe.core.engine.gates import shown
+
+        return f"{stage(d['stage'])}.{e(d['field'])} = {e(shown(d['value']))}"
     if type == "document.attached":
         where = f", from {e(d['path'])}" if d.get("path") and d.get("path") != d.get("uri") else ""
         link = f", via symlink to {e(d['symlink'])}" if d.get("symlink") else ""

@@ -19,6 +19,7 @@ def test_demo_walks_every_stage_and_prints_history_and_master_list(cli: Cli, tmp
                  "stage.entered      security_review", "stage.completed    training_rollout", "job.completed",
                  "sop.published", "hash chain: intact", "SOP master list:", "1.0    current"):
         assert text in out, text
+    assert "acknowledgements_signed = yes" in out and "True" not in out  # values as templates write them
     r = cli("demo")
     assert r.code == 0, r.err
     assert "1.0    archived" in r.out and "1.1    current" in r.out
