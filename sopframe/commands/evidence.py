@@ -103,15 +103,13 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
         else:
             click.echo("no checkpoints given: consistency is checked, but nothing anchors it outside the "
                        "database (give --checkpoints FILE --public-key KEY)")
-        for job, (first, last) in sorted(report.uncovered.items()):
-            click.echo(f"not yet covered by a checkpoint: {safe(job)} events {first}-{last}")
-        for p in report.problems:
-            click.echo(f"PROBLEM: {safe(p)}")
-        if report.ok:
-            click.echo("ok")
+        notes = [f"not yet covered by a checkpoint: {job} events {first}-{last}"
+                 for job, (first, last) in sorted(report.uncovered.items())]
+        _outcome(notes, report.problems, prefix="")
     if not report.ok:
-        raise IntegrityError(f"verification failed: {len(report.problems)} problem"
-                             f"{'s' if len(report.problems) != 1 else ''}; first: {report.problems[0]}")
+        count = len(report.problems)
+        first = safe(report.problems[0])
+        raise IntegrityError(f"verification failed: {count} problem{'s' if count != 1 else ''}; first: {first}")
 
 
 @click.group(invoke_without_command=True)
@@ -182,11 +180,18 @@ def evidence_verify(pack: Path, public_path: Path, fmt: str) -> None:
                    "events": report.events, "covered": report.covered})
     else:
         click.echo(f"{report.jobs} jobs, {report.events} events, {report.covered} proven by the signed checkpoint")
-        for n in report.notes:
-            click.echo(f"note: {safe(n)}")
-        for p in report.problems:
-            click.echo(f"PROBLEM: {safe(p)}")
-        if report.ok:
-            click.echo("ok")
+        _outcome(report.notes, report.problems, prefix="note: ")
     if not report.ok:
-        raise IntegrityError(f"the evidence pack fails: {report.problems[0]}")
+        raise IntegrityError(f"the evidence pack fails: {safe(report.problems[0])}")
+
+
+def _outcome(notes: list[str], problems: list[str], *, prefix: str) -> None:
+    """Notes, then problems, then ``ok`` when there are none; every line escaped."""
+    from sopframe.core.safetext import escape as safe
+
+    for n in notes:
+        click.echo(f"{prefix}{safe(n)}")
+    for p in problems:
+        click.echo(f"PROBLEM: {safe(p)}")
+    if not problems:
+        click.echo("ok")
