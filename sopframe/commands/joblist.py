@@ -79,10 +79,13 @@ def list_(ctx: click.Context, status: str, template_id: str | None, assigned_to:
 @click.command()
 @click.argument("job_id", metavar="JOB", required=False)
 @click.option("--all", "all_jobs", is_flag=True, help="Verify every job in the store.")
+@click.option("--expect", metavar="SEQ:HASH", help="A head recorded earlier (event number and hash, or a prefix of "
+                                                    "12+ hex digits): check it is still part of the job's chain.")
 @store_option
 @format_option
 @click.pass_context
-def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, store_url: str | None, fmt: str) -> None:
+def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, expect: str | None, store_url: str | None,
+           fmt: str) -> None:
     """Check jobs' hash chains and pinned templates (names the first edited, deleted, reordered or
     inserted event), and that the read models match the events."""
     from sopframe.core.jobcheck import verify_jobs
@@ -91,10 +94,18 @@ def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, store_url: st
 
     if bool(job_id) == all_jobs:
         raise UsageError("give a JOB or --all")
+    expected = _expected_head(expect) if expect else None
+    if expected and all_jobs:
+        raise UsageError("--expect checks one job: give a JOB, not --all")
     store = open_engine(ctx, store_url).store
     if job_id and store.head(job_id) is None and not store.read(job_id):
         raise JobError(f"unknown job '{escape(job_id)}'{did_you_mean(job_id, store.job_ids())}")
     results: list[dict[str, Any]] = [c.to_dict() for c in verify_jobs(store, None if all_jobs else [job_id or ""])]
+    if expected and job_id and results and not results[0]["problem"]:
+        from sopframe.core.jobcheck import expect_problem
+
+        results[0]["problem"] = expect_problem(job_id, store.read(job_id), *expected)
+        results[0]["ok"] = results[0]["problem"] is None and results[0]["drift"] is None
     bad = [r for r in results if not r["ok"]]
     if fmt == "json":
         emit_json(results)
@@ -112,3 +123,15 @@ def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, store_url: st
         first = bad[0]["problem"] or f"job {bad[0]['job']}: {bad[0]['drift']}"
         raise IntegrityError(f"{len(bad)} of {len(results)} job{'s' if len(results) != 1 else ''} failed "
                              f"verification; first: {first}")
+
+
+def _expected_head(text: str) -> tuple[int, str]:
+    """``SEQ:HASH`` from ``--expect``, with a usage error naming what is wrong."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*:\s*([0-9a-fA-F]{12,64})\s*", text)
+    if not m or int(m.group(1)) < 1:
+        raise UsageError(f"--expect {text!r} is not SEQ:HASH",
+                         hint="an event number from 1 and its hash (at least 12 hex digits), as `job verify` "
+                              "prints them, e.g. 42:3f9a0c1b7d2e")
+    return int(m.group(1)), m.group(2)

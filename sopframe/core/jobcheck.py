@@ -22,7 +22,7 @@ from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, SopRow, rows_
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.store import Store
 
-__all__ = ["JobCheck", "template_problem", "verify_jobs", "drift_of"]
+__all__ = ["JobCheck", "template_problem", "verify_jobs", "drift_of", "expect_problem"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,23 @@ def template_problem(store: "Store", job: str, events: Sequence[Event]) -> str |
     if hashlib.sha256(str(text).encode("utf-8")).hexdigest() != sha:
         return f"job {job}: the template text {where} does not match the sha256 {sha[:12]}... the job is " \
                f"pinned to (the text was swapped or edited)"
+    return None
+
+
+def expect_problem(job: str, events: Sequence[Event], seq: int, digest: str) -> str | None:
+    """Is the head recorded earlier as (``seq``, ``digest``) still a prefix of the job's chain?
+
+    ``digest`` may be the full hash or a prefix of at least 12 hex digits.
+    Since every event's hash covers the one before it, a match proves
+    events 1..seq unchanged (given the chain itself verifies).
+    """
+    if seq < 1 or seq > len(events):
+        return f"job {job}: a head was recorded at event {seq}, but the job has {len(events)} events " \
+               f"(events were deleted)"
+    actual = events[seq - 1].hash
+    if not actual.startswith(digest.lower()):
+        return f"job {job}: event {seq} was recorded with hash {digest[:16]}..., but its hash is now " \
+               f"{actual[:16]}... (the history up to it was rewritten)"
     return None
 
 

@@ -61,3 +61,25 @@ def test_key_and_option_errors_are_clear(capsys, url: str) -> None:
     assert code == 2 and "go together" in err
     code, _, err = run(capsys, "evidence", "verify", "nope.zip", "--public-key", "missing.pub")
     assert code == 2 and "not found" in err
+
+
+def test_job_verify_expect_checks_a_head_recorded_earlier(capsys, url: str, busy_store) -> None:
+    job = busy_store.job_ids()[1]
+    seq, digest = busy_store.head(job)
+    code, out, _ = run(capsys, "job", "verify", job, "--expect", f"{seq}:{digest[:12]}", "--store", url)
+    assert code == 0 and f"{job}: ok" in out
+    code, _, err = run(capsys, "job", "verify", job, "--expect", f"{seq}:{'0' * 12}", "--store", url)
+    assert code == 5 and f"event {seq} was recorded with hash 000000000000" in err
+    code, _, err = run(capsys, "job", "verify", job, "--expect", f"{seq + 5}:{digest}", "--store", url)
+    assert code == 5 and "events were deleted" in err
+    # the recorded head survives the job moving on: it is still a prefix of the chain
+    from .conftest import forge
+
+    forge(busy_store, job, "job.cancelled", {"reason": "x"}, "mike", "2026-03-02T00:00:00.000000Z")
+    code, out, _ = run(capsys, "job", "verify", job, "--expect", f"{seq}:{digest}", "--store", url)
+    assert code == 0
+    for bad in ("12", "x:abc", "0:" + digest, f"{seq}:abc"):
+        code, _, err = run(capsys, "job", "verify", job, "--expect", bad, "--store", url)
+        assert code == 2 and "is not SEQ:HASH" in err, bad
+    code, _, err = run(capsys, "job", "verify", "--all", "--expect", f"{seq}:{digest}", "--store", url)
+    assert code == 2 and "checks one job" in err
