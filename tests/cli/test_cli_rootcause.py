@@ -131,7 +131,7 @@ def test_a_bad_key_under_roles_is_reported_at_that_key(tmp_path: Path, capsys: p
 def test_duplicate_template_ids_across_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    one = HEAD.format(id="shared") + "  a:\n    owner: engineer\n"
+    one = HEAD.format(id="common") + "  a:\n    owner: engineer\n"
     write(tmp_path, "d/a.yaml", one)
     write(tmp_path, "d/copy.yaml", one)  # the same template twice: not a problem
     assert invoke(capsys, "validate", "--no-cache", "d").code == 0
@@ -139,6 +139,6 @@ def test_duplicate_template_ids_across_files(tmp_path: Path, capsys: pytest.Capt
     for _ in range(2):  # the full run, then the one answered from the cache, say the same
         r = invoke(capsys, "validate", "d")
         assert r.code == 1
-        assert r.out.startswith("d/b.yaml:1:11: error SOP114 [duplicate-id] template id 'shared' is also the id "
+        assert r.out.startswith("d/b.yaml:1:11: error SOP114 [duplicate-id] template id 'common' is also the id "
                                 "of d/a.yaml, whose content differs")
     assert invoke(capsys, "validate", "--no-cache", "d/b.yaml").code == 0
