@@ -26,6 +26,7 @@ import pluggy
 from pluggy import HookCaller, HookImpl
 
 from sopframe import hookspecs
+from sopframe._registration import hook_names, hooks_of, register as _register
 from sopframe.core.diagnostics import Finding, Location, Rule
 from sopframe.core.rules.plugin_problems import PLUGIN_FAILED, RULE_CODE_COLLISION
 from sopframe.errors import PluginError
@@ -35,7 +36,6 @@ __all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "hook_n
 
 ENTRY_POINT_GROUP = "sopframe"
 CORE = "core"
-PREFIX = "sopframe_"
 _CODE = re.compile(r"^([A-Z][A-Z0-9]*?)([0-9]{3,})$")
 
 
@@ -58,12 +58,6 @@ class PluginInfo:
         if self.blocked:
             return "blocked"
         return "loaded" if self.loaded else "failed"
-
-
-def hook_names() -> list[str]:
-    """The name of every hook in :mod:`sopframe.hookspecs`."""
-    return sorted(n for n, f in vars(hookspecs).items()
-                  if n.startswith(PREFIX) and callable(f) and hasattr(f, f"{hookspecs.PROJECT}_spec"))
 
 
 def _memoised(method: Callable[["Plugins"], Any]) -> Callable[["Plugins"], Any]:
@@ -353,7 +347,7 @@ def load_plugins(
     blocked = set(disabled)
     wanted = None if only is None else set(only)
     infos: list[PluginInfo] = [PluginInfo(CORE, core_rules.__name__, "sopframe", _own_version(), loaded=True,
-                                          hooks=_hooks_of(pm, core_rules))]
+                                          hooks=hooks_of(pm, core_rules))]
     for ep in entry_points():
         dist = getattr(ep, "dist", None)
         info = PluginInfo(
@@ -386,63 +380,6 @@ def load_plugins(
         _register(pm, obj, info)
     plugins = Plugins(pm, infos, strict=strict)
     return plugins
-
-
-def _register(pm: pluggy.PluginManager, obj: Any, info: PluginInfo) -> None:
-    """Register one plugin; on any mismatch with the hook specs record the error instead."""
-    known = hook_names()
-    misnamed = _misnamed(obj, known)
-    if misnamed:
-        info.error = misnamed
-        return
-    try:
-        pm.register(obj, name=info.name)
-    except Exception as exc:  # e.g. a hookimpl with the wrong arguments
-        info.error = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:  # pragma: no cover - _misnamed catches these first
-        pm.unregister(obj)
-        info.error = f"unknown hook: {exc}"
-        return
-    info.loaded = True
-    info.hooks = _hooks_of(pm, obj)
-
-
-def _hooks_of(pm: pluggy.PluginManager, obj: Any) -> list[str]:
-    return sorted(c.name for c in pm.get_hookcallers(obj) or [])
-
-
-def _misnamed(obj: Any, known: list[str]) -> str | None:
-    """Say what is wrong when a plugin's hook-like names do not match the specs.
-
-    A hook implementation (marked or not) named ``sopframe_...`` that is not a
-    hook is almost always a typo; a function named exactly like a hook but not
-    marked with :data:`sopframe.hookimpl` would silently do nothing.
-    """
-    import difflib
-
-    marker = f"{hookspecs.PROJECT}_impl"
-    for name in sorted(dir(obj)):
-        if not name.startswith(PREFIX):
-            continue
-        try:
-            value = getattr(obj, name)
-        except Exception:  # pragma: no cover - exotic objects
-            continue
-        if inspect.ismodule(value) or inspect.isclass(value) or not callable(value):
-            continue
-        marked = hasattr(value, marker)
-        if name not in known:
-            if not marked and not inspect.isfunction(value) and not inspect.ismethod(value):
-                continue
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            return f"unknown hook {name!r}{hint}; sopframe's hooks are: {', '.join(known)}"
-        if not marked:
-            return f"{name} is not marked with @sopframe.hookimpl, so sopframe would never call it"
-    return None
 
 
 def _debug_trace(info: PluginInfo) -> None:
