@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Iterator, Sequence
 
 from sopframe.core.engine.events import Event
-from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenStage, SopRow
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow
 from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
 from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.errors import ConflictError
@@ -116,6 +116,11 @@ class MemoryStore(Store):
             found = [o for r in self._rows.values() for o in r.summary.open_stages if o.due and o.due < before]
         return sorted(found, key=lambda o: (o.due, o.job, o.node))
 
+    def open_signoffs(self, roles: Sequence[str] | None = None) -> list[OpenSignoff]:
+        with self._lock:
+            found = [o for r in self._rows.values() for o in r.signoffs if roles is None or o.role in roles]
+        return sorted(found, key=lambda o: (o.job, o.node, o.signoff))
+
     def sop_rows(self) -> list[SopRow]:
         with self._lock:
             found = [r.sop for r in self._rows.values() if r.sop is not None]
@@ -132,10 +137,7 @@ class MemoryStore(Store):
             self._rows = new
         return len(new), problems
 
-    # for tamper tests: the raw list behind a job, and the stored templates
-    def raw(self, job: str) -> list[Event]:
-        return self._jobs[job]
-
+    # for tamper tests: the stored templates
     def raw_templates(self) -> dict[str, str]:
         return self._templates
     # for tamper tests: the raw lists behind a job and the ledger

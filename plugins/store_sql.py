@@ -7,7 +7,10 @@ type and the byte-order collation job ids sort by.
 
 Schema version 1 is the layout of the first releases (``jobs``, ``events``);
 version 2 adds ``templates``, ``id_counters`` and the read models
-``job_summary``, ``open_stages`` and ``sops``.
+``job_summary``, ``open_stages`` and ``sops``; version 3 the ledger
+(:mod:`sopframe_plugins.store_ledger`); version 4 the read model
+``open_signoffs``.  A read-model step fills only the read-model tables of its
+version (:data:`READ_MODELS`): a later step fills its own.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
 from sopframe.core.engine.events import Event, canonical
-from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenStage, SopRow
-from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
+from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_ledger import LedgerTables
+from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
 
-__all__ = ["SqlStore", "DDL"]
+__all__ = ["SqlStore", "DDL", "READ_MODELS"]
 
 DDL: dict[int, str] = {
     1: """
@@ -69,16 +72,18 @@ CREATE TABLE ledger_head (
     id INTEGER PRIMARY KEY CHECK (id = 1), n {big} NOT NULL, hash TEXT NOT NULL, store_id TEXT NOT NULL
 )
 """,
+    4: """
+CREATE TABLE open_signoffs (
+    job TEXT{c} NOT NULL, node TEXT NOT NULL, signoff TEXT NOT NULL, stage TEXT NOT NULL, subjob TEXT,
+    role TEXT NOT NULL, entered_at TEXT NOT NULL, due TEXT, barred TEXT NOT NULL, PRIMARY KEY (job, node, signoff)
+);
+CREATE INDEX open_signoffs_by_role ON open_signoffs (role, job)
+""",
 }
+
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
                  "applied_at TEXT NOT NULL)"
 _EVENT_COLS = "job, seq, type, data, actor, at, prev, hash"
-_SUMMARY_COLS = "job, template, version, sha256, title, status, started_at, started_by, finished_at, " \
-                "last_change, events, subjobs"
-_OPEN_COLS = "job, node, stage, subjob, owner, entered_at, due"
-_SOP_COLS = "ref, version, title, effective_date, next_review, job, template, published_at"
-_SUMMARY_SET = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_COLS.split(", ")[1:])
-_SOP_SET = ", ".join(f"{c} = excluded.{c}" for c in _SOP_COLS.split(", ") if c != "job")
 
 
 def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Event]:
@@ -98,7 +103,7 @@ def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Ev
                          hint="run `sopframe job verify --all`") from None
 
 
-class SqlStore(LedgerTables, Store):
+class SqlStore(LedgerTables, ReadModelTables, Store):
     """A store on a DB-API connection; subclasses supply the dialect."""
 
     db: Any
@@ -186,23 +191,6 @@ class SqlStore(LedgerTables, Store):
         if d.rows is not None:
             self._write_rows(d.rows, replace=True)
 
-    def _write_rows(self, rows: JobRows, replace: bool) -> None:
-        """The job's rows: the summary and SOP row upserted, its open stages replaced."""
-        s = rows.summary
-        if replace:
-            self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
-        self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                f"ON CONFLICT (job) DO UPDATE SET {_SUMMARY_SET}",
-                (s.job, s.template, s.version, s.sha256, s.title, s.status, s.started_at, s.started_by,
-                 s.finished_at, s.last_change, s.events, s.subjobs_json()))
-        self._many(f"INSERT INTO open_stages ({_OPEN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   [(o.job, o.node, o.stage, o.subjob, o.owner, o.entered_at, o.due) for o in s.open_stages])
-        p = rows.sop  # a job publishes once, as it completes: its row is never taken back
-        if p is not None:
-            self._x(f"INSERT INTO sops ({_SOP_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    f"ON CONFLICT (job) DO UPDATE SET {_SOP_SET}",
-                    (p.ref, p.version, p.title, p.effective_date, p.next_review, p.job, p.template, p.published_at))
-
     # -------------------------------------------------------------- read
     def read(self, job: str, after: int = 0) -> list[Event]:
         rows = self._query(f"SELECT {_EVENT_COLS} FROM events WHERE job = ? AND seq > ? ORDER BY seq", (job, after))
@@ -244,87 +232,6 @@ class SqlStore(LedgerTables, Store):
         rows = self._query("SELECT last FROM id_counters WHERE key = ?", (key,))
         return int(rows[0][0]) if rows else None
 
-    # ------------------------------------------------------- read models
-    def summaries(self, query: JobQuery) -> list[JobSummary]:
-        where, args = [], []
-        if query.status:
-            where.append("s.status = ?")
-            args.append(query.status)
-        if query.template:
-            where.append("s.template = ?")
-            args.append(query.template)
-        if query.since:
-            where.append("s.last_change >= ?")
-            args.append(query.since)
-        if query.after:
-            where.append("s.job > ?")
-            args.append(query.after)
-        if query.owners is not None:
-            if not query.owners:
-                return []
-            marks = ", ".join("?" * len(query.owners))
-            where.append(f"EXISTS (SELECT 1 FROM open_stages o WHERE o.job = s.job AND o.owner IN ({marks}))")
-            args.extend(query.owners)
-        if query.overdue_at:
-            where.append("EXISTS (SELECT 1 FROM open_stages o WHERE o.job = s.job AND o.due < ?)")
-            args.append(query.overdue_at)
-        sql = f"SELECT {_SUMMARY_COLS} FROM job_summary s"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY s.job"
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            args.append(query.limit)
-        rows = self._query(sql, args)
-        return self._with_open_stages(rows)
-
-    def _with_open_stages(self, rows: list[Any]) -> list[JobSummary]:
-        if not rows:
-            return []
-        opened: dict[str, list[OpenStage]] = {}
-        jobs = [r[0] for r in rows]
-        for i in range(0, len(jobs), 500):
-            chunk = jobs[i:i + 500]
-            marks = ", ".join("?" * len(chunk))
-            for o in self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE job IN ({marks}) ORDER BY job, node",
-                                 chunk):
-                opened.setdefault(o[0], []).append(OpenStage(*o))
-        return [JobSummary(job=r[0], template=r[1], version=r[2], sha256=r[3], title=r[4], status=r[5],
-                           started_at=r[6], started_by=r[7], finished_at=r[8], last_change=r[9], events=int(r[10]),
-                           subjobs=JobSummary.subjobs_from_json(r[11]), open_stages=tuple(opened.get(r[0], ())))
-                for r in rows]
-
-    def summary(self, job: str) -> JobSummary | None:
-        found = self._with_open_stages(self._query(f"SELECT {_SUMMARY_COLS} FROM job_summary WHERE job = ?", (job,)))
-        return found[0] if found else None
-
-    def open_stages_due(self, before: str) -> list[OpenStage]:
-        rows = self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE due IS NOT NULL AND due < ? "
-                           f"ORDER BY due, job{self.collate_c}, node", (before,))
-        return [OpenStage(*r) for r in rows]
-
-    def sop_rows(self) -> list[SopRow]:
-        rows = self._query(f"SELECT {_SOP_COLS} FROM sops ORDER BY ref{self.collate_c}, published_at, "
-                           f"job{self.collate_c}")
-        return [SopRow(*r) for r in rows]
-
-    def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
-        try:
-            with self._tx():
-                return self._rebuild(rows_of)
-        except self.Error as exc:  # type: ignore[misc]
-            raise StoreError(f"cannot rebuild the read models of {self.url}: {str(exc).strip()}") from None
-
-    def _rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
-        for table in ("job_summary", "open_stages", "sops"):
-            self._x(f"DELETE FROM {table}")
-        n, problems = 0, []
-        for job, events in self.iter_jobs():
-            rows = rows_or_problem(job, events, rows_of, problems)
-            if rows is not None:
-                self._write_rows(rows, replace=False)
-                n += 1
-        return n, problems
 
     # ------------------------------------------------------------ schema
     def schema_version(self) -> int:
@@ -350,9 +257,10 @@ class SqlStore(LedgerTables, Store):
                     self._x(stmt)
                 if version == 2:
                     self._keep_started_templates()
-                    self._rebuild(rows_of)
                 if version == 3:
                     self._start_ledger()
+                if version in READ_MODELS.values():  # a step that adds read models fills them from the events
+                    self._rebuild(rows_of, version)
                 now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
                 self._x("INSERT INTO sopframe_schema (version, name, applied_at) VALUES (?, ?, ?)",
                         (version, MIGRATIONS[version - 1].name, now))

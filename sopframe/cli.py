@@ -35,6 +35,7 @@ CORE_COMMANDS: dict[str, str] = {
     "sops": "sopframe.commands.sops:sops",
     "overdue": "sopframe.commands.sops:overdue",
     "tick": "sopframe.commands.sops:tick",
+    "inbox": "sopframe.commands.inbox:inbox",
     "demo": "sopframe.commands.demo:demo",
     "store": "sopframe.commands.store:store",
     "keys": "sopframe.commands.evidence:keys",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from sopframe.core.engine.events import Event, verify_chain
-from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, SopRow, rows_from_events
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, SopRow, rows_from_events
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.store import Store
@@ -77,7 +77,8 @@ def expect_problem(job: str, events: Sequence[Event], seq: int, digest: str) -> 
     return None
 
 
-def drift_of(expected: JobRows | None, summary: JobSummary | None, sop: SopRow | None) -> str | None:
+def drift_of(expected: JobRows | None, summary: JobSummary | None, sop: SopRow | None,
+             signoffs: Sequence[OpenSignoff] = ()) -> str | None:
     """How stored read-model rows differ from the rows derived from the events, or None."""
     if expected is None:
         return None
@@ -89,6 +90,8 @@ def drift_of(expected: JobRows | None, summary: JobSummary | None, sop: SopRow |
         return f"job summary differs from the events in {', '.join(fields)} (run `sopframe store rebuild`)"
     if sop != expected.sop:
         return "SOP list row differs from the events (run `sopframe store rebuild`)"
+    if tuple(signoffs) != expected.signoffs:
+        return "open sign-off rows differ from the events (run `sopframe store rebuild`)"
     return None
 
 
@@ -107,6 +110,9 @@ def verify_jobs(store: "Store", jobs: Iterable[str] | None = None,
         summaries = {j: s for j in wanted if (s := store.summary(j)) is not None}
         source = ((j, store.read(j)) for j in wanted)
     sops = {p.job: p for p in store.sop_rows()}
+    signoffs: dict[str, list[OpenSignoff]] = {}
+    for o in store.open_signoffs():
+        signoffs.setdefault(o.job, []).append(o)
     for job, events in source:
         if seen is not None:
             seen(job, events)
@@ -120,5 +126,5 @@ def verify_jobs(store: "Store", jobs: Iterable[str] | None = None,
             except Exception as exc:  # the rows cannot be derived: that is drift too, named
                 drift = f"read-model rows cannot be derived: {exc}"
                 expected = None
-            drift = drift or drift_of(expected, summaries.get(job), sops.get(job))
+            drift = drift or drift_of(expected, summaries.get(job), sops.get(job), signoffs.get(job, ()))
         yield JobCheck(job, head[0] if head else 0, head[1] if head else None, problem, drift)

@@ -17,6 +17,8 @@ Versions:
 3. The store-wide ledger (:mod:`sopframe.core.ledger`) and the store's id.
    Events written before this step are entered as one ledger entry per job
    (their batch boundaries were not recorded), in the order the jobs started.
+4. The sign-offs open stages wait for, with who may not give them under
+   segregation of duties (the inbox's read model), filled from the events.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -50,6 +52,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events and job heads"),
     Migration(2, "templates stored once, job-id counters, read models (job summaries, open stages, SOP list)"),
     Migration(3, "store-wide ledger over every committed batch, and the store's id"),
+    Migration(4, "read model of the sign-offs open stages wait for, with who may not give them (inbox)"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

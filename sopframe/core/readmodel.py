@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
 
-__all__ = ["OpenStage", "JobSummary", "SopRow", "JobRows", "JobQuery", "job_rows", "rows_from_events",
+__all__ = ["OpenStage", "OpenSignoff", "JobSummary", "SopRow", "JobRows", "JobQuery", "job_rows", "rows_from_events",
            "TemplateText"]
 
 #: sha256 -> the template text stored under it, or None
@@ -42,6 +42,37 @@ class OpenStage:
     owner: str | None
     entered_at: str
     due: str | None  # UTC text, like event times; None without an SLA
+
+
+@dataclass(frozen=True)
+class OpenSignoff:
+    """A sign-off an open stage still waits for: its role, and who may not give it under segregation of duties.
+
+    ``barred`` holds ``(user, reason)`` for everyone the job's record
+    already bars (the reason is :func:`sopframe.core.policy.separation_problem`'s),
+    sorted by user; every other holder of ``role`` may give it.
+    """
+
+    job: str
+    node: str
+    stage: str
+    subjob: str | None
+    signoff: str
+    role: str
+    entered_at: str
+    due: str | None
+    barred: tuple[tuple[str, str], ...] = ()
+
+    def barred_json(self) -> str:
+        return json.dumps([list(b) for b in self.barred], ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def barred_from_json(text: str) -> tuple[tuple[str, str], ...]:
+        return tuple((b[0], b[1]) for b in json.loads(text))
+
+    def reason_barred(self, user: str) -> str | None:
+        """Why ``user`` (canonical) may not give this sign-off, or None."""
+        return next((why for who, why in self.barred if who == user), None)
 
 
 @dataclass(frozen=True)
@@ -99,6 +130,7 @@ class JobRows:
 
     summary: JobSummary
     sop: SopRow | None = None
+    signoffs: tuple[OpenSignoff, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +156,7 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
     """The read-model rows of a job: a pure function of its state, pinned template and last event time."""
     from sopframe.core.engine.command import Loaded
     from sopframe.core.engine.sla import sla_deadline
+    from sopframe.core.pending import open_signoffs
 
     loaded = Loaded(state.job_id, state.job_id, state, template, graph)
     open_rows = []
@@ -146,7 +179,7 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
         sop = SopRow(ref=str(p.get("ref")), version=p.get("version"), title=p.get("title", "") or "",
                      effective_date=p.get("effective_date"), next_review=p.get("next_review"),
                      job=state.job_id, template=p.get("template", "") or "", published_at=state.finished_at or last_change)  # published as the job completed
-    return JobRows(summary, sop)
+    return JobRows(summary, sop, open_signoffs(loaded, open_rows))
 
 
 def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> JobRows:

@@ -213,9 +213,32 @@ class StoreContract:
         # the write stage has an SLA of one day: the three jobs left in it are overdue two days on
         assert [o.job for o in store.open_stages_due("2026-01-07T10:00:00.000000Z")] == jobs[2:4]
         assert [s.job for s in store.summaries(JobQuery(overdue_at="2026-01-07T10:00:00.000000Z"))] == jobs[2:4]
-        before = (store.summaries(JobQuery()), store.sop_rows())
+        # the approve stage waits for the lead's sign-off; the record bars nobody from it yet
+        waiting = store.open_signoffs()
+        assert [(o.job, o.signoff, o.role, o.barred) for o in waiting] == [(j, "lead", "lead", ()) for j in jobs[:2]]
+        assert store.open_signoffs(["lead"]) == waiting and store.open_signoffs(["author"]) == []
+        assert store.open_signoffs([]) == []
+        before = (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs())
         assert store.rebuild(rows_of(store)) == (5, [])
-        assert (store.summaries(JobQuery()), store.sop_rows()) == before
+        assert (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs()) == before
+
+    def test_open_signoff_rows_name_who_segregation_of_duties_bars(self, store: Store) -> None:
+        from sopframe.core.engine import Engine
+        from sopframe.core.engine.clock import FixedClock
+        from sopframe.errors import JobError
+
+        engine = Engine(store, roles={"lead": ["lee", "alice"], "author": ["alice"]}, clock=FixedClock())
+        job = engine.start(_SOD_TEMPLATE, "sod.yaml", actor="alice").job_id
+        engine.set_fields(job, {"summary": "ok", "author": "alice"}, actor="alice")
+        engine.complete(job, actor="alice")
+        [row] = store.open_signoffs(["lead"])
+        assert [who for who, _why in row.barred] == ["alice"]
+        reason = row.reason_barred("alice")
+        assert reason is not None and "alice" in reason and row.reason_barred("lee") is None
+        with pytest.raises(JobError, match="segregation of duties"):  # the engine refuses her for the same reason
+            engine.sign(job, "lead", actor="alice")
+        engine.sign(job, "lead", actor="lee")
+        assert store.open_signoffs() == []  # given: nothing waits any more
 
 
     # ------------------------------------------------------------ ledger
@@ -276,4 +299,33 @@ stages:
     signoffs:
       lead:
         role: lead
+"""
+
+_SOD_TEMPLATE = """\
+template: sod
+title: Reviewed by someone else
+version: 1.0.0
+kind: change
+job_id: SOD-{seq:03}
+roles:
+  author: Writes it
+  lead: Approves it
+stages:
+  write:
+    owner: author
+    fields:
+      summary:
+        type: text
+        required: yes
+      author:
+        type: user
+        role: author
+        required: yes
+    next: approve
+  approve:
+    owner: lead
+    signoffs:
+      lead:
+        role: lead
+        not_by: author
 """

@@ -37,7 +37,7 @@ class Cli:
 
     def __call__(self, *args: str, user: str | None = "alice", store: bool = True) -> Result:
         argv = list(args)
-        if store and argv and argv[0] in ("job", "sops", "overdue", "tick") and "--store" not in argv:
+        if store and argv and argv[0] in ("job", "sops", "overdue", "tick", "inbox", "report") and "--store" not in argv:
             argv += ["--store", self.store]
         if user and argv and argv[0] == "job" and "--as" not in argv and argv[1] not in ("show", "list", "history",
                                                                                "verify"):

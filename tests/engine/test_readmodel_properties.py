@@ -22,7 +22,7 @@ from .test_properties import command, run_command
 
 
 def snapshot(store: Store) -> tuple[object, ...]:
-    return (store.summaries(JobQuery()), store.sop_rows(), store.open_stages_due("9999"))
+    return (store.summaries(JobQuery()), store.sop_rows(), store.open_stages_due("9999"), store.open_signoffs())
 
 
 def run(store: Store, commands: list[tuple[str, str, str, str]], jobs: int) -> None:

@@ -53,11 +53,11 @@ def test_an_old_postgres_store_is_refused_until_migrated(postgres_empty_url: str
     from sopframe_plugins.store_postgres import PostgresStore
 
     make_old_postgres(postgres_empty_url, OLD)
-    with pytest.raises(StoreError, match="schema version 1; this sopframe needs version 3") as info:
+    with pytest.raises(StoreError, match=f"schema version 1; this sopframe needs version {SCHEMA_VERSION}") as info:
         open_store(postgres_empty_url, load_plugins())
     assert "sopframe store migrate" in (info.value.hint or "")
     with PostgresStore(postgres_empty_url) as raw:
-        assert [m.version for m in migrate(raw)] == [2, 3]
+        assert [m.version for m in migrate(raw)] == list(range(2, SCHEMA_VERSION + 1))
         assert migrate(raw) == []  # a second run has nothing to do
     store = open_store(postgres_empty_url, load_plugins())
     try:
@@ -144,5 +144,36 @@ def test_a_migration_killed_with_sigkill_can_be_run_again(tmp_path: Path) -> Non
     store = open_store(f"sqlite:///{tmp_path / 'old.db'}", load_plugins())
     try:
         _migrated_store_keeps_everything(store)
+    finally:
+        store.close()
+
+
+def test_a_read_model_step_fills_its_tables_from_the_events(url: str) -> None:
+    """A store at the version before the inbox's read model gains it, filled exactly as appends would."""
+    from sopframe.core.migrations import MIGRATIONS
+    from sopframe.testing.store_contract import _SOD_TEMPLATE
+    from sopframe_plugins.store_readmodel import READ_MODELS
+    from sopframe_plugins.store_sql import SqlStore
+
+    store = open_store(url, load_plugins())
+    try:
+        engine = Engine(store, roles={"author": ["alice"], "lead": ["lee", "alice"]}, clock=FixedClock())
+        for _ in range(3):
+            job = engine.start(_SOD_TEMPLATE, "sod.yaml", actor="alice").job_id
+            engine.set_fields(job, {"summary": "ok", "author": "alice"}, actor="alice")
+        engine.complete(job, actor="alice")  # the last one waits for the lead's sign-off
+        before = store.open_signoffs()
+        assert [(o.job, o.signoff, [who for who, _ in o.barred]) for o in before] == [(job, "lead", ["alice"])]
+        since = READ_MODELS["open_signoffs"]
+        assert isinstance(store, SqlStore)
+        with store._tx():  # back to the schema before that step
+            for table, version in READ_MODELS.items():
+                if version >= since:
+                    store._x(f"DROP TABLE {table}")
+            store._x("DELETE FROM sopframe_schema WHERE version >= ?", (since,))
+        assert store.schema_version() == since - 1
+        assert [m.version for m in migrate(store)] == [m.version for m in MIGRATIONS if m.version >= since]
+        assert store.open_signoffs() == before
+        assert engine.verify(job) is None
     finally:
         store.close()

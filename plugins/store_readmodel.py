@@ -1,0 +1,168 @@
+"""The read-model tables of the SQLite and PostgreSQL stores: writing a job's rows, and the queries on them.
+
+Kept apart from :mod:`sopframe_plugins.store_sql` (the tables' DDL is there,
+with the schema version that added each: ``READ_MODELS``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow
+from sopframe.core.store import SCHEMA_VERSION, RowsOf, rows_or_problem
+from sopframe.errors import StoreError
+
+__all__ = ["ReadModelTables", "READ_MODELS"]
+
+#: the schema version that added each read-model table (a rebuild at an older version leaves later ones alone)
+READ_MODELS: dict[str, int] = {"job_summary": 2, "open_stages": 2, "sops": 2, "open_signoffs": 4}
+
+_SUMMARY_COLS = "job, template, version, sha256, title, status, started_at, started_by, finished_at, " \
+                "last_change, events, subjobs"
+_OPEN_COLS = "job, node, stage, subjob, owner, entered_at, due"
+_SOP_COLS = "ref, version, title, effective_date, next_review, job, template, published_at"
+_SIGNOFF_COLS = "job, node, stage, subjob, signoff, role, entered_at, due, barred"
+_SUMMARY_SET = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_COLS.split(", ")[1:])
+_SOP_SET = ", ".join(f"{c} = excluded.{c}" for c in _SOP_COLS.split(", ") if c != "job")
+
+
+class ReadModelTables:
+    """Read-model writes and queries for a store with ``_x``, ``_many``, ``_query`` and ``iter_jobs`` (``SqlStore``)."""
+
+    collate_c = ""
+    url: str
+    Error: type[BaseException] = Exception
+
+    def _tx(self) -> Any:  # pragma: no cover - provided by SqlStore
+        raise NotImplementedError
+
+    def _x(self, sql: str, args: Sequence[Any] = ()) -> Any:  # pragma: no cover - provided by SqlStore
+        raise NotImplementedError
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:  # pragma: no cover - provided by SqlStore
+        raise NotImplementedError
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:  # pragma: no cover - provided by SqlStore
+        raise NotImplementedError
+
+    def iter_jobs(self, batch: int = 200) -> Any:  # pragma: no cover - provided by SqlStore
+        raise NotImplementedError
+
+    def _write_rows(self, rows: JobRows, replace: bool, version: int = SCHEMA_VERSION) -> None:
+        """The job's rows: the summary and SOP row upserted, its open stages and sign-offs replaced.
+
+        ``version``: the schema version being filled (a migration step writes the tables it has).
+        """
+        s = rows.summary
+        if replace:
+            self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
+            self._x("DELETE FROM open_signoffs WHERE job = ?", (s.job,))
+        if version >= READ_MODELS["open_signoffs"]:
+            self._many(f"INSERT INTO open_signoffs ({_SIGNOFF_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(o.job, o.node, o.stage, o.subjob, o.signoff, o.role, o.entered_at, o.due, o.barred_json())
+                        for o in rows.signoffs])
+        self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT (job) DO UPDATE SET {_SUMMARY_SET}",
+                (s.job, s.template, s.version, s.sha256, s.title, s.status, s.started_at, s.started_by,
+                 s.finished_at, s.last_change, s.events, s.subjobs_json()))
+        self._many(f"INSERT INTO open_stages ({_OPEN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [(o.job, o.node, o.stage, o.subjob, o.owner, o.entered_at, o.due) for o in s.open_stages])
+        p = rows.sop  # a job publishes once, as it completes: its row is never taken back
+        if p is not None:
+            self._x(f"INSERT INTO sops ({_SOP_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"ON CONFLICT (job) DO UPDATE SET {_SOP_SET}",
+                    (p.ref, p.version, p.title, p.effective_date, p.next_review, p.job, p.template, p.published_at))
+
+
+    # ------------------------------------------------------- read models
+    def summaries(self, query: JobQuery) -> list[JobSummary]:
+        where, args = [], []
+        if query.status:
+            where.append("s.status = ?")
+            args.append(query.status)
+        if query.template:
+            where.append("s.template = ?")
+            args.append(query.template)
+        if query.since:
+            where.append("s.last_change >= ?")
+            args.append(query.since)
+        if query.after:
+            where.append("s.job > ?")
+            args.append(query.after)
+        if query.owners is not None:
+            if not query.owners:
+                return []
+            marks = ", ".join("?" * len(query.owners))
+            where.append(f"EXISTS (SELECT 1 FROM open_stages o WHERE o.job = s.job AND o.owner IN ({marks}))")
+            args.extend(query.owners)
+        if query.overdue_at:
+            where.append("EXISTS (SELECT 1 FROM open_stages o WHERE o.job = s.job AND o.due < ?)")
+            args.append(query.overdue_at)
+        sql = f"SELECT {_SUMMARY_COLS} FROM job_summary s"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY s.job"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            args.append(query.limit)
+        rows = self._query(sql, args)
+        return self._with_open_stages(rows)
+
+    def _with_open_stages(self, rows: list[Any]) -> list[JobSummary]:
+        if not rows:
+            return []
+        opened: dict[str, list[OpenStage]] = {}
+        jobs = [r[0] for r in rows]
+        for i in range(0, len(jobs), 500):
+            chunk = jobs[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for o in self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE job IN ({marks}) ORDER BY job, node",
+                                 chunk):
+                opened.setdefault(o[0], []).append(OpenStage(*o))
+        return [JobSummary(job=r[0], template=r[1], version=r[2], sha256=r[3], title=r[4], status=r[5],
+                           started_at=r[6], started_by=r[7], finished_at=r[8], last_change=r[9], events=int(r[10]),
+                           subjobs=JobSummary.subjobs_from_json(r[11]), open_stages=tuple(opened.get(r[0], ())))
+                for r in rows]
+
+    def summary(self, job: str) -> JobSummary | None:
+        found = self._with_open_stages(self._query(f"SELECT {_SUMMARY_COLS} FROM job_summary WHERE job = ?", (job,)))
+        return found[0] if found else None
+
+    def open_stages_due(self, before: str) -> list[OpenStage]:
+        rows = self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE due IS NOT NULL AND due < ? "
+                           f"ORDER BY due, job{self.collate_c}, node", (before,))
+        return [OpenStage(*r) for r in rows]
+
+    def open_signoffs(self, roles: Sequence[str] | None = None) -> list[OpenSignoff]:
+        sql, args = f"SELECT {_SIGNOFF_COLS} FROM open_signoffs", list(roles or ())
+        if roles is not None:
+            if not roles:
+                return []
+            sql += f" WHERE role IN ({', '.join('?' * len(args))})"
+        rows = self._query(sql + f" ORDER BY job{self.collate_c}, node{self.collate_c}, signoff{self.collate_c}",
+                           args)
+        return [OpenSignoff(*r[:8], barred=OpenSignoff.barred_from_json(r[8])) for r in rows]
+
+    def sop_rows(self) -> list[SopRow]:
+        rows = self._query(f"SELECT {_SOP_COLS} FROM sops ORDER BY ref{self.collate_c}, published_at, "
+                           f"job{self.collate_c}")
+        return [SopRow(*r) for r in rows]
+
+    def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
+        try:
+            with self._tx():
+                return self._rebuild(rows_of)
+        except self.Error as exc:  # type: ignore[misc]
+            raise StoreError(f"cannot rebuild the read models of {self.url}: {str(exc).strip()}") from None
+
+    def _rebuild(self, rows_of: RowsOf, version: int = SCHEMA_VERSION) -> tuple[int, list[str]]:
+        for table, since in READ_MODELS.items():
+            if version >= since:
+                self._x(f"DELETE FROM {table}")
+        n, problems = 0, []
+        for job, events in self.iter_jobs():
+            rows = rows_or_problem(job, events, rows_of, problems)
+            if rows is not None:
+                self._write_rows(rows, replace=False, version=version)
+                n += 1
+        return n, problems
