@@ -131,6 +131,9 @@ class Rule:
     controls: tuple[str, ...] = ()
     #: the page documenting this rule, with a ``## CODE slug`` heading
     docs_page: str = DOCS_RULES
+    #: the heading, on ``docs_page``, of a section several rules share (what they check, with a wrong and a
+    #: right example), shown after the rule's own section; empty when the rule's own section says it all
+    shared_docs: str = ""
 
     @property
     def docs(self) -> str:
