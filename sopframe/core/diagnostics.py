@@ -73,6 +73,9 @@ class Finding:
     stage: str | None = None
     #: the page documenting the rule (plugins document theirs on their own page)
     docs_page: str = DOCS_RULES
+    #: the finding this one follows from, as ``CODE stage`` (``SOP101 review``): it goes away once that one
+    #: is fixed, so reports hide it while that one is reported (see :mod:`sopframe.core.followon`)
+    follows: str | None = None
 
     @property
     def docs(self) -> str:
@@ -97,6 +100,7 @@ class Finding:
             "template": self.template,
             "stage": self.stage,
             "docs": self.docs,
+            "follows": self.follows,
         }
 
 
@@ -156,6 +160,7 @@ class Rule:
         severity: Severity | None = None,
         template: str | None = None,
         stage: str | None = None,
+        follows: str | None = None,
     ) -> Finding:
         return Finding(
             code=self.code,
@@ -170,6 +175,7 @@ class Rule:
             template=template,
             stage=stage,
             docs_page=self.docs_page,
+            follows=follows,
         )
 
 
