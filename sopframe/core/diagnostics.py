@@ -138,6 +138,11 @@ class Rule:
     #: the heading, on ``docs_page``, of a section several rules share (what they check, with a wrong and a
     #: right example), shown after the rule's own section; empty when the rule's own section says it all
     shared_docs: str = ""
+    #: whether ``check`` takes the context: read from its signature once, not on every template
+    _takes_context: bool = field(default=False, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_takes_context", self.check is not None and _takes_context(self.check))
 
     @property
     def docs(self) -> str:
@@ -147,7 +152,7 @@ class Rule:
         """The check's findings on ``tg`` in the run ``ctx`` (none without a check)."""
         if self.check is None:
             return ()
-        if _takes_context(self.check):
+        if self._takes_context:
             return self.check(tg, ctx)  # type: ignore[call-arg]
         return self.check(tg)  # type: ignore[call-arg]
 
