@@ -51,7 +51,7 @@ def _cycles(tg: TemplateGraph) -> Iterator[Finding]:
         )
 
 
-def intended_rejoin(tg: TemplateGraph, split: Stage) -> str | None:
+def _intended_rejoin(tg: TemplateGraph, split: Stage) -> str | None:
     """The stage a split without ``rejoin`` most likely meant to rejoin at (its node), or ``None``.
 
     The stage outside the sub-jobs that their stages route to, else the
@@ -73,7 +73,7 @@ def _meant_rejoins(tg: TemplateGraph) -> dict[str, str]:
     out: dict[str, str] = {}
     for st in tg.stages():
         if st.split and not st.rejoin:
-            meant = intended_rejoin(tg, st)
+            meant = _intended_rejoin(tg, st)
             if meant:
                 out.setdefault(meant, f"{NO_REJOIN.code} {st.node}")
     return out
@@ -138,7 +138,7 @@ def _no_end(tg: TemplateGraph) -> Iterator[Finding]:
 def _split_without_rejoin(tg: TemplateGraph) -> Iterator[Finding]:
     for st in tg.stages():
         if st.split and not st.rejoin:
-            meant = intended_rejoin(tg, st)
+            meant = _intended_rejoin(tg, st)
             name = tg.stage(meant).id if meant else None
             yield NO_REJOIN.finding(
                 f"stage {st.node!r} splits the job into {', '.join(st.split)} but names no `rejoin` stage",
