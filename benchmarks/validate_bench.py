@@ -127,6 +127,11 @@ def main() -> None:
         schema = work / "schema.json"
         schema.write_text(subprocess.run([sop, "schema"], capture_output=True, text=True, check=True).stdout)
         cache = work / "cache"
+        # the peer exits 1 both for invalid templates and for a schema it refuses: make sure it does the work
+        probe = subprocess.run([cj, "--schemafile", str(schema), str(corpus[0])], capture_output=True, text=True)
+        if "schemafile was not valid" in probe.stdout + probe.stderr:
+            sys.exit("check-jsonschema refuses the schema `sopframe schema` prints, so it would time nothing:\n"
+                     + (probe.stdout + probe.stderr).strip()[:2000])
 
         def clear() -> None:
             shutil.rmtree(cache, ignore_errors=True)

@@ -3,9 +3,11 @@
 docs/rules.md (core rules) and docs/compliance.md (the bundled compliance
 rules) are installed as package data of ``sopframe_docs``, so ``sopframe
 explain CODE`` and SARIF ``help`` show a rule's full section, with its wrong
-and right example, without a network or a checkout.  A rule documented on a
-page that is not installed (a third-party plugin's own docs) falls back to
-its ``explanation``.
+and right example, without a network or a checkout.  Rules that run one
+check (the compliance rules: one per framework citing it) share a section
+about that check, named by ``Rule.shared_docs``, shown after their own.  A
+rule documented on a page that is not installed (a third-party plugin's own
+docs) falls back to its summary and ``explanation``.
 
 Where findings point a reader: ``sopframe explain CODE``, or, when the
 ``docs-url`` configuration key names where the docs are published, that
@@ -19,9 +21,9 @@ from functools import lru_cache
 
 TYPE_CHECKING = False  # not typing's: importing typing costs start-up, and type checkers know the name
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any
+    from sopframe.core.diagnostics import Rule
 
-__all__ = ["section", "rule_text", "help_uri", "pointer"]
+__all__ = ["section", "heading_section", "rule_text", "help_uri", "pointer"]
 
 _HEADING = re.compile(r"^(#{2,6}) (.+)$")
 
@@ -37,15 +39,20 @@ def _page(name: str) -> str | None:
         return None
 
 
-def section(docs_page: str, code: str, slug: str) -> str | None:
-    """The Markdown under the ``CODE slug`` heading of ``docs_page`` (without the heading), or ``None``."""
+def heading_section(docs_page: str, heading: str) -> str | None:
+    """The Markdown under the ``heading`` of ``docs_page`` (without the heading), or ``None``.
+
+    The section ends at the next heading of its level or above; ``None``
+    when the page is not installed (not under ``docs/``), has no such
+    heading, or the section is empty.
+    """
     if not docs_page.startswith("docs/"):
         return None
     text = _page(docs_page[len("docs/"):])
     if text is None:
         return None
     lines = text.splitlines()
-    want = f"{code} {slug}"
+    want = heading.strip()
     for i, line in enumerate(lines):
         m = _HEADING.match(line)
         if m and m.group(2).strip() == want:
@@ -63,13 +70,29 @@ def section(docs_page: str, code: str, slug: str) -> str | None:
     return None
 
 
-def rule_text(rule: "Any") -> str:
-    """A rule's full explanation in Markdown: its docs section, else its summary and ``explanation``."""
-    found = section(rule.docs_page, rule.code, rule.slug)
-    if found:
-        extra = rule.explanation.strip()
-        return found if not extra or extra[:40] in found else f"{found}\n\n{extra}"
-    return "\n\n".join(part for part in (rule.summary, rule.explanation) if part)
+def section(docs_page: str, code: str, slug: str) -> str | None:
+    """The Markdown under the ``CODE slug`` heading of ``docs_page`` (without the heading), or ``None``."""
+    return heading_section(docs_page, f"{code} {slug}")
+
+
+def rule_text(rule: "Rule") -> str:
+    """A rule's full explanation in Markdown.
+
+    Its own docs section (else its summary), its ``explanation`` unless the
+    section already holds it, then the section it shares with other rules
+    (``Rule.shared_docs``: what they check, with examples) under its heading.
+    A rule documented on a page that is not installed (a third-party
+    plugin's own docs) gets its summary and ``explanation``.
+    """
+    own = section(rule.docs_page, rule.code, rule.slug)
+    shared = heading_section(rule.docs_page, rule.shared_docs) if rule.shared_docs else None
+    extra = rule.explanation.strip()
+    parts = [own or rule.summary]
+    if extra and not (own and extra[:40] in own):
+        parts.append(extra)
+    if shared:
+        parts.append(f"### {rule.shared_docs.strip()}\n\n{shared}")
+    return "\n\n".join(part for part in parts if part)
 
 
 def help_uri(docs: str, docs_url: str | None) -> str | None:

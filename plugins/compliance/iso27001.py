@@ -49,7 +49,8 @@ SPECS = [
         "medium": Limit(policy="patch-medium")}}),
     RuleSpec("ISO122", "scan-and-rescan", ("A.8.8",)),
     RuleSpec("ISO123", "scan-cadence", ("A.8.8",), WARNING, params={"limit": Limit(policy="scan-every")}),
-    RuleSpec("ISO124", "approver-not-author", ("A.5.3",), kinds=("change", "access")),
+    RuleSpec("ISO124", "approver-not-author", ("A.5.3",), kinds=("change", "access"),
+             docs="approver-not-author in changes and access"),
     RuleSpec("ISO125", "log-review", ("A.8.15", "A.8.16")),
     RuleSpec("ISO126", "log-review-cadence", ("A.8.15",), WARNING, params={"limit": Limit(policy="log-review-every")}),
     RuleSpec("ISO127", "log-retention", ("A.8.15",), WARNING, params={"limits": {

@@ -52,6 +52,9 @@ class RuleSpec:
     why: str = ""
     #: control -> what of it the rule does not check: coverage shows it *partial*, never passed
     partial: Mapping[str, str] = field(default_factory=dict)
+    #: the heading of the docs section explaining the check, with examples of the kinds this rule applies to;
+    #: empty: the check's own section (headed by its key)
+    docs: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,10 +150,11 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
         f"{', '.join(spec.controls)}): those that claim it under `frameworks:`, or all with --framework.",
         _limits_text(spec.params), spec.why,
         *(f"Partial for {c}: {what}." for c, what in spec.partial.items()),
-        "The check reads what the template declares under `compliance:`; see docs/compliance.md.",
+        "The check reads what the template declares under `compliance:`.",
     ) if part)
     rule = Rule(spec.code, chk.key, spec.severity, f"{chk.summary} ({cite})", explanation, run,
-                plugin=plugin, controls=spec.controls, docs_page="docs/compliance.md")
+                plugin=plugin, controls=spec.controls, docs_page="docs/compliance.md",
+                shared_docs=spec.docs or chk.key)
     holder.append(rule)
     return rule, kinds
 

@@ -29,7 +29,7 @@ from sopframe.core.diagnostics import Finding, Severity
 __all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "cache_salt", "source_digest"]
 
 DEFAULT_CACHE_DIR = ".sopframe_cache"
-FORMAT = 2
+FORMAT = 3
 
 
 def cache_salt(code: str, settings: Mapping[str, Any]) -> str:
@@ -76,7 +76,8 @@ def _decode(rows: Sequence[Mapping[str, Any]], file: str) -> list[Finding]:
     return [
         Finding(code=r["code"], slug=r["slug"], severity=Severity.parse(r["severity"]), message=r["message"],
                 file=file, line=int(r["line"]), col=int(r["col"]), hint=r["hint"], plugin=r["plugin"],
-                template=r["template"], stage=r["stage"], docs_page=r["docs"].split("#", 1)[0])
+                template=r["template"], stage=r["stage"], docs_page=r["docs"].split("#", 1)[0],
+                follows=r["follows"])
         for r in rows
     ]
 

@@ -73,6 +73,9 @@ class Finding:
     stage: str | None = None
     #: the page documenting the rule (plugins document theirs on their own page)
     docs_page: str = DOCS_RULES
+    #: the finding this one follows from, as ``CODE stage`` (``SOP101 review``): it goes away once that one
+    #: is fixed, so reports hide it while that one is reported (see :mod:`sopframe.core.followon`)
+    follows: str | None = None
 
     @property
     def docs(self) -> str:
@@ -97,6 +100,7 @@ class Finding:
             "template": self.template,
             "stage": self.stage,
             "docs": self.docs,
+            "follows": self.follows,
         }
 
 
@@ -131,6 +135,14 @@ class Rule:
     controls: tuple[str, ...] = ()
     #: the page documenting this rule, with a ``## CODE slug`` heading
     docs_page: str = DOCS_RULES
+    #: the heading, on ``docs_page``, of a section several rules share (what they check, with a wrong and a
+    #: right example), shown after the rule's own section; empty when the rule's own section says it all
+    shared_docs: str = ""
+    #: whether ``check`` takes the context: read from its signature once, not on every template
+    _takes_context: bool = field(default=False, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_takes_context", self.check is not None and _takes_context(self.check))
 
     @property
     def docs(self) -> str:
@@ -140,7 +152,7 @@ class Rule:
         """The check's findings on ``tg`` in the run ``ctx`` (none without a check)."""
         if self.check is None:
             return ()
-        if _takes_context(self.check):
+        if self._takes_context:
             return self.check(tg, ctx)  # type: ignore[call-arg]
         return self.check(tg)  # type: ignore[call-arg]
 
@@ -153,6 +165,7 @@ class Rule:
         severity: Severity | None = None,
         template: str | None = None,
         stage: str | None = None,
+        follows: str | None = None,
     ) -> Finding:
         return Finding(
             code=self.code,
@@ -167,6 +180,7 @@ class Rule:
             template=template,
             stage=stage,
             docs_page=self.docs_page,
+            follows=follows,
         )
 
 

@@ -2,10 +2,15 @@
 
 One mistake often breaks several rules: a back edge makes a cycle (SOP101),
 and every stage on it then also "cannot reach an end" (SOP103); a split
-with no `rejoin` (SOP104) leaves the stages after it unreachable (SOP102),
-without an end (SOP103) or with sub-jobs routing nowhere (SOP105).  Reports
-show the cause and hide such follow-ons, saying how many and how to show
-them (``--show-all``).
+with no `rejoin` (SOP104) leaves the stages after it unreachable (SOP102).
+The rule that reports such a finding knows what it follows from and says so
+(``Finding.follows``: ``CODE stage``, the finding that goes away once
+fixed).  Reports show the cause and hide what follows from it while the
+cause is reported, saying how many and how to show them (``--show-all``).
+
+What is hidden is decided per finding, never per code: a stage that is
+unreachable for a reason of its own is shown beside a missing `rejoin`, and
+a follow-on whose cause is not reported (``--ignore SOP101``) is shown.
 """
 
 from __future__ import annotations
@@ -14,22 +19,18 @@ from collections.abc import Iterable
 
 from sopframe.core.diagnostics import Finding
 
-__all__ = ["FOLLOW_ONS", "split_follow_ons"]
-
-#: cause code -> codes that, in the same file, are follow-ons of it
-FOLLOW_ONS: dict[str, frozenset[str]] = {
-    "SOP101": frozenset({"SOP103"}),
-    "SOP104": frozenset({"SOP102", "SOP103", "SOP105"}),
-}
+__all__ = ["split_follow_ons"]
 
 
 def split_follow_ons(findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
-    """(findings to show, follow-ons hidden), each in the given order."""
+    """(findings to show, follow-ons hidden), each in the given order.
+
+    A finding is hidden when the finding it follows from is among
+    ``findings`` (shown or itself hidden: a chain leads back to a shown one).
+    """
     findings = list(findings)
-    follow: dict[str, set[str]] = {}
-    for f in findings:
-        follow.setdefault(f.file, set()).update(FOLLOW_ONS.get(f.code, ()))
+    reported = {(f.file, f"{f.code} {f.stage}") for f in findings if f.stage}
     shown, hidden = [], []
     for f in findings:
-        (hidden if f.code in follow.get(f.file, ()) else shown).append(f)
+        (hidden if f.follows and (f.file, f.follows) in reported else shown).append(f)
     return shown, hidden

@@ -127,7 +127,7 @@ def test_json_document(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert data["summary"] == {"error": 3, "warning": 1, "info": 0}
     first = data["findings"][0]
     assert set(first) == {"code", "slug", "severity", "file", "line", "col", "message", "hint", "plugin",
-                          "template", "stage", "docs"}
+                          "template", "stage", "docs", "follows"}
     assert (first["code"], first["slug"], first["severity"], first["file"], first["line"], first["col"]) == (
         "SOP107", "undefined-role", "error", "broken.yaml", 9, 12)
     assert first["docs"] == "docs/rules.md#sop107-undefined-role" and first["plugin"] == "core"

@@ -142,3 +142,75 @@ def test_duplicate_template_ids_across_files(tmp_path: Path, capsys: pytest.Capt
         assert r.out.startswith("d/b.yaml:1:11: error SOP114 [duplicate-id] template id 'common' is also the id "
                                 "of d/a.yaml, whose content differs")
     assert invoke(capsys, "validate", "--no-cache", "d/b.yaml").code == 0
+
+
+# Follow-ons are decided per finding: what goes away once its cause is fixed, never every finding of a code.
+
+ORPHAN_BESIDE_NO_REJOIN = NO_REJOIN.replace("no-rejoin", "orphan") + """\
+  orphan:
+    owner: engineer
+"""
+
+ESCAPING_BRANCHES = NO_REJOIN.replace("no-rejoin", "escaping").replace(
+    "          x:\n            owner: engineer\n", "          x:\n            owner: engineer\n            next: review\n")
+
+
+def _findings(out: str) -> list[tuple[str, str | None, str | None]]:
+    return [(f["code"], f["stage"], f["follows"]) for f in json.loads(out)["findings"]]
+
+
+def test_a_stage_lost_for_its_own_reason_is_shown_beside_a_missing_rejoin(work: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    write(work, "orphan.yaml", ORPHAN_BESIDE_NO_REJOIN)
+    every = invoke(capsys, "validate", "--no-cache", "--format", "json", "--show-all", "orphan.yaml")
+    assert _findings(every.out) == [("SOP104", "comp", None), ("SOP102", "review", "SOP104 comp"),
+                                    ("SOP102", "done", "SOP102 review"), ("SOP102", "orphan", None)]
+    r = invoke(capsys, "validate", "--no-cache", "--format", "json", "orphan.yaml")
+    assert _findings(r.out) == [("SOP104", "comp", None), ("SOP102", "orphan", None)]
+    assert "2 follow-on findings hidden" in r.err
+    text = invoke(capsys, "validate", "--no-cache", "orphan.yaml")
+    assert "hint: add `rejoin: review` if 'review' is the stage that waits until every sub-job is complete" in text.out
+
+
+def test_branches_routing_out_of_their_split_are_shown_beside_the_missing_rejoin(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # adding `rejoin:` does not fix a sub-job stage's `next` to a stage outside it: both need an edit
+    write(work, "escaping.yaml", ESCAPING_BRANCHES)
+    r = invoke(capsys, "validate", "--no-cache", "--format", "json", "escaping.yaml")
+    assert _findings(r.out) == [("SOP104", "comp", None), ("SOP105", "comp/one/x", None)]
+    assert "2 follow-on findings hidden" in r.err
+
+
+def test_stages_lost_behind_a_lost_stage_follow_from_the_first(work: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    write(work, "lost.yaml", HEAD.format(id="lost") + "  a:\n    owner: engineer\n  x:\n    owner: engineer\n"
+                                                       "    next: y\n  y:\n    owner: engineer\n")
+    r = invoke(capsys, "validate", "--no-cache", "--format", "json", "lost.yaml")
+    assert _findings(r.out) == [("SOP102", "x", None)]
+    assert "1 follow-on finding hidden" in r.err and "--show-all shows it" in r.err
+
+
+def test_a_follow_on_whose_cause_is_not_reported_is_shown(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = invoke(capsys, "validate", "--no-cache", "--format", "json", "--ignore", "SOP101", "back.yaml")
+    assert [code for code, _, _ in _findings(r.out)] == ["SOP103", "SOP103", "SOP103"] and r.err == ""
+    every = invoke(capsys, "validate", "--no-cache", "--format", "json", "--show-all", "back.yaml")
+    assert {f for _, _, f in _findings(every.out) if f} == {"SOP101 c"}  # each stage stuck on the cycle
+
+
+def test_follow_ons_are_hidden_the_same_when_answered_from_the_cache(work: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    write(work, "orphan.yaml", ORPHAN_BESIDE_NO_REJOIN)
+    runs = [invoke(capsys, "validate", "--format", "json", "orphan.yaml") for _ in range(2)]
+    assert runs[0].out == runs[1].out and runs[0].err == runs[1].err
+    assert _findings(runs[1].out) == [("SOP104", "comp", None), ("SOP102", "orphan", None)]
+
+
+def test_split_follow_ons_needs_the_cause_in_the_same_file() -> None:
+    from sopframe.core.diagnostics import Finding, Severity
+    from sopframe.core.followon import split_follow_ons
+
+    cause = Finding("SOP101", "dag-cycle", Severity.ERROR, "cycle", file="a.yaml", stage="c")
+    here = Finding("SOP103", "no-path-to-end", Severity.ERROR, "stuck", file="a.yaml", stage="a", follows="SOP101 c")
+    there = Finding("SOP103", "no-path-to-end", Severity.ERROR, "stuck", file="b.yaml", stage="a",
+                    follows="SOP101 c")
+    assert split_follow_ons([here, cause, there]) == ([cause, there], [here])
