@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -128,6 +127,8 @@ def load_entry_point(pm: pluggy.PluginManager, ep: Any, info: PluginInfo) -> Non
 
 def _debug_trace() -> None:
     if os.environ.get("SOPFRAME_DEBUG"):
+        import traceback
+
         traceback.print_exc()
 
 

@@ -35,9 +35,10 @@ FORMAT = 1
 class PluginIndex:
     """The hooks of each entry-point plugin, as last seen, for one set of installed plugins."""
 
-    def __init__(self, directory: str | os.PathLike[str], entry_points: Iterable[Any]) -> None:
+    def __init__(self, directory: str | os.PathLike[str], plugins: Iterable[Any]) -> None:
+        """``plugins``: the entry points' :class:`~sopframe.pluginmanager.PluginInfo` records."""
         self.directory = os.fspath(directory)
-        self.key = _key(list(entry_points))
+        self.key = _key(list(plugins))
         self.path = os.path.join(self.directory, f"plugins-v{FORMAT}.json")
         known = read_checked(self.path, "hooks", key=self.key)
         self._hooks: dict[str, list[str]] = known if isinstance(known, dict) else {}
@@ -64,14 +65,13 @@ class PluginIndex:
             self._changed = False
 
 
-def _key(entry_points: list[Any]) -> str:
+def _key(plugins: list[Any]) -> str:
     """A digest of every entry point and of the sources of the top-level packages they name."""
     h = hashlib.sha256(f"{FORMAT}".encode())
     tops: set[str] = set()
-    for ep in sorted(entry_points, key=lambda ep: (ep.name, ep.value)):
-        dist = getattr(ep, "dist", None)
-        h.update(f"\0{ep.name}\0{ep.value}\0{getattr(dist, 'name', '')}\0{getattr(dist, 'version', '')}".encode())
-        tops.add(ep.value.split(":", 1)[0].split(".", 1)[0].strip())
+    for p in sorted(plugins, key=lambda p: (p.name, p.module)):
+        h.update(f"\0{p.name}\0{p.module}\0{p.distribution}\0{p.version}".encode())
+        tops.add(p.module.split(":", 1)[0].split(".", 1)[0].strip())
     roots: list[Path] = []
     for top in sorted(tops):
         try:

@@ -16,6 +16,7 @@ import inspect
 import os
 import re
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -359,9 +360,8 @@ def load_plugins(
                                           hooks=hooks_of(pm, core_rules))]
     deferred: list[tuple[Any, PluginInfo]] = []
     for ep in entry_points():
-        dist = getattr(ep, "dist", None)
-        info = PluginInfo(name=ep.name, module=ep.value, distribution=getattr(dist, "name", "") or "",
-                          version=getattr(dist, "version", "") or "")
+        distribution, version = _distribution(getattr(ep, "dist", None))
+        info = PluginInfo(name=ep.name, module=ep.value, distribution=distribution, version=version)
         infos.append(info)
         info.blocked = ep.name in blocked or (wanted is not None and ep.name not in wanted)
         if not info.blocked:
@@ -370,7 +370,7 @@ def load_plugins(
     if index_dir is not None:
         from sopframe.pluginindex import PluginIndex
 
-        index = PluginIndex(index_dir, [ep for ep, _ in deferred])
+        index = PluginIndex(index_dir, [info for _, info in deferred])
     else:
         for ep, info in deferred:
             load_entry_point(pm, ep, info)
@@ -383,6 +383,18 @@ def load_plugins(
             continue
         _register(pm, obj, info)
     return Plugins(pm, infos, strict=strict, deferred=deferred, index=index)
+
+
+@lru_cache(maxsize=None)
+def _distribution(dist: Any) -> tuple[str, str]:
+    """(name, version) of a distribution: its metadata is parsed once, not once per entry point and field."""
+    if dist is None:
+        return "", ""
+    try:
+        meta = dist.metadata
+        return meta["Name"] or "", meta["Version"] or ""
+    except Exception:  # unreadable metadata names nothing
+        return "", ""
 
 
 def _own_version() -> str:

@@ -166,3 +166,32 @@ def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path, cached: bool
         os.close(written)
     assert proc.returncode == 1
     assert proc.stderr == ""
+
+
+#: what a job command on a started job must not import: the validator's machinery and the compliance plugins
+JOB_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe.core.validate",
+             "sopframe.core.builder", "sopframe.core.yamlsource", "sopframe_plugins.compliance",
+             "sopframe_plugins.bundled_templates")
+
+
+def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
+    """After the first command has written the plugin index and the compiled template (the cache
+    directory), a job command imports the store backends, not every plugin, and parses no YAML."""
+    from sopframe.testing.store_contract import _TINY_TEMPLATE
+
+    (tmp_path / "sopframe.toml").write_text('[roles]\nauthor = ["alice"]\nlead = ["lee"]\n', "utf-8")
+    (tmp_path / "tiny.yaml").write_text(_TINY_TEMPLATE, "utf-8")
+
+    def run(*args: str) -> set[str]:
+        argv = [*args, "--store", "sqlite:///jobs.db"]
+        code = ("from sopframe.__main__ import main\n"
+                f"try:\n    main({argv!r})\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code")
+        return _modules_after(code, cwd=tmp_path)
+
+    first = run("job", "start", "tiny.yaml", "--as", "alice")
+    assert "sopframe.core.validate" in first  # starting validates the template: everything loads
+    for args in (("job", "show", "TINY-001"), ("job", "set", "TINY-001", "summary=ok", "--as", "alice"),
+                 ("job", "list", "--limit", "50"), ("job", "history", "TINY-001")):
+        new = run(*args)
+        assert "sopframe_plugins.store_sqlite" in new, args  # the probe really ran the command
+        assert _heavy(new, JOB_HEAVY) == [], args
