@@ -147,3 +147,15 @@ def _entry_points() -> list[Any]:
 def clear_discovery_cache() -> None:
     """Forget the installed entry points, so the next load reads them again."""
     _discover.cache_clear()
+
+
+@lru_cache(maxsize=None)
+def _distribution(dist: Any) -> tuple[str, str]:
+    """(name, version) of a distribution: its metadata is parsed once, not once per entry point and field."""
+    if dist is None:
+        return "", ""
+    try:
+        meta = dist.metadata
+        return meta["Name"] or "", meta["Version"] or ""
+    except Exception:  # unreadable metadata names nothing
+        return "", ""

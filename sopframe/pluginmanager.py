@@ -16,7 +16,6 @@ import inspect
 import os
 import re
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -25,8 +24,9 @@ import pluggy
 from pluggy import HookCaller, HookImpl
 
 from sopframe import hookspecs
-from sopframe._registration import (ENTRY_POINT_GROUP, PluginInfo, _entry_points, clear_discovery_cache, hook_names,
-                                    hooks_of, load_entry_point, register as _register)
+from sopframe._registration import (ENTRY_POINT_GROUP, PluginInfo, _distribution, _entry_points,
+                                    clear_discovery_cache, hook_names, hooks_of, load_entry_point,
+                                    register as _register)
 from sopframe.core.diagnostics import Finding, Location, Rule
 from sopframe.core.rules.plugin_problems import PLUGIN_FAILED, RULE_CODE_COLLISION
 from sopframe.errors import PluginError
@@ -383,18 +383,6 @@ def load_plugins(
             continue
         _register(pm, obj, info)
     return Plugins(pm, infos, strict=strict, deferred=deferred, index=index)
-
-
-@lru_cache(maxsize=None)
-def _distribution(dist: Any) -> tuple[str, str]:
-    """(name, version) of a distribution: its metadata is parsed once, not once per entry point and field."""
-    if dist is None:
-        return "", ""
-    try:
-        meta = dist.metadata
-        return meta["Name"] or "", meta["Version"] or ""
-    except Exception:  # unreadable metadata names nothing
-        return "", ""
 
 
 def _own_version() -> str:
