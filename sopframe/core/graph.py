@@ -8,9 +8,9 @@ routes are declared back edges: they are kept apart (``rework``) and are not
 part of the DAG.
 
 The nodes and edges are kept in plain maps, enough for a running job
-(lookups, successors, descendants, paths); the networkx ``DiGraph`` the
-validation rules query is built from them on first use (:attr:`TemplateGraph.graph`),
-so job commands never import networkx.
+(lookups, successors, descendants, paths, dominators: :mod:`.dominators`);
+the networkx ``DiGraph`` the validation rules query is built from them on
+first use (:attr:`TemplateGraph.graph`), so job commands never import networkx.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
 from sopframe.core.diagnostics import Location
+from sopframe.core.dominators import immediate_dominators, reachable_avoiding
 from sopframe.core.model import FieldDef, Stage, SubJob, Template
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -138,13 +139,9 @@ class TemplateGraph:
     # --------------------------------------------------------------- dominance
     @property
     def idom(self) -> dict[str, str]:
+        """node -> its immediate dominator, for every reachable node (the start maps to itself)."""
         if self._idom is None:
-            import networkx as nx
-
-            idom = dict(nx.immediate_dominators(self.graph, self.start)) if self.start else {}
-            if self.start:  # networkx >= 3.5 leaves the start node out
-                idom[self.start] = self.start
-            self._idom = idom
+            self._idom = immediate_dominators(self._succ, self.start) if self.start else {}
         return self._idom
 
     def dominators(self, node: str) -> list[str]:
@@ -260,12 +257,9 @@ class TemplateGraph:
 
     def _every_path_passes(self, node: str, through: set[str]) -> bool:
         """Whether every path from the start to ``node`` passes through ``through``."""
-        import networkx as nx
-
         if self.start is None or self.start in through:
             return self.start is not None
-        blocked = self.graph.subgraph(n for n in self.graph.nodes if n not in through)
-        return node not in nx.descendants(blocked, self.start) and node != self.start
+        return node not in reachable_avoiding(self._succ, self.start, through)
 
     def field_names(self) -> set[str]:
         self.captured_by("")

@@ -174,13 +174,42 @@ JOB_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe
              "sopframe_plugins.bundled_templates")
 
 
+#: a sign-off kept from the writer: completing and signing ask which stage's field is visible (dominators)
+SIGNED_TEMPLATE = """\
+template: tiny
+title: A tiny procedure
+version: 1.0.0
+kind: change
+job_id: TINY-{seq:03}
+roles:
+  author: Writes it
+  lead: Approves it
+stages:
+  write:
+    owner: author
+    fields:
+      summary:
+        type: text
+        required: yes
+      writer:
+        type: user
+        role: author
+        required: yes
+    next: approve
+  approve:
+    owner: lead
+    signoffs:
+      lead:
+        role: lead
+        not_by: writer
+"""
+
+
 def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
     """After the first command has written the plugin index and the compiled template (the cache
     directory), a job command imports the store backends, not every plugin, and parses no YAML."""
-    from sopframe.testing.store_contract import _TINY_TEMPLATE
-
     (tmp_path / "sopframe.toml").write_text('[roles]\nauthor = ["alice"]\nlead = ["lee"]\n', "utf-8")
-    (tmp_path / "tiny.yaml").write_text(_TINY_TEMPLATE, "utf-8")
+    (tmp_path / "tiny.yaml").write_text(SIGNED_TEMPLATE, "utf-8")
 
     def run(*args: str) -> set[str]:
         argv = [*args, "--store", "sqlite:///jobs.db"]
@@ -190,8 +219,9 @@ def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
 
     first = run("job", "start", "tiny.yaml", "--as", "alice")
     assert "sopframe.core.validate" in first  # starting validates the template: everything loads
-    for args in (("job", "show", "TINY-001"), ("job", "set", "TINY-001", "summary=ok", "--as", "alice"),
-                 ("job", "list", "--limit", "50"), ("job", "history", "TINY-001")):
+    for args in (("job", "show", "TINY-001"), ("job", "set", "TINY-001", "summary=ok", "writer=alice", "--as", "alice"),
+                 ("job", "complete", "TINY-001", "--as", "alice"), ("job", "sign", "TINY-001", "lead", "--as", "lee"),
+                 ("job", "list", "--limit", "50"), ("job", "history", "TINY-001"), ("inbox", "--as", "alice")):
         new = run(*args)
         assert "sopframe_plugins.store_sqlite" in new, args  # the probe really ran the command
         assert _heavy(new, JOB_HEAVY) == [], args
