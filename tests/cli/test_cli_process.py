@@ -14,6 +14,7 @@ import pytest
 from cli_helpers import BROKEN, CLEAN, write
 
 import sopframe
+from sopframe.testing.store_contract import _TINY_TEMPLATE
 
 #: never imported just to print the version
 HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "pluggy", "sopframe.core", "sopframe.pluginmanager",
@@ -175,34 +176,10 @@ JOB_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe
 
 
 #: a sign-off kept from the writer: completing and signing ask which stage's field is visible (dominators)
-SIGNED_TEMPLATE = """\
-template: tiny
-title: A tiny procedure
-version: 1.0.0
-kind: change
-job_id: TINY-{seq:03}
-roles:
-  author: Writes it
-  lead: Approves it
-stages:
-  write:
-    owner: author
-    fields:
-      summary:
-        type: text
-        required: yes
-      writer:
-        type: user
-        role: author
-        required: yes
-    next: approve
-  approve:
-    owner: lead
-    signoffs:
-      lead:
-        role: lead
-        not_by: writer
-"""
+SIGNED_TEMPLATE = (_TINY_TEMPLATE
+                   .replace("      count:\n        type: integer\n        min: 1\n",
+                            "      writer:\n        type: user\n        role: author\n        required: yes\n")
+                   .replace("        role: lead\n", "        role: lead\n        not_by: writer\n"))
 
 
 def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
