@@ -121,9 +121,9 @@ class MemoryStore(Store):
             found = [o for r in self._rows.values() for o in r.signoffs if roles is None or o.role in roles]
         return sorted(found, key=lambda o: (o.job, o.node, o.signoff))
 
-    def sop_rows(self) -> list[SopRow]:
+    def sop_rows(self, ref: str | None = None) -> list[SopRow]:
         with self._lock:
-            found = [r.sop for r in self._rows.values() if r.sop is not None]
+            found = [r.sop for r in self._rows.values() if r.sop is not None and ref in (None, r.sop.ref)]
         return sorted(found, key=lambda p: (p.ref, p.published_at, p.job))
 
     def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:

@@ -143,9 +143,10 @@ class ReadModelTables:
                            args)
         return [OpenSignoff(*r[:8], barred=OpenSignoff.barred_from_json(r[8])) for r in rows]
 
-    def sop_rows(self) -> list[SopRow]:
-        rows = self._query(f"SELECT {_SOP_COLS} FROM sops ORDER BY ref{self.collate_c}, published_at, "
-                           f"job{self.collate_c}")
+    def sop_rows(self, ref: str | None = None) -> list[SopRow]:
+        where, args = ("WHERE ref = ? ", (ref,)) if ref is not None else ("", ())
+        rows = self._query(f"SELECT {_SOP_COLS} FROM sops {where}ORDER BY ref{self.collate_c}, published_at, "
+                           f"job{self.collate_c}", args)
         return [SopRow(*r) for r in rows]
 
     def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:

@@ -1,4 +1,8 @@
-"""Registering one plugin against the hook specs, and naming what does not match them.
+"""Finding the installed plugins (once per process), registering one against the hook specs, and naming
+what does not match them.
+
+Each plugin's outcome (loaded, blocked, failed and why, its hooks) is kept in
+its :class:`PluginInfo`, which ``sopframe plugins`` shows.
 
 A plugin whose hook-like names do not match a spec is recorded with the
 reason and never registered: a misspelt ``sopframe_...`` function, or a
@@ -9,15 +13,41 @@ would otherwise do nothing without a word.
 from __future__ import annotations
 
 import inspect
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pluggy
 
 from sopframe import hookspecs
 
-__all__ = ["hook_names", "hooks_of", "register"]
+__all__ = ["PluginInfo", "hook_names", "hooks_of", "register", "load_entry_point", "ENTRY_POINT_GROUP",
+           "clear_discovery_cache"]
 
 PREFIX = "sopframe_"
+ENTRY_POINT_GROUP = "sopframe"
+
+
+@dataclass
+class PluginInfo:
+    """What ``sopframe plugins`` shows for one plugin."""
+
+    name: str
+    module: str
+    distribution: str = ""
+    version: str = ""
+    loaded: bool = False
+    blocked: bool = False
+    error: str | None = None
+    hooks: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``loaded``, ``blocked`` (never imported) or ``failed``."""
+        if self.blocked:
+            return "blocked"
+        return "loaded" if self.loaded else "failed"
 
 
 def hook_names() -> list[str]:
@@ -81,3 +111,51 @@ def _misnamed(obj: Any, known: list[str]) -> str | None:
         if not marked:
             return f"{name} is not marked with @sopframe.hookimpl, so sopframe would never call it"
     return None
+
+
+def load_entry_point(pm: pluggy.PluginManager, ep: Any, info: PluginInfo) -> None:
+    """Import one entry point's plugin and register it; a failure is recorded in ``info``, not raised."""
+    try:
+        obj = ep.load()
+    except Exception as exc:  # an import failure of one plugin is reported, not fatal
+        info.error = f"{type(exc).__name__}: {exc}"
+        info.hooks = []
+        _debug_trace()
+        return
+    register(pm, obj, info)
+
+
+def _debug_trace() -> None:
+    if os.environ.get("SOPFRAME_DEBUG"):
+        import traceback
+
+        traceback.print_exc()
+
+
+@lru_cache(maxsize=1)
+def _discover() -> tuple[Any, ...]:
+    from importlib.metadata import entry_points
+
+    return tuple(sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name))
+
+
+def _entry_points() -> list[Any]:
+    """The installed ``sopframe`` entry points, read once per process."""
+    return list(_discover())
+
+
+def clear_discovery_cache() -> None:
+    """Forget the installed entry points, so the next load reads them again."""
+    _discover.cache_clear()
+
+
+@lru_cache(maxsize=None)
+def _distribution(dist: Any) -> tuple[str, str]:
+    """(name, version) of a distribution: its metadata is parsed once, not once per entry point and field."""
+    if dist is None:
+        return "", ""
+    try:
+        meta = dist.metadata
+        return meta["Name"] or "", meta["Version"] or ""
+    except Exception:  # unreadable metadata names nothing
+        return "", ""

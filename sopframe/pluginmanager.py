@@ -15,49 +15,30 @@ import functools
 import inspect
 import os
 import re
-import traceback
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import pluggy
 from pluggy import HookCaller, HookImpl
 
 from sopframe import hookspecs
-from sopframe._registration import hook_names, hooks_of, register as _register
+from sopframe._registration import (ENTRY_POINT_GROUP, PluginInfo, _distribution, _entry_points,
+                                    clear_discovery_cache, hook_names, hooks_of, load_entry_point,
+                                    register as _register)
 from sopframe.core.diagnostics import Finding, Location, Rule
 from sopframe.core.rules.plugin_problems import PLUGIN_FAILED, RULE_CODE_COLLISION
 from sopframe.errors import PluginError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.pluginindex import PluginIndex
+
 __all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "hook_names",
            "clear_discovery_cache"]
 
-ENTRY_POINT_GROUP = "sopframe"
 CORE = "core"
 _CODE = re.compile(r"^([A-Z][A-Z0-9]*?)([0-9]{3,})$")
-
-
-@dataclass
-class PluginInfo:
-    """What ``sopframe plugins`` shows for one plugin."""
-
-    name: str
-    module: str
-    distribution: str = ""
-    version: str = ""
-    loaded: bool = False
-    blocked: bool = False
-    error: str | None = None
-    hooks: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        """``loaded``, ``blocked`` (never imported) or ``failed``."""
-        if self.blocked:
-            return "blocked"
-        return "loaded" if self.loaded else "failed"
 
 
 def _memoised(method: Callable[["Plugins"], Any]) -> Callable[["Plugins"], Any]:
@@ -82,19 +63,60 @@ def _problem(plugin: str, message: str, hint: str = "", rule: Rule = PLUGIN_FAIL
 class Plugins:
     """The loaded plugins and typed calls to their hooks."""
 
-    def __init__(self, pm: pluggy.PluginManager, infos: list[PluginInfo], strict: bool = False) -> None:
+    def __init__(self, pm: pluggy.PluginManager, infos: list[PluginInfo], strict: bool = False, *,
+                 deferred: Sequence[tuple[Any, PluginInfo]] = (), index: "PluginIndex | None" = None) -> None:
         self.pm = pm
-        self.infos = infos
+        self._infos = infos
         self.strict = strict
-        self.problems: list[Finding] = []
+        self._problems: list[Finding] = []
         self._results: dict[str, list[tuple[str, list[Any]]]] = {}
         self._memo: dict[str, Any] = {}
+        #: entry points not imported yet: each is imported before the first call of a hook it implements
+        self._deferred = list(deferred)
+        self._index = index
         for info in infos:
             if info.error:
-                self._report(_problem(info.name,
-                                      f"plugin {info.name!r} failed to load: {info.error}",
-                                      f"fix or reinstall {info.distribution or info.module}, or disable it with "
-                                      f"--disable-plugin {info.name}"))
+                self._failed(info)
+
+    @property
+    def infos(self) -> list[PluginInfo]:
+        """Every plugin, imported or blocked (importing any still deferred)."""
+        self.load_all()
+        return self._infos
+
+    @property
+    def problems(self) -> list[Finding]:
+        """Plugin failures as findings (importing any plugin still deferred, so none is missed)."""
+        self.load_all()
+        return self._problems
+
+    def load_all(self) -> None:
+        """Import every plugin still deferred."""
+        self._load(lambda info: True)
+
+    def _load_for(self, hook_name: str) -> None:
+        """Import the deferred plugins that implement ``hook_name``, as the index says (all if it cannot)."""
+        index = self._index
+        self._load(lambda info: index is None or index.implements(info.name, hook_name))
+
+    def _load(self, wanted: Callable[[PluginInfo], bool]) -> None:
+        now = [(ep, info) for ep, info in self._deferred if wanted(info)]
+        if not now:
+            return
+        self._deferred = [(ep, info) for ep, info in self._deferred if not wanted(info)]
+        for ep, info in now:
+            load_entry_point(self.pm, ep, info)
+            if self._index is not None:
+                self._index.record(info.name, None if info.error else info.hooks)
+            if info.error:
+                self._failed(info)
+        if self._index is not None:
+            self._index.save()
+
+    def _failed(self, info: PluginInfo) -> None:
+        self._report(_problem(info.name, f"plugin {info.name!r} failed to load: {info.error}",
+                              f"fix or reinstall {info.distribution or info.module}, or disable it with "
+                              f"--disable-plugin {info.name}"))
 
     # --------------------------------------------------------------- plumbing
     def _report(self, finding: Finding) -> None:
@@ -107,7 +129,7 @@ class Plugins:
             raise PluginError(finding.plugin, message,
                               hint=f"{hint} (strict plugin mode makes this fatal: --strict-plugins or "
                                    "strict-plugins in the configuration)")
-        self.problems.append(finding)
+        self._problems.append(finding)
 
     def _call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
         """Call a list-returning hook through pluggy, one implementation at a time; memoised.
@@ -160,6 +182,7 @@ class Plugins:
     def _callers(self, hook_name: str) -> list[tuple[HookImpl, HookCaller]]:
         """Each plain implementation of a hook, in pluggy's call order, with a
         hook caller that calls it alone (and every wrapper around it)."""
+        self._load_for(hook_name)
         hook: HookCaller = getattr(self.pm.hook, hook_name)
         impls = hook.get_hookimpls()  # pluggy calls them from the last to the first
         plain = [impl for impl in impls if not (impl.wrapper or impl.hookwrapper)]
@@ -216,6 +239,7 @@ class Plugins:
 
         from sopframe.core.cache import source_digest
 
+        self.load_all()
         roots = [Path(__file__).resolve().parent]
         for obj in self.pm.get_plugins():
             module = inspect.getmodule(obj) or sys.modules.get(type(obj).__module__)
@@ -223,7 +247,7 @@ class Plugins:
             file = getattr(top, "__file__", None)
             if file:
                 roots.append(Path(file).resolve().parent if hasattr(top, "__path__") else Path(file).resolve())
-        loaded = sorted((i.name, i.distribution, i.version) for i in self.infos if i.loaded)
+        loaded = sorted((i.name, i.distribution, i.version) for i in self._infos if i.loaded)
         return hashlib.sha256(f"{source_digest(roots)}\0{loaded!r}".encode()).hexdigest()
 
     def schema(self) -> dict[str, Any]:
@@ -307,23 +331,6 @@ def _owned(rule: Rule, plugin: str) -> Callable[[Any, Any], Iterable[Finding]]:
     return run
 
 
-@lru_cache(maxsize=1)
-def _discover() -> tuple[Any, ...]:
-    from importlib.metadata import entry_points
-
-    return tuple(sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name))
-
-
-def _entry_points() -> list[Any]:
-    """The installed ``sopframe`` entry points, read once per process."""
-    return list(_discover())
-
-
-def clear_discovery_cache() -> None:
-    """Forget the installed entry points, so the next load reads them again."""
-    _discover.cache_clear()
-
-
 def load_plugins(
     *,
     disabled: Iterable[str] = (),
@@ -331,13 +338,16 @@ def load_plugins(
     only: Iterable[str] | None = None,
     extra: Sequence[tuple[str, ModuleType | object]] = (),
     entry_points: Callable[[], Iterable[Any]] = _entry_points,
+    index_dir: str | os.PathLike[str] | None = None,
 ) -> Plugins:
     """Discover and register plugins.
 
     ``disabled`` names plugins never to import (:attr:`sopframe.settings.Settings.disabled_plugins`).  ``only``, if given, registers only the
     entry-point plugins it names.  ``extra`` registers plugin objects directly
     (used by tests and :mod:`sopframe.testing`).  ``strict`` turns every plugin
-    failure into a :class:`~sopframe.errors.PluginError`.
+    failure into a :class:`~sopframe.errors.PluginError`.  With ``index_dir``
+    entry-point plugins are imported only when a hook they implement is first
+    called, as the :class:`~sopframe.pluginindex.PluginIndex` kept there says.
     """
     from sopframe.core import rules as core_rules
 
@@ -348,29 +358,23 @@ def load_plugins(
     wanted = None if only is None else set(only)
     infos: list[PluginInfo] = [PluginInfo(CORE, core_rules.__name__, "sopframe", _own_version(), loaded=True,
                                           hooks=hooks_of(pm, core_rules))]
+    deferred: list[tuple[Any, PluginInfo]] = []
     for ep in entry_points():
-        dist = getattr(ep, "dist", None)
-        info = PluginInfo(
-            name=ep.name,
-            module=ep.value,
-            distribution=getattr(dist, "name", "") or "",
-            version=getattr(dist, "version", "") or "",
-        )
+        distribution, version = _distribution(getattr(ep, "dist", None))
+        info = PluginInfo(name=ep.name, module=ep.value, distribution=distribution, version=version)
         infos.append(info)
-        if ep.name in blocked:
-            info.blocked = True
-            continue
-        if wanted is not None and ep.name not in wanted:
-            info.blocked = True
-            continue
-        try:
-            obj = ep.load()
-        except Exception as exc:  # an import failure of one plugin is reported, not fatal
-            info.error = f"{type(exc).__name__}: {exc}"
-            info.hooks = []
-            _debug_trace(info)
-            continue
-        _register(pm, obj, info)
+        info.blocked = ep.name in blocked or (wanted is not None and ep.name not in wanted)
+        if not info.blocked:
+            deferred.append((ep, info))
+    index = None
+    if index_dir is not None:
+        from sopframe.pluginindex import PluginIndex
+
+        index = PluginIndex(index_dir, [info for _, info in deferred])
+    else:
+        for ep, info in deferred:
+            load_entry_point(pm, ep, info)
+        deferred = []
     for name, obj in extra:
         info = PluginInfo(name, getattr(obj, "__name__", type(obj).__name__))
         infos.append(info)
@@ -378,13 +382,7 @@ def load_plugins(
             info.blocked = True
             continue
         _register(pm, obj, info)
-    plugins = Plugins(pm, infos, strict=strict)
-    return plugins
-
-
-def _debug_trace(info: PluginInfo) -> None:
-    if os.environ.get("SOPFRAME_DEBUG"):
-        traceback.print_exc()
+    return Plugins(pm, infos, strict=strict, deferred=deferred, index=index)
 
 
 def _own_version() -> str:

@@ -29,13 +29,20 @@ def config_for(ctx: click.Context) -> "Config":
 
 
 def plugins_for(ctx: click.Context) -> "Plugins":
-    """The plugins, loaded once, as the settings say (disabled plugins, strict mode)."""
+    """The plugins, as the settings say (disabled plugins, strict mode), once per process.
+
+    Each plugin is imported when a hook it implements is first called (the
+    plugin index under the cache directory says which; see
+    :mod:`sopframe.pluginindex`): a job command imports the store backends,
+    not the compliance plugins.  With ``--no-cache`` every plugin is imported.
+    """
     obj = ctx.find_root().ensure_object(dict)
     if "plugins" not in obj:
         from sopframe.pluginmanager import load_plugins
 
         settings = settings_for(ctx)
-        obj["plugins"] = load_plugins(disabled=settings.disabled_plugins, strict=settings.strict_plugins)
+        obj["plugins"] = load_plugins(disabled=settings.disabled_plugins, strict=settings.strict_plugins,
+                                      index_dir=settings.cache_dir)
     return obj["plugins"]
 
 

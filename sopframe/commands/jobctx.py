@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
-from sopframe.commands.common import config_for, plugins_for
+from sopframe.commands.common import config_for, plugins_for, settings_for
 from sopframe.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,6 +103,7 @@ def _config_text(file: str) -> tuple[str, str]:
 
 def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
     """An engine on the store the options, environment or configuration name; closed with the command."""
+    from sopframe.core.compiled import CompiledTemplates
     from sopframe.core.engine import Engine
     from sopframe.core.store import open_store, store_url as pick_url
 
@@ -112,8 +113,11 @@ def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
     ctx.call_on_close(store.close)
     from sopframe.services.retrying import RetryingEngine
 
+    # pinned templates are kept compiled in the cache directory (none with --no-cache): no YAML parsed again
+    cache_dir = settings_for(ctx).cache_dir
+    compiled = CompiledTemplates(cache_dir) if cache_dir is not None else None
     # commands that meet a concurrent writer re-read the job and run again (bounded): see services.retrying
-    return RetryingEngine(Engine(store, roles=roles, limits=limits))  # type: ignore[return-value]
+    return RetryingEngine(Engine(store, roles=roles, limits=limits, compiled=compiled))  # type: ignore[return-value]
 
 
 def emit_json(value: Any) -> None:

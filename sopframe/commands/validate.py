@@ -73,6 +73,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, select
         fail_level=fail_level))
     req = make_request(paths=paths, settings=settings, fmt=fmt, select=select, ignore=ignore, color=color)
     root = ctx.find_root().ensure_object(dict)
+    root["settings"] = settings  # the process's settings now include these options (--no-cache: no plugin index)
     req.quiet, req.show_all = bool(root.get("quiet")), show_all
     if skip_non_templates:
         _skip_non_templates(req, verbose=bool(root.get("verbose")))

@@ -26,7 +26,7 @@ from typing import Any
 
 from sopframe.core.diagnostics import Finding, Severity
 
-__all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "cache_salt", "source_digest"]
+__all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "cache_salt", "source_digest", "read_checked", "write_checked"]
 
 DEFAULT_CACHE_DIR = ".sopframe_cache"
 FORMAT = 3
@@ -101,7 +101,7 @@ class ResultCache:
     def get(self, data: bytes, file: str) -> list[Finding] | None:
         """The findings kept for these bytes, reported under ``file``; else ``None``."""
         key = self.key(data)
-        rows = _read_checked(self._path(key), "findings", key=key)
+        rows = read_checked(self._path(key), "findings", key=key)
         try:
             return None if rows is None else _decode(rows, file)
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -109,14 +109,14 @@ class ResultCache:
 
     def put(self, data: bytes, findings: Sequence[Finding]) -> None:
         key = self.key(data)
-        _write_checked(self.directory, self._path(key), "findings", _encode(findings), key=key)
+        write_checked(self.directory, self._path(key), "findings", _encode(findings), key=key)
 
 
 def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _read_checked(path: str, field: str, **identity: str) -> Any:
+def read_checked(path: str, field: str, **identity: str) -> Any:
     """The ``field`` of the entry at ``path`` if it is whole, carries ``identity``
     and matches its checksum; else ``None``."""
     try:
@@ -129,7 +129,7 @@ def _read_checked(path: str, field: str, **identity: str) -> Any:
         return None
 
 
-def _write_checked(top: str, path: str, field: str, payload: Any, **identity: str) -> None:
+def write_checked(top: str, path: str, field: str, payload: Any, **identity: str) -> None:
     """Write an entry atomically (a temporary file renamed into place); a failure only costs speed."""
     entry = {**identity, field: payload, "sha256": _digest(payload)}
     try:

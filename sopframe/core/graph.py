@@ -1,4 +1,4 @@
-"""A template as a networkx DiGraph, and the questions rules ask of it.
+"""A template as a graph of stages, and the questions rules and the engine ask of it.
 
 Nodes are stage ids; stages of a sub-job are namespaced under their split
 (``components/classification/tech_approval``).  Edges are ``next`` routes,
@@ -6,6 +6,11 @@ Nodes are stage ids; stages of a sub-job are namespaced under their split
 ``rejoin`` edges from each sub-job's last stages to the rejoin stage.  Rework
 routes are declared back edges: they are kept apart (``rework``) and are not
 part of the DAG.
+
+The nodes and edges are kept in plain maps, enough for a running job
+(lookups, successors, descendants, paths, dominators: :mod:`.dominators`);
+the networkx ``DiGraph`` the validation rules query is built from them on
+first use (:attr:`TemplateGraph.graph`), so job commands never import networkx.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
 from sopframe.core.diagnostics import Location
+from sopframe.core.dominators import immediate_dominators, reachable_avoiding
 from sopframe.core.model import FieldDef, Stage, SubJob, Template
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,7 +55,6 @@ class TemplateGraph:
     """The template, its graph, and what rules need to query it."""
 
     template: Template
-    graph: "nx.DiGraph"
     start: str | None
     #: scope (sub-job path) -> its stages' nodes in order
     scopes: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
@@ -58,43 +63,85 @@ class TemplateGraph:
     _idom: dict[str, str] | None = None
     _order: dict[str, tuple[int, int]] | None = None
     _captures: dict[str, list[Stage]] | None = None
-    #: node -> stage, beside the graph's own node data: rules ask for it in every loop
+    #: node -> stage, in the order the nodes were added
     _stage_of: dict[str, Stage] = field(default_factory=dict)
+    #: (source, target) -> kind (next, split, rejoin), in the order the edges were added
+    _edges: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: node -> its successors, in edge order
+    _succ: dict[str, list[str]] = field(default_factory=dict)
+    _nx: "nx.DiGraph | None" = None
+
+    def add_node(self, stage: Stage) -> None:
+        self._stage_of[stage.node] = stage
+        self._succ.setdefault(stage.node, [])
+
+    def add_edge(self, source: str, target: str, kind: str) -> None:
+        """An edge between two added nodes; adding one again only changes its kind (as networkx does)."""
+        if (source, target) not in self._edges:
+            self._succ[source].append(target)
+        self._edges[(source, target)] = kind
+        self._nx = None
+
+    @property
+    def graph(self) -> "nx.DiGraph":
+        """The stages as a networkx ``DiGraph`` (node data ``stage``, edge data ``kind``), built on first use."""
+        if self._nx is None:
+            import networkx as nx
+
+            g = nx.DiGraph()
+            for node, stage in self._stage_of.items():
+                g.add_node(node, stage=stage)
+            for (source, target), kind in self._edges.items():
+                g.add_edge(source, target, kind=kind)
+            self._nx = g
+        return self._nx
 
     # ------------------------------------------------------------------ lookups
+    def __contains__(self, node: object) -> bool:
+        return node in self._stage_of
+
     def stage(self, node: str) -> Stage:
-        found = self._stage_of.get(node)
-        return found if found is not None else self.graph.nodes[node]["stage"]
+        return self._stage_of[node]
 
     def stages(self) -> Iterator[Stage]:
         """Every stage, sub-jobs' too, in the graph's node order."""
-        if len(self._stage_of) == len(self.graph):  # the node -> stage map is complete: no per-node lookups
-            return iter(self._stage_of.values())
-        return (stage for _, stage in self.graph.nodes(data="stage"))
+        return iter(self._stage_of.values())
 
     def node_in_scope(self, scope: tuple[str, ...], stage_id: str) -> str | None:
         node = "/".join((*scope, stage_id))
-        return node if node in self.graph else None
+        return node if node in self._stage_of else None
 
     def subjob_nodes(self, split: Stage) -> set[str]:
         """Every node inside the sub-jobs of a split stage (nested ones too)."""
         prefix = split.node + "/"
-        return {n for n in self.graph.nodes if n.startswith(prefix)}
+        return {n for n in self._stage_of if n.startswith(prefix)}
 
     @property
     def ends(self) -> list[str]:
-        return [n for n in self.graph.nodes if self.graph.out_degree(n) == 0]
+        return [n for n in self._stage_of if not self._succ[n]]
+
+    def descendants(self, node: str) -> set[str]:
+        """Every node reachable from ``node`` by ``next``, split and rejoin edges, ``node`` left out."""
+        seen: set[str] = set()
+        todo = list(self._succ.get(node, ()))
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo.extend(self._succ[n])
+        seen.discard(node)
+        return seen
+
+    def has_path(self, source: str, target: str) -> bool:
+        """Whether ``target`` can be reached from ``source`` (a node always reaches itself)."""
+        return source == target or target in self.descendants(source)
 
     # --------------------------------------------------------------- dominance
     @property
     def idom(self) -> dict[str, str]:
+        """node -> its immediate dominator, for every reachable node (the start maps to itself)."""
         if self._idom is None:
-            import networkx as nx
-
-            idom = dict(nx.immediate_dominators(self.graph, self.start)) if self.start else {}
-            if self.start:  # networkx >= 3.5 leaves the start node out
-                idom[self.start] = self.start
-            self._idom = idom
+            self._idom = immediate_dominators(self._succ, self.start) if self.start else {}
         return self._idom
 
     def dominators(self, node: str) -> list[str]:
@@ -210,12 +257,9 @@ class TemplateGraph:
 
     def _every_path_passes(self, node: str, through: set[str]) -> bool:
         """Whether every path from the start to ``node`` passes through ``through``."""
-        import networkx as nx
-
         if self.start is None or self.start in through:
             return self.start is not None
-        blocked = self.graph.subgraph(n for n in self.graph.nodes if n not in through)
-        return node not in nx.descendants(blocked, self.start) and node != self.start
+        return node not in reachable_avoiding(self._succ, self.start, through)
 
     def field_names(self) -> set[str]:
         self.captured_by("")
@@ -224,16 +268,12 @@ class TemplateGraph:
 
 def build_graph(template: Template) -> TemplateGraph:
     """Turn a template into its graph; unknown targets are kept as dangling."""
-    import networkx as nx
-
-    g = nx.DiGraph()
-    tg = TemplateGraph(template=template, graph=g, start=None)
+    tg = TemplateGraph(template=template, start=None)
 
     def add_scope(stages: dict[str, Stage] | object, scope: tuple[str, ...]) -> list[str]:
         nodes = []
         for st in stages.values():  # type: ignore[attr-defined]
-            g.add_node(st.node, stage=st)
-            tg._stage_of[st.node] = st
+            tg.add_node(st)
             nodes.append(st.node)
             for sub in st.split.values():
                 add_scope(sub.stages, (*scope, st.id, sub.id))
@@ -257,7 +297,7 @@ def build_graph(template: Template) -> TemplateGraph:
                 if node is None:
                     tg.dangling.append(Dangling(st, target, "next", loc))
                 else:
-                    g.add_edge(st.node, node, kind="next")
+                    tg.add_edge(st.node, node, "next")
         if st.rework:
             node = tg.node_in_scope(st.scope, st.rework)
             if node is None:
@@ -273,9 +313,9 @@ def build_graph(template: Template) -> TemplateGraph:
             for sub in st.split.values():
                 if sub.stages:
                     first = next(iter(sub.stages.values()))
-                    g.add_edge(st.node, first.node, kind="split")
+                    tg.add_edge(st.node, first.node, "split")
                 if rejoin:
                     for end in scope_ends(sub):
-                        g.add_edge(end, rejoin, kind="rejoin")
+                        tg.add_edge(end, rejoin, "rejoin")
     return tg
 

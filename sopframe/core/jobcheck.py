@@ -22,7 +22,7 @@ from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.store import Store
 
-__all__ = ["JobCheck", "template_problem", "verify_jobs", "drift_of", "expect_problem"]
+__all__ = ["JobCheck", "template_problem", "verify_job", "verify_jobs", "drift_of", "expect_problem"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,19 @@ def template_problem(store: "Store", job: str, events: Sequence[Event]) -> str |
         return f"job {job}: the template text {where} does not match the sha256 {sha[:12]}... the job is " \
                f"pinned to (the text was swapped or edited)"
     return None
+
+
+def verify_job(store: "Store", job: str) -> str | None:
+    """None if the job's chain and pinned template are intact, else what is wrong (the first bad event)."""
+    from sopframe.core.safetext import escape
+    from sopframe.errors import JobError, did_you_mean
+
+    events = store.read(job)
+    head = store.head(job)
+    if not events and head is None:
+        raise JobError(f"unknown job '{escape(job)}'{did_you_mean(job, store.job_ids())}")
+    problem = verify_chain(job, events, head)
+    return str(problem) if problem else template_problem(store, job, events)
 
 
 def expect_problem(job: str, events: Sequence[Event], seq: int, digest: str) -> str | None:

@@ -122,8 +122,8 @@ class Store(abc.ABC):
         """Sign-offs open stages wait for (of these roles; every one if None), by job, stage node, sign-off."""
 
     @abc.abstractmethod
-    def sop_rows(self) -> list["SopRow"]:
-        """Every published SOP version, by reference, then publication time and job."""
+    def sop_rows(self, ref: str | None = None) -> list["SopRow"]:
+        """Every published SOP version (of ``ref`` only, if given), by reference, then publication time and job."""
 
     @abc.abstractmethod
     def rebuild(self, rows_of: "RowsOf") -> tuple[int, list[str]]:

@@ -32,9 +32,9 @@ COMMANDS = frozenset({"start", "set_fields", "attach", "sign", "complete", "reje
 class RetryPolicy:
     """How often and how patiently a conflicting command is run again."""
 
-    attempts: int = 12
+    attempts: int = 30
     base_delay: float = 0.01  # seconds before the second attempt (doubling, jittered)
-    max_delay: float = 0.4
+    max_delay: float = 0.5
 
     def delay(self, attempt: int) -> float:
         """The pause after failed attempt ``attempt`` (1-based): full jitter under an exponential cap."""

@@ -240,6 +240,24 @@ class StoreContract:
         engine.sign(job, "lead", actor="lee")
         assert store.open_signoffs() == []  # given: nothing waits any more
 
+    def test_sop_rows_are_read_by_reference_in_publication_order(self, store: Store) -> None:
+        from sopframe.core.readmodel import JobRows, JobSummary, SopRow
+
+        def publish(job: str, ref: str, version: str, at: str) -> SopRow:
+            sop = SopRow(ref=ref, version=version, title=job, effective_date=at[:10], next_review=None, job=job,
+                         template="t", published_at=at)
+            summary = JobSummary(job=job, template="t", version="1", sha256="0" * 64, title=job, status="done",
+                                 started_at=at, started_by="u", finished_at=at, last_change=at, events=1)
+            store.append(job, 0, make_events(job, 1, type="sop.published", at=at), Derived(JobRows(summary, sop)))
+            return sop
+
+        b1 = publish("J1", "SOP-B", "1.0", "2026-01-02T00:00:00.000000Z")
+        a1 = publish("J2", "SOP-A", "1.0", "2026-01-03T00:00:00.000000Z")
+        b2 = publish("J3", "SOP-B", "2.0", "2026-01-04T00:00:00.000000Z")
+        assert store.sop_rows() == [a1, b1, b2]
+        assert store.sop_rows("SOP-B") == [b1, b2]
+        assert store.sop_rows("SOP-C") == []
+
 
     # ------------------------------------------------------------ ledger
     def test_every_append_adds_one_chained_ledger_entry(self, store: Store) -> None:

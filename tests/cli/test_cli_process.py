@@ -14,6 +14,7 @@ import pytest
 from cli_helpers import BROKEN, CLEAN, write
 
 import sopframe
+from sopframe.testing.store_contract import _TINY_TEMPLATE
 
 #: never imported just to print the version
 HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "pluggy", "sopframe.core", "sopframe.pluginmanager",
@@ -166,3 +167,38 @@ def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path, cached: bool
         os.close(written)
     assert proc.returncode == 1
     assert proc.stderr == ""
+
+
+#: what a job command on a started job must not import: the validator's machinery and the compliance plugins
+JOB_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe.core.validate",
+             "sopframe.core.builder", "sopframe.core.yamlsource", "sopframe_plugins.compliance",
+             "sopframe_plugins.bundled_templates")
+
+
+#: a sign-off kept from the writer: completing and signing ask which stage's field is visible (dominators)
+SIGNED_TEMPLATE = (_TINY_TEMPLATE
+                   .replace("      count:\n        type: integer\n        min: 1\n",
+                            "      writer:\n        type: user\n        role: author\n        required: yes\n")
+                   .replace("        role: lead\n", "        role: lead\n        not_by: writer\n"))
+
+
+def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
+    """After the first command has written the plugin index and the compiled template (the cache
+    directory), a job command imports the store backends, not every plugin, and parses no YAML."""
+    (tmp_path / "sopframe.toml").write_text('[roles]\nauthor = ["alice"]\nlead = ["lee"]\n', "utf-8")
+    (tmp_path / "tiny.yaml").write_text(SIGNED_TEMPLATE, "utf-8")
+
+    def run(*args: str) -> set[str]:
+        argv = [*args, "--store", "sqlite:///jobs.db"]
+        code = ("from sopframe.__main__ import main\n"
+                f"try:\n    main({argv!r})\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code")
+        return _modules_after(code, cwd=tmp_path)
+
+    first = run("job", "start", "tiny.yaml", "--as", "alice")
+    assert "sopframe.core.validate" in first  # starting validates the template: everything loads
+    for args in (("job", "show", "TINY-001"), ("job", "set", "TINY-001", "summary=ok", "writer=alice", "--as", "alice"),
+                 ("job", "complete", "TINY-001", "--as", "alice"), ("job", "sign", "TINY-001", "lead", "--as", "lee"),
+                 ("job", "list", "--limit", "50"), ("job", "history", "TINY-001"), ("inbox", "--as", "alice")):
+        new = run(*args)
+        assert "sopframe_plugins.store_sqlite" in new, args  # the probe really ran the command
+        assert _heavy(new, JOB_HEAVY) == [], args

@@ -338,3 +338,37 @@ def test_lookup_explicit_stage_not_dominating() -> None:
     orphan = tg.stage("orphan")
     assert tg.lookup_field(orphan, "note").not_on_every_path == ()
     assert tg.lookup_field(orphan, "left.note").not_on_every_path == ()
+
+
+def _nx_idom(g: "nx.DiGraph", start: str) -> dict[str, str]:
+    idom = dict(nx.immediate_dominators(g, start))
+    idom[start] = start  # networkx >= 3.5 leaves the start node out
+    return idom
+
+
+def test_dominators_without_networkx_equal_networkx_on_random_graphs() -> None:
+    import random
+
+    from sopframe.core.dominators import immediate_dominators, reachable_avoiding
+
+    rng = random.Random(20261204)
+    for _ in range(300):
+        n = rng.randint(1, 25)
+        nodes = [f"n{i}" for i in range(n)]
+        succ: dict[str, list[str]] = {v: [] for v in nodes}
+        for _ in range(rng.randint(0, 3 * n)):
+            a, b = rng.choice(nodes), rng.choice(nodes)  # cycles and self-loops too
+            if b not in succ[a]:
+                succ[a].append(b)
+        g = nx.DiGraph()
+        g.add_nodes_from(nodes)
+        g.add_edges_from((a, b) for a in nodes for b in succ[a])
+        assert immediate_dominators(succ, "n0") == _nx_idom(g, "n0")
+        avoid = set(rng.sample(nodes[1:], min(len(nodes) - 1, rng.randint(0, 3))))
+        blocked = g.subgraph(v for v in nodes if v not in avoid)
+        assert reachable_avoiding(succ, "n0", avoid) == {"n0", *nx.descendants(blocked, "n0")}
+
+
+def test_template_dominators_equal_networkx(example: TemplateGraph) -> None:
+    assert example.start is not None
+    assert example.idom == _nx_idom(example.graph, example.start)

@@ -117,12 +117,12 @@ print("CODES", " ".join(map(str, codes)))
 """
 
 
-def test_four_cli_writers_40_commands_each_on_one_job_never_exit_4(tmp_path: Path) -> None:
-    """Each writer runs the real command line 40 times (a fresh CLI invocation and store each time)."""
+def test_four_cli_writers_40_commands_each_on_one_job_never_exit_4(url: str, tmp_path: Path) -> None:
+    """Each writer runs the real command line 40 times (a fresh CLI invocation and store each time),
+    on SQLite and on PostgreSQL, under default settings: conflicts are retried, none reaches the user."""
     from sopframe.core.engine.events import verify_chain
 
     (tmp_path / "sopframe.toml").write_text('[roles]\nauthor = ["alice"]\n', "utf-8")
-    url = f"sqlite:///{tmp_path / 'jobs.db'}"
     store = open_store(url, load_plugins())
     job = Engine(store, roles={"author": ["alice"]}).start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
     store.close()

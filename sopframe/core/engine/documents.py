@@ -14,8 +14,10 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-__all__ = ["DocumentInfo", "read_document", "CHUNK"]
+__all__ = ["DocumentInfo", "read_document", "document_record", "CHUNK"]
 
 CHUNK = 1024 * 1024
 
@@ -75,3 +77,22 @@ def read_document(path: str, *, max_size: int, root: str | None = None) -> Docum
                                  "(limits.attachment-size)")
             h.update(block)
     return DocumentInfo(os.path.basename(given), resolved, symlink, size, h.hexdigest())
+
+
+def document_record(path: str | os.PathLike[str], data: bytes | None, uri: str | None, max_size: int,
+                    root: str | None = None) -> dict[str, Any]:
+    """What a ``document.attached`` event records: the document at ``path``, or ``data`` given directly
+    (``path`` then only names it); raise ``ValueError`` saying why it cannot be attached."""
+    if data is not None:
+        if len(data) > max_size:
+            raise ValueError(f"the document is {len(data)} bytes, over the limit of {max_size}")
+        return {"name": Path(path).name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                "uri": uri or str(path), "path": None, "symlink": None}
+    from sopframe.core.safetext import escape
+
+    try:
+        info = read_document(str(path), max_size=max_size, root=root)
+    except ValueError as exc:
+        raise ValueError(f"cannot attach document '{escape(str(path))}': {exc}") from None
+    return {"name": info.name, "sha256": info.sha256, "size": info.size, "uri": uri or info.path,
+            "path": info.path, "symlink": info.symlink}

@@ -35,8 +35,8 @@ from sopframe.core.engine import inputs, routing
 from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
-from sopframe.core.engine.documents import read_document
-from sopframe.core.engine.events import Event, chain, verify_chain
+from sopframe.core.engine.documents import document_record
+from sopframe.core.engine.events import Event, chain
 from sopframe.core.engine.ids import take_job_id
 from sopframe.core.engine.pinned import pinned_by_sha, pinned_template
 from sopframe.core.engine.publishing import early_version_problem, publication
@@ -46,13 +46,14 @@ from sopframe.core.engine.sla import record_breaches
 from sopframe.core.engine.state import JobState, apply, fold
 from sopframe.core.identity import RoleTable, check_name
 from sopframe.core.limits import Limits
+from sopframe.core.jobcheck import verify_job
 from sopframe.core.readmodel import job_rows
 from sopframe.core.safetext import escape
+from sopframe.core.store import Derived
 from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
 
-from sopframe.core.store import Derived
-
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.compiled import CompiledTemplates
     from sopframe.core.model import FieldDef, Stage, Template
     from sopframe.core.store import Store
 
@@ -63,13 +64,15 @@ class Engine:
     """Runs jobs on a store.
 
     ``roles`` is the role table (a :class:`RoleTable`, or role -> users),
-    ``limits`` the size limits, ``clock`` where "now" comes from: all passed
-    in, never read from global state.
+    ``limits`` the size limits, ``clock`` where "now" comes from, ``compiled``
+    the compiled-template cache: all passed in, never read from global state.
     """
 
     def __init__(self, store: "Store", *, roles: RoleTable | Mapping[str, Iterable[str]] | None = None,
-                 clock: Clock = system_clock, limits: Limits | None = None) -> None:
+                 clock: Clock = system_clock, limits: Limits | None = None,
+                 compiled: "CompiledTemplates | None" = None) -> None:
         self.store = store
+        self.compiled = compiled  # where pinned templates are kept compiled between processes, if anywhere
         self.roles = roles  # type: ignore[assignment]
         self.clock = clock
         self.limits = limits or Limits()
@@ -135,7 +138,7 @@ class Engine:
             raise JobError(f"unknown job '{escape(ref)}'{did_you_mean(ref, known)}",
                            hint="`sopframe job list` shows the jobs")
         template, graph = pinned_by_sha(state.template_sha256, state.template_file, self.store.template, root,
-                                        state.template_text)
+                                        state.template_text, self.compiled)
         return Loaded(ref, root, state, template, graph, sub)
 
     def state(self, ref: str) -> JobState:
@@ -153,16 +156,7 @@ class Engine:
 
     def verify(self, job: str) -> str | None:
         """None if the job's chain is intact, else what is wrong with the first bad event."""
-        events = self.store.read(job)
-        head = self.store.head(job)
-        if not events and head is None:
-            raise JobError(f"unknown job '{escape(job)}'{did_you_mean(job, self.store.job_ids())}")
-        problem = verify_chain(job, events, head)
-        if problem:
-            return str(problem)
-        from sopframe.core.jobcheck import template_problem
-
-        return template_problem(self.store, job, events)
+        return verify_job(self.store, job)
 
     def missing(self, loaded: Loaded, node: str, state: JobState | None = None) -> list[str]:
         """Everything that stops an open stage from being completed."""
@@ -174,7 +168,7 @@ class Engine:
         """Start a job from template text (validated by the caller); returns its state."""
         actor = self._actor(actor)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        pinned, graph = pinned_template(text, file, sha)
+        pinned, graph = pinned_template(text, file, sha, compiled=self.compiled)
         template = template or pinned
         if not graph.start:
             raise JobError(f"template {template.id!r} has no stages to run")
@@ -220,7 +214,7 @@ class Engine:
                 raise JobError(f"is a document: attach it with `sopframe job attach {loaded.ref} {fid} PATH`",
                                job=loaded.ref, stage=st.id, field=fid)
             cmd.emit("field.set", stage=node, field=fid, value=self._checked(cmd, st, f, raw))
-        problem = early_version_problem(cmd, lambda: self.store.events_of_type("sop.published"))
+        problem = early_version_problem(cmd, self.store.sop_rows)
         if problem:
             raise JobError(problem, job=loaded.ref, stage=st.id,
                            hint="the SOP master list only moves forward: give a greater version")
@@ -240,21 +234,10 @@ class Engine:
         if f.type != "file":
             raise JobError(f"is of type {f.type}, not a document: use `sopframe job set`",
                            job=loaded.ref, stage=st.id, field=field_id)
-        limit = self.limits.attachment
-        if data is not None:
-            if len(data) > limit:
-                raise JobError(f"the document is {len(data)} bytes, over the limit of {limit}", job=loaded.ref,
-                               stage=st.id, field=field_id)
-            doc = {"name": Path(path).name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-                   "uri": uri or str(path), "path": None, "symlink": None}
-        else:
-            try:
-                info = read_document(str(path), max_size=limit, root=self.limits.attachments_root)
-            except ValueError as exc:
-                raise JobError(f"cannot attach document '{escape(str(path))}': {exc}", job=loaded.ref, stage=st.id,
-                               field=field_id) from None
-            doc = {"name": info.name, "sha256": info.sha256, "size": info.size, "uri": uri or info.path,
-                   "path": info.path, "symlink": info.symlink}
+        try:
+            doc = document_record(path, data, uri, self.limits.attachment, self.limits.attachments_root)
+        except ValueError as exc:
+            raise JobError(str(exc), job=loaded.ref, stage=st.id, field=field_id) from None
         _bounded(doc["uri"], self.limits.text, "text", loaded.ref)
         cmd.emit("document.attached", stage=node, field=field_id, **doc)
         void_stale(cmd)
@@ -359,7 +342,7 @@ class Engine:
         return not missing(cmd.loaded, node, cmd.work)
 
     def _on_job_completed(self, cmd: Command) -> None:
-        data = publication(cmd, self.store.events_of_type("sop.published"))
+        data = publication(cmd, self.store.sop_rows)
         if data is not None:
             cmd.emit("sop.published", **data)
 

@@ -51,7 +51,7 @@ def stage_node(loaded: Loaded, stage: str | None, doing: str) -> str:
         raise JobError(f"several stages are open ({', '.join(names)}): say which with --stage",
                        job=loaded.ref)
     node = stage if "/" in stage else loaded.node(stage)
-    if node not in loaded.graph.graph:
+    if node not in loaded.graph:
         scope = tuple(loaded.prefix.split("/")) if loaded.prefix else ()
         known = [n.rsplit("/", 1)[-1] for n in loaded.graph.scopes.get(scope, [])]
         raise JobError(f"unknown stage '{escape(stage)}'{did_you_mean(stage, known)}", job=loaded.ref,

@@ -2,19 +2,26 @@
 
 The master list only moves forward: a version that is not greater, by
 semantic versioning, than the current version of the same SOP reference is
-refused, with a message saying how to re-issue it.
+refused, with a message saying how to re-issue it.  The versions published
+so far come from the SOP read model (:class:`~sopframe.core.readmodel.SopRow`,
+one row per publishing job, read by reference), never from a fold of events.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sopframe.core.durations import parse_duration
 from sopframe.core.engine.command import Command
-from sopframe.core.engine.events import Event
 from sopframe.errors import JobError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.readmodel import SopRow
+
+#: the SOP read model's rows of one reference (Store.sop_rows)
+SopRowsOf = Callable[[str], Sequence["SopRow"]]
 
 __all__ = ["version_key", "publication", "version_problem"]
 
@@ -38,12 +45,12 @@ def version_key(text: str) -> tuple[Any, ...] | None:
     return (*core, 0, parts)
 
 
-def version_problem(ref: str, version: Any, earlier: Sequence[Event]) -> str | None:
+def version_problem(ref: str, version: Any, earlier: Sequence["SopRow"]) -> str | None:
     """Why publishing ``version`` of ``ref`` would move the master list backwards, or None."""
-    current = [e for e in earlier if e.data.get("ref") == ref]
+    current = [p for p in earlier if p.ref == ref]
     if not current:
         return None
-    last = current[-1].data.get("version")
+    last = current[-1].version
     new_key, last_key = version_key(str(version or "")), version_key(str(last or ""))
     if last_key is None:
         return None
@@ -56,8 +63,10 @@ def version_problem(ref: str, version: Any, earlier: Sequence[Event]) -> str | N
     return None
 
 
-def publication(cmd: Command, earlier: Sequence[Event]) -> dict[str, Any] | None:
-    """The ``sop.published`` data for a job that has just completed, or None; refuses a backward version."""
+def publication(cmd: Command, earlier: SopRowsOf) -> dict[str, Any] | None:
+    """The ``sop.published`` data for a job that has just completed, or None; refuses a backward version.
+
+    ``earlier(ref)`` gives the versions of ``ref`` published so far."""
     pub = cmd.loaded.template.publishes
     if pub is None:
         return None
@@ -76,8 +85,8 @@ def publication(cmd: Command, earlier: Sequence[Event]) -> dict[str, Any] | None
 
     ref, version, effective = value(pub.ref), value(pub.version), value(pub.effective_date)
     ref = ref or cmd.loaded.root
-    mine = [e for e in earlier if e.job != cmd.loaded.root]
-    problem = version_problem(ref, version, mine)
+    mine = [p for p in earlier(str(ref)) if p.job != cmd.loaded.root]
+    problem = version_problem(str(ref), version, mine)
     if problem:
         raise JobError(problem, job=cmd.loaded.ref,
                        hint=f"to re-issue {ref}, publish it as a greater version: correct the version with "
@@ -85,9 +94,8 @@ def publication(cmd: Command, earlier: Sequence[Event]) -> dict[str, Any] | None
                             f"rework), or cancel this job and start a new one with a version above the current")
     effective = effective or cmd.at[:10]
     supersedes = None
-    if mine and any(e.data.get("ref") == ref for e in mine):
-        last = [e for e in mine if e.data.get("ref") == ref][-1]
-        supersedes = {"job": last.job, "version": last.data.get("version")}
+    if mine:
+        supersedes = {"job": mine[-1].job, "version": mine[-1].version}
     return {"ref": ref, "version": version, "effective_date": effective,
             "next_review": _next_review(pub.review_every, effective), "title": work.title,
             "template": cmd.loaded.template.id, "job": cmd.loaded.root, "supersedes": supersedes}
@@ -102,10 +110,11 @@ def _next_review(every: str | None, effective: Any) -> str | None:
         return None
 
 
-def early_version_problem(cmd: Command, earlier: Callable[[], Sequence[Event]]) -> str | None:
+def early_version_problem(cmd: Command, earlier: SopRowsOf) -> str | None:
     """Refuse, when it is recorded, a version the master list would refuse at publication.
 
-    ``earlier`` reads the publications so far; it is called only when this command records the version or ref.
+    ``earlier(ref)`` reads the publications of ``ref`` so far; it is called only when this command records
+    the version or ref.
     """
     pub = cmd.loaded.template.publishes
     if pub is None or not pub.version or not pub.ref:
@@ -122,4 +131,4 @@ def early_version_problem(cmd: Command, earlier: Callable[[], Sequence[Event]]) 
     ref, version = (cmd.work.field_value(*where[k]) for k in ("ref", "version"))
     if not ref or not version:
         return None
-    return version_problem(ref, version, [e for e in earlier() if e.job != cmd.loaded.root])
+    return version_problem(str(ref), version, [p for p in earlier(str(ref)) if p.job != cmd.loaded.root])

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-import networkx as nx
-
 from sopframe.core.engine.command import Command, in_scope, to_json, typed_value
 from sopframe.core.engine.gates import value_of
 from sopframe.core.engine.ids import subjob_id
@@ -92,13 +90,13 @@ def _chosen(cmd: Command, st: "Stage") -> str:
 
 def rework_reset(cmd: Command, node: str, target: str) -> list[str]:
     """The stages a rejection from ``node`` back to ``target`` resets."""
-    return sorted({target, *nx.descendants(cmd.loaded.graph.graph, target)} - {node})
+    return sorted({target, *cmd.loaded.graph.descendants(target)} - {node})
 
 
 def _reaches(cmd: Command, target: str) -> bool:
-    g = cmd.loaded.graph.graph
+    g = cmd.loaded.graph
     # an open split stage contains its sub-jobs' stages: it waits for them, not they for it
-    return any(n != target and not target.startswith(n + "/") and nx.has_path(g, n, target)
+    return any(n != target and not target.startswith(n + "/") and g.has_path(n, target)
                for n in cmd.work.active)
 
 

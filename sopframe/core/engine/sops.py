@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sopframe.core.engine.clock import from_text, to_text
+from sopframe.core.readmodel import SopRow
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.engine import Engine
@@ -22,16 +23,10 @@ __all__ = ["SopEntry", "OverdueItem", "master_list", "overdue", "describe_delta"
 
 
 @dataclass(frozen=True)
-class SopEntry:
-    ref: str
-    version: str | None
-    title: str
-    effective_date: str | None
-    next_review: str | None
-    job: str
-    template: str
-    published_at: str
-    status: str  # current or archived
+class SopEntry(SopRow):
+    """One SOP version of the master list: its read-model row, with whether it is current."""
+
+    status: str = "current"  # current or archived
     archived_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,9 +57,7 @@ def master_list(store: "Store") -> list[SopEntry]:
         rows = by_ref[ref]
         for i, p in enumerate(rows):
             later = rows[i + 1] if i + 1 < len(rows) else None
-            out.append(SopEntry(ref=ref, version=p.version, title=p.title, effective_date=p.effective_date,
-                                next_review=p.next_review, job=p.job, template=p.template,
-                                published_at=p.published_at, status="archived" if later else "current",
+            out.append(SopEntry(**vars(p), status="archived" if later else "current",
                                 archived_by=later.job if later else None))
     return out
 
