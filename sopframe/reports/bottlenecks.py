@@ -163,7 +163,7 @@ def _measures(rows: list[tuple], weeks: float) -> Measures:  # type: ignore[type
         sla_breached=breached, breach_rate=breached / decided if decided else None,
         sla_seconds=spread(values(_SLA)).median, ended=ended, rejected=rejected,
         rework_rate=rejected / ended if ended else None, wip=len(ages), wip_age=spread(ages),
-        completed=completed, per_week=completed / weeks, held_seconds=math.fsum(r[_HELD] for r in rows))
+        completed=completed, per_week=completed / weeks, held_seconds=sum([r[_HELD] for r in rows]))
 
 
 _MONDAY = 4 * 86400.0  # 1970-01-01 was a Thursday: Mondays fall 4 days (mod 7) after the epoch
@@ -188,14 +188,22 @@ def compute(visits: Iterable[StageVisit], now: datetime, since: str | None = Non
     jobs: set[str] = set()
     first_entered = math.inf
     rows = []
+    seen: dict[str, float] = {}  # a stage is entered when the one before it ends: times repeat
+
+    def secs(text: str) -> float:
+        t = seen.get(text)
+        if t is None:
+            t = seen[text] = _secs(text)
+        return t
+
     for v in visits:
         jobs.add(v.job)
-        entered = _secs(v.entered_at)
+        entered = secs(v.entered_at)
         if entered < first_entered:
             first_entered = entered
-        acted = _secs(v.first_action_at) if v.first_action_at else None
-        closed = _secs(v.closed_at) if v.closed_at else None
-        due = _secs(v.due) if v.due else None
+        acted = secs(v.first_action_at) if v.first_action_at else None
+        closed = secs(v.closed_at) if v.closed_at else None
+        due = secs(v.due) if v.due else None
         outcome = v.outcome
         end = closed if closed is not None else t_now
         decided = due is not None and (closed is not None or t_now > due)
