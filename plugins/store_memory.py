@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Iterator, Sequence
 
 from sopframe.core.engine.events import Event
-from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
 from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
 from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.errors import ConflictError
@@ -120,6 +120,14 @@ class MemoryStore(Store):
         with self._lock:
             found = [o for r in self._rows.values() for o in r.signoffs if roles is None or o.role in roles]
         return sorted(found, key=lambda o: (o.job, o.node, o.signoff))
+
+    def stage_visits(self, template: str | None = None, since: str | None = None,
+                     job: str | None = None) -> list[StageVisit]:
+        with self._lock:
+            found = [v for j, r in self._rows.items() if job is None or j == job for v in r.visits
+                     if (template is None or v.template == template)
+                     and (since is None or v.closed_at is None or v.closed_at >= since)]
+        return sorted(found, key=lambda v: (v.job, v.entered_at, v.node, v.visit))
 
     def sop_rows(self, ref: str | None = None) -> list[SopRow]:
         with self._lock:

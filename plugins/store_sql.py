@@ -9,7 +9,7 @@ Schema version 1 is the layout of the first releases (``jobs``, ``events``);
 version 2 adds ``templates``, ``id_counters`` and the read models
 ``job_summary``, ``open_stages`` and ``sops``; version 3 the ledger
 (:mod:`sopframe_plugins.store_ledger`); version 4 the read model
-``open_signoffs``.  A read-model step fills only the read-model tables of its
+``open_signoffs``; version 5 ``stage_visits``.  A read-model step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -78,6 +78,14 @@ CREATE TABLE open_signoffs (
     role TEXT NOT NULL, entered_at TEXT NOT NULL, due TEXT, barred TEXT NOT NULL, PRIMARY KEY (job, node, signoff)
 );
 CREATE INDEX open_signoffs_by_role ON open_signoffs (role, job)
+""",
+    5: """
+CREATE TABLE stage_visits (
+    job TEXT{c} NOT NULL, node TEXT NOT NULL, visit INTEGER NOT NULL, template TEXT NOT NULL, stage TEXT NOT NULL,
+    subjob TEXT, owner TEXT, entered_at TEXT NOT NULL, first_action_at TEXT, first_actor TEXT, closed_at TEXT,
+    closed_by TEXT, outcome TEXT NOT NULL, due TEXT, breached_at TEXT, PRIMARY KEY (job, node, visit)
+);
+CREATE INDEX stage_visits_by_template ON stage_visits (template, closed_at)
 """,
 }
 

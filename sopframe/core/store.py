@@ -28,7 +28,7 @@ from sopframe.errors import ConflictError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.config import Config
-    from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow
+    from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
     from sopframe.core.ledger import LedgerEntry
     from sopframe.pluginmanager import Plugins
 
@@ -36,7 +36,7 @@ __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STO
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
 RowsOf = Callable[[Sequence[Event]], "JobRows"]
 
@@ -120,6 +120,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def open_signoffs(self, roles: Sequence[str] | None = None) -> list["OpenSignoff"]:
         """Sign-offs open stages wait for (of these roles; every one if None), by job, stage node, sign-off."""
+
+    @abc.abstractmethod
+    def stage_visits(self, template: str | None = None, since: str | None = None,
+                     job: str | None = None) -> list["StageVisit"]:
+        """Stage visits (of one template or job; still open or closed at or after ``since``), by job, then entry."""
 
     @abc.abstractmethod
     def sop_rows(self, ref: str | None = None) -> list["SopRow"]:

@@ -218,9 +218,37 @@ class StoreContract:
         assert [(o.job, o.signoff, o.role, o.barred) for o in waiting] == [(j, "lead", "lead", ()) for j in jobs[:2]]
         assert store.open_signoffs(["lead"]) == waiting and store.open_signoffs(["author"]) == []
         assert store.open_signoffs([]) == []
-        before = (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs())
+        before = (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs(), store.stage_visits())
         assert store.rebuild(rows_of(store)) == (5, [])
-        assert (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs()) == before
+        assert (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs(), store.stage_visits()) == before
+
+    def test_stage_visit_rows_follow_each_visit(self, store: Store) -> None:
+        from sopframe.core.engine import Engine
+        from sopframe.core.engine.clock import FixedClock
+
+        clock = FixedClock("2026-01-05T09:00:00+00:00")
+        engine = Engine(store, roles={"lead": ["lee"], "author": ["alice"]}, clock=clock)
+        first = engine.start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
+        second = engine.start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
+        clock.advance(hours=2)
+        engine.set_fields(first, {"summary": "ok"}, actor="Alice")
+        clock.advance(days=1)
+        engine.complete(first, actor="alice")  # past the one-day SLA: a breach is recorded first
+        clock.advance(hours=1)
+        engine.cancel(second, "not needed", actor="alice")
+        t = "2026-01-0{}T{}:00:00.000000Z".format
+        assert [tuple(v) for v in store.stage_visits()] == [
+            (first, "tiny", "write", "write", None, 1, "author", t(5, "09"), t(5, "11"), "alice", t(6, "11"), "alice",
+             "completed", t(6, "09"), t(6, "11")),
+            (first, "tiny", "approve", "approve", None, 1, "lead", t(6, "11"), None, None, None, None, "open", None,
+             None),
+            (second, "tiny", "write", "write", None, 1, "author", t(5, "09"), None, None, t(6, "12"), None,
+             "cancelled", t(6, "09"), t(6, "12")),
+        ]
+        assert [v.node for v in store.stage_visits(job=first)] == ["write", "approve"]
+        assert store.stage_visits(template="other") == []
+        assert [(v.job, v.node) for v in store.stage_visits(since=t(6, "12"))] == [(first, "approve"),
+                                                                                  (second, "write")]
 
     def test_open_signoff_rows_name_who_segregation_of_duties_bars(self, store: Store) -> None:
         from sopframe.core.engine import Engine

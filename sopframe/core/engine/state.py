@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from sopframe.core.engine.events import GENESIS, Event
+from sopframe.core.engine.visits import VISIT_STEPS, Visit
 from sopframe.core.identity import normalise
 
 __all__ = ["JobState", "StageRun", "SubJobState", "fold", "apply", "EventLike"]
@@ -88,6 +89,8 @@ class JobState:
     voided: dict[str, dict[str, str]] = field(default_factory=dict)
     #: every SLA breach recorded: stage, sub-job, due, at
     breaches: list[dict[str, Any]] = field(default_factory=list)
+    #: every visit of every stage, in the order they were entered (see .visits)
+    visits: list[Visit] = field(default_factory=list)
 
     def copy(self) -> "JobState":
         """An independent copy (commands work on one; stored values are JSON and never mutated)."""
@@ -102,6 +105,7 @@ class JobState:
         new.recorded_by = {k: dict(v) for k, v in self.recorded_by.items()}
         new.voided = {k: dict(v) for k, v in self.voided.items()}
         new.breaches = list(self.breaches)
+        new.visits = list(self.visits)  # Visit objects are replaced, never changed
         new.subjobs = {k: copy.copy(v) for k, v in self.subjobs.items()}
         new.published = dict(self.published) if self.published is not None else None
         return new
@@ -121,6 +125,7 @@ class JobState:
         d = {k: v for k, v in self.__dict__.items() if k != "template_text"}
         d["active"] = {k: v.__dict__ for k, v in self.active.items()}
         d["subjobs"] = {k: v.__dict__ for k, v in self.subjobs.items()}
+        d["visits"] = [v.__dict__ for v in self.visits]
         return copy.deepcopy(d)
 
 
@@ -260,6 +265,9 @@ def apply(state: JobState, event: EventLike) -> JobState:
     step = STEPS.get(event.type)
     if step is not None:
         step(state, event)
+    visit = VISIT_STEPS.get(event.type)
+    if visit is not None:
+        visit(state, event)
     if isinstance(event, Event):
         state.seq, state.head = event.seq, event.hash
     return state
@@ -268,10 +276,13 @@ def apply(state: JobState, event: EventLike) -> JobState:
 def fold(events: Iterable[Event]) -> JobState:
     """A job's state from its events, oldest first."""
     state = JobState()
-    steps = STEPS
+    steps, visits = STEPS, VISIT_STEPS
     for ev in events:
         step = steps.get(ev.type)
         if step is not None:
             step(state, ev)
+        visit = visits.get(ev.type)
+        if visit is not None:
+            visit(state, ev)
         state.seq, state.head = ev.seq, ev.hash
     return state
