@@ -36,6 +36,7 @@ CORE_COMMANDS: dict[str, str] = {
     "overdue": "sopframe.commands.sops:overdue",
     "tick": "sopframe.commands.sops:tick",
     "inbox": "sopframe.commands.inbox:inbox",
+    "notify": "sopframe.commands.notify:notify",
     "demo": "sopframe.commands.demo:demo",
     "store": "sopframe.commands.store:store",
     "keys": "sopframe.commands.evidence:keys",
