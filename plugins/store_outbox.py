@@ -20,7 +20,10 @@ from typing import Any, Sequence
 from sopframe.core.notify.model import Notification, OutboxRow
 from sopframe.errors import StoreError
 
-__all__ = ["OutboxTables", "OUTBOX_DDL"]
+__all__ = ["OutboxTables", "OUTBOX_DDL", "OUTBOX_VERSION"]
+
+#: the schema version that adds the outbox table
+OUTBOX_VERSION = 5
 
 OUTBOX_DDL = """
 CREATE TABLE outbox (

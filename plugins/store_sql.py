@@ -28,7 +28,7 @@ from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
-from sopframe_plugins.store_outbox import OUTBOX_DDL, OutboxTables
+from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
 
 __all__ = ["SqlStore", "DDL", "READ_MODELS"]
 
@@ -81,7 +81,7 @@ CREATE TABLE open_signoffs (
 );
 CREATE INDEX open_signoffs_by_role ON open_signoffs (role, job)
 """,
-    5: OUTBOX_DDL,
+    OUTBOX_VERSION: OUTBOX_DDL,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
