@@ -204,7 +204,10 @@ class MemoryStore(Store):
             self._rows = new
         return len(new), problems
 
-    # for tamper tests: the stored templates
+    # for tamper tests: the raw lists behind a job, the stored templates and the ledger
+    def raw(self, job: str) -> list[Event]:
+        return self._jobs[job]
+
     def raw_templates(self) -> dict[str, str]:
         return self._templates
 

@@ -52,10 +52,11 @@ class _Templates:
     def of(self, summary: "JobSummary") -> "Template | None":
         if summary.sha256 not in self.cache:
             from sopframe.core.engine.pinned import pinned_by_sha
+            from sopframe.errors import SopframeError
 
             try:
                 self.cache[summary.sha256] = pinned_by_sha(summary.sha256, "", self.store.template, summary.job)[0]
-            except Exception:  # a missing or altered template text: `job verify` names it; no notification
+            except SopframeError:  # a missing or altered template text: `job verify` names it; no notification
                 self.cache[summary.sha256] = None
         return self.cache[summary.sha256]
 
