@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import Counter
+from dataclasses import replace
 from typing import Any, Iterator, Sequence
 
 from sopframe.core.engine.events import Event
 from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
 from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
 from sopframe.core.ledger import LedgerEntry, next_entry
+from sopframe.core.notify.model import Notification, OutboxRow
 from sopframe.errors import ConflictError
 from sopframe.hookspecs import hookimpl
 
@@ -35,6 +38,8 @@ class MemoryStore(Store):
         self._counters: dict[str, int] = {}
         self._rows: dict[str, JobRows] = {}
         self._ledger: list[LedgerEntry] = []
+        self._outbox: dict[int, OutboxRow] = {}
+        self._keys: set[str] = set()
         self._id = uuid.uuid4().hex
         self._lock = threading.Lock()
 
@@ -54,12 +59,74 @@ class MemoryStore(Store):
                 self._templates.setdefault(*derived.template)
             if derived is not None and derived.rows is not None:
                 self._rows[job] = derived.rows
+            if derived is not None:
+                self._enqueue(derived.notifications)
             last = self._ledger[-1] if self._ledger else None
             self._ledger.append(next_entry((last.n, last.hash) if last else None, job, events[0].seq,
                                            events[-1].seq, events[-1].hash))
 
     def store_id(self) -> str:
         return self._id
+
+    # ----------------------------------------------------------- outbox
+    def _enqueue(self, notes: Sequence[Notification]) -> int:
+        n = 0
+        for note in notes:
+            if note.key not in self._keys:
+                self._keys.add(note.key)
+                i = len(self._outbox) + 1
+                self._outbox[i] = OutboxRow(i, note, "pending", 0, "")
+                n += 1
+        return n
+
+    def enqueue(self, notifications: Sequence[Notification]) -> int:
+        with self._lock:
+            return self._enqueue(notifications)
+
+    def claim_notifications(self, worker: str, now: str, lease_until: str, limit: int = 10) -> list[OutboxRow]:
+        with self._lock:
+            due = [r for r in self._outbox.values() if (r.status == "pending" and r.next_at <= now)
+                   or (r.status == "sending" and (r.lease_until or "") <= now)][:limit]
+            for r in due:
+                self._outbox[r.id] = replace(r, status="sending", worker=worker, lease_until=lease_until,
+                                             attempts=r.attempts + 1)
+            return [self._outbox[r.id] for r in due]
+
+    def settle_notifications(self, worker: str, now: str,
+                             outcomes: Sequence[tuple[int, str | None, str | None]]) -> int:
+        n = 0
+        with self._lock:
+            for id, error, retry_at in outcomes:
+                r = self._outbox.get(id)
+                if r is None or r.worker != worker or r.status != "sending":
+                    continue
+                if error is None:
+                    new = replace(r, status="delivered", delivered_at=now, lease_until=None, last_error=None)
+                elif retry_at is not None:
+                    new = replace(r, status="pending", next_at=retry_at, lease_until=None, last_error=error)
+                else:
+                    new = replace(r, status="dead", lease_until=None, last_error=error)
+                self._outbox[id] = new
+                n += 1
+        return n
+
+    def notifications(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
+        with self._lock:
+            rows = [r for r in self._outbox.values() if status is None or r.status == status]
+        return rows[:limit] if limit is not None else rows
+
+    def notification_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(Counter(r.status for r in self._outbox.values()))
+
+    def retry_notifications(self, ids: Sequence[int] | None, now: str) -> int:
+        with self._lock:
+            chosen = [r for r in self._outbox.values()
+                      if (r.status == "dead" if ids is None else r.id in ids and r.status in ("dead", "pending"))]
+            for r in chosen:
+                self._outbox[r.id] = replace(r, status="pending", attempts=0, next_at=now, worker=None,
+                                             lease_until=None)
+            return len(chosen)
 
     def ledger(self, after: int = 0) -> Iterator[LedgerEntry]:
         with self._lock:
@@ -145,12 +212,12 @@ class MemoryStore(Store):
             self._rows = new
         return len(new), problems
 
-    # for tamper tests: the stored templates
-    def raw_templates(self) -> dict[str, str]:
-        return self._templates
-    # for tamper tests: the raw lists behind a job and the ledger
+    # for tamper tests: the raw lists behind a job, the stored templates and the ledger
     def raw(self, job: str) -> list[Event]:
         return self._jobs[job]
+
+    def raw_templates(self) -> dict[str, str]:
+        return self._templates
 
     def raw_ledger(self) -> list[LedgerEntry]:
         return self._ledger

@@ -9,7 +9,8 @@ Schema version 1 is the layout of the first releases (``jobs``, ``events``);
 version 2 adds ``templates``, ``id_counters`` and the read models
 ``job_summary``, ``open_stages`` and ``sops``; version 3 the ledger
 (:mod:`sopframe_plugins.store_ledger`); version 4 the read model
-``open_signoffs``; version 5 ``stage_visits``.  A read-model step fills only the read-model tables of its
+``open_signoffs``; version 5 ``stage_visits``; version 6 the notification outbox
+(:mod:`sopframe_plugins.store_outbox`).  A read-model step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -27,6 +28,7 @@ from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
+from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
 
 __all__ = ["SqlStore", "DDL", "READ_MODELS"]
 
@@ -87,6 +89,7 @@ CREATE TABLE stage_visits (
 );
 CREATE INDEX stage_visits_by_template ON stage_visits (template, closed_at)
 """,
+    OUTBOX_VERSION: OUTBOX_DDL,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -111,7 +114,7 @@ def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Ev
                          hint="run `sopframe job verify --all`") from None
 
 
-class SqlStore(LedgerTables, ReadModelTables, Store):
+class SqlStore(LedgerTables, ReadModelTables, OutboxTables, Store):
     """A store on a DB-API connection; subclasses supply the dialect."""
 
     db: Any
@@ -120,6 +123,8 @@ class SqlStore(LedgerTables, ReadModelTables, Store):
     #: what makes job ids sort by bytes in ORDER BY / comparisons
     collate_c = ""
     big = "INTEGER"
+    #: an auto-numbered primary key column's type
+    serial = "INTEGER PRIMARY KEY"
     events_options = ""
     #: the driver's error base class, and its unique-violation class
     Error: type[BaseException] = Exception
@@ -151,7 +156,8 @@ class SqlStore(LedgerTables, ReadModelTables, Store):
         """Whether a table of that name is visible to this connection."""
 
     def ddl(self, version: int) -> list[str]:
-        text = DDL[version].format(big=self.big, c=self.collate_c, events_options=self.events_options)
+        text = DDL[version].format(big=self.big, c=self.collate_c, events_options=self.events_options,
+                                   serial=self.serial)
         return [s.strip() for s in text.split(";") if s.strip()]
 
     # ------------------------------------------------------------ append
@@ -176,6 +182,7 @@ class SqlStore(LedgerTables, ReadModelTables, Store):
                             for e in events])
                 if derived is not None:
                     self._derived(job, expected_seq, derived)
+                    self._enqueue(derived.notifications)  # the outbox: same transaction as the events
                 self._ledger_append(job, events[0].seq, last.seq, last.hash)
         except ConflictError:
             raise

@@ -37,6 +37,7 @@ CORE_COMMANDS: dict[str, str] = {
     "tick": "sopframe.commands.sops:tick",
     "inbox": "sopframe.commands.inbox:inbox",
     "report": "sopframe.commands.report:report",
+    "notify": "sopframe.commands.notify:notify",
     "demo": "sopframe.commands.demo:demo",
     "store": "sopframe.commands.store:store",
     "keys": "sopframe.commands.evidence:keys",

@@ -36,6 +36,8 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
                      "attachment-size, attachments-root"),
     "policy": (dict, "organisation-policy values used by compliance checks"),
     "frameworks": (list, "frameworks to check, overriding what templates claim"),
+    "notify": (dict, "notifications: channels, routes (trigger -> channels), lead and escalation times, retries"),
+    "people": (dict, "user -> their addresses per channel type or name ({ email = ... }), for notifications"),
     "docs-url": (str, "where the docs/ pages are published: findings and SARIF helpUri link there"),
 }
 

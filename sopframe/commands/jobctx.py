@@ -17,10 +17,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine
     from sopframe.core.identity import RoleTable
     from sopframe.core.limits import Limits
+    from sopframe.core.notify.planning import Planner
     from sopframe.core.store import Store
+    from sopframe.notifyconfig import NotifySettings
 
 __all__ = ["store_option", "actor_option", "format_option", "open_engine", "current_user", "roles_from_config", "limits_from_config",
-           "emit_json", "resolve_template", "ENV_USER"]
+           "emit_json", "resolve_template", "ENV_USER", "notify_settings_for", "planner_for"]
 
 ENV_USER = "SOPFRAME_USER"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -117,7 +119,36 @@ def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
     cache_dir = settings_for(ctx).cache_dir
     compiled = CompiledTemplates(cache_dir) if cache_dir is not None else None
     # commands that meet a concurrent writer re-read the job and run again (bounded): see services.retrying
-    return RetryingEngine(Engine(store, roles=roles, limits=limits, compiled=compiled))  # type: ignore[return-value]
+    return RetryingEngine(Engine(store, roles=roles, limits=limits,  # type: ignore[return-value]
+                                 compiled=compiled, notify=planner_for(ctx, roles)))
+
+
+def notify_settings_for(ctx: click.Context, secrets: bool = False) -> "NotifySettings":
+    """The ``[notify]`` and ``[people]`` configuration, checked against the plugins' notifiers and triggers;
+    with ``secrets`` (delivery) the channels' secrets are read from the environment and must be set."""
+    obj = ctx.find_root().ensure_object(dict)
+    name = f"notify-{secrets}"
+    if name not in obj:
+        from sopframe.notifyconfig import NotifySettings, notify_settings
+
+        config = config_for(ctx)
+        if config.get("notify") is None:
+            obj[name] = NotifySettings()
+        else:
+            plugins = plugins_for(ctx)
+            obj[name] = notify_settings(config, plugins.notifiers(), tuple(t.kind for t in plugins.notify_triggers()),
+                                        secrets=secrets)
+    return obj[name]
+
+
+def planner_for(ctx: click.Context, roles: "RoleTable") -> "Planner | None":
+    """What plans the outbox rows of each append, or None when no channel is configured."""
+    settings = notify_settings_for(ctx)
+    if not settings.routing:
+        return None
+    from sopframe.core.notify.planning import Planner
+
+    return Planner(settings.routing, roles, tuple(plugins_for(ctx).notify_triggers()))
 
 
 def emit_json(value: Any) -> None:

@@ -8,6 +8,7 @@ from sopframe.core.diagnostics import Location
 from sopframe.core.model import (
     Condition,
     FieldDef,
+    NotifyRule,
     Publishes,
     Role,
     Routing,
@@ -23,7 +24,7 @@ from sopframe.core.yamlsource import ParsedDocument, Path_
 
 __all__ = ["build_template"]
 _MODEL_KEYS = {"template", "title", "version", "description", "kind", "frameworks", "job_id",
-               "roles", "starters", "stages", "publishes"}
+               "roles", "starters", "stages", "publishes", "notify"}
 
 
 def _text(v: Any) -> str:
@@ -184,6 +185,23 @@ class _Builder:
             scope=scope,
         )
 
+    def notify_rule(self, trigger: str, d: Mapping[str, Any], path: Path_) -> NotifyRule:
+        channels = d.get("channels")
+        to = _names(d.get("to"))
+        to_path = (*path, "to")
+        return NotifyRule(
+            trigger=trigger,
+            channels=() if _bool(d.get("off")) else None if channels is None else tuple(str(c) for c in channels),
+            to=to,
+            lead=d.get("lead"),
+            after=d.get("after"),
+            loc=self.key(path),
+            key_locs=self.key_locs(d, path),
+            channel_locs=tuple(self.value((*path, "channels", i)) for i in range(len(channels or ()))),
+            to_locs=tuple(self.value((*to_path, i)) for i in range(len(to))) if isinstance(d.get("to"), list)
+            else tuple(self.value(to_path) for _ in to),
+        )
+
     def template(self) -> Template:
         d = self.doc.data
         pub = d.get("publishes")
@@ -208,6 +226,8 @@ class _Builder:
             starters=_names(d.get("starters")),
             stages=self.stages(d.get("stages") or {}, ("stages",), (), None),
             publishes=publishes,
+            notify=frozen_map({k: self.notify_rule(str(k), v, ("notify", k))
+                               for k, v in (d.get("notify") or {}).items() if isinstance(v, dict)}),
             extra=frozen_map({k: v for k, v in d.items() if k not in _MODEL_KEYS}),
             loc=Location(self.doc.file, 1, 1),
             key_locs=self.key_locs(d, ()),

@@ -22,6 +22,8 @@ Versions:
 5. Stage visits: each time a job entered a stage, when someone first acted,
    when and how it ended, its SLA deadline and breach (the bottleneck
    report's read model), filled from the events.
+6. The notification outbox (:mod:`sopframe.core.notify`): one row per
+   notification, unique by its idempotency key, with its delivery state.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -57,6 +59,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "store-wide ledger over every committed batch, and the store's id"),
     Migration(4, "read model of the sign-offs open stages wait for, with who may not give them (inbox)"),
     Migration(5, "read model of stage visits: entered, first action, ended, SLA deadline and breach (reports)"),
+    Migration(6, "notification outbox, written in the same transaction as the events that cause it"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

@@ -24,6 +24,7 @@ __all__ = [
     "SubJob",
     "Stage",
     "Publishes",
+    "NotifyRule",
     "Template",
     "frozen_map",
 ]
@@ -194,6 +195,24 @@ class Publishes:
 
 
 @dataclass(frozen=True, slots=True)
+class NotifyRule:
+    """One entry of a template's ``notify:`` key: how one trigger tells, overriding the configuration."""
+
+    trigger: str
+    #: channel names, or None to keep the configuration's route (``off: yes`` makes it empty: nobody is told)
+    channels: tuple[str, ...] | None = None
+    #: roles told instead of the trigger's default
+    to: tuple[str, ...] = ()
+    lead: str | None = None
+    after: str | None = None
+    loc: Location = NOWHERE
+    key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    #: where each channel and each role was written
+    channel_locs: tuple[Location, ...] = ()
+    to_locs: tuple[Location, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Template:
     id: str
     title: str
@@ -208,6 +227,8 @@ class Template:
     starters: tuple[str, ...] = ()
     stages: Mapping[str, Stage] = field(default_factory=frozen_map)
     publishes: Publishes | None = None
+    #: the ``notify:`` key: trigger -> its overrides
+    notify: Mapping[str, NotifyRule] = field(default_factory=frozen_map)
     #: every other top-level key, for plugins that extend the schema
     extra: Mapping[str, object] = field(default_factory=frozen_map)
     loc: Location = NOWHERE

@@ -55,6 +55,7 @@ from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.compiled import CompiledTemplates
     from sopframe.core.model import FieldDef, Stage, Template
+    from sopframe.core.notify.planning import Planner
     from sopframe.core.store import Store
 
 __all__ = ["Engine", "Loaded"]
@@ -65,13 +66,14 @@ class Engine:
 
     ``roles`` is the role table (a :class:`RoleTable`, or role -> users),
     ``limits`` the size limits, ``clock`` where "now" comes from, ``compiled``
-    the compiled-template cache: all passed in, never read from global state.
+    the compiled-template cache, ``notify`` what plans the outbox rows each append writes: all passed
+    in, never read from global state.
     """
 
     def __init__(self, store: "Store", *, roles: RoleTable | Mapping[str, Iterable[str]] | None = None,
                  clock: Clock = system_clock, limits: Limits | None = None,
-                 compiled: "CompiledTemplates | None" = None) -> None:
-        self.store = store
+                 compiled: "CompiledTemplates | None" = None, notify: "Planner | None" = None) -> None:
+        self.store, self.notify = store, notify
         self.compiled = compiled  # where pinned templates are kept compiled between processes, if anywhere
         self.roles = roles  # type: ignore[assignment]
         self.clock = clock
@@ -390,8 +392,9 @@ class Engine:
         work.seq, work.head = events[-1].seq, events[-1].hash
         rows = job_rows(work, cmd.loaded.template, cmd.loaded.graph, cmd.at)  # read models, same transaction
         extra = started or Derived()
-        try:
-            self.store.append(cmd.loaded.root, seq, events, Derived(rows, extra.template, extra.counter))
+        notes = self.notify.for_events(events, cmd.loaded.template, cmd.loaded.graph, work) if self.notify else ()
+        try:  # the events, their read-model rows and the notifications they cause: one transaction
+            self.store.append(cmd.loaded.root, seq, events, Derived(rows, extra.template, extra.counter, tuple(notes)))
         except ConflictError:
             self._states.pop(cmd.loaded.root, None)  # read the job afresh next time
             raise
