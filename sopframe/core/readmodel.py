@@ -189,5 +189,7 @@ def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> 
 
     state = fold(events)
     text = state.template_text or template_text(state.template_sha256) or ""
+    from sopframe.core.engine.lists import expanded
+
     template, graph = pinned_template(text, state.template_file, state.template_sha256, state.job_id)
-    return job_rows(state, template, graph, events[-1].at)
+    return job_rows(state, template, expanded(template, graph, state), events[-1].at)
