@@ -211,14 +211,12 @@ class Engine:
         if not values and not add:
             raise JobError("no fields given", job=loaded.ref, stage=st.id, hint="give FIELD=VALUE")
         for fid, raw in values.items():
-            f = self._field(loaded, st, fid)
+            f = inputs.field_of(loaded, st, fid)
             if f.type == "file":
                 raise JobError(f"is a document: attach it with `sopframe job attach {loaded.ref} {fid} PATH`",
                                job=loaded.ref, stage=st.id, field=fid)
             cmd.emit("field.set", stage=node, field=fid, value=self._checked(cmd, st, f, raw))
-        for fid, items in (add or {}).items():
-            value = lists.added(cmd, node, st, self._field(loaded, st, fid), items, self.limits)
-            cmd.emit("field.set", stage=node, field=fid, value=value)
+        lists.add_items(cmd, node, st, add or {}, self.limits)
         lists.after_set(cmd, loaded.state, self._ready, self._on_job_completed)
         problem = early_version_problem(cmd, self.store.sop_rows)
         if problem:
@@ -236,7 +234,7 @@ class Engine:
         loaded, cmd, node = self._begin(ref, actor, stage, "attach documents")
         st = loaded.graph.stage(node)
         _refuse(policy.may_edit(self.roles, st, cmd.actor, "attach documents"), loaded, st)
-        f = self._field(loaded, st, field_id)
+        f = inputs.field_of(loaded, st, field_id)
         if f.type != "file":
             raise JobError(f"is of type {f.type}, not a document: use `sopframe job set`",
                            job=loaded.ref, stage=st.id, field=field_id)
@@ -375,17 +373,11 @@ class Engine:
         actor = self._actor(actor)
         loaded = self.load(ref, fresh=False)
         self._check_open(loaded)
-        node = self._stage_node(loaded, stage, doing)
+        node = inputs.stage_node(loaded, stage, doing)
         now = self.clock()
         cmd = Command(loaded, actor, to_text(now), loaded.state.copy())
         record_breaches(cmd, now)
         return loaded, cmd, node
-
-    def _stage_node(self, loaded: Loaded, stage: str | None, doing: str) -> str:
-        return inputs.stage_node(loaded, stage, doing)
-
-    def _field(self, loaded: Loaded, st: "Stage", fid: str) -> "FieldDef":
-        return inputs.field_of(loaded, st, fid)
 
     def _checked(self, cmd: Command, st: "Stage", f: "FieldDef", raw: Any) -> Any:
         return inputs.checked_value(cmd, st, f, raw, self.roles, self.limits, self.clock().date())

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.limits import Limits
     from sopframe.core.model import Condition, FieldDef, Stage, SubJob, Template
 
-__all__ = ["expanded", "refresh", "start_items", "after_set", "added", "checked_list", "cancel_subjob",
+__all__ = ["expanded", "refresh", "start_items", "after_set", "add_items", "added", "checked_list", "cancel_subjob",
            "list_gate_problem", "item_defs"]
 
 Ready = Callable[[Command, str], bool]
@@ -206,6 +206,16 @@ def checked_list(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, limits: "Li
         return check_items(f, raw, to_json)
     except ItemError as exc:
         raise JobError(f"list field: {escape(str(exc))}", job=cmd.loaded.ref, stage=st.id, field=f.id) from None
+
+
+def add_items(cmd: Command, node: str, st: "Stage", add: Mapping[str, Sequence[Mapping[str, Any]]],
+              limits: "Limits") -> None:
+    """Append items to list fields of an open stage (one ``field.set`` with the whole new list each)."""
+    from sopframe.core.engine.inputs import field_of
+
+    for fid, items in add.items():
+        value = added(cmd, node, st, field_of(cmd.loaded, st, fid), items, limits)
+        cmd.emit("field.set", stage=node, field=fid, value=value)
 
 
 def added(cmd: Command, node: str, st: "Stage", f: "FieldDef", items: Sequence[Mapping[str, Any]],
