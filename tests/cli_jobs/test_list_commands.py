@@ -85,6 +85,9 @@ def test_items_added_one_by_one_and_from_csv_and_json(cli: Cli, tmp_path: Path, 
     assert r.code == 0, r.err
     shown = cli("job", "show", job, "--format", "json").json()
     assert {s["id"]: s["status"] for s in shown["subjobs"]}[f"{job}-F2"] == "cancelled"
+    assert {s["id"]: s["item"] for s in shown["subjobs"]}[f"{job}-F2"]["severity"] == "low"
+    text = cli("job", "show", job).out
+    assert f"{job}-F2" in text and "[cancelled] (false positive)" in text
     assert cli("job", "verify", job).code == 0
 
 
