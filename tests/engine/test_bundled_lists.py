@@ -87,3 +87,26 @@ def test_a_leavers_revocation_runs_from_the_last_working_day(engine: Engine, clo
                       actor="adam")
     with pytest.raises(JobError, match="at most request.effective_at \\+ 24h"):
         engine.complete(job, actor="adam")
+
+
+def test_rework_inside_one_findings_sub_job_stays_in_it(engine: Engine) -> None:
+    job = engine.start(text("vulnerability", "vulnerability-remediation.yaml"), "v.yaml", actor="ann").job_id
+    engine.set_fields(job, {"source": "internal-scan", "scan_reference": "Q1", "scanned_at": "2026-03-01T10:00:00Z"},
+                      actor="ann")
+    engine.attach(job, "scan_report", "scan.pdf", data=b"report", actor="ann")
+    engine.complete(job, actor="ann")
+    engine.set_fields(job, {}, add={"findings": [finding("A1", "high", "2026-03-01"),
+                                                 finding("A2", "high", "2026-03-01")]}, actor="ann")
+    a = f"{job}-A1"
+    engine.set_fields(a, {"exploited_in_the_wild": "no", "remediation_owner": "eve", "treatment": "remediate"},
+                      actor="ann")
+    engine.sign(a, "asset_owner_informed", actor="otto")
+    engine.complete(a, actor="ann")
+    engine.set_fields(a, {"change_reference": "CHG-2", "remediation": "patched", "remediation_notes": "x",
+                          "remediated_at": "2026-03-02T10:00:00Z"}, actor="eve")
+    engine.complete(a, actor="eve")
+    engine.set_fields(a, {"rescan_date": "2026-03-03", "resolved": "still-present"}, actor="ann")
+    state = engine.reject(a, "the rescan still finds it", actor="ann")
+    assert "findings/finding#A1/patch" in state.active and "findings/finding#A2/triage" in state.active
+    assert "findings/finding#A1/rescan" not in state.active
+    assert engine.verify(job) is None
