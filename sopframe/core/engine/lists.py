@@ -83,7 +83,7 @@ def expanded(template: "Template", graph: "TemplateGraph", state: "JobState") ->
         st = tg.stage(node)
         rejoin = tg.node_in_scope(st.scope, st.rejoin) if st.rejoin else None
         if rejoin:
-            tg.graph.add_edge(node, rejoin, kind="rejoin")
+            tg.add_edge(node, rejoin, "rejoin")
     tg.item_defs = defs  # type: ignore[attr-defined]
     _CACHE[key] = tg
     while len(_CACHE) > _CACHE_SIZE:
