@@ -77,6 +77,9 @@ class _Builder:
             bind=d.get("bind"),
             loc=self.key(path),
             key_locs=self.key_locs(d, path),
+            columns=frozen_map({c: self.field(c, cd or {}, (*path, "columns", c))
+                                for c, cd in (d.get("columns") or {}).items()}),
+            key=d.get("key"),
         )
 
     def signoff(self, sid: str, d: Mapping[str, Any], path: Path_) -> Signoff:
@@ -101,6 +104,21 @@ class _Builder:
                              value_locs=tuple(self.value((*path, "in", i)) for i in range(len(val))))
         if op == "set":
             return Condition(field=fid, op="set", value=_bool(val), loc=loc)
+        if op in ("every", "any"):
+            items = self.conditions(val if isinstance(val, dict) else {}, (*path, op))
+            return Condition(field=fid, op=op, value="", loc=loc, items=items)
+        if op == "count":
+            if isinstance(val, dict):
+                items = tuple(self.condition("", {o: x}, (*path, op)) for o, x in val.items())
+            else:
+                items = (Condition(field="", op="equals", value=_text(val), loc=loc,
+                                   value_locs=(self.value((*path, op)),)),)
+            return Condition(field=fid, op="count", value="", loc=loc, items=items)
+        if isinstance(val, dict):  # compared with another field: {field: ref, plus|minus: duration}
+            sign = "-" if "minus" in val else "+"
+            offset = val.get("minus", val.get("plus"))
+            return Condition(field=fid, op=op, value="", loc=loc, value_locs=(self.value((*path, op, "field")),),
+                             other=_text(val.get("field")), offset=f"{sign}{_text(offset)}" if offset else None)
         return Condition(field=fid, op=op, value=_text(val), loc=loc, value_locs=(self.value((*path, op)),))
 
     def conditions(self, gate: Mapping[str, Any], path: Path_) -> tuple[Condition, ...]:
@@ -136,13 +154,16 @@ class _Builder:
         loc = self.value(path)
         if isinstance(v, str):
             return Sla(duration=v, loc=loc, value_locs=frozen_map({"": loc}))
-        cases = {_text(k): _text(d) for k, d in v.get("is", {}).items()}
-        locs = {k: self.value((*path, "is", k)) for k in v.get("is", {})}
-        if v.get("otherwise") is not None:
-            locs["otherwise"] = self.value((*path, "otherwise"))
-        locs["when"] = self.value((*path, "when"))
-        return Sla(when=v.get("when"), cases=frozen_map(cases), otherwise=v.get("otherwise"), loc=loc,
-                   value_locs=frozen_map(locs))
+        cases = {_text(k): _text(d) for k, d in (v.get("is") or {}).items()}
+        locs = {k: self.value((*path, "is", k)) for k in (v.get("is") or {})}
+        for key in ("otherwise", "when", "from", "within"):
+            if v.get(key) is not None:
+                locs[key] = self.value((*path, key))
+        if v.get("within") is not None:
+            locs[""] = locs["within"]
+        return Sla(duration=None if v.get("within") is None else _text(v["within"]), when=v.get("when"),
+                   cases=frozen_map(cases), otherwise=v.get("otherwise"), loc=loc, value_locs=frozen_map(locs),
+                   anchor=v.get("from"))
 
     def stages(self, data: Mapping[str, Any], path: Path_, scope: tuple[str, ...],
                default_owner: str | None) -> Mapping[str, Stage]:
@@ -163,6 +184,8 @@ class _Builder:
                 loc=self.key(jp),
                 owner_loc=self.value((*jp, "owner")),
                 suffix_loc=self.value((*jp, "suffix")),
+                for_each=j.get("for_each"),
+                for_each_loc=self.value((*jp, "for_each")),
             )
         return Stage(
             id=sid,

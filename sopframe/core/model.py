@@ -61,6 +61,9 @@ class FieldDef:
     loc: Location = NOWHERE
     #: where each key of the field was written, for pointing at one of them
     key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    #: ``list`` fields: the typed columns of each item, and the column whose value names an item
+    columns: Mapping[str, "FieldDef"] = field(default_factory=frozen_map)
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,14 @@ class Signoff:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One gate condition on a field: ``op`` is equals, in, at_least, at_most or set."""
+    """One gate condition on a field.
+
+    ``op`` is equals, in, at_least, at_most or set; on a list field also
+    every, any (``items`` are the conditions on the item's columns) or count
+    (``items`` are the conditions on the number of items).  A comparison with
+    another field names it in ``other``, with a signed duration ``offset``
+    (``+1d``) added to that field's value.
+    """
 
     field: str
     op: str
@@ -85,6 +95,9 @@ class Condition:
     loc: Location = NOWHERE
     #: where each compared value was written (one per item of ``in``)
     value_locs: tuple[Location, ...] = ()
+    items: tuple["Condition", ...] = ()
+    other: str | None = None
+    offset: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +128,11 @@ class Routing:
 
 @dataclass(frozen=True, slots=True)
 class Sla:
-    """A stage's time limit: a fixed duration, or one per value of a field."""
+    """A stage's time limit: a fixed duration, or one per value of a field.
+
+    It runs from entering the stage, or from the date or time recorded in
+    the ``anchor`` field (``from:``).
+    """
 
     duration: str | None = None
     when: str | None = None
@@ -123,6 +140,7 @@ class Sla:
     otherwise: str | None = None
     loc: Location = NOWHERE
     value_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    anchor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +153,9 @@ class SubJob:
     loc: Location = NOWHERE
     owner_loc: Location = NOWHERE
     suffix_loc: Location = NOWHERE
+    #: a list field: one sub-job is started per item (``for_each:``)
+    for_each: str | None = None
+    for_each_loc: Location = NOWHERE
 
 
 @dataclass(frozen=True, slots=True)

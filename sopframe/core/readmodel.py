@@ -233,10 +233,11 @@ def stage_visits(loaded: Any) -> tuple[StageVisit, ...]:
 
 def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> JobRows:
     """The rows of a job from its stored events (used by rebuild, migrations and verify)."""
+    from sopframe.core.engine.lists import expanded
     from sopframe.core.engine.pinned import pinned_template
     from sopframe.core.engine.state import fold
 
     state = fold(events)
     text = state.template_text or template_text(state.template_sha256) or ""
     template, graph = pinned_template(text, state.template_file, state.template_sha256, state.job_id)
-    return job_rows(state, template, graph, events[-1].at)
+    return job_rows(state, template, expanded(template, graph, state), events[-1].at)

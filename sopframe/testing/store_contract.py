@@ -290,6 +290,26 @@ class StoreContract:
         assert store.sop_rows("SOP-C") == []
 
 
+    def test_per_item_sub_jobs_and_anchored_deadlines_equal_a_rebuild(self, store: Store) -> None:
+        from sopframe.core.engine import Engine
+        from sopframe.core.engine.clock import FixedClock
+        from sopframe.core.migrations import rows_of
+
+        engine = Engine(store, roles={"author": ["alice"], "lead": ["lee"]},
+                        clock=FixedClock("2026-03-01T09:00:00+00:00"))
+        job = engine.start(_ITEMS_TEMPLATE, "items.yaml", actor="alice").job_id
+        items = [{"id": "F1", "found_at": "2026-02-01"}, {"id": "F2", "found_at": "2026-02-27"}]
+        engine.set_fields(job, {}, add={"findings": items}, actor="alice")
+        engine.cancel(f"{job}-F2", "a false positive", actor="alice")
+        summary = store.summary(job)
+        assert summary is not None and [(o.subjob, o.due) for o in summary.open_stages if o.subjob] == \
+            [(f"{job}-F1", "2026-02-08T00:00:00.000000Z")]  # a week from discovery, not from the start
+        assert [o.job for o in store.open_stages_due("2026-03-01T09:00:00.000000Z")] == [job]
+        before = (store.summaries(JobQuery()), store.open_signoffs())
+        assert store.rebuild(rows_of(store)) == (1, [])
+        assert (store.summaries(JobQuery()), store.open_signoffs()) == before
+        assert verify_chain(job, store.read(job), store.head(job)) is None
+
     # ------------------------------------------------------------ ledger
     def test_every_append_adds_one_chained_ledger_entry(self, store: Store) -> None:
         from sopframe.core.ledger import verify_ledger
@@ -449,4 +469,42 @@ stages:
       lead:
         role: lead
         not_by: author
+"""
+
+_ITEMS_TEMPLATE = """\
+template: items
+title: One sub-job per finding
+version: 1.0.0
+kind: vulnerability
+job_id: ITEMS-{seq:03}
+roles:
+  author: Lists the findings
+  lead: Fixes them
+stages:
+  list:
+    owner: author
+    fields:
+      findings:
+        type: list
+        key: id
+        required: yes
+        columns:
+          id:
+            type: text
+            required: yes
+          found_at:
+            type: date
+            required: yes
+    split:
+      finding:
+        for_each: findings
+        owner: lead
+        stages:
+          fix:
+            sla:
+              from: item.found_at
+              within: 7d
+    rejoin: done
+  done:
+    owner: author
 """

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from sopframe.core import policy
-from sopframe.core.engine import inputs, routing
+from sopframe.core.engine import inputs, lists, routing
 from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
@@ -141,7 +141,7 @@ class Engine:
                            hint="`sopframe job list` shows the jobs")
         template, graph = pinned_by_sha(state.template_sha256, state.template_file, self.store.template, root,
                                         state.template_text, self.compiled)
-        return Loaded(ref, root, state, template, graph, sub)
+        return Loaded(ref, root, state, template, lists.expanded(template, graph, state), sub)
 
     def state(self, ref: str) -> JobState:
         return self.load(ref).state
@@ -185,7 +185,8 @@ class Engine:
             jid, counter = (job_id, None) if job_id else take_job_id(self.store, template.job_id, template.id, now,
                                                                      floor)
             state = JobState()
-            cmd = Command(Loaded(jid, jid, state, pinned, graph), actor, at, state.copy())
+            cmd = Command(Loaded(jid, jid, state, pinned, lists.expanded(pinned, graph, state)), actor, at,
+                          state.copy())
             # the event pins the template by its hash; the store keeps the text once per hash
             cmd.emit("job.started", job=jid, title=title,
                      template={"id": template.id, "version": template.version, "sha256": sha,
@@ -203,19 +204,22 @@ class Engine:
         raise JobError(f"could not find a free job id for pattern {template.job_id!r}")
 
     # ================================================================ commands
-    def set_fields(self, ref: str, values: Mapping[str, Any], *, actor: str, stage: str | None = None) -> JobState:
-        """Set fields of an open stage; each value is checked against the field's type and constraints."""
+    def set_fields(self, ref: str, values: Mapping[str, Any], *, actor: str, stage: str | None = None,
+                   add: Mapping[str, list[Mapping[str, Any]]] | None = None) -> JobState:
+        """Set fields of an open stage (each value checked), and append ``add``'s items to list fields."""
         loaded, cmd, node = self._begin(ref, actor, stage, "set fields")
         st = loaded.graph.stage(node)
         _refuse(policy.may_edit(self.roles, st, cmd.actor, "set fields"), loaded, st)
-        if not values:
+        if not values and not add:
             raise JobError("no fields given", job=loaded.ref, stage=st.id, hint="give FIELD=VALUE")
         for fid, raw in values.items():
-            f = self._field(loaded, st, fid)
+            f = inputs.field_of(loaded, st, fid)
             if f.type == "file":
                 raise JobError(f"is a document: attach it with `sopframe job attach {loaded.ref} {fid} PATH`",
                                job=loaded.ref, stage=st.id, field=fid)
             cmd.emit("field.set", stage=node, field=fid, value=self._checked(cmd, st, f, raw))
+        lists.add_items(cmd, node, st, add or {}, self.limits)
+        lists.after_set(cmd, loaded.state, self._ready, self._on_job_completed)
         problem = early_version_problem(cmd, self.store.sop_rows)
         if problem:
             raise JobError(problem, job=loaded.ref, stage=st.id,
@@ -232,7 +236,7 @@ class Engine:
         loaded, cmd, node = self._begin(ref, actor, stage, "attach documents")
         st = loaded.graph.stage(node)
         _refuse(policy.may_edit(self.roles, st, cmd.actor, "attach documents"), loaded, st)
-        f = self._field(loaded, st, field_id)
+        f = inputs.field_of(loaded, st, field_id)
         if f.type != "file":
             raise JobError(f"is of type {f.type}, not a document: use `sopframe job set`",
                            job=loaded.ref, stage=st.id, field=field_id)
@@ -302,19 +306,21 @@ class Engine:
         return self._commit(cmd)
 
     def cancel(self, ref: str, reason: str, *, actor: str) -> JobState:
-        """Cancel a job (with its sub-jobs); a reason is required."""
+        """Cancel a job (with its sub-jobs), or one per-item sub-job; a reason is required."""
         loaded = self.load(ref, fresh=False)
         actor = self._actor(actor)
-        if loaded.subjob is not None:
-            raise JobError(f"{ref} is a sub-job: cancel the job {loaded.root} itself", job=ref)
         self._check_open(loaded)
-        _refuse(policy.may_cancel(self.roles, loaded, actor), loaded)
+        if loaded.subjob is None:
+            _refuse(policy.may_cancel(self.roles, loaded, actor), loaded)
         reason = _bounded(reason, self.limits.reason, "reason", ref)
         if not reason:
             raise JobError("a reason is required to cancel a job", job=ref, hint="give --reason TEXT")
         cmd = Command(loaded, actor, to_text(self.clock()), loaded.state.copy())
         record_breaches(cmd, self.clock())
-        cmd.emit("job.cancelled", reason=reason)
+        if loaded.subjob is not None:  # only a per-item sub-job can be cancelled alone
+            lists.cancel_subjob(cmd, self.roles, reason, self._ready, self._on_job_completed)
+        else:
+            cmd.emit("job.cancelled", reason=reason)
         return self._commit(cmd)
 
     def tick(self, *, actor: str) -> dict[str, list[str]]:
@@ -369,17 +375,11 @@ class Engine:
         actor = self._actor(actor)
         loaded = self.load(ref, fresh=False)
         self._check_open(loaded)
-        node = self._stage_node(loaded, stage, doing)
+        node = inputs.stage_node(loaded, stage, doing)
         now = self.clock()
         cmd = Command(loaded, actor, to_text(now), loaded.state.copy())
         record_breaches(cmd, now)
         return loaded, cmd, node
-
-    def _stage_node(self, loaded: Loaded, stage: str | None, doing: str) -> str:
-        return inputs.stage_node(loaded, stage, doing)
-
-    def _field(self, loaded: Loaded, st: "Stage", fid: str) -> "FieldDef":
-        return inputs.field_of(loaded, st, fid)
 
     def _checked(self, cmd: Command, st: "Stage", f: "FieldDef", raw: Any) -> Any:
         return inputs.checked_value(cmd, st, f, raw, self.roles, self.limits, self.clock().date())

@@ -77,12 +77,16 @@ def checked_value(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, roles: Rol
                   today: date) -> Any:
     """A value for field ``f`` as it will be stored: within limits, of the field's type, a known person."""
     job = cmd.loaded.ref
-    if isinstance(raw, str):
+    if isinstance(raw, str) and f.type != "list":
         if len(raw) > limits.text:
             raise JobError(f"the value is {len(raw)} characters, over the limit of {limits.text}",
                            job=job, stage=st.id, field=f.id, hint="raise limits.text-length if it must be")
         if f.type == "date" and raw.strip().lower() == "today":
             raw = today.isoformat()
+    if f.type == "list":
+        from sopframe.core.engine.lists import checked_list
+
+        return checked_list(cmd, st, f, raw, limits)
     if f.type == "user":
         if not str(raw).strip():
             return ""  # clearing the field

@@ -50,6 +50,10 @@ class SubJobState:
     status: str = "open"  # open, completed, cancelled
     started_at: str = ""
     completed_at: str | None = None
+    #: per-item sub-jobs: the item's key (its key column, else its position) and its record
+    item_key: str | None = None
+    item: dict[str, Any] | None = None
+    cancel_reason: str | None = None
 
 
 @dataclass
@@ -216,7 +220,17 @@ def _subjob_started(s: JobState, e: EventLike) -> None:
     d = e.data
     s.subjobs[d["subjob"]] = SubJobState(id=d["subjob"], key=d["key"], split=d["split"], scope=d["scope"],
                                          suffix=d["suffix"], title=d.get("title", ""), owner=d.get("owner"),
-                                         started_at=e.at)
+                                         started_at=e.at, item_key=d.get("item_key"), item=d.get("item"))
+
+
+def _subjob_cancelled(s: JobState, e: EventLike) -> None:
+    """A per-item sub-job cancelled on its own: its stages close; the split no longer waits for it."""
+    sj = s.subjobs[e.data["subjob"]]
+    sj.status, sj.completed_at, sj.cancel_reason = "cancelled", e.at, e.data.get("reason")
+    for node in [n for n in s.active if n.startswith(sj.scope + "/")]:
+        s.active.pop(node)
+    for node in [n for n in s.waiting if n.startswith(sj.scope + "/")]:
+        s.waiting.pop(node)
 
 
 def _subjob_completed(s: JobState, e: EventLike) -> None:
@@ -254,6 +268,7 @@ STEPS: dict[str, Callable[[JobState, EventLike], None]] = {
     "stage.rejected": _rejected,
     "subjob.started": _subjob_started,
     "subjob.completed": _subjob_completed,
+    "subjob.cancelled": _subjob_cancelled,
     "job.completed": _job_completed,
     "job.cancelled": _cancelled,
     "sop.published": _published,

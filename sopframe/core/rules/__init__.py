@@ -12,9 +12,9 @@ __all__ = ["all_rules", "sopframe_rules"]
 
 
 def all_rules() -> list[Rule]:
-    from sopframe.core.rules import definitions, flow, notify, references, structure
+    from sopframe.core.rules import definitions, flow, lists, notify, references, structure
 
-    return [*structure.RULES, *flow.RULES, *references.RULES, *definitions.RULES, *notify.RULES]
+    return [*structure.RULES, *flow.RULES, *references.RULES, *definitions.RULES, *notify.RULES, *lists.RULES]
 
 
 @hookimpl
