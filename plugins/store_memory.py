@@ -18,6 +18,7 @@ from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_pro
 from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.errors import ConflictError
 from sopframe.hookspecs import hookimpl
+from sopframe_plugins.store_memory_accounts import MemoryAccounts
 
 __all__ = ["MemoryStore", "sopframe_store"]
 
@@ -25,10 +26,11 @@ _NAMED: dict[str, "MemoryStore"] = {}
 _LOCK = threading.Lock()
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryAccounts, Store):
     """Every job's events in a list, guarded by a lock."""
 
     def __init__(self, url: str = "memory://") -> None:
+        MemoryAccounts.__init__(self)
         self.url = url
         self._jobs: dict[str, list[Event]] = {}
         self._templates: dict[str, str] = {}

@@ -9,7 +9,8 @@ Schema version 1 is the layout of the first releases (``jobs``, ``events``);
 version 2 adds ``templates``, ``id_counters`` and the read models
 ``job_summary``, ``open_stages`` and ``sops``; version 3 the ledger
 (:mod:`sopframe_plugins.store_ledger`); version 4 the read model
-``open_signoffs``.  A read-model step fills only the read-model tables of its
+``open_signoffs``; version 5 accounts, sessions, API tokens and the sign-in log
+(``store_auth``).  A read-model step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -25,6 +26,7 @@ from typing import Any, Iterator, Sequence
 from sopframe.core.engine.events import Event, canonical
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
+from sopframe_plugins.store_auth import AUTH_DDL, AuthTables
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
 
@@ -79,6 +81,7 @@ CREATE TABLE open_signoffs (
 );
 CREATE INDEX open_signoffs_by_role ON open_signoffs (role, job)
 """,
+    5: AUTH_DDL,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -103,7 +106,7 @@ def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Ev
                          hint="run `sopframe job verify --all`") from None
 
 
-class SqlStore(LedgerTables, ReadModelTables, Store):
+class SqlStore(AuthTables, LedgerTables, ReadModelTables, Store):
     """A store on a DB-API connection; subclasses supply the dialect."""
 
     db: Any
@@ -112,6 +115,7 @@ class SqlStore(LedgerTables, ReadModelTables, Store):
     #: what makes job ids sort by bytes in ORDER BY / comparisons
     collate_c = ""
     big = "INTEGER"
+    serial = "INTEGER PRIMARY KEY"  # an auto-numbered key column
     events_options = ""
     #: the driver's error base class, and its unique-violation class
     Error: type[BaseException] = Exception
@@ -143,7 +147,8 @@ class SqlStore(LedgerTables, ReadModelTables, Store):
         """Whether a table of that name is visible to this connection."""
 
     def ddl(self, version: int) -> list[str]:
-        text = DDL[version].format(big=self.big, c=self.collate_c, events_options=self.events_options)
+        text = DDL[version].format(big=self.big, c=self.collate_c, events_options=self.events_options,
+                                   serial=self.serial)
         return [s.strip() for s in text.split(";") if s.strip()]
 
     # ------------------------------------------------------------ append

@@ -19,6 +19,8 @@ Versions:
    (their batch boundaries were not recorded), in the order the jobs started.
 4. The sign-offs open stages wait for, with who may not give them under
    segregation of duties (the inbox's read model), filled from the events.
+5. Accounts (Argon2id password hashes), server sessions, API tokens and the
+   sign-in log (:mod:`sopframe.core.accounts`); new, empty tables.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -53,6 +55,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "templates stored once, job-id counters, read models (job summaries, open stages, SOP list)"),
     Migration(3, "store-wide ledger over every committed batch, and the store's id"),
     Migration(4, "read model of the sign-offs open stages wait for, with who may not give them (inbox)"),
+    Migration(5, "accounts, sessions, API tokens and the sign-in log of the server"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

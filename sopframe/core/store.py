@@ -12,7 +12,9 @@ built-in ones are ``memory://``, ``sqlite:///path`` and ``postgresql://...``.
 
 Besides the events a store keeps, written by the same ``append``: each
 template text once per SHA-256, a counter per job-id pattern and period, and
-the read models of :mod:`sopframe.core.readmodel`.  Schema versions and the
+the read models of :mod:`sopframe.core.readmodel`; and (written on their own,
+never with events) the accounts, sessions, API tokens and sign-in log of
+:mod:`sopframe.core.accounts`.  Schema versions and the
 migration runner are in :mod:`sopframe.core.migrations`.
 """
 
@@ -23,6 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from sopframe.core.accounts import AccountRecords
 from sopframe.core.engine.events import Event
 from sopframe.errors import ConflictError, StoreError
 
@@ -36,7 +39,7 @@ __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STO
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
 RowsOf = Callable[[Sequence[Event]], "JobRows"]
 
@@ -59,7 +62,7 @@ class Derived:
     counter: tuple[str, int] | None = None
 
 
-class Store(abc.ABC):
+class Store(AccountRecords, abc.ABC):
     """Where jobs' events live, with the read models kept beside them.  Subclass it to write a backend."""
 
     url: str = ""
