@@ -57,9 +57,10 @@ class AuthError(SopframeError):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str = "", limited: bool = False) -> None:
+    def __init__(self, message: str, *, hint: str = "", limited: bool = False, forbidden: bool = False) -> None:
         super().__init__(message, hint=hint)
-        self.limited = limited
+        self.limited = limited  # too many attempts (HTTP 429)
+        self.forbidden = forbidden  # authenticated, but the credential does not allow this (HTTP 403)
 
 
 @dataclass(frozen=True)
@@ -276,5 +277,5 @@ def authenticate_token(store: "Store", text: str, scope: str, *, remote: str = "
             problem = "account disabled"
     _log(store, at, "token.used", record.user, problem is None, f"{tid}: {problem or scope}", remote)
     if problem is not None:
-        raise AuthError(f"API token {tid}: {problem}") if problem.startswith("scope") else refused
+        raise AuthError(f"API token {tid}: {problem}", forbidden=True) if problem.startswith("scope") else refused
     return record
