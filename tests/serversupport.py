@@ -46,7 +46,7 @@ class Server:
 
 
 def make_server(tmp_path: Path, store_url: str | None = None, extra_toml: str = "",
-                users: tuple[str, ...] = USERS, secure: bool = True) -> Server:
+                users: tuple[str, ...] = USERS, secure: bool = True, extra_roles: str = "") -> Server:
     from sopframe.pluginmanager import load_plugins
     from sopframe.server.app import create_app
     from sopframe.server.state import ServerState, server_config
@@ -54,7 +54,7 @@ def make_server(tmp_path: Path, store_url: str | None = None, extra_toml: str = 
     from sopframe.settings import CommandLine, resolve_settings
 
     config = tmp_path / "sopframe.toml"
-    config.write_text(ROLES_TOML + extra_toml, "utf-8")
+    config.write_text(ROLES_TOML.replace("\n[server]", f"{extra_roles}\n[server]") + extra_toml, "utf-8")
     settings = resolve_settings(CommandLine(config_path=str(config)), environ={})
     plugins = load_plugins()
     url = store_url

@@ -47,11 +47,18 @@ def _who(request: Request) -> Principal:
     return who
 
 
-async def _form(request: Request, who: Principal) -> Any:
-    form = await request.form()
-    if not check_csrf(who, form.get("csrf")):  # type: ignore[arg-type]
+def _checked_form(who: Principal, form: Any) -> Any:
+    if not check_csrf(who, form.get("csrf")):
         raise Problem(403, "this form has no valid CSRF token: reload the page and try again")
     return form
+
+
+async def _in_thread(request: Request, handler: Any, *args: Any) -> Response:
+    """Read the form here, then run ``handler(request, form, *args)`` on a worker thread (the store is blocking)."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    return await run_in_threadpool(handler, request, form, *args)  # type: ignore[no-any-return]
 
 
 def _safe_next(value: str | None) -> str:
@@ -74,20 +81,20 @@ def signin_form(request: Request, next: str = "/") -> Response:
 
 @router.post("/signin", response_class=HTMLResponse)
 async def signin(request: Request) -> Response:
-    from starlette.concurrency import run_in_threadpool
+    return await _in_thread(request, _signin)
 
+
+def _signin(request: Request, form: Any) -> Response:
     from sopframe.services.auth import AuthError, sign_in
 
     st = state_of(request)
-    form = await request.form()
     nxt = _safe_next(str(form.get("next") or "/"))
     expected = request.cookies.get(PRE_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(str(form.get("csrf") or ""), expected):
         raise Problem(403, "the sign-in form has no valid CSRF token: reload the page and try again")
     try:
-        issued = await run_in_threadpool(sign_in, st.engine().store, str(form.get("user") or ""),
-                                         str(form.get("password") or ""), remote=remote_of(request),
-                                         lifetime=st.config.session_lifetime)
+        issued = sign_in(st.engine().store, str(form.get("user") or ""), str(form.get("password") or ""),
+                         remote=remote_of(request), lifetime=st.config.session_lifetime)
     except AuthError as exc:
         status = 429 if exc.limited else 401
         return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message)
@@ -105,12 +112,16 @@ def session_redirect(st: Any, cookie: str, target: str) -> Response:
 
 @router.post("/signout")
 async def signout(request: Request) -> Response:
+    return await _in_thread(request, _signout)
+
+
+def _signout(request: Request, form: Any) -> Response:
     from sopframe.services.auth import sign_out
 
     st = state_of(request)
     who = authenticate(request, st)
     if who is not None and who.via == "session":
-        await _form(request, who)
+        _checked_form(who, form)
         sign_out(st.engine().store, request.cookies.get(cookie_name(st.config.secure_cookies)),
                  remote=remote_of(request))
     resp = RedirectResponse("/signin", status_code=303)
@@ -139,11 +150,15 @@ def board(request: Request, template: str | None = None, status: str = "open", m
 
 @router.post("/jobs")
 async def start(request: Request) -> Response:
+    return await _in_thread(request, _start)
+
+
+def _start(request: Request, form: Any) -> Response:
     from sopframe.core.templates import find_shipped
     from sopframe.services.jobs import start_job
 
     who = _who(request)
-    form = await _form(request, who)
+    _checked_form(who, form)
     st = state_of(request)
     text, path = find_shipped(st.plugins, str(form.get("template") or ""))
     state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=str(form.get("title") or "") or None)
@@ -165,16 +180,18 @@ def _job_page(request: Request, who: Principal, job: str, error: str | None = No
 
 
 async def _command(request: Request, job: str, run: Any) -> Response:
-    """Run a command from a form; on refusal show the job page with the engine's reason."""
-    from starlette.concurrency import run_in_threadpool
+    return await _in_thread(request, _run_command, job, run)
 
+
+def _run_command(request: Request, form: Any, job: str, run: Any) -> Response:
+    """Run a command from a form; on refusal show the job page with the engine's reason."""
     who = _who(request)
-    form = await _form(request, who)
+    _checked_form(who, form)
     st = state_of(request)
     visible(st, job, who.user)
     stage = str(form.get("stage") or "") or None
     try:
-        await run_in_threadpool(run, st.engine(), who.user, form, stage)
+        run(st.engine(), who.user, form, stage)
     except Exception as exc:  # the engine's refusal is shown on the page it came from
         problem = problem_of(exc)
         if problem.status >= 500:
