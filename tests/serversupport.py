@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 ROLES_TOML = """\
 [roles]
@@ -46,7 +47,8 @@ class Server:
 
 
 def make_server(tmp_path: Path, store_url: str | None = None, extra_toml: str = "",
-                users: tuple[str, ...] = USERS, secure: bool = True, extra_roles: str = "") -> Server:
+                users: tuple[str, ...] = USERS, secure: bool = True, extra_roles: str = "",
+                environ: dict[str, str] | None = None) -> Server:
     from sopframe.pluginmanager import load_plugins
     from sopframe.server.app import create_app
     from sopframe.server.state import ServerState, server_config
@@ -62,7 +64,7 @@ def make_server(tmp_path: Path, store_url: str | None = None, extra_toml: str = 
         path = tmp_path / "server.db"
         path.write_bytes(_seeded(users, tmp_path))
         url = f"sqlite:///{path}"
-    state = ServerState.build(settings, plugins, server_config(settings, environ={}, secure_cookies=secure), url)
+    state = ServerState.build(settings, plugins, server_config(settings, environ=environ or {}, secure_cookies=secure), url)
     store = state.engine().store
     for user in users:
         if store.account(user) is None:
@@ -106,3 +108,31 @@ def token_for(server: Server, user: str, scope: str = "write", days: int = 30) -
 
     text, _ = create_token(server.store(), user, scope, days=days)
     return {"Authorization": f"Bearer {text}"}
+
+
+@contextmanager
+def running(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
