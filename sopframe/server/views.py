@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import TYPE_CHECKING, Any
 
 from sopframe.core.engine.gates import shown
@@ -37,7 +38,22 @@ def _field_view(loaded: "Loaded", node: str, f: Any) -> dict[str, Any]:
     value = loaded.state.field_value(node, f.id)
     doc = loaded.state.documents.get(node, {}).get(f.id) if f.type == "file" else None
     return {"id": f.id, "title": f.title or f.id, "type": f.type, "required": f.required, "options": list(f.options),
-            "value": "" if value is None else shown(value), "document": doc}
+            "value": _form_value(value), "document": doc}
+
+
+def _form_value(value: Any) -> str:
+    """A stored value as a form shows it for editing (yes/no for booleans, as templates write them)."""
+    if value is None:
+        return ""
+    return shown(value) if isinstance(value, bool) else str(value)
+
+
+def changed_values(loaded: "Loaded", node: str | None, given: dict[str, str]) -> dict[str, str]:
+    """The fields of a submitted form whose value differs from what is recorded (a form sends every field;
+    recording the unchanged ones again would void sign-offs that approved them)."""
+    if node is None or node not in loaded.state.active:
+        return given  # the engine names the problem with the stage
+    return {k: v for k, v in given.items() if v != _form_value(loaded.state.field_value(node, k))}
 
 
 def job_view(st: "ServerState", job: str, user: str) -> dict[str, Any]:
@@ -53,7 +69,23 @@ def job_view(st: "ServerState", job: str, user: str) -> dict[str, Any]:
         stage["signoffs"] = _signoff_view(st, loaded, stage["node"], st_def, user)
         stage["rework"] = st_def.rework
     d["history"] = history_rows(engine.history(job))
+    d["stage_list"] = stage_list(loaded)
+    d["drawn"] = shutil.which("dot") is not None
     return d
+
+
+def stage_list(loaded: "Loaded") -> list[dict[str, Any]]:
+    """The template's stages with where the job is and where each leads: the diagram as text (works everywhere)."""
+    g = loaded.graph
+    state = loaded.state
+    out = []
+    for node in g.graph:  # the order the template writes its stages in
+        st = g.stage(node)
+        where = "open" if node in state.active else "done" if node in state.done else ""
+        nexts = [f"{g.stage(t).id} ({g.graph.edges[node, t].get('kind', 'next')})" for t in g.graph.successors(node)]
+        out.append({"node": node, "title": st.title or st.id, "depth": node.count("/"), "state": where,
+                    "next": nexts, "rework": st.rework})
+    return out
 
 
 def history_rows(events: list[Any]) -> list[dict[str, Any]]:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -203,7 +204,12 @@ def _run_command(request: Request, form: Any, job: str, run: Any) -> Response:
 @router.post("/jobs/{job}/set")
 async def set_fields(request: Request, job: str) -> Response:
     def run(engine: Any, user: str, form: Any, stage: str | None) -> None:
-        values = {k[len("f:"):]: str(v) for k, v in form.multi_items() if k.startswith("f:") and isinstance(v, str)}
+        from sopframe.server.views import changed_values
+
+        given = {k[len("f:"):]: str(v) for k, v in form.multi_items() if k.startswith("f:") and isinstance(v, str)}
+        values = changed_values(engine.load(job), stage, given)
+        if not values:
+            raise Problem(422, "nothing was changed")
         engine.set_fields(job, values, actor=user, stage=stage)
     return await _command(request, job, run)
 
