@@ -10,7 +10,10 @@ from sopframe.commands.common import plugins_for, settings_for
 from sopframe.commands.jobctx import store_option
 from sopframe.errors import UsageError
 
-__all__ = ["serve"]
+__all__ = ["serve", "KEEP_ALIVE"]
+
+#: seconds an idle keep-alive connection stays open (uvicorn's 5 s races clients that pause to read a page)
+KEEP_ALIVE = 30
 
 
 @click.command()
@@ -52,7 +55,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, insecure_cooki
     click.echo(f"sopframe serve on http://{host}:{port} (store {state.engine().store.url}, {workers} worker(s))",
                err=True)
     if workers == 1:
-        uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(state), host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE)
         return
     state.close()
     os.environ[ENV_SERVE_STORE] = url
@@ -60,4 +63,4 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, insecure_cooki
     if settings.config.file:
         os.environ[ENV_CONFIG] = str(settings.config.file)
     uvicorn.run("sopframe.server.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning", timeout_keep_alive=KEEP_ALIVE)
