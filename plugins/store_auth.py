@@ -1,4 +1,4 @@
-"""The accounts tables (schema version 4), shared by the SQLite and PostgreSQL stores.
+"""The accounts tables (schema version 5), shared by the SQLite and PostgreSQL stores.
 
 See :mod:`sopframe.core.accounts` for what they hold.  Every write is its own
 short transaction: none of them touches the events or the ledger.
@@ -10,7 +10,11 @@ from typing import Any, Sequence
 
 from sopframe.core.accounts import Account, AccountRecords, AuditRecord, SessionRecord, TokenRecord
 
-__all__ = ["AuthTables", "AUTH_DDL"]
+__all__ = ["AuthTables", "AUTH_DDL", "AUTH_TABLES", "AUTH_VERSION"]
+
+#: the schema version that adds these tables, and their names
+AUTH_VERSION = 5
+AUTH_TABLES = ("accounts", "sessions", "api_tokens", "auth_audit")
 
 AUTH_DDL = """
 CREATE TABLE accounts (

@@ -26,7 +26,7 @@ from typing import Any, Iterator, Sequence
 from sopframe.core.engine.events import Event, canonical
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
-from sopframe_plugins.store_auth import AUTH_DDL, AuthTables
+from sopframe_plugins.store_auth import AUTH_DDL, AUTH_VERSION, AuthTables
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
 
@@ -81,7 +81,7 @@ CREATE TABLE open_signoffs (
 );
 CREATE INDEX open_signoffs_by_role ON open_signoffs (role, job)
 """,
-    5: AUTH_DDL,
+    AUTH_VERSION: AUTH_DDL,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
