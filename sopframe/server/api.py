@@ -86,6 +86,15 @@ def me(request: Request, who: Principal = Depends(principal)) -> dict[str, Any]:
             "csrf": who.session.csrf if who.session else None}
 
 
+@router.get("/inbox", summary="What waits on you: stages you own and sign-offs you may (or may not) give")
+def inbox(request: Request, who: Principal = Depends(principal)) -> dict[str, Any]:
+    from sopframe.services.inbox import inbox as inbox_of
+
+    st = state_of(request)
+    engine = st.engine()
+    return {"items": [i.to_dict() for i in inbox_of(engine.store, st.roles, who.user, engine.clock())]}
+
+
 @router.get("/jobs", summary="Jobs you may see, a page at a time (cursor pagination, job-id order)")
 def list_jobs(request: Request, status: str | None = Query(None, pattern="^(open|completed|cancelled)$"),
               template: str | None = None, assigned_to: str | None = None, overdue: bool = False,

@@ -268,6 +268,17 @@ def diagram(request: Request, job: str) -> Response:
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
 
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request) -> Response:
+    from sopframe.services.inbox import format_seconds, inbox as inbox_of
+
+    who = _who(request)
+    st = state_of(request)
+    engine = st.engine()
+    items = inbox_of(engine.store, st.roles, who.user, engine.clock())
+    return _page(request, "inbox.html", who=who, items=items, span=format_seconds)
+
+
 @router.get("/sops", response_class=HTMLResponse)
 def sops(request: Request) -> Response:
     from sopframe.core.engine.sops import master_list

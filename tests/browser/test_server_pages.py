@@ -65,6 +65,12 @@ def test_a_job_through_the_pages_with_segregation_of_duties(tmp_path: Path) -> N
             page.click("#stage-draft form[action$='/complete'] button")
             page.wait_for_url(f"**/jobs/{job}")
 
+            # her inbox lists the it_lead sign-off as one she may not give, with the reason
+            page.goto(f"{base}/inbox")
+            barred = page.locator(f"tr[data-job='{job}'][data-kind=signoff].barred").inner_text()
+            assert "sign-off it_lead" in barred and "You may not" in barred and "not_by: author" in barred
+            page.goto(f"{base}/jobs/{job}")
+
             # alice also holds it_lead, but wrote the draft: the page says why she may not sign, and refuses
             reason = page.locator("#signoff-it_lead .refusal").inner_text()
             assert "segregation of duties" in reason and "alice" in reason
@@ -76,7 +82,10 @@ def test_a_job_through_the_pages_with_segregation_of_duties(tmp_path: Path) -> N
 
             # lee signs as it_lead; the other reviewers sign through the API; lee completes the review
             _sign_in(page, base, "lee")
-            page.goto(f"{base}/jobs/{job}")
+            page.goto(f"{base}/inbox")
+            assert "it_lead" in page.locator(f"tr[data-job='{job}'][data-kind=signoff]").inner_text()
+            page.click(f"tr[data-job='{job}'] a")
+            page.wait_for_url(f"**/jobs/{job}")
             page.fill("[name='f:review_date']", "2026-01-12")
             page.click("#stage-technical_review form.fields button")
             page.wait_for_url(f"**/jobs/{job}")

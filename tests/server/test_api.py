@@ -45,7 +45,13 @@ def test_a_job_runs_through_the_api_with_each_user_as_the_actor(server: Server) 
     assert problem["status"] == 403 and problem["kind"] == "forbidden"
     assert "segregation of duties" in problem["detail"] and "alice" in problem["detail"]
 
+    # the inbox service says the same: alice sees the sign-off as barred, lee as his to give
+    alice_inbox = client.get("/api/v1/inbox", headers=token_for(server, "alice", "read")).json()["items"]
+    barred = [i for i in alice_inbox if i["job"] == job and i["signoff"] == "it_lead"]
+    assert len(barred) == 1 and barred[0]["may_act"] is False and "not_by: author" in barred[0]["reason"]
     lee = token_for(server, "lee")
+    lee_inbox = client.get("/api/v1/inbox", headers=lee).json()["items"]
+    assert any(i["job"] == job and i["signoff"] == "it_lead" and i["may_act"] for i in lee_inbox)
     assert client.post(f"/api/v1/jobs/{job}/signoffs", headers=lee, json={"signoff": "it_lead"}).status_code == 200
     again = client.post(f"/api/v1/jobs/{job}/signoffs", headers=lee, json={"signoff": "it_lead"})
     assert again.status_code == 409 and "already given by lee" in again.json()["detail"]
@@ -95,7 +101,7 @@ def test_sop_master_list_overdue_and_openapi(server: Server) -> None:
     assert client.get("/api/v1/overdue", headers=reader).json() == {"items": []}
     spec = client.get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/jobs", "/api/v1/jobs/{job}/signoffs", "/api/v1/jobs/{job}/history", "/api/v1/sops",
+    for path in ("/api/v1/jobs", "/api/v1/inbox", "/api/v1/jobs/{job}/signoffs", "/api/v1/jobs/{job}/history", "/api/v1/sops",
                  "/api/v1/overdue", "/api/v1/jobs/{job}/verify", "/api/v1/jobs/{job}/attachments"):
         assert path in spec["paths"]
     assert "/signin" not in spec["paths"]  # pages are not part of the API
