@@ -120,7 +120,8 @@ class AuthTables(AccountRecords):
 
     def audit_log(self, *, user: str | None = None, kind: str | None = None, since: str | None = None,
                   ok: bool | None = None, limit: int = 1000) -> list[AuditRecord]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         for column, value in (("username", user), ("kind", kind)):
             if value is not None:
                 where.append(f"{column} = ?")

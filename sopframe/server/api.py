@@ -137,55 +137,46 @@ def show(request: Request, job: str, who: Principal = Depends(principal)) -> dic
     return _standing(st, job)
 
 
-@router.post("/jobs/{job}/fields", summary="Set fields of an open stage")
-def set_fields(request: Request, job: str, body: FieldsBody, who: Principal = Depends(principal)) -> dict[str, Any]:
+def _act(request: Request, job: str, who: Principal, command: Any) -> dict[str, Any]:
+    """Run ``command(engine, user)`` on a job the caller may see; answer with where the job stands then."""
     st = state_of(request)
     visible(st, job, who.user)
-    st.engine().set_fields(job, body.values, actor=who.user, stage=body.stage)
+    command(st.engine(), who.user)
     return _standing(st, job)
+
+
+@router.post("/jobs/{job}/fields", summary="Set fields of an open stage")
+def set_fields(request: Request, job: str, body: FieldsBody, who: Principal = Depends(principal)) -> dict[str, Any]:
+    return _act(request, job, who, lambda e, user: e.set_fields(job, body.values, actor=user, stage=body.stage))
 
 
 @router.post("/jobs/{job}/attachments", summary="Attach a document to a file field (kept by its SHA-256)")
 def attach(request: Request, job: str, field: str = Form(...), stage: str | None = Form(None),
            file: UploadFile = File(...), who: Principal = Depends(principal)) -> dict[str, Any]:
-    st = state_of(request)
-    visible(st, job, who.user)
-    data = file.file.read(st.limits.attachment + 1)
+    data = file.file.read(state_of(request).limits.attachment + 1)
     name = (file.filename or "upload").replace("/", "_").replace("\\", "_")[:200]
-    st.engine().attach(job, field, name, actor=who.user, stage=stage, data=data, uri=f"upload:{name}")
-    return _standing(st, job)
+    return _act(request, job, who, lambda e, user: e.attach(job, field, name, actor=user, stage=stage, data=data,
+                                                            uri=f"upload:{name}"))
 
 
 @router.post("/jobs/{job}/signoffs", summary="Give a sign-off (role and segregation of duties enforced)")
 def sign(request: Request, job: str, body: SignBody, who: Principal = Depends(principal)) -> dict[str, Any]:
-    st = state_of(request)
-    visible(st, job, who.user)
-    st.engine().sign(job, body.signoff, actor=who.user, stage=body.stage)
-    return _standing(st, job)
+    return _act(request, job, who, lambda e, user: e.sign(job, body.signoff, actor=user, stage=body.stage))
 
 
 @router.post("/jobs/{job}/complete", summary="Complete an open stage (its gate is checked)")
 def complete(request: Request, job: str, body: StageBody, who: Principal = Depends(principal)) -> dict[str, Any]:
-    st = state_of(request)
-    visible(st, job, who.user)
-    st.engine().complete(job, actor=who.user, stage=body.stage)
-    return _standing(st, job)
+    return _act(request, job, who, lambda e, user: e.complete(job, actor=user, stage=body.stage))
 
 
 @router.post("/jobs/{job}/reject", summary="Send an open stage back to its rework stage")
 def reject(request: Request, job: str, body: ReasonBody, who: Principal = Depends(principal)) -> dict[str, Any]:
-    st = state_of(request)
-    visible(st, job, who.user)
-    st.engine().reject(job, body.reason, actor=who.user, stage=body.stage)
-    return _standing(st, job)
+    return _act(request, job, who, lambda e, user: e.reject(job, body.reason, actor=user, stage=body.stage))
 
 
 @router.post("/jobs/{job}/cancel", summary="Cancel a job and its sub-jobs")
 def cancel(request: Request, job: str, body: ReasonBody, who: Principal = Depends(principal)) -> dict[str, Any]:
-    st = state_of(request)
-    visible(st, job, who.user)
-    st.engine().cancel(job, body.reason, actor=who.user)
-    return _standing(st, job)
+    return _act(request, job, who, lambda e, user: e.cancel(job, body.reason, actor=user))
 
 
 @router.get("/jobs/{job}/history", summary="The job's events, oldest first (cursor: the last seq seen)")

@@ -180,8 +180,41 @@ def _job_page(request: Request, who: Principal, job: str, error: str | None = No
     return _page(request, "job.html", status, who=who, job=job_view(st, job, who.user), error=error)
 
 
-async def _command(request: Request, job: str, run: Any) -> Response:
-    return await _in_thread(request, _run_command, job, run)
+def _set(engine: Any, job: str, user: str, form: Any, stage: str | None) -> None:
+    from sopframe.server.views import changed_values
+
+    given = {k[len("f:"):]: str(v) for k, v in form.multi_items() if k.startswith("f:") and isinstance(v, str)}
+    values = changed_values(engine.load(job), stage, given)
+    if not values:
+        raise Problem(422, "nothing was changed")
+    engine.set_fields(job, values, actor=user, stage=stage)
+
+
+def _attach(engine: Any, job: str, user: str, form: Any, stage: str | None) -> None:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise Problem(422, "choose a file to attach")
+    name = upload.filename.replace("/", "_").replace("\\", "_")[:200]
+    data = upload.file.read(engine.limits.attachment + 1)
+    engine.attach(job, str(form.get("field") or ""), name, actor=user, stage=stage, data=data, uri=f"upload:{name}")
+
+
+#: the forms of a job page: action -> what it asks the engine
+FORMS: dict[str, Any] = {
+    "set": _set,
+    "attach": _attach,
+    "sign": lambda e, job, user, form, stage: e.sign(job, str(form.get("signoff") or ""), actor=user, stage=stage),
+    "complete": lambda e, job, user, form, stage: e.complete(job, actor=user, stage=stage),
+    "reject": lambda e, job, user, form, stage: e.reject(job, str(form.get("reason") or ""), actor=user,
+                                                         stage=stage),
+}
+
+
+@router.post("/jobs/{job}/{action}")
+async def command(request: Request, job: str, action: str) -> Response:
+    if action not in FORMS:
+        raise Problem(404, f"no form '{action}'")
+    return await _in_thread(request, _run_command, job, FORMS[action])
 
 
 def _run_command(request: Request, form: Any, job: str, run: Any) -> Response:
@@ -192,60 +225,13 @@ def _run_command(request: Request, form: Any, job: str, run: Any) -> Response:
     visible(st, job, who.user)
     stage = str(form.get("stage") or "") or None
     try:
-        run(st.engine(), who.user, form, stage)
+        run(st.engine(), job, who.user, form, stage)
     except Exception as exc:  # the engine's refusal is shown on the page it came from
         problem = problem_of(exc)
         if problem.status >= 500:
             raise
         return _job_page(request, who, job, error=problem.detail, status=problem.status)
     return RedirectResponse(f"/jobs/{quote(job)}", status_code=303)
-
-
-@router.post("/jobs/{job}/set")
-async def set_fields(request: Request, job: str) -> Response:
-    def run(engine: Any, user: str, form: Any, stage: str | None) -> None:
-        from sopframe.server.views import changed_values
-
-        given = {k[len("f:"):]: str(v) for k, v in form.multi_items() if k.startswith("f:") and isinstance(v, str)}
-        values = changed_values(engine.load(job), stage, given)
-        if not values:
-            raise Problem(422, "nothing was changed")
-        engine.set_fields(job, values, actor=user, stage=stage)
-    return await _command(request, job, run)
-
-
-@router.post("/jobs/{job}/attach")
-async def attach(request: Request, job: str) -> Response:
-    def run(engine: Any, user: str, form: Any, stage: str | None) -> None:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise Problem(422, "choose a file to attach")
-        name = upload.filename.replace("/", "_").replace("\\", "_")[:200]
-        data = upload.file.read(state_of(request).limits.attachment + 1)
-        engine.attach(job, str(form.get("field") or ""), name, actor=user, stage=stage, data=data,
-                      uri=f"upload:{name}")
-    return await _command(request, job, run)
-
-
-@router.post("/jobs/{job}/sign")
-async def sign(request: Request, job: str) -> Response:
-    def run(engine: Any, user: str, form: Any, stage: str | None) -> None:
-        engine.sign(job, str(form.get("signoff") or ""), actor=user, stage=stage)
-    return await _command(request, job, run)
-
-
-@router.post("/jobs/{job}/complete")
-async def complete(request: Request, job: str) -> Response:
-    def run(engine: Any, user: str, form: Any, stage: str | None) -> None:
-        engine.complete(job, actor=user, stage=stage)
-    return await _command(request, job, run)
-
-
-@router.post("/jobs/{job}/reject")
-async def reject(request: Request, job: str) -> Response:
-    def run(engine: Any, user: str, form: Any, stage: str | None) -> None:
-        engine.reject(job, str(form.get("reason") or ""), actor=user, stage=stage)
-    return await _command(request, job, run)
 
 
 @router.get("/jobs/{job}/diagram.svg")
