@@ -50,6 +50,9 @@ def problem_of(exc: BaseException) -> Problem:
     if isinstance(exc, UsageError):
         return Problem(422, exc.message, hint=exc.hint)
     if isinstance(exc, StoreError):
+        import logging
+
+        logging.getLogger("sopframe.server").error("store error: %s", exc.message)
         return Problem(503, "the job store cannot be used right now", hint="see the server's log")
     if isinstance(exc, SopframeError):
         return Problem(400, exc.message, hint=exc.hint)

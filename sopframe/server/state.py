@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,22 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.settings import Settings
 
 __all__ = ["ServerConfig", "OidcConfig", "ServerState", "server_config"]
+
+
+class _Held:
+    """A thread's engine; its store is closed when the thread ends (its thread-local goes) or at shutdown."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        try:
+            self.engine.store.close()
+        except Exception:  # pragma: no cover - closing what is already closed or gone
+            pass
+
+    def __del__(self) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,7 @@ class ServerState:
     config: ServerConfig
     store_url: str
     _local: threading.local = field(default_factory=threading.local)
-    _engines: list["Engine"] = field(default_factory=list)
+    _held: "weakref.WeakSet[_Held]" = field(default_factory=lambda: weakref.WeakSet())
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _shipped: list[str] | None = None
 
@@ -104,23 +121,26 @@ class ServerState:
                    store_url or settings.store_url)
 
     def engine(self) -> "Engine":
-        """This thread's engine (a store connection is used by one thread at a time)."""
-        engine = getattr(self._local, "engine", None)
-        if engine is None:
+        """This thread's engine (a store connection is used by one thread at a time).
+
+        Worker threads come and go (idle ones end); the connection ends with its thread.
+        """
+        held = getattr(self._local, "held", None)
+        if held is None:
             from sopframe.core.store import open_store
             from sopframe.services.context import engine_on
 
-            engine = engine_on(open_store(self.store_url, self.plugins), self.roles, self.limits)
-            self._local.engine = engine
+            held = _Held(engine_on(open_store(self.store_url, self.plugins), self.roles, self.limits))
+            self._local.held = held
             with self._lock:
-                self._engines.append(engine)
-        return engine
+                self._held.add(held)
+        return held.engine
 
     def close(self) -> None:
         with self._lock:
-            engines, self._engines = self._engines, []
-        for e in engines:
-            e.store.close()
+            held = list(self._held)
+        for h in held:
+            h.close()
 
     def shipped_ids(self) -> list[str]:
         """The ids of the templates installed packs ship (what the board offers to start), read once."""
