@@ -172,8 +172,7 @@ class Engine:
         template = template or pinned
         if not graph.start:
             raise JobError(f"template {template.id!r} has no stages to run")
-        problem = policy.may_start(self.roles, pinned, graph.stage(graph.start), actor)
-        if problem:
+        if problem := policy.may_start(self.roles, pinned, graph.stage(graph.start), actor):
             raise JobError(problem, hint="roles come from the `roles` key of the sopframe configuration",
                            kind="forbidden")
         title = _bounded(title, self.limits.title, "title") or template.title
