@@ -21,6 +21,7 @@ from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.core.notify.model import Notification, OutboxRow
 from sopframe.errors import ConflictError
 from sopframe.hookspecs import hookimpl
+from sopframe_plugins.store_memory_accounts import MemoryAccounts
 
 __all__ = ["MemoryStore", "sopframe_store"]
 
@@ -28,10 +29,11 @@ _NAMED: dict[str, "MemoryStore"] = {}
 _LOCK = threading.Lock()
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryAccounts, Store):
     """Every job's events in a list, guarded by a lock."""
 
     def __init__(self, url: str = "memory://") -> None:
+        MemoryAccounts.__init__(self)
         self.url = url
         self._jobs: dict[str, list[Event]] = {}
         self._templates: dict[str, str] = {}

@@ -10,7 +10,8 @@ version 2 adds ``templates``, ``id_counters`` and the read models
 ``job_summary``, ``open_stages`` and ``sops``; version 3 the ledger
 (:mod:`sopframe_plugins.store_ledger`); version 4 the read model
 ``open_signoffs``; version 5 ``stage_visits``; version 6 the notification outbox
-(:mod:`sopframe_plugins.store_outbox`).  A read-model step fills only the read-model tables of its
+(:mod:`sopframe_plugins.store_outbox`); version 7 accounts, sessions, API tokens and the sign-in log
+(``store_auth``).  A read-model step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -26,6 +27,7 @@ from typing import Any, Iterator, Sequence
 from sopframe.core.engine.events import Event, canonical
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
+from sopframe_plugins.store_auth import AUTH_DDL, AUTH_VERSION, AuthTables
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
 from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
@@ -90,6 +92,7 @@ CREATE TABLE stage_visits (
 CREATE INDEX stage_visits_by_template ON stage_visits (template, closed_at)
 """,
     OUTBOX_VERSION: OUTBOX_DDL,
+    AUTH_VERSION: AUTH_DDL,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -114,7 +117,7 @@ def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Ev
                          hint="run `sopframe job verify --all`") from None
 
 
-class SqlStore(LedgerTables, ReadModelTables, OutboxTables, Store):
+class SqlStore(AuthTables, LedgerTables, ReadModelTables, OutboxTables, Store):
     """A store on a DB-API connection; subclasses supply the dialect."""
 
     db: Any

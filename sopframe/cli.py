@@ -44,6 +44,9 @@ CORE_COMMANDS: dict[str, str] = {
     "checkpoint": "sopframe.commands.evidence:checkpoint",
     "verify": "sopframe.commands.evidence:verify",
     "evidence": "sopframe.commands.evidence:evidence",
+    "users": "sopframe.commands.users:users",
+    "tokens": "sopframe.commands.tokens:tokens",
+    "serve": "sopframe.commands.serve:serve",
 }
 
 

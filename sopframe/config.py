@@ -34,6 +34,8 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "aliases": (dict, "another name -> the user it means (an e-mail address for a user name)"),
     "limits": (dict, "size limits for job input: text-length, reason-length, title-length, name-length, "
                      "attachment-size, attachments-root"),
+    "server": (dict, "`sopframe serve`: readers (roles that see every job), secure-cookies, session-hours, "
+                     "oidc (issuer, client-id, client-secret-env, username-claim, label)"),
     "policy": (dict, "organisation-policy values used by compliance checks"),
     "frameworks": (list, "frameworks to check, overriding what templates claim"),
     "notify": (dict, "notifications: channels, routes (trigger -> channels), lead and escalation times, retries"),

@@ -71,17 +71,11 @@ def start(ctx: click.Context, template: str, title: str | None, store_url: str |
           fmt: str) -> None:
     """Start a job from TEMPLATE (a file, or the id of a shipped template)."""
     from sopframe.commands.common import plugins_for
-    from sopframe.core.diagnostics import Severity
-    from sopframe.core.validate import validate_text
-    from sopframe.errors import TemplateError
+    from sopframe.services.jobs import start_job
 
     text, path = resolve_template(ctx, template)
-    result = validate_text(text, path, plugins=plugins_for(ctx))
-    errors = [f for f in result.findings if f.severity >= Severity.ERROR]
-    if errors or result.template is None:
-        raise TemplateError(path, errors or result.findings)
     engine = open_engine(ctx, store_url)
-    state = engine.start(text, path, actor=current_user(actor), template=result.template, title=title)
+    state = start_job(engine, plugins_for(ctx), text, path, actor=current_user(actor), title=title)
     _done(engine, f"started {state.job_id} from {state.template_id} {state.template_version}", state, fmt)
 
 

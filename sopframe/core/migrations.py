@@ -24,6 +24,8 @@ Versions:
    report's read model), filled from the events.
 6. The notification outbox (:mod:`sopframe.core.notify`): one row per
    notification, unique by its idempotency key, with its delivery state.
+7. Accounts (Argon2id password hashes), server sessions, API tokens and the
+   sign-in log (:mod:`sopframe.core.accounts`); new, empty tables.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -60,6 +62,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "read model of the sign-offs open stages wait for, with who may not give them (inbox)"),
     Migration(5, "read model of stage visits: entered, first action, ended, SLA deadline and breach (reports)"),
     Migration(6, "notification outbox, written in the same transaction as the events that cause it"),
+    Migration(7, "accounts, sessions, API tokens and the sign-in log of the server"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

@@ -14,7 +14,9 @@ Besides the events a store keeps, written by the same ``append``: each
 template text once per SHA-256, a counter per job-id pattern and period, and
 the read models of :mod:`sopframe.core.readmodel`, and the notification
 outbox (:mod:`sopframe.core.notify`): rows written with the events that
-cause them, claimed by delivery workers under a lease.  Schema versions and the
+cause them, claimed by delivery workers under a lease; and (written on their own,
+never with events) the accounts, sessions, API tokens and sign-in log of
+:mod:`sopframe.core.accounts`.  Schema versions and the
 migration runner are in :mod:`sopframe.core.migrations`.
 """
 
@@ -25,6 +27,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from sopframe.core.accounts import AccountRecords
 from sopframe.core.engine.events import Event
 from sopframe.errors import ConflictError, StoreError
 
@@ -39,7 +42,7 @@ __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STO
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
 RowsOf = Callable[[Sequence[Event]], "JobRows"]
 
@@ -65,7 +68,7 @@ class Derived:
     notifications: "tuple[Notification, ...]" = ()
 
 
-class Store(abc.ABC):
+class Store(AccountRecords, abc.ABC):
     """Where jobs' events live, with the read models kept beside them.  Subclass it to write a backend."""
 
     url: str = ""

@@ -24,6 +24,7 @@ from sopframe.core.engine.events import GENESIS, Event, NewEvent, chain, verify_
 from sopframe.core.readmodel import JobQuery
 from sopframe.core.store import Derived, Store
 from sopframe.errors import ConflictError, StoreError
+from sopframe.testing.accounts_contract import AccountsContract
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.notify.model import Notification
@@ -41,7 +42,7 @@ def make_events(job: str, n: int, after: tuple[int, str] = (0, GENESIS), type: s
     return chain(job, after[0], after[1], new, actor, at)
 
 
-class StoreContract:
+class StoreContract(AccountsContract):
     """What a :class:`~sopframe.core.store.Store` must do.  Provide the ``make_store`` fixture."""
 
     @pytest.fixture

@@ -153,6 +153,7 @@ def test_a_read_model_step_fills_its_tables_from_the_events(url: str) -> None:
     from sopframe.core.migrations import MIGRATIONS
     from sopframe.testing.store_contract import _SOD_TEMPLATE
     from sopframe_plugins.store_outbox import OUTBOX_VERSION
+    from sopframe_plugins.store_auth import AUTH_TABLES, AUTH_VERSION
     from sopframe_plugins.store_readmodel import READ_MODELS
     from sopframe_plugins.store_sql import SqlStore
 
@@ -169,7 +170,7 @@ def test_a_read_model_step_fills_its_tables_from_the_events(url: str) -> None:
         since = READ_MODELS["open_signoffs"]
         assert isinstance(store, SqlStore)
         with store._tx():  # back to the schema before that step
-            for table, version in READ_MODELS.items():
+            for table, version in [*READ_MODELS.items(), *((t, AUTH_VERSION) for t in AUTH_TABLES)]:
                 if version >= since:
                     store._x(f"DROP TABLE {table}")
             if OUTBOX_VERSION >= since:  # a later step's table goes too

@@ -178,6 +178,7 @@ def test_an_old_store_migrates_into_the_ledger(tmp_path: Path) -> None:
     job = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
     walk_to(engine, job, "technical_review", engine.clock)
     from sopframe.core.store import SCHEMA_VERSION
+    from sopframe_plugins.store_auth import AUTH_TABLES
     from sopframe_plugins.store_readmodel import READ_MODELS
 
     with s._tx():  # back to schema 2, as a store made before this version (and the later ones)
@@ -186,6 +187,8 @@ def test_an_old_store_migrates_into_the_ledger(tmp_path: Path) -> None:
         for table in [t for t, version in READ_MODELS.items() if version > 3]:
             s._x(f"DROP TABLE {table}")
         s._x("DROP TABLE outbox")
+        for table in AUTH_TABLES:
+            s._x(f"DROP TABLE {table}")
         s._x("DELETE FROM sopframe_schema WHERE version >= 3")
     assert s.schema_version() == 2
     assert [m.version for m in migrate(s)] == list(range(3, SCHEMA_VERSION + 1))

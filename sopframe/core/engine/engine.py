@@ -138,7 +138,7 @@ class Engine:
         if state is None:
             known = self.store.job_ids()
             raise JobError(f"unknown job '{escape(ref)}'{did_you_mean(ref, known)}",
-                           hint="`sopframe job list` shows the jobs")
+                           hint="`sopframe job list` shows the jobs", kind="not_found")
         template, graph = pinned_by_sha(state.template_sha256, state.template_file, self.store.template, root,
                                         state.template_text, self.compiled)
         return Loaded(ref, root, state, template, lists.expanded(template, graph, state), sub)
@@ -174,9 +174,9 @@ class Engine:
         template = template or pinned
         if not graph.start:
             raise JobError(f"template {template.id!r} has no stages to run")
-        problem = policy.may_start(self.roles, pinned, graph.stage(graph.start), actor)
-        if problem:
-            raise JobError(problem, hint="roles come from the `roles` key of the sopframe configuration")
+        if problem := policy.may_start(self.roles, pinned, graph.stage(graph.start), actor):
+            raise JobError(problem, hint="roles come from the `roles` key of the sopframe configuration",
+                           kind="forbidden")
         title = _bounded(title, self.limits.title, "title") or template.title
         now = self.clock()
         at = to_text(now)
@@ -262,7 +262,7 @@ class Engine:
         given = cmd.work.signoffs.get(node, {})
         if signoff in given:
             raise JobError(f"sign-off {signoff!r} was already given by {given[signoff]['user']} "
-                           f"at {given[signoff]['at']}", job=loaded.ref, stage=st.id)
+                           f"at {given[signoff]['at']}", job=loaded.ref, stage=st.id, kind="conflict")
         _refuse(policy.may_sign(self.roles, st, signoff, cmd.actor), loaded, st)
         problem = policy.separation_problem(loaded, cmd.work, node, signoff, cmd.actor)
         _refuse(f"segregation of duties: {problem}" if problem else None, loaded, st,
@@ -364,12 +364,12 @@ class Engine:
         return self.roles.canonical(actor)
 
     def _check_open(self, loaded: Loaded) -> None:
-        s = loaded.state
+        s, ref = loaded.state, loaded.ref
         if s.status != "open":
             why = f" ({escape(s.cancel_reason)})" if s.cancel_reason else ""
-            raise JobError(f"the job is {s.status}{why}; nothing can change", job=loaded.ref)
+            raise JobError(f"the job is {s.status}{why}; nothing can change", job=loaded.ref, kind="conflict")
         if loaded.subjob is not None and loaded.subjob.status != "open":
-            raise JobError(f"the sub-job is {loaded.subjob.status}; nothing can change", job=loaded.ref)
+            raise JobError(f"the sub-job is {loaded.subjob.status}; nothing can change", job=ref, kind="conflict")
 
     def _begin(self, ref: str, actor: str, stage: str | None, doing: str) -> tuple[Loaded, Command, str]:
         actor = self._actor(actor)
