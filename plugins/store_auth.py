@@ -55,7 +55,7 @@ class AuthTables(AccountRecords):
     def _tx(self) -> Any:  # pragma: no cover - provided by SqlStore
         raise NotImplementedError
 
-    def _write(self, sql: str, args: Sequence[Any]) -> int:
+    def _auth_write(self, sql: str, args: Sequence[Any]) -> int:
         from sopframe.errors import StoreError
 
         try:
@@ -65,7 +65,7 @@ class AuthTables(AccountRecords):
             raise StoreError(f"cannot write to {self.url}: {str(exc).strip()}") from None
 
     def put_account(self, account: Account) -> None:
-        self._write(f"INSERT INTO accounts ({_ACCOUNT}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET "
+        self._auth_write(f"INSERT INTO accounts ({_ACCOUNT}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET "
                     "password_hash = excluded.password_hash, disabled = excluded.disabled, "
                     "changed_at = excluded.changed_at",
                     (account.user, account.password_hash, int(account.disabled), account.created_at,
@@ -81,7 +81,7 @@ class AuthTables(AccountRecords):
 
     def put_session(self, session: SessionRecord) -> None:
         s = session
-        self._write(f"INSERT INTO sessions ({_SESSION}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self._auth_write(f"INSERT INTO sessions ({_SESSION}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (s.id_hash, s.user, s.csrf, s.created_at, s.expires_at, s.ended_at, s.method))
 
     def session(self, id_hash: str) -> SessionRecord | None:
@@ -89,14 +89,14 @@ class AuthTables(AccountRecords):
         return SessionRecord(*rows[0]) if rows else None
 
     def end_session(self, id_hash: str, at: str) -> None:
-        self._write("UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL", (at, id_hash))
+        self._auth_write("UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL", (at, id_hash))
 
     def end_sessions_of(self, user: str, at: str) -> int:
-        return self._write("UPDATE sessions SET ended_at = ? WHERE username = ? AND ended_at IS NULL", (at, user))
+        return self._auth_write("UPDATE sessions SET ended_at = ? WHERE username = ? AND ended_at IS NULL", (at, user))
 
     def put_token(self, token: TokenRecord) -> None:
         t = token
-        self._write(f"INSERT INTO api_tokens ({_TOKEN}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        self._auth_write(f"INSERT INTO api_tokens ({_TOKEN}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (t.id, t.user, t.secret_hash, t.scope, t.label, t.created_at, t.expires_at, t.revoked_at))
 
     def token(self, id: str) -> TokenRecord | None:
@@ -111,11 +111,11 @@ class AuthTables(AccountRecords):
         return [TokenRecord(*r) for r in rows]
 
     def revoke_token(self, id: str, at: str) -> bool:
-        return self._write("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (at, id)) == 1
+        return self._auth_write("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (at, id)) == 1
 
     def audit(self, record: AuditRecord) -> None:
         r = record
-        self._write(f"INSERT INTO auth_audit ({_AUDIT}) VALUES (?, ?, ?, ?, ?, ?)",
+        self._auth_write(f"INSERT INTO auth_audit ({_AUDIT}) VALUES (?, ?, ?, ?, ?, ?)",
                     (r.at, r.kind, r.user, int(r.ok), r.detail, r.remote))
 
     def audit_log(self, *, user: str | None = None, kind: str | None = None, since: str | None = None,
