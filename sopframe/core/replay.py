@@ -132,6 +132,11 @@ class _History(Store):
 
     def sop_rows(self) -> list[Any]:
         return []
+    def sop_rows(self, ref: str | None = None) -> list[Any]:
+        """The SOP versions published before this batch (other jobs, in ledger order) and by this job so far."""
+        from sopframe.core.readmodel import sop_rows_of
+
+        return sop_rows_of([*self._published(), *self.events], ref)
 
     def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
         return 0, []

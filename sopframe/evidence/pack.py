@@ -208,15 +208,10 @@ def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, p
 def sop_versions(published: Iterable[Event]) -> list[dict[str, Any]]:
     """The SOP master list (current and archived versions) made from ``sop.published`` events alone."""
     from sopframe.core.engine.sops import master_list
-    from sopframe.core.readmodel import SopRow
+    from sopframe.core.readmodel import SopRow, sop_rows_of
 
     class _Rows:
-        def sop_rows(self) -> list[SopRow]:
-            rows = [SopRow(ref=str(e.data.get("ref")), version=e.data.get("version"),
-                           title=e.data.get("title", "") or "", effective_date=e.data.get("effective_date"),
-                           next_review=e.data.get("next_review"), job=e.job,
-                           template=e.data.get("template", "") or "", published_at=e.at)
-                    for e in published if e.type == "sop.published"]
-            return sorted(rows, key=lambda p: (p.ref, p.published_at, p.job))
+        def sop_rows(self, ref: str | None = None) -> list[SopRow]:
+            return sop_rows_of(published, ref)
 
     return [e.to_dict() for e in master_list(_Rows())]  # type: ignore[arg-type]
