@@ -130,8 +130,6 @@ class _History(Store):
     def stage_visits(self, *args: Any, **kwargs: Any) -> list[Any]:
         return []
 
-    def sop_rows(self) -> list[Any]:
-        return []
     def sop_rows(self, ref: str | None = None) -> list[Any]:
         """The SOP versions published before this batch (other jobs, in ledger order) and by this job so far."""
         from sopframe.core.readmodel import sop_rows_of
