@@ -1,8 +1,9 @@
-"""The store-wide ledger's tables, shared by the SQLite and PostgreSQL stores (schema version 3).
+"""The store-wide ledger's tables, shared by the SQLite and PostgreSQL stores (schema versions 3 and 8).
 
 ``ledger`` holds one row per committed batch (see :mod:`sopframe.core.ledger`);
 ``ledger_head`` one row with the last entry's number and hash and the store's
-id.  Every append updates the head row in its own transaction, which orders
+id.  Version 8 adds the ``roles`` column: the digest of the role table a
+batch ran under (its text is in ``role_tables``).  Every append updates the head row in its own transaction, which orders
 concurrent writers on PostgreSQL (``FOR UPDATE``) as SQLite's write lock does.
 """
 
@@ -32,14 +33,19 @@ class LedgerTables:
     #: what locks the ledger's head row until the transaction ends (SQLite's write transaction already does)
     lock_row = ""
 
-    def _ledger_append(self, job: str, first: int, last: int, head: str) -> None:
+    def _ledger_append(self, job: str, first: int, last: int, head: str, roles: str | None = None) -> None:
         """One ledger entry for this batch, in the append's transaction; the head row orders concurrent writers."""
         row = self._x(f"SELECT n, hash FROM ledger_head WHERE id = 1{self.lock_row}").fetchone()
         if row is None:
             raise StoreError(f"{self.url} has no ledger head", hint="run `sopframe store migrate`")
-        entry = next_entry((int(row[0]), row[1]) if int(row[0]) else None, job, first, last, head)
-        self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash))
+        entry = next_entry((int(row[0]), row[1]) if int(row[0]) else None, job, first, last, head, roles)
+        if roles is None:  # the layout of schema version 3 (also what its migration writes)
+            self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash))
+        else:
+            self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash, roles) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash, roles))
         self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", (entry.n, entry.hash))
 
     def store_id(self) -> str:
@@ -50,10 +56,10 @@ class LedgerTables:
 
     def ledger(self, after: int = 0, batch: int = 5000) -> Iterator[LedgerEntry]:
         while True:
-            rows = self._query("SELECT n, job, first_seq, last_seq, head, prev, hash FROM ledger WHERE n > ? "
+            rows = self._query("SELECT n, job, first_seq, last_seq, head, prev, hash, roles FROM ledger WHERE n > ? "
                                "ORDER BY n LIMIT ?", (after, batch))
             for r in rows:
-                yield LedgerEntry(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5], r[6])
+                yield LedgerEntry(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5], r[6], r[7])
             if len(rows) < batch:
                 return
             after = int(rows[-1][0])

@@ -42,6 +42,8 @@ class MemoryStore(MemoryAccounts, Store):
         self._ledger: list[LedgerEntry] = []
         self._outbox: dict[int, OutboxRow] = {}
         self._keys: set[str] = set()
+        self._role_tables: dict[str, str] = {}
+        self._attachments: dict[str, bytes] = {}
         self._id = uuid.uuid4().hex
         self._lock = threading.Lock()
 
@@ -63,9 +65,14 @@ class MemoryStore(MemoryAccounts, Store):
                 self._rows[job] = derived.rows
             if derived is not None:
                 self._enqueue(derived.notifications)
+            roles = derived.roles if derived is not None else None
+            if roles is not None:
+                self._role_tables.setdefault(roles.digest, roles.body)
+            if derived is not None and derived.attachment is not None:
+                self._attachments.setdefault(*derived.attachment)
             last = self._ledger[-1] if self._ledger else None
             self._ledger.append(next_entry((last.n, last.hash) if last else None, job, events[0].seq,
-                                           events[-1].seq, events[-1].hash))
+                                           events[-1].seq, events[-1].hash, roles.digest if roles else None))
 
     def store_id(self) -> str:
         return self._id
@@ -156,6 +163,12 @@ class MemoryStore(MemoryAccounts, Store):
     def template(self, sha256: str) -> str | None:
         return self._templates.get(sha256)
 
+    def role_table(self, digest: str) -> str | None:
+        return self._role_tables.get(digest)
+
+    def attachment(self, sha256: str) -> bytes | None:
+        return self._attachments.get(sha256)
+
     def last_number(self, key: str) -> int | None:
         return self._counters.get(key)
 
@@ -215,6 +228,13 @@ class MemoryStore(MemoryAccounts, Store):
         return len(new), problems
 
     # for tamper tests: the raw lists behind a job, the stored templates and the ledger
+    # for tamper tests: the stored templates, role tables and documents
+    def raw_role_tables(self) -> dict[str, str]:
+        return self._role_tables
+
+    def raw_attachments(self) -> dict[str, bytes]:
+        return self._attachments
+
     def raw(self, job: str) -> list[Event]:
         return self._jobs[job]
 

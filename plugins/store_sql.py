@@ -11,7 +11,8 @@ version 2 adds ``templates``, ``id_counters`` and the read models
 (:mod:`sopframe_plugins.store_ledger`); version 4 the read model
 ``open_signoffs``; version 5 ``stage_visits``; version 6 the notification outbox
 (:mod:`sopframe_plugins.store_outbox`); version 7 accounts, sessions, API tokens and the sign-in log
-(``store_auth``).  A read-model step fills only the read-model tables of its
+(``store_auth``); version 8 ``role_tables`` and the ledger's ``roles``
+column; version 9 ``attachments`` (documents' bytes by SHA-256).  A read-model step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -19,12 +20,11 @@ from __future__ import annotations
 
 import abc
 import hashlib
-import json
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
-from sopframe.core.engine.events import Event, canonical
+from sopframe.core.engine.events import Event, canonical, decode_rows
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_auth import AUTH_DDL, AUTH_VERSION, AuthTables
@@ -93,6 +93,13 @@ CREATE INDEX stage_visits_by_template ON stage_visits (template, closed_at)
 """,
     OUTBOX_VERSION: OUTBOX_DDL,
     AUTH_VERSION: AUTH_DDL,
+    8: """
+ALTER TABLE ledger ADD COLUMN roles TEXT;
+CREATE TABLE role_tables (digest TEXT PRIMARY KEY, body TEXT NOT NULL)
+""",
+    9: """
+CREATE TABLE attachments (sha256 TEXT PRIMARY KEY, size {big} NOT NULL, data {blob} NOT NULL)
+""",
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -102,17 +109,9 @@ _EVENT_COLS = "job, seq, type, data, actor, at, prev, hash"
 
 def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Event]:
     """Events from rows, decoding every data column in one JSON parse (long jobs read fast)."""
-    if not rows:
-        return []
     try:
-        datas = json.loads("[" + ",".join(r[3] for r in rows) + "]")
-        if len(datas) == len(rows):
-            return [Event(r[0], int(r[1]), r[2], d, r[4], r[5], r[6], r[7]) for r, d in zip(rows, datas)]
-    except (ValueError, TypeError):
-        pass
-    try:  # one row is broken: find which
-        return [Event(r[0], int(r[1]), r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
-    except (ValueError, TypeError) as exc:
+        return decode_rows(rows)
+    except ValueError as exc:
         raise StoreError(f"{what}: an event in {url} cannot be read: {exc}",
                          hint="run `sopframe job verify --all`") from None
 
@@ -128,6 +127,7 @@ class SqlStore(AuthTables, LedgerTables, ReadModelTables, OutboxTables, Store):
     big = "INTEGER"
     #: an auto-numbered primary key column's type
     serial = "INTEGER PRIMARY KEY"
+    blob = "BLOB"
     events_options = ""
     #: the driver's error base class, and its unique-violation class
     Error: type[BaseException] = Exception
@@ -160,7 +160,7 @@ class SqlStore(AuthTables, LedgerTables, ReadModelTables, OutboxTables, Store):
 
     def ddl(self, version: int) -> list[str]:
         text = DDL[version].format(big=self.big, c=self.collate_c, events_options=self.events_options,
-                                   serial=self.serial)
+                                   serial=self.serial, blob=self.blob)
         return [s.strip() for s in text.split(";") if s.strip()]
 
     # ------------------------------------------------------------ append
@@ -186,7 +186,8 @@ class SqlStore(AuthTables, LedgerTables, ReadModelTables, OutboxTables, Store):
                 if derived is not None:
                     self._derived(job, expected_seq, derived)
                     self._enqueue(derived.notifications)  # the outbox: same transaction as the events
-                self._ledger_append(job, events[0].seq, last.seq, last.hash)
+                roles = derived.roles if derived is not None else None
+                self._ledger_append(job, events[0].seq, last.seq, last.hash, roles.digest if roles else None)
         except ConflictError:
             raise
         except self.Error as exc:  # type: ignore[misc]
@@ -206,6 +207,13 @@ class SqlStore(AuthTables, LedgerTables, ReadModelTables, OutboxTables, Store):
                 raise ConflictError(job, expected_seq)
         if d.template is not None:
             self._x("INSERT INTO templates (sha256, text) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", d.template)
+        if d.attachment is not None:
+            sha, data = d.attachment
+            self._x("INSERT INTO attachments (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+                    (sha, len(data), data))
+        if d.roles is not None:
+            self._x("INSERT INTO role_tables (digest, body) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
+                    (d.roles.digest, d.roles.body))
         if d.rows is not None:
             self._write_rows(d.rows, replace=True)
 
@@ -231,25 +239,41 @@ class SqlStore(AuthTables, LedgerTables, ReadModelTables, OutboxTables, Store):
         return decode_events(rows, f"events of type {type}", self.url)
 
     def iter_jobs(self, batch: int = 200) -> Iterator[tuple[str, list[Event]]]:
-        ids = self.job_ids()
+        for job, rows in self._row_batches(self.job_ids(), batch, _EVENT_COLS):
+            yield job, decode_events(rows, f"job {job}", self.url)
+
+    def iter_rows(self, jobs: Sequence[str] | None = None, batch: int = 500) -> Iterator[tuple[str, list[Any]]]:
+        yield from self._row_batches(self.job_ids() if jobs is None else list(jobs), batch, _EVENT_COLS)
+
+    def _row_batches(self, ids: list[str], batch: int, cols: str) -> Iterator[tuple[str, list[Any]]]:
         for i in range(0, len(ids), batch):
             chunk = ids[i:i + batch]
             marks = ", ".join("?" * len(chunk))
-            rows = self._query(f"SELECT {_EVENT_COLS} FROM events WHERE job IN ({marks}) ORDER BY job, seq", chunk)
+            rows = self._query(f"SELECT {cols} FROM events WHERE job IN ({marks}) ORDER BY job, seq", chunk)
             by_job: dict[str, list[Any]] = {}
             for r in rows:
                 by_job.setdefault(r[0], []).append(r)
             for job in chunk:
-                yield job, decode_events(by_job.get(job, []), f"job {job}", self.url)
+                yield job, by_job.get(job, [])
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {r[0]: (int(r[1]), r[2]) for r in self._query("SELECT job, head_seq, head_hash FROM jobs")}
 
     def template(self, sha256: str) -> str | None:
         rows = self._query("SELECT text FROM templates WHERE sha256 = ?", (sha256,))
         return rows[0][0] if rows else None
 
+    def attachment(self, sha256: str) -> bytes | None:
+        rows = self._query("SELECT data FROM attachments WHERE sha256 = ?", (sha256,))
+        return bytes(rows[0][0]) if rows else None
+
+    def role_table(self, digest: str) -> str | None:
+        rows = self._query("SELECT body FROM role_tables WHERE digest = ?", (digest,))
+        return rows[0][0] if rows else None
+
     def last_number(self, key: str) -> int | None:
         rows = self._query("SELECT last FROM id_counters WHERE key = ?", (key,))
         return int(rows[0][0]) if rows else None
-
 
     # ------------------------------------------------------------ schema
     def schema_version(self) -> int:

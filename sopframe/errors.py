@@ -49,7 +49,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2, "usage error, invalid configuration, a missing path, or a store that cannot be opened"
     INTERNAL = 3, "internal or plugin error"
     CONFLICT = 4, "another writer changed the job at the same moment (nothing was written: run it again)"
-    BROKEN_CHAIN = 5, "`sopframe job verify` found a broken hash chain"
+    BROKEN_CHAIN = 5, "`sopframe job verify` or `sopframe verify` found a broken hash chain, a changed or " \
+                      "missing record, or (with `--replay`) an event the engine would have refused"
     INTERRUPTED = 130, "interrupted (Ctrl-C)"
 
     meaning: str

@@ -8,6 +8,10 @@ same way.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: reference files the tests read, kept in the repository
@@ -22,3 +26,17 @@ def data_file(name: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"tests/data/{name} is missing from this checkout")
     return path
+
+
+def run_main(capsys: "pytest.CaptureFixture[str]", *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process: (exit code, standard output, standard error); never a traceback."""
+    import pytest
+
+    from sopframe.__main__ import main
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return int(info.value.code or 0), out, err

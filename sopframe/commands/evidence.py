@@ -77,12 +77,21 @@ def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, store
 @click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The public key the checkpoints were signed with: the auditor's own copy.")
 @click.option("--job", "jobs", multiple=True, metavar="JOB", help="Check only these jobs' chains (repeatable).")
+@click.option("--replay", is_flag=True, help="Also re-run every recorded command through the engine, with the "
+                                             "pinned template and the roles then in force: name the first event "
+                                             "it would have refused.")
+@click.option("--skip-read-models", is_flag=True, help="Do not compare the read models (job list, open stages, SOP "
+                                                       "list) with the events: they are derived, not part of the "
+                                                       "record, and this is the slowest check.")
 @store_option
 @format_option
 @click.pass_context
 def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path | None, jobs: tuple[str, ...],
-           store_url: str | None, fmt: str) -> None:
-    """Prove the store unchanged: every job's chain, the store-wide ledger, and the signed checkpoints."""
+           replay: bool, skip_read_models: bool, store_url: str | None, fmt: str) -> None:
+    """Prove the store unchanged: every job's chain, the store-wide ledger, and the signed checkpoints.
+
+    With --replay, also prove that the engine would have allowed what the record says happened.
+    """
     from sopframe.checkpoints import load_public_key, read_checkpoints
     from sopframe.core.safetext import escape as safe
     from sopframe.evidence.verify import verify_store
@@ -92,7 +101,7 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
     cps = read_checkpoints(checkpoints_path, load_public_key(public_path)) if checkpoints_path and public_path \
         else None
     store = open_engine(ctx, store_url).store
-    report = verify_store(store, checkpoints=cps, jobs=jobs or None)
+    report = verify_store(store, checkpoints=cps, jobs=jobs or None, replay=replay, read_models=not skip_read_models)
     if fmt == "json":
         emit_json(report.to_dict())
     else:
@@ -103,9 +112,9 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
         else:
             click.echo("no checkpoints given: consistency is checked, but nothing anchors it outside the "
                        "database (give --checkpoints FILE --public-key KEY)")
-        notes = [f"not yet covered by a checkpoint: {job} events {first}-{last}"
-                 for job, (first, last) in sorted(report.uncovered.items())]
-        _outcome(notes, report.problems, prefix="")
+        if report.replayed is not None:
+            click.echo(f"replay: {report.replayed} events reproduced by the engine with the roles then in force")
+        _outcome(report.notes(), report.problems, prefix="")
     if not report.ok:
         count = len(report.problems)
         first = safe(report.problems[0])
@@ -167,14 +176,16 @@ def evidence(ctx: click.Context, output: Path | None, sops: tuple[str, ...], tem
 @click.argument("pack", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Your own copy of the store's public key.")
+@click.option("--replay", is_flag=True, help="Also re-run the jobs' commands through the engine with the pinned "
+                                             "templates and role tables the pack holds.")
 @format_option
-def evidence_verify(pack: Path, public_path: Path, fmt: str) -> None:
+def evidence_verify(pack: Path, public_path: Path, replay: bool, fmt: str) -> None:
     """Check an evidence pack offline: any changed byte, missing file or swapped job fails it."""
     from sopframe.checkpoints import load_public_key
     from sopframe.core.safetext import escape as safe
     from sopframe.evidence.check import check_pack
 
-    report = check_pack(pack, load_public_key(public_path))
+    report = check_pack(pack, load_public_key(public_path), replay=replay)
     if fmt == "json":
         emit_json({"ok": report.ok, "problems": report.problems, "notes": report.notes, "jobs": report.jobs,
                    "events": report.events, "covered": report.covered})

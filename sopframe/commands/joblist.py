@@ -74,11 +74,13 @@ def list_(ctx: click.Context, status: str, template_id: str | None, assigned_to:
 @click.option("--all", "all_jobs", is_flag=True, help="Verify every job in the store.")
 @click.option("--expect", metavar="SEQ:HASH", help="A head recorded earlier (event number and hash, or a prefix of "
                                                     "12+ hex digits): check it is still part of the job's chain.")
+@click.option("--replay", is_flag=True, help="Also re-run the recorded commands through the engine with the roles "
+                                             "then in force, and name the first event it would have refused.")
 @store_option
 @format_option
 @click.pass_context
-def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, expect: str | None, store_url: str | None,
-           fmt: str) -> None:
+def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, expect: str | None, replay: bool,
+           store_url: str | None, fmt: str) -> None:
     """Check jobs' hash chains and pinned templates (names the first edited, deleted, reordered or
     inserted event), and that the read models match the events."""
     from sopframe.core.jobcheck import verify_jobs
@@ -99,6 +101,8 @@ def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, expect: str |
 
         results[0]["problem"] = expect_problem(job_id, store.read(job_id), *expected)
         results[0]["ok"] = results[0]["problem"] is None and results[0]["drift"] is None
+    if replay:
+        _replay(store, results)
     bad = [r for r in results if not r["ok"]]
     if fmt == "json":
         emit_json(results)
@@ -109,13 +113,29 @@ def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, expect: str |
             elif r["drift"]:
                 click.echo(f"{escape(r['job'])}: chain ok, {r['events']} events; READ MODEL DRIFT: {escape(r['drift'])}")
             else:
-                click.echo(f"{escape(r['job'])}: ok, {r['events']} events, head {r['head']}")
+                click.echo(f"{escape(r['job'])}: ok, {r['events']} events, head {r['head']}"
+                           + (", replayed" if replay else ""))
+            if r.get("unchecked"):
+                click.echo(f"  note: replay cannot check authorisation before the first recorded role table: "
+                           f"{r['unchecked']} events were recorded without one and were not checked")
         if not results:
             click.echo("no jobs")
     if bad:
         first = bad[0]["problem"] or f"job {bad[0]['job']}: {bad[0]['drift']}"
         raise IntegrityError(f"{len(bad)} of {len(results)} job{'s' if len(results) != 1 else ''} failed "
                              f"verification; first: {first}")
+
+
+def _replay(store: Any, results: list[dict[str, Any]]) -> None:
+    """Replay the jobs whose chain holds; a refusal becomes the job's problem."""
+    from sopframe.evidence.verify import replay_jobs
+
+    found = replay_jobs(store, [r["job"] for r in results if not r["problem"]])
+    for r in results:
+        if r["job"] in found:
+            problem, r["unchecked"] = found[r["job"]]
+            r["problem"] = problem
+            r["ok"] = r["ok"] and problem is None
 
 
 def _expected_head(text: str) -> tuple[int, str]:

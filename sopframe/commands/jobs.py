@@ -141,7 +141,7 @@ def set_(ctx: click.Context, job_id: str, assignments: tuple[str, ...], adds: tu
 @click.pass_context
 def attach(ctx: click.Context, job_id: str, field: str, path: str, stage: str | None, store_url: str | None,
            actor: str | None, fmt: str) -> None:
-    """Attach the document at PATH to a file FIELD (kept as a reference with its SHA-256)."""
+    """Attach the document at PATH to a file FIELD: recorded with its SHA-256, a copy kept in the store."""
     engine = open_engine(ctx, store_url)
     state = engine.attach(job_id, field, path, actor=current_user(actor), stage=stage)
     node = next((n for n, docs in state.documents.items() if field in docs), None)
@@ -291,11 +291,14 @@ def history_lines(events: "list[Event]", width: int = 10) -> list[str]:
 
 
 def _add_listings() -> None:
-    """``job list`` and ``job verify`` live in sopframe.commands.joblist (read models)."""
+    """``job list`` and ``job verify`` live in sopframe.commands.joblist (read models), ``job attachment`` in
+    sopframe.commands.jobfiles."""
+    from sopframe.commands.jobfiles import attachment
     from sopframe.commands.joblist import list_, verify
 
     job.add_command(list_)
     job.add_command(verify)
+    job.add_command(attachment)
 
 
 _add_listings()

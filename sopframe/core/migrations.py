@@ -26,6 +26,14 @@ Versions:
    notification, unique by its idempotency key, with its delivery state.
 7. Accounts (Argon2id password hashes), server sessions, API tokens and the
    sign-in log (:mod:`sopframe.core.accounts`); new, empty tables.
+8. The role table each batch ran under: ``role_tables`` keeps each table
+   once per digest, and ledger entries name the digest (:mod:`sopframe.core.rolerecord`).
+   Entries written before this step name none: replay cannot check who was
+   allowed to act before the first recorded table, and says so.
+9. Attached documents kept in the store, once per SHA-256 (``attachments``).
+   Documents attached before this step were recorded by path and hash only:
+   their events carry no ``kept`` mark, and ``verify`` reports them as not
+   held rather than as missing.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -63,6 +71,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "read model of stage visits: entered, first action, ended, SLA deadline and breach (reports)"),
     Migration(6, "notification outbox, written in the same transaction as the events that cause it"),
     Migration(7, "accounts, sessions, API tokens and the sign-in log of the server"),
+    Migration(8, "the role table each batch ran under, kept once per digest and named by its ledger entry"),
+    Migration(9, "attached documents kept in the store, once per SHA-256"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

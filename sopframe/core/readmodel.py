@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence
 
 from sopframe.core.engine.clock import to_text
 
@@ -229,6 +229,15 @@ def stage_visits(loaded: Any) -> tuple[StageVisit, ...]:
                                v.first_actor, v.closed_at, v.closed_by, v.outcome,
                                to_text(due) if due is not None else None, v.breached_at))
     return tuple(rows)
+
+
+def sop_rows_of(published: Iterable["Event"], ref: str | None = None) -> list[SopRow]:
+    """The SOP list's rows (of ``ref`` only, if given) made from ``sop.published`` events alone, in store order."""
+    rows = [SopRow(ref=str(e.data.get("ref")), version=e.data.get("version"), title=e.data.get("title", "") or "",
+                   effective_date=e.data.get("effective_date"), next_review=e.data.get("next_review"), job=e.job,
+                   template=e.data.get("template", "") or "", published_at=e.at)
+            for e in published if e.type == "sop.published" and (ref is None or e.data.get("ref") == ref)]
+    return sorted(rows, key=lambda p: (p.ref, p.published_at, p.job))
 
 
 def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> JobRows:

@@ -11,7 +11,8 @@ built-in ones are ``memory://``, ``sqlite:///path`` and ``postgresql://...``.
 :mod:`sopframe.testing.store_contract` is the test suite every backend must pass.
 
 Besides the events a store keeps, written by the same ``append``: each
-template text once per SHA-256, a counter per job-id pattern and period, and
+template text once per SHA-256, each attached document's bytes once per
+SHA-256, each role table once per digest, a counter per job-id pattern and period, and
 the read models of :mod:`sopframe.core.readmodel`, and the notification
 outbox (:mod:`sopframe.core.notify`): rows written with the events that
 cause them, claimed by delivery workers under a lease; and (written on their own,
@@ -36,13 +37,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
     from sopframe.core.ledger import LedgerEntry
     from sopframe.core.notify.model import Notification, OutboxRow
+    from sopframe.core.rolerecord import RoleRecord
     from sopframe.pluginmanager import Plugins
 
 __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STORE", "ENV_STORE", "check_batch",
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
 RowsOf = Callable[[Sequence[Event]], "JobRows"]
 
@@ -60,12 +62,18 @@ class Derived:
     takes (the counter must be below ``number``, else the append conflicts);
     ``notifications``: outbox rows the events cause (a key already in the
     outbox is kept as it is).
+    ``roles``: the role table the command ran under, kept once per digest
+    and named by the batch's ledger entry (:mod:`sopframe.core.rolerecord`);
+    ``attachment``: ``(sha256, bytes)`` of an attached document, kept once
+    per hash (its size was checked against ``limits.attachment-size``).
     """
 
     rows: "JobRows | None" = None
     template: tuple[str, str] | None = None
     counter: tuple[str, int] | None = None
     notifications: "tuple[Notification, ...]" = ()
+    roles: "RoleRecord | None" = None
+    attachment: tuple[str, bytes] | None = None
 
 
 class Store(AccountRecords, abc.ABC):
@@ -103,6 +111,22 @@ class Store(AccountRecords, abc.ABC):
         """Every job with its events, in job order (backends read them in batches)."""
         for job in self.job_ids():
             yield job, self.read(job)
+
+    def iter_rows(self, jobs: Sequence[str] | None = None, batch: int = 500) -> Iterator[tuple[str, list[Any]]]:
+        """Every job (or those given) with its events as stored rows, for verification.
+
+        A row is ``(job, seq, type, data text, actor, at, prev, hash)``, the
+        data as the stored JSON text (see :func:`~sopframe.core.engine.events.rows_intact`);
+        SQL backends read the columns as stored, this default encodes decoded events.
+        """
+        from sopframe.core.engine.events import canonical
+
+        for job in (self.job_ids() if jobs is None else list(jobs)):
+            yield job, [(*e[:3], canonical(e.data).decode("utf-8"), *e[4:]) for e in self.read(job)]
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        """Every job's (last seq, last hash) as the store records it."""
+        return {j: h for j in self.job_ids() if (h := self.head(j)) is not None}
 
     # ---------------------------------------------- templates and job ids
     @abc.abstractmethod
@@ -196,6 +220,14 @@ class Store(AccountRecords, abc.ABC):
     def ledger(self, after: int = 0) -> Iterator["LedgerEntry"]:
         """The store-wide ledger's entries with n > ``after``, in order (see :mod:`sopframe.core.ledger`)."""
         raise StoreError(f"{type(self).__name__} keeps no ledger")
+
+    def attachment(self, sha256: str) -> bytes | None:
+        """The stored copy of an attached document, by the SHA-256 it was attached with, or None."""
+        return None
+
+    def role_table(self, digest: str) -> str | None:
+        """The text of a role table a batch ran under, by its digest, or None (see :mod:`sopframe.core.rolerecord`)."""
+        return None
 
     def close(self) -> None:
         """Release connections; the store is not used afterwards."""

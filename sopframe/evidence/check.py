@@ -4,8 +4,9 @@ Every file is either proven or derived from what is proven:
 the manifest is signed; each file matches its SHA-256 in the manifest; the
 checkpoint is signed; each job's events form an unbroken hash chain whose
 ledger entries are included (Merkle proofs) in the checkpoint's tree; each
-pinned template matches the SHA-256 its job recorded; the SOP versions are
-exactly those the included jobs published.
+pinned template matches the SHA-256 its job recorded; each role table a
+job's ledger entries name is there and matches its digest; the SOP
+versions are exactly those the included jobs published.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ class PackReport:
         return not self.problems
 
 
-def check_pack(path: Path, public_key: "Ed25519PublicKey", *, max_bytes: int = MAX_PACK_BYTES) -> PackReport:
+def check_pack(path: Path, public_key: "Ed25519PublicKey", *, max_bytes: int = MAX_PACK_BYTES,
+               replay: bool = False) -> PackReport:
+    """Check a pack offline; ``replay`` also re-runs its jobs' commands with the role tables it holds."""
     report = PackReport()
     try:
         zf = zipfile.ZipFile(path)
@@ -70,11 +73,56 @@ def check_pack(path: Path, public_key: "Ed25519PublicKey", *, max_bytes: int = M
         if cp is None:
             return report
         published: list[Event] = []
+        histories: dict[str, tuple[list[Event], list[LedgerEntry]]] = {}
         for jid in manifest.get("jobs", []):
+            problems = len(report.problems)
             events = _check_job(files, str(jid), cp, report)
             published += [e for e in events if e.type == "sop.published"]
+            if len(report.problems) == problems and events:
+                histories[str(jid)] = (events, [LedgerEntry(**d["entry"]) for d in json.loads(files[f"jobs/{jid}/ledger.json"])])
+        for name, data in sorted(files.items()):
+            if name.startswith("attachments/") and hashlib.sha256(data).hexdigest() != name.split("/", 1)[1]:
+                report.problems.append(f"{name}: the document does not hash to the SHA-256 it is named by")
         _check_sops(files, published, report)
+        if replay:
+            _replay(files, histories, published, report)
     return report
+
+
+class _PackRecord:
+    """What replay reads, from the pack's own files."""
+
+    def __init__(self, files: dict[str, bytes], published: list[Event]) -> None:
+        self.files, self.published = files, published
+
+    def template(self, sha256: str) -> str | None:
+        data = self.files.get(f"templates/{sha256}.yaml")
+        return data.decode("utf-8") if data is not None else None
+
+    def role_table(self, digest: str) -> str | None:
+        data = self.files.get(f"roles/{digest}.json")
+        return data.decode("utf-8") if data is not None else None
+
+    def events_of_type(self, type: str) -> list[Event]:
+        return sorted((e for e in self.published if e.type == type), key=lambda e: (e.at, e.job, e.seq))
+
+
+def _replay(files: dict[str, bytes], histories: dict[str, tuple[list[Event], list[LedgerEntry]]],
+            published: list[Event], report: PackReport) -> None:
+    """Replay every job that checked out (the pack holds its template, role tables and ledger entries)."""
+    from sopframe.core.replay import Replayer
+
+    entries = sorted((e for _events, jobs_entries in histories.values() for e in jobs_entries), key=lambda e: e.n)
+    replayer = Replayer(_PackRecord(files, published), entries)
+    unchecked = 0
+    for jid, (events, _entries) in histories.items():
+        result = replayer.job(jid, events)
+        unchecked += result.unchecked
+        if result.problem is not None:
+            report.problems.append(str(result.problem))
+    if unchecked:
+        report.notes.append(f"replay cannot check authorisation before the first recorded role table: {unchecked} "
+                            "events were recorded without one and were not checked")
 
 
 def _read_members(zf: zipfile.ZipFile, max_bytes: int, report: PackReport) -> dict[str, bytes] | None:
@@ -224,6 +272,13 @@ def _check_job(files: dict[str, bytes], jid: str, cp: Checkpoint, report: PackRe
     if covered < len(events):
         report.notes.append(f"job {jid}: events {covered + 1}-{len(events)} came after the checkpoint and are "
                             "not proven by it")
+    for digest in sorted({entry.roles for entry, _proof in items if entry.roles}):
+        body = files.get(f"roles/{digest}.json")
+        if body is None:
+            report.problems.append(f"job {jid}: the role table its batches ran under, roles/{digest}.json, "
+                                   "is missing")
+        elif hashlib.sha256(body).hexdigest() != digest:
+            report.problems.append(f"roles/{digest}.json: is not the role table job {jid}'s batches name")
     start = events[0].data.get("template", {}) if events else {}
     sha = start.get("sha256") if isinstance(start, dict) else None
     if sha:

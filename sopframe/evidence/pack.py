@@ -10,6 +10,7 @@ key and nothing else (:mod:`sopframe.evidence.check`):
 ``public-key.pem``         the key that signed it (the auditor uses their own copy)
 ``sops.json``              the SOP versions of the selected SOPs, effective dates, status
 ``templates/<sha>.yaml``   each pinned template text, named by its SHA-256
+``roles/<digest>.json``    each role table the jobs' batches ran under, named by its digest
 ``jobs/<id>/events.json``  each job's full event history (hash-chained)
 ``jobs/<id>/ledger.json``  the job's ledger entries with Merkle inclusion proofs
 ``jobs/<id>/history.html`` the same history as a readable page
@@ -57,6 +58,8 @@ class EvidenceSource(Protocol):
     def events_of_type(self, type: str) -> list[Event]: ...
 
     def template(self, sha256: str) -> str | None: ...
+
+    def role_table(self, digest: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -153,9 +156,11 @@ def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, p
     z.add("checkpoint.json", (checkpoint.line() + "\n").encode("utf-8"))
     z.add("public-key.pem", public_key_pem)
     summaries, templates, published = [], {}, []
+    roles: set[str] = set()
     for jid in jobs:
         events = source.read(jid)
         published += [e for e in events if e.type == "sop.published"]
+        roles.update(e.roles for e in by_job.get(jid, []) if e.roles)
         proofs = [{"entry": e.to_dict(),
                    "proof": tree.inclusion_proof(e.n - 1) if e.n <= checkpoint.size else None}
                   for e in by_job.get(jid, [])]
@@ -181,6 +186,10 @@ def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, p
                             z.add(name, data)
     for sha, text in sorted(templates.items()):
         z.add(f"templates/{sha}.yaml", text.encode("utf-8"))
+    for digest in sorted(roles):
+        body = source.role_table(digest)
+        if body is not None:  # a missing one is named by `evidence verify` (and by `verify --replay`)
+            z.add(f"roles/{digest}.json", body.encode("utf-8"))
     sops = sop_versions(published)
     z.add("sops.json", write_json(sops))
     z.add("index.html", render_index(summaries, sops, checkpoint, sel.to_dict(), created).encode("utf-8"))
@@ -199,15 +208,10 @@ def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, p
 def sop_versions(published: Iterable[Event]) -> list[dict[str, Any]]:
     """The SOP master list (current and archived versions) made from ``sop.published`` events alone."""
     from sopframe.core.engine.sops import master_list
-    from sopframe.core.readmodel import SopRow
+    from sopframe.core.readmodel import SopRow, sop_rows_of
 
     class _Rows:
-        def sop_rows(self) -> list[SopRow]:
-            rows = [SopRow(ref=str(e.data.get("ref")), version=e.data.get("version"),
-                           title=e.data.get("title", "") or "", effective_date=e.data.get("effective_date"),
-                           next_review=e.data.get("next_review"), job=e.job,
-                           template=e.data.get("template", "") or "", published_at=e.at)
-                    for e in published if e.type == "sop.published"]
-            return sorted(rows, key=lambda p: (p.ref, p.published_at, p.job))
+        def sop_rows(self, ref: str | None = None) -> list[SopRow]:
+            return sop_rows_of(published, ref)
 
     return [e.to_dict() for e in master_list(_Rows())]  # type: ignore[arg-type]

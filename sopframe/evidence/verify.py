@@ -10,18 +10,23 @@ What a verification proves, in order:
    position, so nothing it covered was changed, even by someone who
    recomputed every hash in the database;
 5. what came after the last checkpoint is named: it is consistent, but not
-   yet anchored outside the database.
+   yet anchored outside the database;
+6. that every attached document the store keeps a copy of is still there
+   and still hashes to the SHA-256 its event recorded (documents attached
+   before the store kept copies are counted as not held);
+7. with ``replay``, that the engine would have allowed every recorded batch
+   (:mod:`sopframe.core.replay`): the roles then in force, the pinned template.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sopframe.checkpoints import Checkpoint, append_checkpoint, check_against_ledger, make_checkpoint, read_checkpoints
-from sopframe.core.engine.events import GENESIS, Event
-from sopframe.core.jobcheck import verify_jobs
+from sopframe.core.engine.events import GENESIS, Event, decode_rows, rows_intact, verify_chain
 from sopframe.core.ledger import LedgerEntry, check_coverage, verify_ledger
 from sopframe.core.merkle import tree_hash
 from sopframe.errors import IntegrityError
@@ -31,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from sopframe.core.store import Store
 
-__all__ = ["StoreReport", "verify_store", "checkpoint_store"]
+__all__ = ["StoreReport", "verify_store", "checkpoint_store", "replay_jobs"]
 
 
 @dataclass
@@ -45,6 +50,10 @@ class StoreReport:
     checkpoints: int = 0
     covered_entries: int = 0
     uncovered: dict[str, tuple[int, int]] = field(default_factory=dict)  # job -> (first, last) not yet anchored
+    replayed: int | None = None  # events replay reproduced (None: not asked)
+    unchecked: dict[str, int] = field(default_factory=dict)  # job -> events replay could not check (no roles)
+    documents: int = 0  # stored copies of attached documents re-hashed
+    not_held: int = 0  # documents attached before the store kept copies
 
     @property
     def ok(self) -> bool:
@@ -54,35 +63,43 @@ class StoreReport:
         return {"ok": self.ok, "problems": self.problems, "jobs": self.jobs, "events": self.events,
                 "ledger_entries": self.entries, "checkpoints": self.checkpoints,
                 "covered_entries": self.covered_entries,
-                "not_yet_covered": {j: {"first": a, "last": b} for j, (a, b) in sorted(self.uncovered.items())}}
+                "not_yet_covered": {j: {"first": a, "last": b} for j, (a, b) in sorted(self.uncovered.items())},
+                "documents": {"checked": self.documents, "not_held": self.not_held},
+                "replay": None if self.replayed is None else {"replayed_events": self.replayed,
+                                                              "unchecked": dict(sorted(self.unchecked.items()))}}
+
+    def notes(self) -> list[str]:
+        """What is true but not proven: events after the last checkpoint, events replay could not check."""
+        out = [f"not yet covered by a checkpoint: {job} events {first}-{last}"
+               for job, (first, last) in sorted(self.uncovered.items())]
+        if self.not_held:
+            out.append(f"{self.not_held} attached document{'s were' if self.not_held != 1 else ' was'} recorded "
+                       "by path and hash only, before the store kept copies (schema version 9): not held")
+        if self.unchecked:
+            jobs = sorted(self.unchecked)
+            shown = ", ".join(f"{j} ({self.unchecked[j]})" for j in jobs[:5]) + (" ..." if len(jobs) > 5 else "")
+            out.append(f"replay cannot check authorisation before the first recorded role table: "
+                       f"{sum(self.unchecked.values())} events of {len(jobs)} jobs were recorded without one "
+                       f"(before schema version 8) and were not checked: {shown}")
+        return out
 
 
 def verify_store(store: "Store", *, checkpoints: list[Checkpoint] | None = None,
-                 jobs: Iterable[str] | None = None) -> StoreReport:
-    """Check chains, ledger and checkpoints (``jobs`` limits the chain checks; the ledger is always whole)."""
+                 jobs: Iterable[str] | None = None, replay: bool = False, read_models: bool = True) -> StoreReport:
+    """Check chains, ledger and checkpoints (``jobs`` limits the chain checks; the ledger is always whole).
+
+    ``replay``: also replay every checked job whose chain holds (:mod:`sopframe.core.replay`);
+    ``read_models``: also compare each job's read-model rows with its events (``store rebuild`` fixes drift).
+    """
     report = StoreReport()
     entries = _ledger(store, report)
     ledger_ok = not report.problems
     wanted = set(jobs) if jobs is not None else None
-    heads: dict[str, tuple[int, str]] = {}
-    hashes: dict[tuple[str, int], str] = {}
-    needed = {(e.job, e.last) for e in entries}
-
-    def seen(job: str, events: list[Event]) -> None:
-        report.events += len(events)
-        for ev in events:
-            if (job, ev.seq) in needed:
-                hashes[(job, ev.seq)] = ev.hash
-
-    for check in verify_jobs(store, sorted(wanted) if wanted is not None else None, seen=seen):
-        report.jobs += 1
-        for what in (check.problem, check.drift and f"job {check.job}: read models: {check.drift}"):
-            if what:
-                report.problems.append(what)
-    for job in store.job_ids():
-        head = store.head(job)
-        if head is not None:
-            heads[job] = head
+    heads = store.heads()
+    hashes = _check_jobs(store, sorted(wanted) if wanted is not None else None, entries, heads, report,
+                         replaying=_replayer(store, entries, report) if replay and ledger_ok else None,
+                         read_models=read_models)
+    _check_documents(store, wanted, report)
     if wanted is not None:
         entries_checked = [e for e in entries if e.job in wanted]
         heads = {j: h for j, h in heads.items() if j in wanted}
@@ -102,6 +119,139 @@ def verify_store(store: "Store", *, checkpoints: list[Checkpoint] | None = None,
             first, _ = report.uncovered.get(e.job, (e.first, e.last))
             report.uncovered[e.job] = (first, e.last)
     return report
+
+
+def _check_jobs(store: "Store", jobs: list[str] | None, entries: list[LedgerEntry],
+                heads: dict[str, tuple[int, str]], report: StoreReport, *,
+                replaying: Callable[[str, list[Event]], None] | None, read_models: bool) -> dict[tuple[str, int], str]:
+    """Every job's chain, pinned template, read models and replay; returns the hashes the ledger entries name.
+
+    Rows are read in batches with the canonical text each hash covers
+    assembled by the store (:func:`rows_intact`): an intact chain is proven
+    without decoding its events.  Only a chain that does not prove intact
+    is decoded, and :func:`verify_chain` names what is wrong with it.
+    """
+    from sopframe.core.jobcheck import drift_of, template_problem
+    from sopframe.core.readmodel import JobQuery, rows_from_events
+
+    by_job: dict[str, list[LedgerEntry]] = {}
+    for e in entries:
+        by_job.setdefault(e.job, []).append(e)
+    started = {e.job: e for e in store.events_of_type("job.started") if e.seq == 1}
+    pinned_ok: set[tuple[str, str | None]] = set()  # (sha256, inline text) of templates that checked out
+    summaries = {s.job: s for s in store.summaries(JobQuery())} if read_models else {}
+    template = functools.cache(store.template)  # one read per pinned template, not one per job
+    sops = {p.job: p for p in store.sop_rows()} if read_models else {}
+    signoffs: dict[str, list[Any]] = {}
+    for o in store.open_signoffs() if read_models else ():
+        signoffs.setdefault(o.job, []).append(o)
+    visits: dict[str, list[Any]] = {}
+    for v in store.stage_visits() if read_models else ():
+        visits.setdefault(v.job, []).append(v)
+    hashes: dict[tuple[str, int], str] = {}
+    for job, rows in store.iter_rows(jobs):
+        report.jobs += 1
+        report.events += len(rows)
+        for e in by_job.get(job, ()):
+            if 0 < e.last <= len(rows):
+                hashes[(job, e.last)] = rows[e.last - 1][7]
+        head = heads.get(job)
+        events: list[Event] | None = None
+        problem = None
+        if not rows_intact(job, rows, head):
+            try:
+                events = decode_rows(rows)
+            except ValueError as exc:
+                report.problems.append(f"job {job}: {exc}")
+                continue
+            found = verify_chain(job, events, head)
+            problem = str(found) if found else None
+        first = started.get(job)
+        if problem is None and first is not None:
+            key = (str((first.data.get("template") or {}).get("sha256")), (first.data.get("template") or {}).get("text"))
+            if key not in pinned_ok:
+                problem = template_problem(store, job, [first])
+                if problem is None:
+                    pinned_ok.add(key)
+        if problem is not None:
+            report.problems.append(problem)
+            continue
+        if not rows or not (read_models or replaying):
+            continue
+        events = events or decode_rows(rows)
+        if read_models:
+            try:
+                drift = drift_of(rows_from_events(events, template), summaries.get(job), sops.get(job),
+                                 signoffs.get(job, ()), visits.get(job, ()))
+            except Exception as exc:  # the rows cannot be derived: that is drift too, named
+                drift = f"read-model rows cannot be derived: {exc}"
+            if drift:
+                report.problems.append(f"job {job}: read models: {drift}")
+        if replaying is not None:
+            replaying(job, events)
+    return hashes
+
+
+def _check_documents(store: "Store", wanted: set[str] | None, report: StoreReport) -> None:
+    """Each kept document is in the store and hashes to the SHA-256 its event recorded."""
+    import hashlib
+
+    documents: dict[str, Event] = {}  # sha256 -> the first event that says the store keeps its copy
+    for ev in store.events_of_type("document.attached"):
+        if wanted is not None and ev.job not in wanted:
+            continue
+        if ev.data.get("kept") is True:
+            documents.setdefault(str(ev.data.get("sha256")), ev)
+        else:
+            report.not_held += 1
+    for sha, ev in sorted(documents.items()):
+        where = f"job {ev.job}: event {ev.seq} (document.attached, field {ev.data.get('field')})"
+        data = store.attachment(sha)
+        if data is None:
+            report.problems.append(f"{where}: the store's copy of the document (sha256 {sha[:12]}...) is missing")
+        elif hashlib.sha256(data).hexdigest() != sha:
+            report.problems.append(f"{where}: the store's copy of the document no longer hashes to "
+                                   f"{sha[:12]}... (altered)")
+        else:
+            report.documents += 1
+
+
+def _replayer(store: "Store", entries: list[LedgerEntry], report: StoreReport) -> Callable[[str, list[Event]], None]:
+    """Replays one job at a time into ``report`` (its events are read once, by the chain check)."""
+    from sopframe.core.replay import Replayer
+
+    report.replayed = 0
+    replayer = Replayer(store, entries)
+
+    def run(job: str, events: list[Event]) -> None:
+        result = replayer.job(job, events)
+        report.replayed = (report.replayed or 0) + result.checked
+        if result.unchecked:
+            report.unchecked[job] = result.unchecked
+        if result.problem is not None:
+            report.problems.append(str(result.problem))
+
+    return run
+
+
+def replay_jobs(store: "Store", jobs: Iterable[str]) -> dict[str, tuple[str | None, int]]:
+    """Replay these jobs (``job verify --replay``): job -> (the problem or None, events not checked).
+
+    Replay orders batches by the ledger, so the ledger's own chain must hold
+    first; when it does not, that is every job's problem.
+    """
+    from sopframe.core.replay import Replayer
+
+    report = StoreReport()
+    entries = _ledger(store, report)
+    if report.problems:
+        return {job: (f"replay needs an intact ledger: {report.problems[0]}", 0) for job in jobs}
+    replayer = Replayer(store, entries)
+    out = {}
+    for job in jobs:
+        result = replayer.job(job, store.read(job))
+        out[job] = (str(result.problem) if result.problem else None, result.unchecked)
+    return out
 
 
 def _ledger(store: "Store", report: StoreReport) -> list[LedgerEntry]:

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sopframe.__main__ import main
 from sopframe_plugins import store_memory
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return int(info.value.code or 0), out, err
+from testsupport import run_main as run
 
 
 @pytest.fixture
@@ -45,6 +38,10 @@ def test_the_auditor_round_trip(capsys, url: str, tmp_path: Path, busy_store) ->
     assert code == 0 and (tmp_path / "pack.zip").is_file()
     code, out, _ = run(capsys, "evidence", "verify", "pack.zip", "--public-key", "k/cp.pub")
     assert code == 0 and out.rstrip().endswith("ok")
+    code, out, _ = run(capsys, "evidence", "verify", "pack.zip", "--public-key", "k/cp.pub", "--replay")
+    assert code == 0 and out.rstrip().endswith("ok")
+    code, out, _ = run(capsys, "verify", "--store", url, "--replay")
+    assert code == 0 and "replay: " in out and "events reproduced by the engine" in out
     # someone with database access deletes a job: verify names it and exits 5
     busy_store._jobs.pop(busy_store.job_ids()[0])
     code, out, err = run(capsys, "verify", "--store", url, "--checkpoints", "sopframe-checkpoints.jsonl",

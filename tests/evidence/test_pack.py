@@ -52,8 +52,49 @@ def test_a_pack_checks_clean_offline(busy_store: MemoryStore, keys, tmp_path: Pa
         html = zf.read(f"jobs/{busy_store.job_ids()[0]}/history.html").decode()
     assert {"manifest.json", "manifest.sig", "checkpoint.json", "public-key.pem", "index.html"} <= names
     assert any(n.startswith("templates/") and n.endswith(".yaml") for n in names)
+    assert [n for n in names if n.startswith("roles/")] == [f"roles/{e.roles}.json" for e in busy_store.ledger()][:1]
     assert [s["ref"] for s in sops] == ["ITSOP-2026-7"] and sops[0]["status"] == "current"
     assert "signoff.given" in html and "<script" not in html
+
+
+def test_a_pack_can_hold_the_documents(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
+    import hashlib
+
+    cps_path = tmp_path / "checkpoints.jsonl"
+    priv = load_private_key(keys[0])
+    checkpoint_store(busy_store, priv, cps_path, time="2026-03-01T00:00:00Z")
+    cp = read_checkpoints(cps_path, load_public_key(keys[1]))[-1]
+    pack = tmp_path / "files.zip"
+    pack.write_bytes(build_pack(busy_store, Selection(), cp, keys[1].read_bytes(), sign=priv.sign, created="t",
+                                version="test", attachments=busy_store.attachment))
+    with zipfile.ZipFile(pack) as zf:
+        docs = {n: zf.read(n) for n in zf.namelist() if n.startswith("attachments/")}
+    assert docs == {f"attachments/{hashlib.sha256(b'draft v1').hexdigest()}": b"draft v1"}
+    assert check_pack(pack, load_public_key(keys[1])).ok
+
+
+def test_a_pack_replays_offline(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
+    """A sign-off forged through the store itself, before a checkpoint: hashes prove it, replay refuses it."""
+    from sopframe.core.engine.events import NewEvent, chain
+    from sopframe.core.migrations import rows_of
+    from sopframe.core.rolerecord import RoleRecord
+    from sopframe.core.store import Derived
+
+    assert check_pack(_pack(busy_store, keys, tmp_path), load_public_key(keys[1]), replay=True).ok
+    job = busy_store.job_ids()[1]  # open at its components split: sub-job A waits for tech_lead's sign-off
+    seq, head = busy_store.head(job)
+    forged = chain(job, seq, head, [NewEvent("signoff.given", {
+        "stage": "components/classification/tech_approval", "signoff": "tech_lead", "role": "it_lead",
+        "digest": "0" * 64, "approves": []})], "olga", busy_store.read(job)[-1].at)
+    roles = next(iter(busy_store.raw_role_tables().items()))
+    busy_store.append(job, seq, forged, Derived(rows=rows_of(busy_store)([*busy_store.read(job), *forged]),
+                                                roles=RoleRecord(*roles)))
+    pack = _pack(busy_store, keys, tmp_path)
+    assert check_pack(pack, load_public_key(keys[1])).ok, "signed and consistent"
+    report = check_pack(pack, load_public_key(keys[1]), replay=True)
+    assert report.problems == [f"job {job}: event {seq + 1} (signoff.given): replay: the engine would have refused "
+                               f"it: job {job}-A, stage tech_approval: olga may not give sign-off 'tech_lead': that "
+                               f"needs role 'it_lead', which olga does not hold (held by: lee, alice)"]
 
 
 def test_the_same_content_gives_the_same_pack(busy_store: MemoryStore, keys, tmp_path: Path) -> None:

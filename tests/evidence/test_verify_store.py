@@ -51,7 +51,7 @@ def _rebuild_ledger(store: MemoryStore) -> None:
             continue
         prev = store.raw_ledger()[-1] if store.raw_ledger() else None
         store.raw_ledger().append(next_entry((prev.n, prev.hash) if prev else None, e.job, e.first, last,
-                                             events[last - 1].hash))
+                                             events[last - 1].hash, e.roles))
 
 
 def test_an_untouched_store_verifies_and_says_what_is_not_yet_covered(busy_store: MemoryStore, keys, tmp_path) -> None:
@@ -61,6 +61,18 @@ def test_an_untouched_store_verifies_and_says_what_is_not_yet_covered(busy_store
     cps = _signed(busy_store, keys, tmp_path)
     report = verify_store(busy_store, checkpoints=cps)
     assert report.ok and report.uncovered == {} and report.covered_entries == report.entries
+
+
+def test_read_model_drift_is_named_unless_skipped(busy_store: MemoryStore) -> None:
+    import dataclasses
+
+    job = busy_store.job_ids()[0]
+    rows = busy_store._rows[job]
+    busy_store._rows[job] = dataclasses.replace(rows, summary=dataclasses.replace(rows.summary, status="cancelled"))
+    report = verify_store(busy_store)
+    assert report.problems == [f"job {job}: read models: job summary differs from the events in status "
+                               "(run `sopframe store rebuild`)"]
+    assert verify_store(busy_store, read_models=False).ok  # derived rows, not the record
 
 
 def _first_job(store: MemoryStore) -> str:

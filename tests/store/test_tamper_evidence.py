@@ -94,6 +94,8 @@ ATTACKS: dict[str, Callable[[SqlStore], None]] = {
         "UPDATE templates SET text = text || '# edited' WHERE sha256 = ?",
         (s.read(_job(s))[0].data["template"]["sha256"],)),
     "swap the pinned template and recompute": lambda s: _swap_template(s, _job(s)),
+    "alter a kept document": lambda s: s._x("UPDATE attachments SET data = ?", (b"draft v2",)),
+    "delete a kept document": lambda s: s._x("DELETE FROM attachments"),
     "delete a whole job": lambda s: (s._x("DELETE FROM events WHERE job = ?", (_job(s),)),
                                      s._x("DELETE FROM job_summary WHERE job = ?", (_job(s),)),
                                      s._x("DELETE FROM sops WHERE job = ?", (_job(s),)),
@@ -109,20 +111,23 @@ def _attack(store: SqlStore, name: str) -> None:
 def _recompute_ledger(store: SqlStore) -> None:
     """What an attacker with the code does next: rebuild the ledger and the read models to match the tables."""
     heads = {j: h for j in store.job_ids() if (h := store.head(j)) is not None}
-    batches: list[tuple[str, int, int]] = []
+    batches: list[tuple[str, int, int, str | None]] = []
     covered: dict[str, int] = {}
+    roles = None  # each batch keeps the role table it named; new ones take the last one named
     for e in store.ledger():
+        roles = e.roles
         if e.job in heads and min(e.last, heads[e.job][0]) > covered.get(e.job, 0):
-            batches.append((e.job, covered.get(e.job, 0) + 1, min(e.last, heads[e.job][0])))
+            batches.append((e.job, covered.get(e.job, 0) + 1, min(e.last, heads[e.job][0]), e.roles))
             covered[e.job] = batches[-1][2]
-    batches += [(j, covered.get(j, 0) + 1, h[0]) for j, h in heads.items() if covered.get(j, 0) < h[0]]
+    batches += [(j, covered.get(j, 0) + 1, h[0], roles) for j, h in heads.items() if covered.get(j, 0) < h[0]]
     with store._tx():
         store._x("DELETE FROM ledger")
         prev = None
-        for job, first, last in batches:
-            entry = next_entry(prev, job, first, last, store.read(job)[last - 1].hash)
-            store._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash))
+        for job, first, last, named in batches:
+            entry = next_entry(prev, job, first, last, store.read(job)[last - 1].hash, named)
+            store._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash, roles) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash, entry.roles))
             prev = (entry.n, entry.hash)
         store._x("UPDATE ledger_head SET n = ?, hash = ?", (prev[0], prev[1]))  # type: ignore[index]
     store.rebuild(rows_of(store))
@@ -138,7 +143,9 @@ def test_the_ledger_catches_each_attack(store: SqlStore, attack: str) -> None:
 
 
 @pytest.mark.parametrize("attack", [a for a in ATTACKS if a not in ("edit an event in place",
-                                                                    "swap the pinned template text")])
+                                                                    "swap the pinned template text",
+                                                                    "alter a kept document",
+                                                                    "delete a kept document")])
 def test_a_checkpoint_catches_the_attack_even_with_the_ledger_recomputed(store: SqlStore, attack: str,
                                                                          tmp_path: Path) -> None:
     init_keys(tmp_path / "k", tmp_path / "k.pub")
@@ -176,15 +183,14 @@ def test_an_old_store_migrates_into_the_ledger(tmp_path: Path) -> None:
     s = SqliteStore(tmp_path / "jobs.db")
     engine = Engine(s, roles=ROLES, clock=FixedClock("2026-01-05T09:00:00+00:00"))
     job = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
-    walk_to(engine, job, "technical_review", engine.clock)
+    walk_to(engine, job, "draft", engine.clock)  # no document yet: copies were not kept before version 9
     from sopframe.core.store import SCHEMA_VERSION
     from sopframe_plugins.store_auth import AUTH_TABLES
     from sopframe_plugins.store_readmodel import READ_MODELS
 
     with s._tx():  # back to schema 2, as a store made before this version (and the later ones)
-        s._x("DROP TABLE ledger")
-        s._x("DROP TABLE ledger_head")
-        for table in [t for t, version in READ_MODELS.items() if version > 3]:
+        for table in ["ledger", "ledger_head", "role_tables", "attachments",
+                      *[t for t, version in READ_MODELS.items() if version > 3]]:
             s._x(f"DROP TABLE {table}")
         s._x("DROP TABLE outbox")
         for table in AUTH_TABLES:
@@ -193,6 +199,61 @@ def test_an_old_store_migrates_into_the_ledger(tmp_path: Path) -> None:
     assert s.schema_version() == 2
     assert [m.version for m in migrate(s)] == list(range(3, SCHEMA_VERSION + 1))
     entries = list(s.ledger())
-    assert [(e.job, e.first, e.last) for e in entries] == [(job, 1, s.head(job)[0])]
+    assert [(e.job, e.first, e.last, e.roles) for e in entries] == [(job, 1, s.head(job)[0], None)]
     assert verify_store(s).ok
+    # replay says plainly that who acted before the first recorded role table cannot be checked ...
+    report = verify_store(s, replay=True)
+    old = s.head(job)[0]
+    assert report.ok and report.unchecked == {job: old} and report.replayed == 0
+    assert any("cannot check authorisation before the first recorded role table" in n for n in report.notes())
+    # ... and checks every command from then on
+    walk_to(engine, job, "components", engine.clock)
+    report = verify_store(s, replay=True)
+    assert report.ok and report.unchecked == {job: old} and report.replayed == s.head(job)[0] - old > 0
     s.close()
+
+
+# ------------------------------------------------------------------ replay
+def _plant_separation_violation(store: SqlStore) -> int:
+    """alice, the author, gives the technical review's it_lead sign-off (not_by: author): a perfect chain."""
+    events = store.read(_job(store))
+    seq = next(e.seq for e in events if e.type == "signoff.given" and e.data["signoff"] == "it_lead")
+    with store._tx():
+        _rechain(store, _job(store), [e._replace(actor="alice") if e.seq == seq else e for e in events])
+    _recompute_ledger(store)
+    return seq
+
+
+def _plant_forged_signoff(store: SqlStore) -> int:
+    """mallory, who holds no role, gives the ciso sign-off of the open job."""
+    with store._tx():
+        _forge_signoff(store, store.job_ids()[-1])
+    _recompute_ledger(store)
+    return store.head(store.job_ids()[-1])[0]
+
+
+@pytest.mark.parametrize("plant, job_of, words", [
+    (_plant_separation_violation, _job, "segregation of duties"),
+    (_plant_forged_signoff, lambda s: s.job_ids()[-1], "mallory may not give sign-off 'ciso'"),
+], ids=["separation of duties", "forged sign-off"])
+def test_replay_names_what_the_engine_would_have_refused(store: SqlStore, url: str, plant, job_of, words: str,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from sopframe.__main__ import main
+
+    seq = plant(store)
+    job = job_of(store)
+    assert verify_store(store).ok, "hashes and ledger are self-consistent: only replay can tell"
+    report = verify_store(store, replay=True)
+    assert not report.ok and len(report.problems) == 1, report.problems
+    assert report.problems[0].startswith(f"job {job}: event {seq} (signoff.given): replay:")
+    assert words in report.problems[0]
+    monkeypatch.setenv("SOPFRAME_USER", "auditor")
+    for argv in (["verify", "--replay"], ["job", "verify", job, "--replay"]):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as info:
+            main([*argv, "--store", url])
+        out, err = capsys.readouterr()
+        assert info.value.code == 5, (argv, out, err)
+        assert f"event {seq} (signoff.given)" in out + err and words in out + err
+        assert "Traceback" not in err

@@ -14,10 +14,8 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-__all__ = ["DocumentInfo", "read_document", "document_record", "CHUNK"]
+__all__ = ["DocumentInfo", "read_document", "Attachment", "read_attachment", "CHUNK"]
 
 CHUNK = 1024 * 1024
 
@@ -29,6 +27,7 @@ class DocumentInfo:
     symlink: str | None  # what the path given pointed to, if it was a symlink
     size: int
     sha256: str
+    content: bytes | None = None  # the bytes read, when asked to keep them
 
 
 def _kind(mode: int) -> str:
@@ -43,8 +42,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_document(path: str, *, max_size: int, root: str | None = None) -> DocumentInfo:
-    """Hash the document at ``path``; raise ``ValueError`` saying why it cannot be attached."""
+def read_document(path: str, *, max_size: int, root: str | None = None, keep: bool = False) -> DocumentInfo:
+    """Hash the document at ``path`` (``keep``: and keep its bytes); raise ``ValueError`` saying why it cannot be
+    attached."""
     given = os.path.abspath(path)
     symlink = os.readlink(given) if os.path.islink(given) else None
     resolved = os.path.realpath(given)
@@ -63,7 +63,7 @@ def read_document(path: str, *, max_size: int, root: str | None = None) -> Docum
     with os.fdopen(fd, "rb", buffering=0) as fh:
         if st.st_size > max_size:
             raise ValueError(f"it is {st.st_size} bytes, over the limit of {max_size} (limits.attachment-size)")
-        h, size = hashlib.sha256(), 0
+        h, size, blocks = hashlib.sha256(), 0, []
         while True:
             try:
                 block = fh.read(CHUNK)
@@ -76,23 +76,39 @@ def read_document(path: str, *, max_size: int, root: str | None = None) -> Docum
                 raise ValueError(f"it grew past the limit of {max_size} bytes while being read "
                                  "(limits.attachment-size)")
             h.update(block)
-    return DocumentInfo(os.path.basename(given), resolved, symlink, size, h.hexdigest())
+            if keep:
+                blocks.append(block)
+    return DocumentInfo(os.path.basename(given), resolved, symlink, size, h.hexdigest(),
+                        b"".join(blocks) if keep else None)
 
 
-def document_record(path: str | os.PathLike[str], data: bytes | None, uri: str | None, max_size: int,
-                    root: str | None = None) -> dict[str, Any]:
-    """What a ``document.attached`` event records: the document at ``path``, or ``data`` given directly
-    (``path`` then only names it); raise ``ValueError`` saying why it cannot be attached."""
+@dataclass(frozen=True)
+class Attachment:
+    """What ``document.attached`` records about a document, and its bytes when they were read.
+
+    ``kept: true`` in the record says the store keeps a copy of the bytes
+    (since schema version 9): ``verify`` then re-hashes that copy.
+    """
+
+    record: dict[str, object]
+    content: bytes | None = None
+
+
+def read_attachment(path: str, data: bytes | None, uri: str | None, max_size: int,
+                    root: str | None = None) -> Attachment:
+    """The document at ``path`` (or ``data``, named by ``path``); raise ``ValueError`` saying why it cannot be
+    attached (the message names the document)."""
     if data is not None:
         if len(data) > max_size:
             raise ValueError(f"the document is {len(data)} bytes, over the limit of {max_size}")
-        return {"name": Path(path).name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-                "uri": uri or str(path), "path": None, "symlink": None}
-    from sopframe.core.safetext import escape
-
+        return Attachment({"name": os.path.basename(path), "sha256": hashlib.sha256(data).hexdigest(),
+                           "size": len(data), "uri": uri or str(path), "path": None, "symlink": None,
+                           "kept": True}, data)
     try:
-        info = read_document(str(path), max_size=max_size, root=root)
+        info = read_document(str(path), max_size=max_size, root=root, keep=True)
     except ValueError as exc:
+        from sopframe.core.safetext import escape
+
         raise ValueError(f"cannot attach document '{escape(str(path))}': {exc}") from None
-    return {"name": info.name, "sha256": info.sha256, "size": info.size, "uri": uri or info.path,
-            "path": info.path, "symlink": info.symlink}
+    return Attachment({"name": info.name, "sha256": info.sha256, "size": info.size, "uri": uri or info.path,
+                       "path": info.path, "symlink": info.symlink, "kept": True}, info.content)

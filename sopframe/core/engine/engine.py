@@ -27,15 +27,16 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from sopframe.core import policy
 from sopframe.core.engine import inputs, lists, routing
 from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
-from sopframe.core.engine.documents import document_record
+from sopframe.core.engine.documents import Attachment, read_attachment
 from sopframe.core.engine.events import Event, chain
 from sopframe.core.engine.ids import take_job_id
 from sopframe.core.engine.pinned import pinned_by_sha, pinned_template
@@ -48,6 +49,7 @@ from sopframe.core.identity import RoleTable, check_name
 from sopframe.core.limits import Limits
 from sopframe.core.jobcheck import verify_job
 from sopframe.core.readmodel import job_rows
+from sopframe.core.rolerecord import RoleRecord
 from sopframe.core.safetext import escape
 from sopframe.core.store import Derived
 from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
@@ -87,13 +89,12 @@ class Engine:
 
     @roles.setter
     def roles(self, value: RoleTable | Mapping[str, Iterable[str]] | None) -> None:
-        if isinstance(value, RoleTable):
-            self._roles = value
-            return
         try:
-            self._roles = RoleTable.build({r: list(u) for r, u in (value or {}).items()})
+            self._roles = value if isinstance(value, RoleTable) else \
+                RoleTable.build({r: list(u) for r, u in (value or {}).items()})
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        self._role_record = RoleRecord.of(self._roles)  # recorded with every batch (replay needs it)
 
     # ================================================================= reading
     def _folded(self, job: str, fresh: bool = True) -> JobState | None:
@@ -193,7 +194,7 @@ class Engine:
                                "file": Path(file).name})
             routing.enter(cmd, graph.start, self._ready, self._on_job_completed)
             try:
-                return self._commit(cmd, expected=0, started=Derived(template=(sha, text), counter=counter))
+                return self._commit(cmd, expected=0, extra=Derived(template=(sha, text), counter=counter))
             except ConflictError:
                 if job_id or counter is None:
                     raise JobError("a job with this id already exists", job=jid,
@@ -229,10 +230,13 @@ class Engine:
 
     def attach(self, ref: str, field_id: str, path: str | Path, *, actor: str, stage: str | None = None,
                data: bytes | None = None, uri: str | None = None) -> JobState:
-        """Attach a document to a ``file`` field: kept as a reference with its SHA-256.
+        """Attach a document to a ``file`` field: recorded with its SHA-256 (``data``: its bytes, named by ``path``)."""
+        return self.attach_document(ref, field_id, lambda: read_attachment(
+            str(path), data, uri, self.limits.attachment, self.limits.attachments_root), actor=actor, stage=stage)
 
-        ``data`` gives the document's bytes directly (``path`` then only names it).
-        """
+    def attach_document(self, ref: str, field_id: str, document: Callable[[], Attachment], *, actor: str,
+                        stage: str | None = None) -> JobState:
+        """Attach what ``document()`` returns, read once the actor may attach (replay passes the record)."""
         loaded, cmd, node = self._begin(ref, actor, stage, "attach documents")
         st = loaded.graph.stage(node)
         _refuse(policy.may_edit(self.roles, st, cmd.actor, "attach documents"), loaded, st)
@@ -241,13 +245,14 @@ class Engine:
             raise JobError(f"is of type {f.type}, not a document: use `sopframe job set`",
                            job=loaded.ref, stage=st.id, field=field_id)
         try:
-            doc = document_record(path, data, uri, self.limits.attachment, self.limits.attachments_root)
+            doc = document()
         except ValueError as exc:
             raise JobError(str(exc), job=loaded.ref, stage=st.id, field=field_id) from None
-        _bounded(doc["uri"], self.limits.text, "text", loaded.ref)
-        cmd.emit("document.attached", stage=node, field=field_id, **doc)
+        _bounded(str(doc.record["uri"]), self.limits.text, "text", loaded.ref)
+        cmd.emit("document.attached", stage=node, field=field_id, **doc.record)
         void_stale(cmd)
-        return self._commit(cmd)
+        kept = (str(doc.record["sha256"]), doc.content) if doc.content is not None else None
+        return self._commit(cmd, extra=Derived(attachment=kept))
 
     def sign(self, ref: str, signoff: str, *, actor: str, stage: str | None = None) -> JobState:
         """Give a sign-off: the actor must hold its role and meet its segregation-of-duties constraints."""
@@ -384,17 +389,17 @@ class Engine:
     def _checked(self, cmd: Command, st: "Stage", f: "FieldDef", raw: Any) -> Any:
         return inputs.checked_value(cmd, st, f, raw, self.roles, self.limits, self.clock().date())
 
-    def _commit(self, cmd: Command, expected: int | None = None, started: Derived | None = None) -> JobState:
+    def _commit(self, cmd: Command, expected: int | None = None, extra: Derived = Derived()) -> JobState:
         state = cmd.loaded.state
         seq = state.seq if expected is None else expected
         events = chain(cmd.loaded.root, seq, state.head, cmd.pending, cmd.actor, cmd.at)
         work = cmd.work
         work.seq, work.head = events[-1].seq, events[-1].hash
         rows = job_rows(work, cmd.loaded.template, cmd.loaded.graph, cmd.at)  # read models, same transaction
-        extra = started or Derived()
         notes = self.notify.for_events(events, cmd.loaded.template, cmd.loaded.graph, work) if self.notify else ()
-        try:  # the events, their read-model rows and the notifications they cause: one transaction
-            self.store.append(cmd.loaded.root, seq, events, Derived(rows, extra.template, extra.counter, tuple(notes)))
+        try:  # the events, their read-model rows, the notifications they cause and the role table: one transaction
+            self.store.append(cmd.loaded.root, seq, events,
+                              replace(extra, rows=rows, notifications=tuple(notes), roles=self._role_record))
         except ConflictError:
             self._states.pop(cmd.loaded.root, None)  # read the job afresh next time
             raise
