@@ -9,7 +9,9 @@ Schema version 1 is the layout of the first releases (``jobs``, ``events``);
 version 2 adds ``templates``, ``id_counters`` and the read models
 ``job_summary``, ``open_stages`` and ``sops``; version 3 the ledger
 (:mod:`sopframe_plugins.store_ledger`); version 4 the read model
-``open_signoffs``.  A read-model step fills only the read-model tables of its
+``open_signoffs``; version 5 the SOP-lifecycle read models ``sop_acks``,
+``sop_flags``, ``sop_jobs`` and each ``sops`` row's acknowledgement policy
+(:mod:`sopframe_plugins.store_sop_records`).  A read-model step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -27,6 +29,7 @@ from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
+from sopframe_plugins.store_sop_records import DDL_5, SopRecordTables
 
 __all__ = ["SqlStore", "DDL", "READ_MODELS"]
 
@@ -79,6 +82,7 @@ CREATE TABLE open_signoffs (
 );
 CREATE INDEX open_signoffs_by_role ON open_signoffs (role, job)
 """,
+    5: DDL_5,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -103,7 +107,7 @@ def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Ev
                          hint="run `sopframe job verify --all`") from None
 
 
-class SqlStore(LedgerTables, ReadModelTables, Store):
+class SqlStore(LedgerTables, ReadModelTables, SopRecordTables, Store):
     """A store on a DB-API connection; subclasses supply the dialect."""
 
     db: Any

@@ -19,6 +19,9 @@ Versions:
    (their batch boundaries were not recorded), in the order the jobs started.
 4. The sign-offs open stages wait for, with who may not give them under
    segregation of duties (the inbox's read model), filled from the events.
+5. The SOP-lifecycle read models (:mod:`sopframe.core.records`): acknowledgements,
+   review flags, the jobs that follow each SOP, and each published version's
+   acknowledgement policy; filled from the events by the step itself.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -38,6 +41,7 @@ from sopframe.errors import StoreError
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.events import Event
     from sopframe.core.readmodel import JobRows
+    from sopframe.core.records import RecordRows
 
 __all__ = ["Migration", "MIGRATIONS", "SchemaStatus", "status", "migrate", "check_version", "rows_of"]
 
@@ -53,6 +57,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "templates stored once, job-id counters, read models (job summaries, open stages, SOP list)"),
     Migration(3, "store-wide ledger over every committed batch, and the store's id"),
     Migration(4, "read model of the sign-offs open stages wait for, with who may not give them (inbox)"),
+    Migration(5, "SOP lifecycle read models: acknowledgements, review flags, jobs per SOP version"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 
@@ -77,7 +82,7 @@ def rows_of(store: Store) -> RowsOf:
     """A job's read-model rows from its events, with template texts looked up in ``store``."""
     from sopframe.core.readmodel import rows_from_events
 
-    def rows(events: Sequence["Event"]) -> "JobRows":
+    def rows(events: Sequence["Event"]) -> "JobRows | RecordRows":
         return rows_from_events(events, store.template)
 
     return rows

@@ -17,8 +17,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sopframe.core.engine.clock import to_text
+from sopframe.core.engine.events import canonical
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.records import FlagRow, RecordRows, SopJobRow
     from sopframe.core.engine.events import Event
     from sopframe.core.engine.state import JobState
     from sopframe.core.graph import TemplateGraph
@@ -122,15 +124,19 @@ class SopRow:
     job: str
     template: str
     published_at: str
+    #: the version's acknowledgement policy (publishes.acknowledgement), canonical JSON, or None
+    acknowledgement: str | None = None
 
 
 @dataclass(frozen=True)
 class JobRows:
-    """Every read-model row one job contributes."""
+    """Every read-model row one job contributes (the SOP ones: see :mod:`sopframe.core.records`)."""
 
     summary: JobSummary
     sop: SopRow | None = None
     signoffs: tuple[OpenSignoff, ...] = ()
+    follows: "SopJobRow | None" = None
+    flags: "tuple[FlagRow, ...]" = ()
 
 
 @dataclass(frozen=True)
@@ -173,19 +179,31 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
         started_by=state.started_by, finished_at=state.finished_at, last_change=last_change, events=state.seq,
         subjobs=tuple((sj.id, sj.status, sj.owner) for sj in state.subjobs.values()),
         open_stages=tuple(open_rows))
+    from sopframe.core.records import job_sop_rows
+
     sop = None
     p = state.published
     if p:
+        ack = p.get("acknowledgement")
         sop = SopRow(ref=str(p.get("ref")), version=p.get("version"), title=p.get("title", "") or "",
                      effective_date=p.get("effective_date"), next_review=p.get("next_review"),
-                     job=state.job_id, template=p.get("template", "") or "", published_at=state.finished_at or last_change)  # published as the job completed
-    return JobRows(summary, sop, open_signoffs(loaded, open_rows))
+                     job=state.job_id, template=p.get("template", "") or "",
+                     published_at=state.finished_at or last_change,  # published as the job completed
+                     acknowledgement=canonical(ack).decode("utf-8") if ack else None)
+    follows, flags = job_sop_rows(state)
+    return JobRows(summary, sop, open_signoffs(loaded, open_rows), follows, flags)
 
 
-def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> JobRows:
-    """The rows of a job from its stored events (used by rebuild, migrations and verify)."""
+def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> "JobRows | RecordRows":
+    """The rows of a job, or of an SOP's record stream, from its stored events (rebuild, migrations, verify)."""
     from sopframe.core.engine.pinned import pinned_template
     from sopframe.core.engine.state import fold
+    from sopframe.core.sopref import is_record_stream
+
+    if is_record_stream(events[0].job):
+        from sopframe.core.records import record_rows
+
+        return record_rows(events[0].job, events)
 
     state = fold(events)
     text = state.template_text or template_text(state.template_sha256) or ""

@@ -185,6 +185,7 @@ def test_an_old_store_migrates_into_the_ledger(tmp_path: Path) -> None:
         s._x("DROP TABLE ledger_head")
         for table in [t for t, version in READ_MODELS.items() if version > 3]:
             s._x(f"DROP TABLE {table}")
+        s._x("ALTER TABLE sops DROP COLUMN acknowledgement")  # added by version 5
         s._x("DELETE FROM sopframe_schema WHERE version >= 3")
     assert s.schema_version() == 2
     assert [m.version for m in migrate(s)] == list(range(3, SCHEMA_VERSION + 1))

@@ -12,9 +12,9 @@ __all__ = ["all_rules", "sopframe_rules"]
 
 
 def all_rules() -> list[Rule]:
-    from sopframe.core.rules import definitions, flow, references, structure
+    from sopframe.core.rules import definitions, flow, lifecycle, references, structure
 
-    return [*structure.RULES, *flow.RULES, *references.RULES, *definitions.RULES]
+    return [*structure.RULES, *flow.RULES, *references.RULES, *definitions.RULES, *lifecycle.RULES]
 
 
 @hookimpl
