@@ -60,7 +60,7 @@ class ReadModelTables:
         ``version``: the schema version being filled (a migration step writes the tables it has).
         """
         if isinstance(rows, RecordRows):
-            self._write_records(rows, replace)  # type: ignore[attr-defined]  # SopRecordTables
+            self._write_records(rows, replace)  # type: ignore[attr-defined]  # in SopRecordTables, a subclass
             return
         s = rows.summary
         if version >= SOP_RECORDS:

@@ -8,10 +8,11 @@ a job are replaced by the append that changes them, in its transaction.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 from sopframe.core.readmodel import JobRows
 from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
+from sopframe_plugins.store_readmodel import ReadModelTables
 
 __all__ = ["SopRecordTables", "DDL_5"]
 
@@ -38,19 +39,8 @@ _FLAG_COLS = "source, seq, ref, kind, by_user, reason, at"
 _FOLLOW_COLS = "job, ref, version, current_version, reason, template, template_version, started_at"
 
 
-class SopRecordTables:
-    """SOP record reads and writes for a store with ``_x``, ``_many`` and ``_query`` (see ``SqlStore``)."""
-
-    collate_c: str = ""
-
-    def _x(self, sql: str, args: Sequence[Any] = ()) -> Any:  # pragma: no cover - provided by SqlStore
-        raise NotImplementedError
-
-    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:  # pragma: no cover - provided by SqlStore
-        raise NotImplementedError
-
-    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:  # pragma: no cover - provided by SqlStore
-        raise NotImplementedError
+class SopRecordTables(ReadModelTables):
+    """The read-model tables with the SOP records' writes and queries (``SqlStore`` supplies the connection)."""
 
     def _write_followers(self, job: str, rows: JobRows, replace: bool) -> None:
         """A job's SOP rows: the SOP it follows, and the reviews its completion asked for."""

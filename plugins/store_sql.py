@@ -28,7 +28,7 @@ from sopframe.core.engine.events import Event, canonical
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_ledger import LedgerTables
-from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
+from sopframe_plugins.store_readmodel import READ_MODELS
 from sopframe_plugins.store_sop_records import DDL_5, SopRecordTables
 
 __all__ = ["SqlStore", "DDL", "READ_MODELS"]
@@ -107,7 +107,7 @@ def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Ev
                          hint="run `sopframe job verify --all`") from None
 
 
-class SqlStore(LedgerTables, ReadModelTables, SopRecordTables, Store):
+class SqlStore(LedgerTables, SopRecordTables, Store):  # SopRecordTables extends ReadModelTables
     """A store on a DB-API connection; subclasses supply the dialect."""
 
     db: Any
