@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import Counter
+from dataclasses import replace
 from typing import Any, Iterator, Sequence
 
 from sopframe.core.engine.events import Event
-from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
 from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
 from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
 from sopframe.core.ledger import LedgerEntry, next_entry
+from sopframe.core.notify.model import Notification, OutboxRow
 from sopframe.errors import ConflictError
 from sopframe.hookspecs import hookimpl
+from sopframe_plugins.store_memory_accounts import MemoryAccounts
 
 __all__ = ["MemoryStore", "sopframe_store"]
 
@@ -26,10 +30,11 @@ _NAMED: dict[str, "MemoryStore"] = {}
 _LOCK = threading.Lock()
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryAccounts, Store):
     """Every job's events in a list, guarded by a lock."""
 
     def __init__(self, url: str = "memory://") -> None:
+        MemoryAccounts.__init__(self)
         self.url = url
         self._jobs: dict[str, list[Event]] = {}
         self._templates: dict[str, str] = {}
@@ -37,6 +42,8 @@ class MemoryStore(Store):
         self._rows: dict[str, JobRows] = {}
         self._records: dict[str, RecordRows] = {}
         self._ledger: list[LedgerEntry] = []
+        self._outbox: dict[int, OutboxRow] = {}
+        self._keys: set[str] = set()
         self._id = uuid.uuid4().hex
         self._lock = threading.Lock()
 
@@ -56,6 +63,8 @@ class MemoryStore(Store):
                 self._templates.setdefault(*derived.template)
             if derived is not None and derived.rows is not None:
                 self._keep(job, derived.rows, self._rows, self._records)
+            if derived is not None:
+                self._enqueue(derived.notifications)
             last = self._ledger[-1] if self._ledger else None
             self._ledger.append(next_entry((last.n, last.hash) if last else None, job, events[0].seq,
                                            events[-1].seq, events[-1].hash))
@@ -70,6 +79,66 @@ class MemoryStore(Store):
 
     def store_id(self) -> str:
         return self._id
+
+    # ----------------------------------------------------------- outbox
+    def _enqueue(self, notes: Sequence[Notification]) -> int:
+        n = 0
+        for note in notes:
+            if note.key not in self._keys:
+                self._keys.add(note.key)
+                i = len(self._outbox) + 1
+                self._outbox[i] = OutboxRow(i, note, "pending", 0, "")
+                n += 1
+        return n
+
+    def enqueue(self, notifications: Sequence[Notification]) -> int:
+        with self._lock:
+            return self._enqueue(notifications)
+
+    def claim_notifications(self, worker: str, now: str, lease_until: str, limit: int = 10) -> list[OutboxRow]:
+        with self._lock:
+            due = [r for r in self._outbox.values() if (r.status == "pending" and r.next_at <= now)
+                   or (r.status == "sending" and (r.lease_until or "") <= now)][:limit]
+            for r in due:
+                self._outbox[r.id] = replace(r, status="sending", worker=worker, lease_until=lease_until,
+                                             attempts=r.attempts + 1)
+            return [self._outbox[r.id] for r in due]
+
+    def settle_notifications(self, worker: str, now: str,
+                             outcomes: Sequence[tuple[int, str | None, str | None]]) -> int:
+        n = 0
+        with self._lock:
+            for id, error, retry_at in outcomes:
+                r = self._outbox.get(id)
+                if r is None or r.worker != worker or r.status != "sending":
+                    continue
+                if error is None:
+                    new = replace(r, status="delivered", delivered_at=now, lease_until=None, last_error=None)
+                elif retry_at is not None:
+                    new = replace(r, status="pending", next_at=retry_at, lease_until=None, last_error=error)
+                else:
+                    new = replace(r, status="dead", lease_until=None, last_error=error)
+                self._outbox[id] = new
+                n += 1
+        return n
+
+    def notifications(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
+        with self._lock:
+            rows = [r for r in self._outbox.values() if status is None or r.status == status]
+        return rows[:limit] if limit is not None else rows
+
+    def notification_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(Counter(r.status for r in self._outbox.values()))
+
+    def retry_notifications(self, ids: Sequence[int] | None, now: str) -> int:
+        with self._lock:
+            chosen = [r for r in self._outbox.values()
+                      if (r.status == "dead" if ids is None else r.id in ids and r.status in ("dead", "pending"))]
+            for r in chosen:
+                self._outbox[r.id] = replace(r, status="pending", attempts=0, next_at=now, worker=None,
+                                             lease_until=None)
+            return len(chosen)
 
     def ledger(self, after: int = 0) -> Iterator[LedgerEntry]:
         with self._lock:
@@ -131,6 +200,14 @@ class MemoryStore(Store):
             found = [o for r in self._rows.values() for o in r.signoffs if roles is None or o.role in roles]
         return sorted(found, key=lambda o: (o.job, o.node, o.signoff))
 
+    def stage_visits(self, template: str | None = None, since: str | None = None,
+                     job: str | None = None) -> list[StageVisit]:
+        with self._lock:
+            found = [v for j, r in self._rows.items() if job is None or j == job for v in r.visits
+                     if (template is None or v.template == template)
+                     and (since is None or v.closed_at is None or v.closed_at >= since)]
+        return sorted(found, key=lambda v: (v.job, v.entered_at, v.node, v.visit))
+
     def sop_rows(self, ref: str | None = None) -> list[SopRow]:
         with self._lock:
             found = [r.sop for r in self._rows.values() if r.sop is not None and ref in (None, r.sop.ref)]
@@ -165,12 +242,12 @@ class MemoryStore(Store):
             self._rows, self._records = new, records
         return len(new) + len(records), problems
 
-    # for tamper tests: the stored templates
-    def raw_templates(self) -> dict[str, str]:
-        return self._templates
-    # for tamper tests: the raw lists behind a job and the ledger
+    # for tamper tests: the raw lists behind a job, the stored templates and the ledger
     def raw(self, job: str) -> list[Event]:
         return self._jobs[job]
+
+    def raw_templates(self) -> dict[str, str]:
+        return self._templates
 
     def raw_ledger(self) -> list[LedgerEntry]:
         return self._ledger

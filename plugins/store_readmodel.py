@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
 from sopframe.core.records import RecordRows
 from sopframe.core.store import SCHEMA_VERSION, RowsOf, rows_or_problem
 from sopframe.errors import StoreError
@@ -16,18 +16,19 @@ from sopframe.errors import StoreError
 __all__ = ["ReadModelTables", "READ_MODELS", "SOP_RECORDS"]
 
 #: the schema version that added each read-model table (a rebuild at an older version leaves later ones alone)
-READ_MODELS: dict[str, int] = {"job_summary": 2, "open_stages": 2, "sops": 2, "open_signoffs": 4,
-                               "sop_acks": 5, "sop_flags": 5, "sop_jobs": 5}
+READ_MODELS: dict[str, int] = {"job_summary": 2, "open_stages": 2, "sops": 2, "open_signoffs": 4, "stage_visits": 5,
+                               "sop_acks": 8, "sop_flags": 8, "sop_jobs": 8}
 #: the schema version that added the SOP-lifecycle rows (sopframe_plugins.store_sop_records), sops.acknowledgement
-SOP_RECORDS = 5
+SOP_RECORDS = 8
 
 _SUMMARY_COLS = "job, template, version, sha256, title, status, started_at, started_by, finished_at, " \
                 "last_change, events, subjobs"
 _OPEN_COLS = "job, node, stage, subjob, owner, entered_at, due"
 _SOP_COLS = "ref, version, title, effective_date, next_review, job, template, published_at, acknowledgement"
-#: the ``sops`` columns before schema version 5 (what a migration's earlier steps write)
+#: the ``sops`` columns before schema version 8 (what a migration's earlier steps write)
 _SOP_COLS_4 = _SOP_COLS.rsplit(", ", 1)[0]
 _SIGNOFF_COLS = "job, node, stage, subjob, signoff, role, entered_at, due, barred"
+_VISIT_COLS = ", ".join(StageVisit._fields)
 _SUMMARY_SET = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_COLS.split(", ")[1:])
 
 
@@ -68,6 +69,10 @@ class ReadModelTables:
         if replace:
             self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
             self._x("DELETE FROM open_signoffs WHERE job = ?", (s.job,))
+            self._x("DELETE FROM stage_visits WHERE job = ?", (s.job,))
+        if version >= READ_MODELS["stage_visits"]:
+            marks = ", ".join("?" * len(StageVisit._fields))
+            self._many(f"INSERT INTO stage_visits ({_VISIT_COLS}) VALUES ({marks})", [tuple(v) for v in rows.visits])
         if version >= READ_MODELS["open_signoffs"]:
             self._many(f"INSERT INTO open_signoffs ({_SIGNOFF_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [(o.job, o.node, o.stage, o.subjob, o.signoff, o.role, o.entered_at, o.due, o.barred_json())
@@ -156,6 +161,24 @@ class ReadModelTables:
         rows = self._query(sql + f" ORDER BY job{self.collate_c}, node{self.collate_c}, signoff{self.collate_c}",
                            args)
         return [OpenSignoff(*r[:8], barred=OpenSignoff.barred_from_json(r[8])) for r in rows]
+
+    def stage_visits(self, template: str | None = None, since: str | None = None,
+                     job: str | None = None) -> list[StageVisit]:
+        where, args = [], []
+        if job is not None:
+            where.append("job = ?")
+            args.append(job)
+        if template is not None:
+            where.append("template = ?")
+            args.append(template)
+        if since is not None:
+            where.append("(closed_at IS NULL OR closed_at >= ?)")
+            args.append(since)
+        sql = f"SELECT {_VISIT_COLS} FROM stage_visits"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._query(sql + f" ORDER BY job{self.collate_c}, entered_at, node{self.collate_c}, visit", args)
+        return [StageVisit(*r) for r in rows]
 
     def sop_rows(self, ref: str | None = None) -> list[SopRow]:
         where, args = ("WHERE ref = ? ", (ref,)) if ref is not None else ("", ())

@@ -1,4 +1,4 @@
-"""The SOP-lifecycle read models of the SQLite and PostgreSQL stores (schema version 5).
+"""The SOP-lifecycle read models of the SQLite and PostgreSQL stores (schema version 8).
 
 ``sop_acks`` holds one row per acknowledgement, ``sop_flags`` one per review
 flag, change-triggered review and review (see :mod:`sopframe.core.records`),
@@ -14,9 +14,9 @@ from sopframe.core.readmodel import JobRows
 from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
 from sopframe_plugins.store_readmodel import ReadModelTables
 
-__all__ = ["SopRecordTables", "DDL_5"]
+__all__ = ["SopRecordTables", "SOP_RECORDS_DDL"]
 
-DDL_5 = """
+SOP_RECORDS_DDL = """
 CREATE TABLE sop_acks (
     stream TEXT NOT NULL, seq {big} NOT NULL, ref TEXT NOT NULL, version TEXT, person TEXT NOT NULL,
     at TEXT NOT NULL, attestation TEXT, PRIMARY KEY (stream, seq)

@@ -9,9 +9,11 @@ Schema version 1 is the layout of the first releases (``jobs``, ``events``);
 version 2 adds ``templates``, ``id_counters`` and the read models
 ``job_summary``, ``open_stages`` and ``sops``; version 3 the ledger
 (:mod:`sopframe_plugins.store_ledger`); version 4 the read model
-``open_signoffs``; version 5 the SOP-lifecycle read models ``sop_acks``,
-``sop_flags``, ``sop_jobs`` and each ``sops`` row's acknowledgement policy
-(:mod:`sopframe_plugins.store_sop_records`).  A read-model step fills only the read-model tables of its
+``open_signoffs``; version 5 ``stage_visits``; version 6 the notification outbox
+(:mod:`sopframe_plugins.store_outbox`); version 7 accounts, sessions, API tokens and the sign-in log
+(``store_auth``); version 8 the SOP-lifecycle read models ``sop_acks``, ``sop_flags``, ``sop_jobs`` and
+each ``sops`` row's acknowledgement policy (:mod:`sopframe_plugins.store_sop_records`).  A read-model
+step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -27,9 +29,11 @@ from typing import Any, Iterator, Sequence
 from sopframe.core.engine.events import Event, canonical
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
+from sopframe_plugins.store_auth import AUTH_DDL, AUTH_VERSION, AuthTables
 from sopframe_plugins.store_ledger import LedgerTables
-from sopframe_plugins.store_readmodel import READ_MODELS
-from sopframe_plugins.store_sop_records import DDL_5, SopRecordTables
+from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
+from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
+from sopframe_plugins.store_sop_records import SOP_RECORDS_DDL, SopRecordTables
 
 __all__ = ["SqlStore", "DDL", "READ_MODELS"]
 
@@ -82,7 +86,17 @@ CREATE TABLE open_signoffs (
 );
 CREATE INDEX open_signoffs_by_role ON open_signoffs (role, job)
 """,
-    5: DDL_5,
+    5: """
+CREATE TABLE stage_visits (
+    job TEXT{c} NOT NULL, node TEXT NOT NULL, visit INTEGER NOT NULL, template TEXT NOT NULL, stage TEXT NOT NULL,
+    subjob TEXT, owner TEXT, entered_at TEXT NOT NULL, first_action_at TEXT, first_actor TEXT, closed_at TEXT,
+    closed_by TEXT, outcome TEXT NOT NULL, due TEXT, breached_at TEXT, PRIMARY KEY (job, node, visit)
+);
+CREATE INDEX stage_visits_by_template ON stage_visits (template, closed_at)
+""",
+    OUTBOX_VERSION: OUTBOX_DDL,
+    AUTH_VERSION: AUTH_DDL,
+    SOP_RECORDS: SOP_RECORDS_DDL,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -107,7 +121,7 @@ def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Ev
                          hint="run `sopframe job verify --all`") from None
 
 
-class SqlStore(LedgerTables, SopRecordTables, Store):  # SopRecordTables extends ReadModelTables
+class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store):  # SopRecordTables extends ReadModelTables
     """A store on a DB-API connection; subclasses supply the dialect."""
 
     db: Any
@@ -116,6 +130,8 @@ class SqlStore(LedgerTables, SopRecordTables, Store):  # SopRecordTables extends
     #: what makes job ids sort by bytes in ORDER BY / comparisons
     collate_c = ""
     big = "INTEGER"
+    #: an auto-numbered primary key column's type
+    serial = "INTEGER PRIMARY KEY"
     events_options = ""
     #: the driver's error base class, and its unique-violation class
     Error: type[BaseException] = Exception
@@ -147,7 +163,8 @@ class SqlStore(LedgerTables, SopRecordTables, Store):  # SopRecordTables extends
         """Whether a table of that name is visible to this connection."""
 
     def ddl(self, version: int) -> list[str]:
-        text = DDL[version].format(big=self.big, c=self.collate_c, events_options=self.events_options)
+        text = DDL[version].format(big=self.big, c=self.collate_c, events_options=self.events_options,
+                                   serial=self.serial)
         return [s.strip() for s in text.split(";") if s.strip()]
 
     # ------------------------------------------------------------ append
@@ -172,6 +189,7 @@ class SqlStore(LedgerTables, SopRecordTables, Store):  # SopRecordTables extends
                             for e in events])
                 if derived is not None:
                     self._derived(job, expected_seq, derived)
+                    self._enqueue(derived.notifications)  # the outbox: same transaction as the events
                 self._ledger_append(job, events[0].seq, last.seq, last.hash)
         except ConflictError:
             raise

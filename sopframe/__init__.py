@@ -26,6 +26,10 @@ __all__ = [
     "Template",
     "TemplateGraph",
     "Store",
+    "Notifier",
+    "DeliveryError",
+    "Notification",
+    "Trigger",
     "hookimpl",
     "Settings",
     "resolve_settings",
@@ -54,6 +58,10 @@ _LAZY = {
     "Template": "sopframe.core.model",
     "TemplateGraph": "sopframe.core.graph",
     "Store": "sopframe.core.store",
+    "Notifier": "sopframe.core.notify.notifier",
+    "DeliveryError": "sopframe.core.notify.notifier",
+    "Notification": "sopframe.core.notify.model",
+    "Trigger": "sopframe.core.notify.model",
     "hookimpl": "sopframe.hookspecs",
     "Settings": "sopframe.settings",
     "resolve_settings": "sopframe.settings",
@@ -76,6 +84,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.frameworks import CheckContext, Framework
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
+    from sopframe.core.notify.model import Notification, Trigger
+    from sopframe.core.notify.notifier import DeliveryError, Notifier
     from sopframe.core.schema import SchemaExtension
     from sopframe.core.store import Store
     from sopframe.errors import (

@@ -38,12 +38,17 @@ CORE_COMMANDS: dict[str, str] = {
     "overdue": "sopframe.commands.sops:overdue",
     "tick": "sopframe.commands.sops:tick",
     "inbox": "sopframe.commands.inbox:inbox",
+    "report": "sopframe.commands.report:report",
+    "notify": "sopframe.commands.notify:notify",
     "demo": "sopframe.commands.demo:demo",
     "store": "sopframe.commands.store:store",
     "keys": "sopframe.commands.evidence:keys",
     "checkpoint": "sopframe.commands.evidence:checkpoint",
     "verify": "sopframe.commands.evidence:verify",
     "evidence": "sopframe.commands.evidence:evidence",
+    "users": "sopframe.commands.users:users",
+    "tokens": "sopframe.commands.tokens:tokens",
+    "serve": "sopframe.commands.serve:serve",
 }
 
 

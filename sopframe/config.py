@@ -36,8 +36,12 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "training": (dict, "acknowledgement defaults: grace (e.g. 30d), reacknowledge-every (e.g. 12 months)"),
     "limits": (dict, "size limits for job input: text-length, reason-length, title-length, name-length, "
                      "attachment-size, attachments-root"),
+    "server": (dict, "`sopframe serve`: readers (roles that see every job), secure-cookies, session-hours, "
+                     "oidc (issuer, client-id, client-secret-env, username-claim, label)"),
     "policy": (dict, "organisation-policy values used by compliance checks"),
     "frameworks": (list, "frameworks to check, overriding what templates claim"),
+    "notify": (dict, "notifications: channels, routes (trigger -> channels), lead and escalation times, retries"),
+    "people": (dict, "user -> their addresses per channel type or name ({ email = ... }), for notifications"),
     "docs-url": (str, "where the docs/ pages are published: findings and SARIF helpUri link there"),
 }
 

@@ -139,17 +139,23 @@ class JobError(SopframeError):
     """A job command was refused (bad input, wrong role, gate not met); nothing was changed.
 
     ``job``, ``stage`` and ``field`` name where the problem is, when known.
+    ``kind`` says what sort of refusal it is, for adapters that answer with a
+    status (the server): ``forbidden`` (the policy: role or segregation of
+    duties), ``not_found`` (no such job), ``conflict`` (the job is not where
+    the command needs it: closed, stage not open, already signed) or
+    ``invalid`` (what was given is wrong; the default).
     """
 
     exit_code = ExitCode.FAILED
 
     def __init__(self, message: str, *, job: str | None = None, stage: str | None = None,
-                 field: str | None = None, hint: str = "") -> None:
+                 field: str | None = None, hint: str = "", kind: str = "invalid") -> None:
         where = ", ".join(f"{k} {v}" for k, v in (("job", job), ("stage", stage), ("field", field)) if v)
         super().__init__(f"{where}: {message}" if where else message, hint=hint)
         self.job = job
         self.stage = stage
         self.field = field
+        self.kind = kind
 
 
 class StoreError(SopframeError):

@@ -27,6 +27,8 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Rule
     from sopframe.core.frameworks import Framework
+    from sopframe.core.notify.model import Trigger
+    from sopframe.core.notify.notifier import Notifier
     from sopframe.core.schema import SchemaExtension
 
 __all__ = ["hookspec", "hookimpl", "PROJECT"]
@@ -117,4 +119,38 @@ def sopframe_frameworks() -> Sequence["Framework"]:
     ``frameworks:``, a title and the control catalogue (control id -> a short
     title in the plugin's own words).  Rules that check a framework cite
     catalogue ids in ``Rule.controls``.  Every implementation's result is used.
+    """
+
+
+@hookspec
+def sopframe_notifiers() -> Sequence["Notifier"]:
+    """Return the notifiers this plugin contributes: each delivers on its channel types.
+
+    Called by ``sopframe notify run`` (and when the ``[notify]`` configuration
+    is read, to know the channel types that exist).  Return a sequence of
+    :class:`sopframe.Notifier` objects; each names its channel ``types``
+    (``email``, ``webhook``, ``slack`` and ``teams`` are the built-in
+    notifiers' own, registered through this same hook) and implements
+    ``deliver(note, channel)``: return when the message was accepted, raise
+    :class:`sopframe.DeliveryError` when not (retried with backoff, or
+    dead-lettered at once with ``permanent=True``).  Delivery is at least
+    once: send ``note.key`` along (a header, the Message-ID) so receivers can
+    drop duplicates.  A type that an earlier notifier already handles is
+    reported and the later one skipped.  Every implementation's result is used.
+    """
+
+
+@hookspec
+def sopframe_notify_triggers() -> Sequence["Trigger"]:
+    """Return notification triggers this plugin adds: an event type that tells a role.
+
+    Called when notifications are planned (every job command on a store with
+    a ``[notify]`` configuration) and by ``sopframe validate``, so that a
+    template's ``notify:`` key may name the trigger.  Return a sequence of
+    :class:`sopframe.Trigger`: its ``kind`` (routed like the built-in ones in
+    ``[notify.routes]``), the ``event_type`` whose appends cause it,
+    ``recipients(event, template)`` giving role ids and ``subject(event,
+    job_title)``.  The rows are written in the same transaction as the event.
+    Every implementation's result is used; a kind that is built in or already
+    added is reported and skipped.
     """

@@ -289,6 +289,31 @@ class Plugins:
         """(plugin, command) for every extra CLI command, unchecked (the CLI checks them)."""
         return [(plugin, c) for plugin, value in self._call_each("sopframe_cli_commands") for c in value]
 
+    @_memoised
+    def notifiers(self) -> dict[str, Any]:
+        """Channel type -> the :class:`sopframe.Notifier` that delivers on it (the first one to claim a type)."""
+        from sopframe.core.notify.notifier import Notifier
+
+        items = [(p, t, n) for p, n in self._items_of("sopframe_notifiers", Notifier) for t in n.types]
+        return self._first_of(items, set(), "channel type {!r} already has a notifier")
+
+    @_memoised
+    def notify_triggers(self) -> list[Any]:
+        """Every notification trigger plugins add; a kind built in or already taken is left out (reported)."""
+        from sopframe.core.notify.model import TRIGGERS, Trigger
+
+        items = [(p, t.kind, t) for p, t in self._items_of("sopframe_notify_triggers", Trigger)]
+        return list(self._first_of(items, set(TRIGGERS), "notification trigger {!r} already exists").values())
+
+    def _first_of(self, items: list[tuple[str, str, Any]], taken: set[str], clash: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for plugin, name, value in items:
+            if name in taken or name in out:
+                self._report(_problem(plugin, f"plugin {plugin!r}: " + clash.format(name)))
+            else:
+                out[name] = value
+        return out
+
     def store(self, url: str) -> Any:
         """The job store (a :class:`sopframe.Store`) the first willing
         ``sopframe_store`` implementation opens for ``url``, or None.

@@ -90,7 +90,9 @@ class Settings:
         """What rules receive: the frameworks and policy of this run."""
         from sopframe.core.frameworks import CheckContext
 
-        return CheckContext.of(self.frameworks, self.policy)
+        from sopframe.notifyconfig import channel_names
+
+        return CheckContext.of(self.frameworks, self.policy, channel_names(self.config))
 
     def with_command_line(self, cli: CommandLine) -> "Settings":
         """These settings with a command's own options over them (the command line wins)."""

@@ -19,7 +19,7 @@ from testsupport import ROOT
 PUBLIC = {
     "__version__", "validate_paths", "load_template", "Settings", "resolve_settings",
     "Rule", "Finding", "Severity", "Location", "CheckContext", "Template", "TemplateGraph",
-    "SchemaExtension", "Framework", "Store", "hookimpl",
+    "SchemaExtension", "Framework", "Store", "hookimpl", "Notifier", "DeliveryError", "Notification", "Trigger",
     "SopframeError", "UsageError", "ConfigError", "TemplateError", "PluginError", "JobError", "StoreError",
     "ConflictError", "IntegrityError",
 }

@@ -108,6 +108,12 @@ _INTERVAL = {
              "quarterly, semiannually, annually); `m` is refused (minutes or months?): write `min` or `months`",
 }
 
+_ID = "[A-Za-z][A-Za-z0-9_-]*"
+#: a record: ``stage.field``, or ``stage.list.column`` (a column of a list field)
+_RECORD = f"^{_ID}\\.{_ID}(\\.{_ID})?$"
+#: a stage, or a sub-job's stage written as its node (``findings/finding/patch``)
+STAGE_PATH = {"type": "string", "pattern": f"^{_ID}(/{_ID})*$", "title": "a stage id, or split/subjob/stage"}
+
 #: the JSON Schema of the key (optional; never loosens the core schema)
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -123,10 +129,10 @@ SCHEMA: dict[str, Any] = {
             "propertyNames": {"enum": list(STEPS), "title": "a step name"},
             "additionalProperties": {
                 "anyOf": [
-                    {"$ref": "#/$defs/id"},
-                    {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/id"}},
+                    STAGE_PATH,
+                    {"type": "array", "minItems": 1, "items": STAGE_PATH},
                 ],
-                "title": "a stage id or a list of stage ids",
+                "title": "a stage id or a list of stage ids (a sub-job's stage as split/subjob/stage)",
             },
         },
         "records": {
@@ -134,7 +140,8 @@ SCHEMA: dict[str, Any] = {
             "minProperties": 1,
             "title": "a mapping of record name to stage.field",
             "propertyNames": {"enum": list(RECORDS), "title": "a record name"},
-            "additionalProperties": {"$ref": "#/$defs/ref"},
+            "additionalProperties": {"type": "string", "pattern": _RECORD,
+                                     "title": "stage.field, or stage.list.column for a column of a list field"},
         },
         **{key: {**_INTERVAL, "description": what[0].upper() + what[1:] + "."} for key, what in VALUES.items()},
     },
@@ -193,6 +200,7 @@ class Declared:
         if "." not in ref:
             return None, None, f"compliance.records.{name} must name a field as stage.field, got {ref!r}"
         sid, fid = ref.split(".", 1)
+        fid, _, column = fid.partition(".")
         node = sid if sid in self.tg.graph else None
         if node is None:
             return None, None, (f"compliance.records.{name} names stage {sid!r}, which is not defined"
@@ -202,6 +210,12 @@ class Declared:
         if f is None:
             return st, None, (f"compliance.records.{name} names field {fid!r} of stage {sid!r}, which that "
                               f"stage does not capture{did_you_mean(fid, st.fields)}")
+        if column:  # a column of a list field: the value each item records
+            col = f.columns.get(column)
+            if col is None:
+                return st, None, (f"compliance.records.{name} names column {column!r} of field {fid!r}, which "
+                                  f"it does not declare{did_you_mean(column, f.columns)}")
+            return st, col, None
         return st, f, None
 
 

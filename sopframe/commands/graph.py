@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -66,7 +66,7 @@ def to_mermaid(tg: "TemplateGraph") -> str:
             st = tg.stage(n)
             for sub in st.split.values():
                 sub_scope = (*scope, st.id, sub.id)
-                title = _wrapped(f"{sub.title or sub.id} (-{sub.suffix})")
+                title = _wrapped(f"{sub.title or sub.id} ({_ids(sub)})")
                 lines.append(f'{indent}subgraph {ids[n]}_{sub.id}["{title}"]')
                 emit(sub_scope, indent + "  ")
                 lines.append(f"{indent}end")
@@ -100,7 +100,7 @@ def to_dot(tg: "TemplateGraph") -> str:
             lines.append(f"{indent}{q(n)} [label={label}{shape}];")
             for sub in st.split.values():
                 lines.append(f"{indent}subgraph {q('cluster_' + n + '/' + sub.id)} {{")
-                lines.append(f"{indent}  label={q((sub.title or sub.id) + ' (-' + sub.suffix + ')')};")
+                lines.append(f"{indent}  label={q((sub.title or sub.id) + ' (' + _ids(sub) + ')')};")
                 emit((*scope, st.id, sub.id), indent + "  ")
                 lines.append(f"{indent}}}")
 
@@ -149,3 +149,10 @@ def graph(ctx: click.Context, template: str, fmt: str) -> None:
                                            "run `sopframe validate` on it to see every problem")
     tg = build_graph(result.template)
     click.echo(to_mermaid(tg) if fmt == "mermaid" else to_dot(tg))
+
+
+def _ids(sub: Any) -> str:
+    """How a sub-job's ids end: its suffix, or one per item of a list."""
+    if sub.for_each:
+        return f"-{sub.suffix}<key>, one per item of {sub.for_each}"
+    return f"-{sub.suffix}"

@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
-from sopframe.commands.common import config_for, plugins_for, settings_for
-from sopframe.errors import ConfigError, UsageError
+from sopframe.commands.common import plugins_for, settings_for
+from sopframe.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine
     from sopframe.core.identity import RoleTable
     from sopframe.core.limits import Limits
-    from sopframe.core.store import Store
+    from sopframe.notifyconfig import NotifySettings
 
 __all__ = ["store_option", "actor_option", "format_option", "open_engine", "current_user", "roles_from_config", "limits_from_config",
-           "emit_json", "resolve_template", "ENV_USER"]
+           "emit_json", "resolve_template", "ENV_USER", "notify_settings_for"]
 
 ENV_USER = "SOPFRAME_USER"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,66 +58,37 @@ def current_user(given: str | None = None) -> str:
 
 def roles_from_config(ctx: click.Context) -> "RoleTable":
     """The ``roles`` table (role -> users) with its ``aliases``, checked: bad entries name file and line."""
-    from sopframe.core.identity import RoleTable, roles_from_toml
+    from sopframe.services.context import roles_from_settings
 
-    config = config_for(ctx)
-    roles = config.get("roles", {}) or {}
-    aliases = config.get("aliases", {}) or {}
-    if config.file is None:
-        try:
-            return RoleTable.build(roles, aliases)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-    text, prefix = _config_text(config.file)
-    try:
-        return roles_from_toml(text, roles, aliases, config.file, prefix)
-    except ValueError as exc:
-        path, _, what = str(exc).partition(": ")
-        raise ConfigError(what, path=path) from None
+    return roles_from_settings(settings_for(ctx))
 
 
 def limits_from_config(ctx: click.Context) -> "Limits":
     """The ``limits`` table, checked (relative ``attachments-root`` from the configuration's directory)."""
-    from sopframe.core.identity import find_line
-    from sopframe.core.limits import LimitsError, limits_from_table
+    from sopframe.services.context import limits_from_settings
 
-    config = config_for(ctx)
-    try:
-        return limits_from_table(config.get("limits"), config.directory)
-    except LimitsError as exc:
-        where = None
-        if config.file:
-            text, prefix = _config_text(config.file)
-            where = f"{config.file}:{find_line(text, prefix + 'limits', exc.key)}"
-        raise ConfigError(str(exc), path=where) from None
-
-
-def _config_text(file: str) -> tuple[str, str]:
-    """A configuration file's text (to find lines in) and the prefix of sopframe's tables in it."""
-    try:
-        text = Path(file).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        text = ""
-    return text, "tool.sopframe." if Path(file).name == "pyproject.toml" else ""
+    return limits_from_settings(settings_for(ctx))
 
 
 def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
     """An engine on the store the options, environment or configuration name; closed with the command."""
-    from sopframe.core.compiled import CompiledTemplates
-    from sopframe.core.engine import Engine
-    from sopframe.core.store import open_store, store_url as pick_url
+    from sopframe.services.context import open_engine as open_for
 
-    roles, limits = roles_from_config(ctx), limits_from_config(ctx)
-    url = pick_url(store_url, config_for(ctx))
-    store: Store = open_store(url, plugins_for(ctx))
-    ctx.call_on_close(store.close)
-    from sopframe.services.retrying import RetryingEngine
+    engine = open_for(settings_for(ctx), plugins_for(ctx), store_url)
+    ctx.call_on_close(engine.store.close)
+    return engine
 
-    # pinned templates are kept compiled in the cache directory (none with --no-cache): no YAML parsed again
-    cache_dir = settings_for(ctx).cache_dir
-    compiled = CompiledTemplates(cache_dir) if cache_dir is not None else None
-    # commands that meet a concurrent writer re-read the job and run again (bounded): see services.retrying
-    return RetryingEngine(Engine(store, roles=roles, limits=limits, compiled=compiled))  # type: ignore[return-value]
+
+def notify_settings_for(ctx: click.Context, secrets: bool = False) -> "NotifySettings":
+    """The ``[notify]`` and ``[people]`` configuration, checked against the plugins' notifiers and triggers
+    (once per process); with ``secrets`` (delivery) the channels' secrets are read from the environment."""
+    obj = ctx.find_root().ensure_object(dict)
+    name = f"notify-{secrets}"
+    if name not in obj:
+        from sopframe.services.context import notify_settings_from
+
+        obj[name] = notify_settings_from(settings_for(ctx), plugins_for(ctx), secrets=secrets)
+    return obj[name]
 
 
 def emit_json(value: Any) -> None:

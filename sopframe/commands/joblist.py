@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from sopframe.commands.jobctx import emit_json, format_option, open_engine, roles_from_config, store_option
+from sopframe.commands.jobctx import emit_json, format_option, open_engine, store_option
 from sopframe.errors import IntegrityError, UsageError
 
 __all__ = ["list_", "verify"]
@@ -43,19 +43,12 @@ def _since(text: str | None) -> str | None:
 def list_(ctx: click.Context, status: str, template_id: str | None, assigned_to: str | None, overdue: bool,
           since: str | None, limit: int, cursor: str | None, store_url: str | None, fmt: str) -> None:
     """List jobs with their status and where they stand, a page at a time, in job-id order."""
-    from sopframe.core.engine.clock import to_text
-    from sopframe.core.readmodel import JobQuery
+    from sopframe.services.jobs import list_jobs
 
-    owners = None
-    if assigned_to:
-        table = roles_from_config(ctx)  # aliases resolve to the canonical user
-        owners = tuple(sorted(table.roles_of(table.canonical(assigned_to))))
-    engine = open_engine(ctx, store_url)
-    query = JobQuery(status=None if status == "all" else status, template=template_id, owners=owners,
-                     overdue_at=to_text(engine.clock()) if overdue else None, since=_since(since),
-                     after=cursor, limit=limit)
-    rows = [s.to_dict() for s in engine.store.summaries(query)]
-    more = rows[-1]["job"] if len(rows) == limit else None
+    page = list_jobs(open_engine(ctx, store_url), status=None if status == "all" else status, template=template_id,
+                     assigned_to=assigned_to, overdue=overdue, since=_since(since), cursor=cursor, limit=limit)
+    rows = [s.to_dict() for s in page.items]
+    more = page.next_cursor
     if fmt == "json":
         emit_json(rows)
         if more:

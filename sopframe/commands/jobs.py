@@ -73,18 +73,11 @@ def start(ctx: click.Context, template: str, title: str | None, reason: str | No
           actor: str | None, fmt: str) -> None:
     """Start a job from TEMPLATE (a file, or the id of a shipped template)."""
     from sopframe.commands.common import plugins_for
-    from sopframe.core.diagnostics import Severity
-    from sopframe.core.validate import validate_text
-    from sopframe.errors import TemplateError
+    from sopframe.services.jobs import start_job
 
     text, path = resolve_template(ctx, template)
-    result = validate_text(text, path, plugins=plugins_for(ctx))
-    errors = [f for f in result.findings if f.severity >= Severity.ERROR]
-    if errors or result.template is None:
-        raise TemplateError(path, errors or result.findings)
     engine = open_engine(ctx, store_url)
-    state = engine.start(text, path, actor=current_user(actor), template=result.template, title=title,
-                         reason=reason)
+    state = start_job(engine, plugins_for(ctx), text, path, actor=current_user(actor), title=title, reason=reason)
     _done(engine, f"started {state.job_id} from {state.template_id} {state.template_version}", state, fmt)
 
 
@@ -113,19 +106,30 @@ def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @job.command(name="set")
 @click.argument("job_id", metavar="JOB")
-@click.argument("assignments", metavar="FIELD=VALUE...", nargs=-1, required=True)
+@click.argument("assignments", metavar="FIELD=VALUE...", nargs=-1)
+@click.option("--add", "adds", nargs=2, multiple=True, metavar="FIELD ITEM",
+              help="Append an item to a list field: --add findings 'id=F1,severity=high' (repeatable).")
+@click.option("--items", "files", multiple=True, metavar="FIELD=FILE",
+              help="Append the items of a JSON array or a CSV file (header row: column names) to a list field.")
 @stage_option
 @store_option
 @actor_option
 @format_option
 @click.pass_context
-def set_(ctx: click.Context, job_id: str, assignments: tuple[str, ...], stage: str | None, store_url: str | None,
-         actor: str | None, fmt: str) -> None:
-    """Set fields of an open stage (each checked against its type and constraints)."""
+def set_(ctx: click.Context, job_id: str, assignments: tuple[str, ...], adds: tuple[tuple[str, str], ...],
+         files: tuple[str, ...], stage: str | None, store_url: str | None, actor: str | None, fmt: str) -> None:
+    """Set fields of an open stage (each checked against its type and constraints); add items to lists."""
+    from sopframe.commands.jobitems import items_to_add
+
     values = _parse_assignments(assignments)
+    add = items_to_add(adds, files)
+    if not values and not add:
+        raise UsageError("nothing to set", hint="give FIELD=VALUE, --add FIELD ITEM or --items FIELD=FILE")
     engine = open_engine(ctx, store_url)
-    state = engine.set_fields(job_id, values, actor=current_user(actor), stage=stage)
-    _done(engine, f"{job_id}: set {', '.join(values)}", state, fmt)
+    state = engine.set_fields(job_id, values, actor=current_user(actor), stage=stage, add=add)
+    parts = [f"set {', '.join(values)}"] if values else []
+    parts += [f"added {len(items)} item{'s' if len(items) != 1 else ''} to {f}" for f, items in add.items()]
+    _done(engine, f"{job_id}: {'; '.join(parts)}", state, fmt)
 
 
 @job.command()
@@ -206,7 +210,7 @@ def reject(ctx: click.Context, job_id: str, reason: str, stage: str | None, stor
 @click.pass_context
 def cancel(ctx: click.Context, job_id: str, reason: str, store_url: str | None, actor: str | None,
            fmt: str) -> None:
-    """Cancel a job and its sub-jobs."""
+    """Cancel a job and its sub-jobs, or one sub-job started per item of a list."""
     engine = open_engine(ctx, store_url)
     state = engine.cancel(job_id, reason, actor=current_user(actor))
     _done(engine, f"{job_id}: cancelled", state, fmt)

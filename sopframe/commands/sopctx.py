@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from sopframe.commands.common import config_for
-from sopframe.commands.jobctx import _config_text, limits_from_config, open_engine, roles_from_config
+from sopframe.commands.jobctx import limits_from_config, open_engine, roles_from_config
+from sopframe.services.context import config_text
 from sopframe.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,7 +26,7 @@ def _where(key: str, table: str, value: str | None = None) -> str | None:
     config_file = config_for(click.get_current_context()).file
     if config_file is None:
         return None
-    text, prefix = _config_text(config_file)
+    text, prefix = config_text(config_file)
     return f"{config_file}:{find_line(text, prefix + table, key, value)}"
 
 

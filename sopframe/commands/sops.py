@@ -172,13 +172,21 @@ def overdue(ctx: click.Context, since: str | None, exit_zero: bool, store_url: s
 @format_option
 @click.pass_context
 def tick(ctx: click.Context, store_url: str | None, actor: str | None, fmt: str) -> None:
-    """Append the time-based events that are due (SLA breaches) to every open job; run it from cron."""
+    """Append the time-based events that are due (SLA breaches) to every open job, and enqueue the
+    time-based notifications (SLA due soon, escalations, SOP reviews); run it from cron."""
     engine = open_engine(ctx, store_url)
     done = engine.tick(actor=current_user(actor))
+    queued = 0
+    if engine.notify:  # keys are made from each cause: a second tick enqueues nothing new
+        from sopframe.core.notify.timed import timed_notifications
+
+        queued = engine.store.enqueue(timed_notifications(engine.store, engine.notify, engine.clock()))
     if fmt == "json":
         emit_json(done)
         return
     for job, stages in done.items():
         click.echo(f"{escape(job)}: recorded SLA breach of {', '.join(s.rsplit('/', 1)[-1] for s in stages)}")
-    if not done:
+    if queued:
+        click.echo(f"enqueued {queued} time-based notification{'s' if queued != 1 else ''}")
+    if not done and not queued:
         click.echo("nothing due")

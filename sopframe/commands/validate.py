@@ -131,7 +131,10 @@ def _validate_all(ctx: click.Context, req: Request, cache: "ResultCache | None",
         for pattern, hint in unknown_selectors(given, rules):
             raise UsageError(f"{option}: no rule code, prefix or slug matches {pattern!r}{hint}",
                              hint="`sopframe rules` lists every rule")
-    context = CheckContext.of(framework_selection(ctx, req.settings), checked_policy(ctx))
+    from sopframe.notifyconfig import channel_names
+
+    context = CheckContext.of(framework_selection(ctx, req.settings), checked_policy(ctx),
+                              channel_names(req.settings.config), [t.kind for t in plugins.notify_triggers()])
     results = []
     sources: dict[str, str] = {}
     if "-" in req.paths:

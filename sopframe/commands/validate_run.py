@@ -143,8 +143,10 @@ def open_cache(settings: "Settings", plugins: "Plugins") -> "ResultCache | None"
 
     if settings.cache_dir is None:
         return None
+    from sopframe.notifyconfig import channel_names
+
     decisive = {"frameworks": settings.frameworks, "policy": dict(settings.policy),
-                "max_bytes": settings.max_file_size}
+                "max_bytes": settings.max_file_size, "notify_channels": channel_names(settings.config)}
     return ResultCache(settings.cache_dir, cache_salt(plugins.code_digest(), decisive))
 
 

@@ -9,6 +9,7 @@ from sopframe.core.model import (
     Condition,
     FieldDef,
     Acknowledgement,
+    NotifyRule,
     Publishes,
     ReviewTrigger,
     Role,
@@ -25,7 +26,7 @@ from sopframe.core.yamlsource import ParsedDocument, Path_
 
 __all__ = ["build_template"]
 _MODEL_KEYS = {"template", "title", "version", "description", "kind", "frameworks", "job_id",
-               "roles", "starters", "stages", "publishes",
+               "roles", "starters", "stages", "publishes", "notify",
                "implements", "review_trigger"}
 
 
@@ -79,6 +80,9 @@ class _Builder:
             bind=d.get("bind"),
             loc=self.key(path),
             key_locs=self.key_locs(d, path),
+            columns=frozen_map({c: self.field(c, cd or {}, (*path, "columns", c))
+                                for c, cd in (d.get("columns") or {}).items()}),
+            key=d.get("key"),
         )
 
     def signoff(self, sid: str, d: Mapping[str, Any], path: Path_) -> Signoff:
@@ -103,6 +107,21 @@ class _Builder:
                              value_locs=tuple(self.value((*path, "in", i)) for i in range(len(val))))
         if op == "set":
             return Condition(field=fid, op="set", value=_bool(val), loc=loc)
+        if op in ("every", "any"):
+            items = self.conditions(val if isinstance(val, dict) else {}, (*path, op))
+            return Condition(field=fid, op=op, value="", loc=loc, items=items)
+        if op == "count":
+            if isinstance(val, dict):
+                items = tuple(self.condition("", {o: x}, (*path, op)) for o, x in val.items())
+            else:
+                items = (Condition(field="", op="equals", value=_text(val), loc=loc,
+                                   value_locs=(self.value((*path, op)),)),)
+            return Condition(field=fid, op="count", value="", loc=loc, items=items)
+        if isinstance(val, dict):  # compared with another field: {field: ref, plus|minus: duration}
+            sign = "-" if "minus" in val else "+"
+            offset = val.get("minus", val.get("plus"))
+            return Condition(field=fid, op=op, value="", loc=loc, value_locs=(self.value((*path, op, "field")),),
+                             other=_text(val.get("field")), offset=f"{sign}{_text(offset)}" if offset else None)
         return Condition(field=fid, op=op, value=_text(val), loc=loc, value_locs=(self.value((*path, op)),))
 
     def conditions(self, gate: Mapping[str, Any], path: Path_) -> tuple[Condition, ...]:
@@ -138,13 +157,16 @@ class _Builder:
         loc = self.value(path)
         if isinstance(v, str):
             return Sla(duration=v, loc=loc, value_locs=frozen_map({"": loc}))
-        cases = {_text(k): _text(d) for k, d in v.get("is", {}).items()}
-        locs = {k: self.value((*path, "is", k)) for k in v.get("is", {})}
-        if v.get("otherwise") is not None:
-            locs["otherwise"] = self.value((*path, "otherwise"))
-        locs["when"] = self.value((*path, "when"))
-        return Sla(when=v.get("when"), cases=frozen_map(cases), otherwise=v.get("otherwise"), loc=loc,
-                   value_locs=frozen_map(locs))
+        cases = {_text(k): _text(d) for k, d in (v.get("is") or {}).items()}
+        locs = {k: self.value((*path, "is", k)) for k in (v.get("is") or {})}
+        for key in ("otherwise", "when", "from", "within"):
+            if v.get(key) is not None:
+                locs[key] = self.value((*path, key))
+        if v.get("within") is not None:
+            locs[""] = locs["within"]
+        return Sla(duration=None if v.get("within") is None else _text(v["within"]), when=v.get("when"),
+                   cases=frozen_map(cases), otherwise=v.get("otherwise"), loc=loc, value_locs=frozen_map(locs),
+                   anchor=v.get("from"))
 
     def stages(self, data: Mapping[str, Any], path: Path_, scope: tuple[str, ...],
                default_owner: str | None) -> Mapping[str, Stage]:
@@ -165,6 +187,8 @@ class _Builder:
                 loc=self.key(jp),
                 owner_loc=self.value((*jp, "owner")),
                 suffix_loc=self.value((*jp, "suffix")),
+                for_each=j.get("for_each"),
+                for_each_loc=self.value((*jp, "for_each")),
             )
         return Stage(
             id=sid,
@@ -201,6 +225,23 @@ class _Builder:
                                attestation=d.get("attestation"), loc=self.key(path),
                                key_locs=self.key_locs(d, path), audience_locs=locs)
 
+    def notify_rule(self, trigger: str, d: Mapping[str, Any], path: Path_) -> NotifyRule:
+        channels = d.get("channels")
+        to = _names(d.get("to"))
+        to_path = (*path, "to")
+        return NotifyRule(
+            trigger=trigger,
+            channels=() if _bool(d.get("off")) else None if channels is None else tuple(str(c) for c in channels),
+            to=to,
+            lead=d.get("lead"),
+            after=d.get("after"),
+            loc=self.key(path),
+            key_locs=self.key_locs(d, path),
+            channel_locs=tuple(self.value((*path, "channels", i)) for i in range(len(channels or ()))),
+            to_locs=tuple(self.value((*to_path, i)) for i in range(len(to))) if isinstance(d.get("to"), list)
+            else tuple(self.value(to_path) for _ in to),
+        )
+
     def template(self) -> Template:
         d = self.doc.data
         pub = d.get("publishes")
@@ -233,6 +274,8 @@ class _Builder:
             publishes=publishes,
             implements=_text(d["implements"]) if d.get("implements") not in (None, "") else None,
             review_trigger=trigger,
+            notify=frozen_map({k: self.notify_rule(str(k), v, ("notify", k))
+                               for k, v in (d.get("notify") or {}).items() if isinstance(v, dict)}),
             extra=frozen_map({k: v for k, v in d.items() if k not in _MODEL_KEYS}),
             loc=Location(self.doc.file, 1, 1),
             key_locs=self.key_locs(d, ()),

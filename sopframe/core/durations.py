@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -64,10 +65,22 @@ _AMBIGUOUS = {
 
 #: units an interval accepts (``m`` is refused: minutes or months?)
 _INTERVAL_UNITS = sorted((u for u in _UNITS if u != "m"), key=len, reverse=True)
+
+
+def _any_case(word: str) -> str:
+    """``word`` as a regular expression matching it in any case, without inline flags:
+    ``(?i:...)`` is Python's, and JSON Schema validators (ECMA-262 regular expressions) refuse it."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(_any_case(w) for w in sorted(words, key=len, reverse=True))
+
+
 #: a JSON Schema ``pattern`` for what :func:`parse_interval` reads (any case; zero is refused by the parser)
 INTERVAL_PATTERN = (
-    r"^\s*(?:(?i:" + "|".join(map(re.escape, sorted(INTERVAL_WORDS, key=len, reverse=True))) + r")"
-    r"|(?:\d+\s*(?i:" + "|".join(_INTERVAL_UNITS) + r")(?![A-Za-z])[\s,]*)+"
+    r"^\s*(?:(?:" + _alternatives(INTERVAL_WORDS) + r")"
+    r"|(?:\d+\s*(?:" + _alternatives(_INTERVAL_UNITS) + r")(?![A-Za-z])[\s,]*)+"
     r"|[Pp](?:\d+[YyMmWwDd])*(?:[Tt](?:\d+[HhMmSs])+)?)\s*$"
 )
 

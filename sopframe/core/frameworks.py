@@ -69,18 +69,24 @@ class CheckContext:
     """What a validation run checks against, passed to every rule's check.
 
     ``frameworks`` (if not ``None``) replaces what each template claims;
-    ``policy`` holds organisation-policy values by key.  The default context
-    checks each template against its own claims with default policy.
+    ``policy`` holds organisation-policy values by key; ``notify_channels``
+    the channel names the configuration defines and ``notify_triggers`` the
+    notification triggers plugins add (a template's ``notify:`` key may name
+    only those and the built-in ones).  The default context checks each
+    template against its own claims with default policy.
     """
 
     frameworks: tuple[str, ...] | None = None
     policy: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    notify_channels: tuple[str, ...] = ()
+    notify_triggers: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, frameworks: Iterable[str] | None = None, policy: Mapping[str, Any] | None = None) -> "CheckContext":
+    def of(cls, frameworks: Iterable[str] | None = None, policy: Mapping[str, Any] | None = None,
+           notify_channels: Iterable[str] = (), notify_triggers: Iterable[str] = ()) -> "CheckContext":
         """A context from any iterable of framework ids and any mapping of policy values."""
         return cls(None if frameworks is None else tuple(dict.fromkeys(frameworks)),
-                   MappingProxyType(dict(policy or {})))
+                   MappingProxyType(dict(policy or {})), tuple(notify_channels), tuple(notify_triggers))
 
     def active_frameworks(self, template: Template) -> tuple[str, ...]:
         """The frameworks ``template`` is checked against in this run."""

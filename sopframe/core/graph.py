@@ -25,7 +25,10 @@ from sopframe.core.model import FieldDef, Stage, SubJob, Template
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-__all__ = ["TemplateGraph", "Dangling", "FieldLookup", "build_graph"]
+__all__ = ["TemplateGraph", "Dangling", "FieldLookup", "build_graph", "ITEM"]
+
+#: how a per-item sub-job's stages name the columns of their item: ``item.severity``
+ITEM = "item."
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class FieldLookup:
     not_on_every_path: tuple[Stage, ...] = ()
     #: the reference names a stage that does not exist (``stage.field``)
     unknown_stage: str | None = None
+    #: ``item.column`` inside a per-item sub-job: the sub-job's scope (its node prefix)
+    item_scope: str | None = None
+    #: ``item.column`` naming no column of the list (or used outside a per-item sub-job)
+    unknown_column: str | None = None
 
 
 @dataclass
@@ -227,6 +234,8 @@ class TemplateGraph:
         A field is visible if the stage itself captures it or a stage on
         every path before it (a dominator) does.
         """
+        if ref.startswith(ITEM):
+            return self.item_column(at, ref[len(ITEM):])
         if "." in ref:
             sid, fid = ref.split(".", 1)
             st = self.find_stage(at, sid)
@@ -254,6 +263,29 @@ class TemplateGraph:
                 return FieldLookup(field=first.fields[ref], stage=first)
             return FieldLookup(field=elsewhere[0].fields[ref], stage=elsewhere[0], not_on_every_path=elsewhere)
         return FieldLookup()
+
+    def item_list(self, at: Stage) -> tuple[str, "FieldDef | None"] | None:
+        """The innermost per-item sub-job around ``at``: its scope and the list field it runs over."""
+        scope = at.scope
+        while len(scope) >= 2:
+            split_node = "/".join(scope[:-1])
+            split = self._stage_of.get(split_node)
+            sub = split.split.get(scope[-1]) if split is not None else None
+            if sub is not None and sub.for_each:
+                return "/".join(scope), self.lookup_field(split, sub.for_each).field
+            scope = scope[:-2]
+        return None
+
+    def item_column(self, at: Stage, column: str) -> FieldLookup:
+        """``item.column`` as seen from a stage of a per-item sub-job."""
+        found = self.item_list(at)
+        if found is None:
+            return FieldLookup(unknown_column=column)
+        scope, lst = found
+        col = lst.columns.get(column) if lst is not None else None
+        if col is None:
+            return FieldLookup(unknown_column=column, item_scope=scope)
+        return FieldLookup(field=col, stage=at, item_scope=scope)
 
     def _every_path_passes(self, node: str, through: set[str]) -> bool:
         """Whether every path from the start to ``node`` passes through ``through``."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from sopframe.core.engine.events import Event, verify_chain
-from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, SopRow, rows_from_events
+from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, SopRow, StageVisit, rows_from_events
 from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
 from sopframe.core.sopref import record_stream as sop_record_stream
 
@@ -93,7 +93,8 @@ def expect_problem(job: str, events: Sequence[Event], seq: int, digest: str) -> 
 
 
 def drift_of(expected: "JobRows | RecordRows | None", summary: JobSummary | None, sop: SopRow | None,
-             signoffs: Sequence[OpenSignoff] = (), stored: "StoredSopRows | None" = None) -> str | None:
+             signoffs: Sequence[OpenSignoff] = (), visits: Sequence[StageVisit] = (),
+             stored: "StoredSopRows | None" = None) -> str | None:
     """How stored read-model rows differ from the rows derived from the events, or None.
 
     ``stored`` holds the SOP-lifecycle rows the store keeps (acknowledgements, flags, followers); without it
@@ -120,11 +121,17 @@ def drift_of(expected: "JobRows | RecordRows | None", summary: JobSummary | None
         return "SOP list row differs from the events (run `sopframe store rebuild`)"
     if tuple(signoffs) != expected.signoffs:
         return "open sign-off rows differ from the events (run `sopframe store rebuild`)"
+    if sorted(visits, key=_visit_key) != sorted(expected.visits, key=_visit_key):
+        return "stage visit rows differ from the events (run `sopframe store rebuild`)"
     if stored is not None and (stored.follows.get(summary.job) != expected.follows
                                or tuple(stored.flags.get(summary.job, ())) != expected.flags):
         return "SOP rows (the SOP it follows, reviews it asked for) differ from the events (run `sopframe store " \
                "rebuild`)"
     return None
+
+
+def _visit_key(v: StageVisit) -> tuple[str, int]:
+    return v.node, v.visit
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,9 @@ def verify_jobs(store: "Store", jobs: Iterable[str] | None = None,
     for o in store.open_signoffs():
         signoffs.setdefault(o.job, []).append(o)
     stored = StoredSopRows.of(store)
+    visits: dict[str, list[StageVisit]] = {}
+    for v in (store.stage_visits() if wanted is None else [v for j in wanted for v in store.stage_visits(job=j)]):
+        visits.setdefault(v.job, []).append(v)
     for job, events in source:
         if seen is not None:
             seen(job, events)
@@ -182,5 +192,6 @@ def verify_jobs(store: "Store", jobs: Iterable[str] | None = None,
             except Exception as exc:  # the rows cannot be derived: that is drift too, named
                 drift = f"read-model rows cannot be derived: {exc}"
                 expected = None
-            drift = drift or drift_of(expected, summaries.get(job), sops.get(job), signoffs.get(job, ()), stored)
+            drift = drift or drift_of(expected, summaries.get(job), sops.get(job), signoffs.get(job, ()),
+                                      visits.get(job, ()), stored)
         yield JobCheck(job, head[0] if head else 0, head[1] if head else None, problem, drift)

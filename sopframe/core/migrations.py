@@ -19,7 +19,14 @@ Versions:
    (their batch boundaries were not recorded), in the order the jobs started.
 4. The sign-offs open stages wait for, with who may not give them under
    segregation of duties (the inbox's read model), filled from the events.
-5. The SOP-lifecycle read models (:mod:`sopframe.core.records`): acknowledgements,
+5. Stage visits: each time a job entered a stage, when someone first acted,
+   when and how it ended, its SLA deadline and breach (the bottleneck
+   report's read model), filled from the events.
+6. The notification outbox (:mod:`sopframe.core.notify`): one row per
+   notification, unique by its idempotency key, with its delivery state.
+7. Accounts (Argon2id password hashes), server sessions, API tokens and the
+   sign-in log (:mod:`sopframe.core.accounts`); new, empty tables.
+8. The SOP-lifecycle read models (:mod:`sopframe.core.records`): acknowledgements,
    review flags, the jobs that follow each SOP, and each published version's
    acknowledgement policy; filled from the events by the step itself.
 
@@ -57,7 +64,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "templates stored once, job-id counters, read models (job summaries, open stages, SOP list)"),
     Migration(3, "store-wide ledger over every committed batch, and the store's id"),
     Migration(4, "read model of the sign-offs open stages wait for, with who may not give them (inbox)"),
-    Migration(5, "SOP lifecycle read models: acknowledgements, review flags, jobs per SOP version"),
+    Migration(5, "read model of stage visits: entered, first action, ended, SLA deadline and breach (reports)"),
+    Migration(6, "notification outbox, written in the same transaction as the events that cause it"),
+    Migration(7, "accounts, sessions, API tokens and the sign-in log of the server"),
+    Migration(8, "SOP lifecycle read models: acknowledgements, review flags, jobs per SOP version"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

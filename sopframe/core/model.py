@@ -26,6 +26,7 @@ __all__ = [
     "Publishes",
     "Acknowledgement",
     "ReviewTrigger",
+    "NotifyRule",
     "Template",
     "frozen_map",
 ]
@@ -62,6 +63,9 @@ class FieldDef:
     loc: Location = NOWHERE
     #: where each key of the field was written, for pointing at one of them
     key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    #: ``list`` fields: the typed columns of each item, and the column whose value names an item
+    columns: Mapping[str, "FieldDef"] = field(default_factory=frozen_map)
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,14 @@ class Signoff:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One gate condition on a field: ``op`` is equals, in, at_least, at_most or set."""
+    """One gate condition on a field.
+
+    ``op`` is equals, in, at_least, at_most or set; on a list field also
+    every, any (``items`` are the conditions on the item's columns) or count
+    (``items`` are the conditions on the number of items).  A comparison with
+    another field names it in ``other``, with a signed duration ``offset``
+    (``+1d``) added to that field's value.
+    """
 
     field: str
     op: str
@@ -86,6 +97,9 @@ class Condition:
     loc: Location = NOWHERE
     #: where each compared value was written (one per item of ``in``)
     value_locs: tuple[Location, ...] = ()
+    items: tuple["Condition", ...] = ()
+    other: str | None = None
+    offset: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +130,11 @@ class Routing:
 
 @dataclass(frozen=True, slots=True)
 class Sla:
-    """A stage's time limit: a fixed duration, or one per value of a field."""
+    """A stage's time limit: a fixed duration, or one per value of a field.
+
+    It runs from entering the stage, or from the date or time recorded in
+    the ``anchor`` field (``from:``).
+    """
 
     duration: str | None = None
     when: str | None = None
@@ -124,6 +142,7 @@ class Sla:
     otherwise: str | None = None
     loc: Location = NOWHERE
     value_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    anchor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +155,9 @@ class SubJob:
     loc: Location = NOWHERE
     owner_loc: Location = NOWHERE
     suffix_loc: Location = NOWHERE
+    #: a list field: one sub-job is started per item (``for_each:``)
+    for_each: str | None = None
+    for_each_loc: Location = NOWHERE
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +250,24 @@ class Publishes:
 
 
 @dataclass(frozen=True, slots=True)
+class NotifyRule:
+    """One entry of a template's ``notify:`` key: how one trigger tells, overriding the configuration."""
+
+    trigger: str
+    #: channel names, or None to keep the configuration's route (``off: yes`` makes it empty: nobody is told)
+    channels: tuple[str, ...] | None = None
+    #: roles told instead of the trigger's default
+    to: tuple[str, ...] = ()
+    lead: str | None = None
+    after: str | None = None
+    loc: Location = NOWHERE
+    key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    #: where each channel and each role was written
+    channel_locs: tuple[Location, ...] = ()
+    to_locs: tuple[Location, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Template:
     id: str
     title: str
@@ -245,6 +285,8 @@ class Template:
     #: the SOP reference (on the master list) this template carries out
     implements: str | None = None
     review_trigger: ReviewTrigger | None = None
+    #: the ``notify:`` key: trigger -> its overrides
+    notify: Mapping[str, NotifyRule] = field(default_factory=frozen_map)
     #: every other top-level key, for plugins that extend the schema
     extra: Mapping[str, object] = field(default_factory=frozen_map)
     loc: Location = NOWHERE

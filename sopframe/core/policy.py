@@ -16,6 +16,8 @@ complete       holders of the stage's owner role
 sign           holders of the sign-off's role, within segregation of duties
 reject         holders of the stage's owner role or of one of its sign-off roles
 cancel         whoever may start a job of the template, or started this one
+read (server)  holders of a role the job's template names, or of a role the
+               server's ``readers`` setting lists (:func:`may_read`)
 =============  ===============================================================
 
 Segregation of duties (:func:`separation_problem`): a sign-off's ``not_by``
@@ -37,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.state import JobState
     from sopframe.core.model import FieldDef, Stage, Template
 
-__all__ = ["starter_roles", "may_start", "may_edit", "may_complete", "may_sign", "may_reject", "may_cancel",
+__all__ = ["starter_roles", "may_read", "may_start", "may_edit", "may_complete", "may_sign", "may_reject", "may_cancel",
            "user_value_problem", "separation_problem"]
 
 
@@ -139,3 +141,12 @@ def _field_involvement(loaded: "Loaded", state: "JobState", st: "Stage", ref: st
     if actor in state.actors.get(fnode, ()):
         return f"anyone who worked on stage {look.stage.id!r}, where {ref!r} is recorded ({actor} did)"
     return None
+
+
+def may_read(roles: RoleTable, template: "Template", actor: str, readers: Iterable[str] = ()) -> str | None:
+    """Who may see a job (its standing, history, documents' hashes): holders of a role its template names,
+    or of one of the ``readers`` roles (an organisation's auditors).  None if ``actor`` may."""
+    wanted = [*template.roles, *readers]
+    if any(roles.holds(actor, r) for r in wanted):
+        return None
+    return f"{actor} may not see jobs of template {template.id!r}: no role of it is held"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 from sopframe.core.engine.clock import to_text
 from sopframe.core.engine.events import canonical
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
 
-__all__ = ["OpenStage", "OpenSignoff", "JobSummary", "SopRow", "JobRows", "JobQuery", "job_rows", "rows_from_events",
+__all__ = ["OpenStage", "OpenSignoff", "StageVisit", "JobSummary", "SopRow", "JobRows", "JobQuery", "job_rows", "rows_from_events",
            "TemplateText"]
 
 #: sha256 -> the template text stored under it, or None
@@ -75,6 +75,37 @@ class OpenSignoff:
     def reason_barred(self, user: str) -> str | None:
         """Why ``user`` (canonical) may not give this sign-off, or None."""
         return next((why for who, why in self.barred if who == user), None)
+
+
+class StageVisit(NamedTuple):
+    """One visit of a stage by a job (a named tuple: the report reads them by the hundred thousand).
+
+    ``stage`` is the stage's id (a sub-job's stages keep their own ids),
+    ``visit`` counts the visits of that stage node in the job (2 after one
+    rework), ``owner`` is the owning role.  Times are UTC text like event
+    times: ``first_action_at`` the first thing a person did on the visit
+    (``first_actor``), ``closed_at`` when it ended and ``outcome`` how
+    (``open``, ``completed``, ``rejected``, ``reset``, ``cancelled``;
+    ``closed_by`` who completed or rejected it).  ``due`` is the SLA
+    deadline (from the job's current values for an SLA chosen by a field),
+    ``breached_at`` when a breach of it was recorded.
+    """
+
+    job: str
+    template: str
+    node: str
+    stage: str
+    subjob: str | None
+    visit: int
+    owner: str | None
+    entered_at: str
+    first_action_at: str | None
+    first_actor: str | None
+    closed_at: str | None
+    closed_by: str | None
+    outcome: str
+    due: str | None
+    breached_at: str | None
 
 
 @dataclass(frozen=True)
@@ -137,6 +168,7 @@ class JobRows:
     signoffs: tuple[OpenSignoff, ...] = ()
     follows: "SopJobRow | None" = None
     flags: "tuple[FlagRow, ...]" = ()
+    visits: tuple[StageVisit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,11 +223,29 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
                      published_at=state.finished_at or last_change,  # published as the job completed
                      acknowledgement=canonical(ack).decode("utf-8") if ack else None)
     follows, flags = job_sop_rows(state)
-    return JobRows(summary, sop, open_signoffs(loaded, open_rows), follows, flags)
+    return JobRows(summary, sop, open_signoffs(loaded, open_rows), follows, flags, stage_visits(loaded))
+
+
+def stage_visits(loaded: Any) -> tuple[StageVisit, ...]:
+    """A job's :class:`StageVisit` rows, from the visits its fold keeps (see :mod:`sopframe.core.engine.visits`)."""
+    from sopframe.core.engine.sla import sla_deadline
+
+    state, graph = loaded.state, loaded.graph
+    rows = []
+    for v in state.visits:
+        st = graph.stage(v.node)
+        sj = state.subjobs.get(v.subjob) if v.subjob else None
+        due = sla_deadline(loaded, v.node, v.entered_at, state)
+        rows.append(StageVisit(state.job_id, state.template_id, v.node, st.id, v.subjob, v.n,
+                               st.owner or (sj.owner if sj else None), v.entered_at, v.first_action_at,
+                               v.first_actor, v.closed_at, v.closed_by, v.outcome,
+                               to_text(due) if due is not None else None, v.breached_at))
+    return tuple(rows)
 
 
 def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> "JobRows | RecordRows":
     """The rows of a job, or of an SOP's record stream, from its stored events (rebuild, migrations, verify)."""
+    from sopframe.core.engine.lists import expanded
     from sopframe.core.engine.pinned import pinned_template
     from sopframe.core.engine.state import fold
     from sopframe.core.sopref import is_record_stream
@@ -208,4 +258,4 @@ def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> 
     state = fold(events)
     text = state.template_text or template_text(state.template_sha256) or ""
     template, graph = pinned_template(text, state.template_file, state.template_sha256, state.job_id)
-    return job_rows(state, template, graph, events[-1].at)
+    return job_rows(state, template, expanded(template, graph, state), events[-1].at)

@@ -12,7 +12,11 @@ built-in ones are ``memory://``, ``sqlite:///path`` and ``postgresql://...``.
 
 Besides the events a store keeps, written by the same ``append``: each
 template text once per SHA-256, a counter per job-id pattern and period, and
-the read models of :mod:`sopframe.core.readmodel`.  Schema versions and the
+the read models of :mod:`sopframe.core.readmodel`, and the notification
+outbox (:mod:`sopframe.core.notify`): rows written with the events that
+cause them, claimed by delivery workers under a lease; and (written on their own,
+never with events) the accounts, sessions, API tokens and sign-in log of
+:mod:`sopframe.core.accounts`.  Schema versions and the
 migration runner are in :mod:`sopframe.core.migrations`.
 """
 
@@ -23,13 +27,15 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from sopframe.core.accounts import AccountRecords
 from sopframe.core.engine.events import Event
 from sopframe.errors import ConflictError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.config import Config
-    from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow
+    from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
     from sopframe.core.ledger import LedgerEntry
+    from sopframe.core.notify.model import Notification, OutboxRow
     from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
     from sopframe.pluginmanager import Plugins
 
@@ -37,7 +43,7 @@ __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STO
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 8
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
 RowsOf = Callable[[Sequence[Event]], "JobRows | RecordRows"]
 
@@ -52,15 +58,18 @@ class Derived:
     ``rows``: the job's read-model rows after the append (replacing its old
     ones), or an SOP record stream's (:class:`~sopframe.core.records.RecordRows`); ``template``: ``(sha256, text)`` of a template to keep once per
     hash; ``counter``: ``(key, number)`` of the job-id number this append
-    takes (the counter must be below ``number``, else the append conflicts).
+    takes (the counter must be below ``number``, else the append conflicts);
+    ``notifications``: outbox rows the events cause (a key already in the
+    outbox is kept as it is).
     """
 
     rows: "JobRows | RecordRows | None" = None
     template: tuple[str, str] | None = None
     counter: tuple[str, int] | None = None
+    notifications: "tuple[Notification, ...]" = ()
 
 
-class Store(abc.ABC):
+class Store(AccountRecords, abc.ABC):
     """Where jobs' events live, with the read models kept beside them.  Subclass it to write a backend."""
 
     url: str = ""
@@ -123,6 +132,11 @@ class Store(abc.ABC):
         """Sign-offs open stages wait for (of these roles; every one if None), by job, stage node, sign-off."""
 
     @abc.abstractmethod
+    def stage_visits(self, template: str | None = None, since: str | None = None,
+                     job: str | None = None) -> list["StageVisit"]:
+        """Stage visits (of one template or job; still open or closed at or after ``since``), by job, then entry."""
+
+    @abc.abstractmethod
     def sop_rows(self, ref: str | None = None) -> list["SopRow"]:
         """Every published SOP version (of ``ref`` only, if given), by reference, then publication time and job."""
 
@@ -154,6 +168,38 @@ class Store(abc.ABC):
 
     def apply_migration(self, version: int, rows_of: "RowsOf") -> None:
         """Bring the schema from ``version - 1`` to ``version`` in one transaction (with its version row)."""
+
+    # ------------------------------------------------------------ outbox
+    def enqueue(self, notifications: Sequence["Notification"]) -> int:
+        """Write notifications not caused by an append (``sopframe tick``'s time-based ones) in one
+        transaction; a key already in the outbox is skipped.  Returns how many were new."""
+        raise StoreError(f"{type(self).__name__} keeps no outbox")
+
+    def claim_notifications(self, worker: str, now: str, lease_until: str, limit: int = 10) -> list["OutboxRow"]:
+        """Claim up to ``limit`` notifications that are due (pending with ``next_at <= now``, or claimed
+        under a lease that ran out) for ``worker`` until ``lease_until``, counting an attempt each, oldest
+        first.  Concurrent workers never claim the same row while its lease holds."""
+        raise StoreError(f"{type(self).__name__} keeps no outbox")
+
+    def settle_notifications(self, worker: str, now: str,
+                             outcomes: Sequence[tuple[int, str | None, str | None]]) -> int:
+        """End ``worker``'s claims, in one transaction: each ``(id, error, retry_at)`` is delivered (no
+        error), pending again from ``retry_at``, or dead (an error and no ``retry_at``).  A row whose claim
+        is no longer the worker's (its lease ran out and another worker took it) is left alone.  Returns
+        how many rows were settled."""
+        raise StoreError(f"{type(self).__name__} keeps no outbox")
+
+    def notifications(self, status: str | None = None, limit: int | None = None) -> list["OutboxRow"]:
+        """Outbox rows (of one status), oldest first."""
+        raise StoreError(f"{type(self).__name__} keeps no outbox")
+
+    def notification_counts(self) -> dict[str, int]:
+        """Status -> number of outbox rows."""
+        raise StoreError(f"{type(self).__name__} keeps no outbox")
+
+    def retry_notifications(self, ids: Sequence[int] | None, now: str) -> int:
+        """Make dead notifications (all, or those of ``ids``) pending again from ``now``, attempts reset."""
+        raise StoreError(f"{type(self).__name__} keeps no outbox")
 
     # ------------------------------------------------------------ other
     def store_id(self) -> str:

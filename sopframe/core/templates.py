@@ -89,6 +89,15 @@ def find_shipped(plugins: "Plugins", template_id: str, *, also: str = "",
     from sopframe.errors import UsageError, did_you_mean
 
     known: list[str] = []
+    for tid, text, path in shipped_texts(plugins):
+        known.append(tid)
+        if tid == template_id:
+            return text, path
+    raise UsageError(f"no {also}shipped template {template_id!r}{did_you_mean(template_id, known)}", hint=hint)
+
+
+def shipped_texts(plugins: "Plugins") -> Iterator[tuple[str, str, str]]:
+    """(id, text, path) of every readable shipped template with a ``template:`` line, unvalidated."""
     for _plugin, f in template_files(plugins):
         try:
             text = f.read_text("utf-8")
@@ -96,7 +105,4 @@ def find_shipped(plugins: "Plugins", template_id: str, *, also: str = "",
             continue
         m = _TEMPLATE_ID.search(text)
         if m:
-            known.append(m.group(1))
-            if m.group(1) == template_id:
-                return text, str(f)
-    raise UsageError(f"no {also}shipped template {template_id!r}{did_you_mean(template_id, known)}", hint=hint)
+            yield m.group(1), text, str(f)

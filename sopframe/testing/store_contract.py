@@ -16,7 +16,7 @@ sopframe's own memory, SQLite and PostgreSQL backends run this same class.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import pytest
 
@@ -24,6 +24,10 @@ from sopframe.core.engine.events import GENESIS, Event, NewEvent, chain, verify_
 from sopframe.core.readmodel import JobQuery
 from sopframe.core.store import Derived, Store
 from sopframe.errors import ConflictError, StoreError
+from sopframe.testing.accounts_contract import AccountsContract
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.notify.model import Notification
 
 __all__ = ["StoreContract", "make_events"]
 
@@ -38,7 +42,7 @@ def make_events(job: str, n: int, after: tuple[int, str] = (0, GENESIS), type: s
     return chain(job, after[0], after[1], new, actor, at)
 
 
-class StoreContract:
+class StoreContract(AccountsContract):
     """What a :class:`~sopframe.core.store.Store` must do.  Provide the ``make_store`` fixture."""
 
     @pytest.fixture
@@ -218,9 +222,37 @@ class StoreContract:
         assert [(o.job, o.signoff, o.role, o.barred) for o in waiting] == [(j, "lead", "lead", ()) for j in jobs[:2]]
         assert store.open_signoffs(["lead"]) == waiting and store.open_signoffs(["author"]) == []
         assert store.open_signoffs([]) == []
-        before = (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs())
+        before = (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs(), store.stage_visits())
         assert store.rebuild(rows_of(store)) == (5, [])
-        assert (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs()) == before
+        assert (store.summaries(JobQuery()), store.sop_rows(), store.open_signoffs(), store.stage_visits()) == before
+
+    def test_stage_visit_rows_follow_each_visit(self, store: Store) -> None:
+        from sopframe.core.engine import Engine
+        from sopframe.core.engine.clock import FixedClock
+
+        clock = FixedClock("2026-01-05T09:00:00+00:00")
+        engine = Engine(store, roles={"lead": ["lee"], "author": ["alice"]}, clock=clock)
+        first = engine.start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
+        second = engine.start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
+        clock.advance(hours=2)
+        engine.set_fields(first, {"summary": "ok"}, actor="Alice")
+        clock.advance(days=1)
+        engine.complete(first, actor="alice")  # past the one-day SLA: a breach is recorded first
+        clock.advance(hours=1)
+        engine.cancel(second, "not needed", actor="alice")
+        t = "2026-01-0{}T{}:00:00.000000Z".format
+        assert [tuple(v) for v in store.stage_visits()] == [
+            (first, "tiny", "write", "write", None, 1, "author", t(5, "09"), t(5, "11"), "alice", t(6, "11"), "alice",
+             "completed", t(6, "09"), t(6, "11")),
+            (first, "tiny", "approve", "approve", None, 1, "lead", t(6, "11"), None, None, None, None, "open", None,
+             None),
+            (second, "tiny", "write", "write", None, 1, "author", t(5, "09"), None, None, t(6, "12"), None,
+             "cancelled", t(6, "09"), t(6, "12")),
+        ]
+        assert [v.node for v in store.stage_visits(job=first)] == ["write", "approve"]
+        assert store.stage_visits(template="other") == []
+        assert [(v.job, v.node) for v in store.stage_visits(since=t(6, "12"))] == [(first, "approve"),
+                                                                                  (second, "write")]
 
     def test_open_signoff_rows_name_who_segregation_of_duties_bars(self, store: Store) -> None:
         from sopframe.core.engine import Engine
@@ -297,6 +329,26 @@ class StoreContract:
         assert (store.sop_rows(), store.ack_rows(), store.flag_rows(), store.sop_job_rows()) == before
         assert all(c.ok for c in verify_jobs(store))
 
+    def test_per_item_sub_jobs_and_anchored_deadlines_equal_a_rebuild(self, store: Store) -> None:
+        from sopframe.core.engine import Engine
+        from sopframe.core.engine.clock import FixedClock
+        from sopframe.core.migrations import rows_of
+
+        engine = Engine(store, roles={"author": ["alice"], "lead": ["lee"]},
+                        clock=FixedClock("2026-03-01T09:00:00+00:00"))
+        job = engine.start(_ITEMS_TEMPLATE, "items.yaml", actor="alice").job_id
+        items = [{"id": "F1", "found_at": "2026-02-01"}, {"id": "F2", "found_at": "2026-02-27"}]
+        engine.set_fields(job, {}, add={"findings": items}, actor="alice")
+        engine.cancel(f"{job}-F2", "a false positive", actor="alice")
+        summary = store.summary(job)
+        assert summary is not None and [(o.subjob, o.due) for o in summary.open_stages if o.subjob] == \
+            [(f"{job}-F1", "2026-02-08T00:00:00.000000Z")]  # a week from discovery, not from the start
+        assert [o.job for o in store.open_stages_due("2026-03-01T09:00:00.000000Z")] == [job]
+        before = (store.summaries(JobQuery()), store.open_signoffs())
+        assert store.rebuild(rows_of(store)) == (1, [])
+        assert (store.summaries(JobQuery()), store.open_signoffs()) == before
+        assert verify_chain(job, store.read(job), store.head(job)) is None
+
     # ------------------------------------------------------------ ledger
     def test_every_append_adds_one_chained_ledger_entry(self, store: Store) -> None:
         from sopframe.core.ledger import verify_ledger
@@ -327,6 +379,78 @@ class StoreContract:
             assert other.store_id() == first
         finally:
             other.close()
+
+    # ------------------------------------------------------------ outbox
+    def test_notifications_are_written_with_the_events_and_kept_once_per_key(self, store: Store) -> None:
+        store.append("J-1", 0, make_events("J-1", 1), Derived(notifications=(_note("k1"), _note("k2"))))
+        evs = store.read("J-1")
+        store.append("J-1", 1, make_events("J-1", 1, after=(1, evs[-1].hash)),
+                     Derived(notifications=(_note("k1", subject="again"),)))
+        rows = store.notifications()
+        assert [(r.note.key, r.status, r.attempts) for r in rows] == [("k1", "pending", 0), ("k2", "pending", 0)]
+        assert rows[0].note == _note("k1") and rows[0].note.data == {"users": ["ann"], "n": 1}
+        assert store.notification_counts() == {"pending": 2}
+
+    def test_a_refused_append_writes_no_notification(self, store: Store) -> None:
+        store.append("J-1", 0, make_events("J-1", 1))
+        with pytest.raises(ConflictError):
+            store.append("J-1", 0, make_events("J-1", 1), Derived(notifications=(_note("k1"),)))
+        store.append("J-2", 0, make_events("J-2", 1), Derived(counter=("C", 1)))
+        with pytest.raises(ConflictError):  # a taken counter refuses the whole append, its notifications too
+            store.append("J-3", 0, make_events("J-3", 1), Derived(counter=("C", 1), notifications=(_note("k2"),)))
+        assert store.notifications() == []
+
+    def test_enqueue_skips_keys_already_in_the_outbox(self, store: Store) -> None:
+        assert store.enqueue([_note("a"), _note("b")]) == 2
+        assert store.enqueue([_note("b"), _note("c")]) == 1
+        assert store.enqueue([]) == 0
+        assert [r.note.key for r in store.notifications()] == ["a", "b", "c"]
+
+    def test_claims_lease_rows_and_settle_them(self, store: Store, make_store: Callable[[], Store]) -> None:
+        store.enqueue([_note("a"), _note("b"), _note("c")])
+        other = make_store()
+        try:
+            first = store.claim_notifications("w1", _T(0), _T(60), limit=2)
+            assert [(r.note.key, r.attempts, r.worker) for r in first] == [("a", 1, "w1"), ("b", 1, "w1")]
+            second = other.claim_notifications("w2", _T(1), _T(61), limit=5)
+            assert [r.note.key for r in second] == ["c"]  # a held claim is never taken twice
+            assert other.claim_notifications("w2", _T(2), _T(62)) == []
+            a, b = first
+            assert store.settle_notifications("w1", _T(3), [(a.id, None, None), (b.id, "HTTP 500", _T(30))]) == 2
+            assert other.settle_notifications("w1", _T(3), [(second[0].id, None, None)]) == 0  # not w1's claim
+            rows = {r.note.key: r for r in store.notifications()}
+            assert (rows["a"].status, rows["a"].delivered_at) == ("delivered", _T(3))
+            assert (rows["b"].status, rows["b"].next_at, rows["b"].last_error) == ("pending", _T(30), "HTTP 500")
+            assert store.claim_notifications("w1", _T(29), _T(89)) == []  # b waits for its backoff
+            # c's lease ran out (its worker died): it is claimed again, b is due again
+            again = store.claim_notifications("w3", _T(61), _T(121))
+            assert [(r.note.key, r.attempts) for r in again] == [("b", 2), ("c", 2)]
+            assert store.settle_notifications("w2", _T(62), [(second[0].id, None, None)]) == 0  # lost its lease
+            store.settle_notifications("w3", _T(62), [(again[0].id, "HTTP 404", None), (again[1].id, None, None)])
+            assert store.notification_counts() == {"delivered": 2, "dead": 1}
+        finally:
+            other.close()
+
+    def test_dead_notifications_can_be_retried(self, store: Store) -> None:
+        store.enqueue([_note("a"), _note("b")])
+        rows = store.claim_notifications("w", _T(0), _T(60))
+        store.settle_notifications("w", _T(1), [(r.id, "refused", None) for r in rows])
+        assert store.retry_notifications([rows[0].id], _T(5)) == 1
+        assert [(r.note.key, r.attempts) for r in store.notifications("pending")] == [("a", 0)]
+        assert store.retry_notifications(None, _T(6)) == 1
+        assert [r.note.key for r in store.claim_notifications("w", _T(7), _T(67))] == ["a", "b"]
+
+
+def _T(seconds: int) -> str:
+    """A UTC time text ``seconds`` after 2026-01-05 09:00."""
+    return f"2026-01-05T09:{seconds // 60:02}:{seconds % 60:02}.000000Z"
+
+
+def _note(key: str, subject: str = "subject") -> "Notification":
+    from sopframe.core.notify.model import Notification
+
+    return Notification(key=key, kind="stage.entered", channel="mail", recipient="ann@example.com",
+                        subject=subject, body="body ✓", job="J-1", created_at=T0, data={"users": ["ann"], "n": 1})
 
 
 _TINY_TEMPLATE = """\
@@ -384,4 +508,42 @@ stages:
       lead:
         role: lead
         not_by: author
+"""
+
+_ITEMS_TEMPLATE = """\
+template: items
+title: One sub-job per finding
+version: 1.0.0
+kind: vulnerability
+job_id: ITEMS-{seq:03}
+roles:
+  author: Lists the findings
+  lead: Fixes them
+stages:
+  list:
+    owner: author
+    fields:
+      findings:
+        type: list
+        key: id
+        required: yes
+        columns:
+          id:
+            type: text
+            required: yes
+          found_at:
+            type: date
+            required: yes
+    split:
+      finding:
+        for_each: findings
+        owner: lead
+        stages:
+          fix:
+            sla:
+              from: item.found_at
+              within: 7d
+    rejoin: done
+  done:
+    owner: author
 """

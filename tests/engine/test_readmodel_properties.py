@@ -22,7 +22,8 @@ from .test_properties import command, run_command
 
 
 def snapshot(store: Store) -> tuple[object, ...]:
-    return (store.summaries(JobQuery()), store.sop_rows(), store.open_stages_due("9999"), store.open_signoffs())
+    return (store.summaries(JobQuery()), store.sop_rows(), store.open_stages_due("9999"), store.open_signoffs(),
+            store.stage_visits())
 
 
 def run(store: Store, commands: list[tuple[str, str, str, str]], jobs: int) -> None:

@@ -149,9 +149,11 @@ def test_a_migration_killed_with_sigkill_can_be_run_again(tmp_path: Path) -> Non
 
 
 def test_a_read_model_step_fills_its_tables_from_the_events(url: str) -> None:
-    """A store at the version before the inbox's read model gains it, filled exactly as appends would."""
+    """A store from before the inbox's and the report's read models gains them, filled as appends would."""
     from sopframe.core.migrations import MIGRATIONS
     from sopframe.testing.store_contract import _SOD_TEMPLATE
+    from sopframe_plugins.store_outbox import OUTBOX_VERSION
+    from sopframe_plugins.store_auth import AUTH_TABLES, AUTH_VERSION
     from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
     from sopframe_plugins.store_sql import SqlStore
 
@@ -162,20 +164,23 @@ def test_a_read_model_step_fills_its_tables_from_the_events(url: str) -> None:
             job = engine.start(_SOD_TEMPLATE, "sod.yaml", actor="alice").job_id
             engine.set_fields(job, {"summary": "ok", "author": "alice"}, actor="alice")
         engine.complete(job, actor="alice")  # the last one waits for the lead's sign-off
-        before = store.open_signoffs()
+        before, visits = store.open_signoffs(), store.stage_visits()
+        assert len(visits) == 3 + 1  # every job's write visit (two still open), and the last one's approve
         assert [(o.job, o.signoff, [who for who, _ in o.barred]) for o in before] == [(job, "lead", ["alice"])]
         since = READ_MODELS["open_signoffs"]
         assert isinstance(store, SqlStore)
         with store._tx():  # back to the schema before that step
-            for table, version in READ_MODELS.items():
+            for table, version in [*READ_MODELS.items(), *((t, AUTH_VERSION) for t in AUTH_TABLES)]:
                 if version >= since:
                     store._x(f"DROP TABLE {table}")
             if since <= SOP_RECORDS:  # that step also added a column to sops
                 store._x("ALTER TABLE sops DROP COLUMN acknowledgement")
+            if OUTBOX_VERSION >= since:  # a later step's table goes too
+                store._x("DROP TABLE outbox")
             store._x("DELETE FROM sopframe_schema WHERE version >= ?", (since,))
         assert store.schema_version() == since - 1
         assert [m.version for m in migrate(store)] == [m.version for m in MIGRATIONS if m.version >= since]
-        assert store.open_signoffs() == before
+        assert store.open_signoffs() == before and store.stage_visits() == visits
         assert engine.verify(job) is None
     finally:
         store.close()

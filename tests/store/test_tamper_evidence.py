@@ -20,7 +20,7 @@ from sopframe.core.engine.clock import FixedClock
 from sopframe.core.engine.events import GENESIS, Event, canonical
 from sopframe.core.ledger import next_entry
 from sopframe.core.migrations import rows_of
-from sopframe.core.store import open_store
+from sopframe.core.store import SCHEMA_VERSION, open_store
 from sopframe.evidence.verify import checkpoint_store, verify_store
 from sopframe.pluginmanager import load_plugins
 from sopframe_plugins.store_sql import SqlStore
@@ -178,6 +178,7 @@ def test_an_old_store_migrates_into_the_ledger(tmp_path: Path) -> None:
     job = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
     walk_to(engine, job, "technical_review", engine.clock)
     from sopframe.core.store import SCHEMA_VERSION
+    from sopframe_plugins.store_auth import AUTH_TABLES
     from sopframe_plugins.store_readmodel import READ_MODELS
 
     with s._tx():  # back to schema 2, as a store made before this version (and the later ones)
@@ -185,7 +186,10 @@ def test_an_old_store_migrates_into_the_ledger(tmp_path: Path) -> None:
         s._x("DROP TABLE ledger_head")
         for table in [t for t, version in READ_MODELS.items() if version > 3]:
             s._x(f"DROP TABLE {table}")
-        s._x("ALTER TABLE sops DROP COLUMN acknowledgement")  # added by version 5
+        s._x("DROP TABLE outbox")
+        for table in AUTH_TABLES:
+            s._x(f"DROP TABLE {table}")
+        s._x("ALTER TABLE sops DROP COLUMN acknowledgement")  # added by version 8 (SOP_RECORDS)
         s._x("DELETE FROM sopframe_schema WHERE version >= 3")
     assert s.schema_version() == 2
     assert [m.version for m in migrate(s)] == list(range(3, SCHEMA_VERSION + 1))

@@ -6,7 +6,9 @@
   composed from :mod:`.command` (a command in progress), :mod:`.inputs` (what a command names and
   enters), :mod:`.gates` and :mod:`.readiness` (what stops a stage), :mod:`.routing` (entering, splits,
   joins, the end), :mod:`.signoffs` (sign-offs bind what they approve), :mod:`.sla` (deadlines and
-  breaches), :mod:`.publishing` (the forward-only master list) and :mod:`.documents` (attachments)
+  breaches), :mod:`.publishing` (the forward-only master list), :mod:`.documents` (attachments),
+  :mod:`.lists` (list fields: one sub-job per item) and :mod:`.anchors` (deadlines from recorded dates,
+  comparisons across fields)
 * :mod:`.clock`   where "now" comes from (injectable for tests)
 * :mod:`.ids`     job ids from a template's ``job_id`` pattern
 * :mod:`.sops`    the SOP master list and overdue work, read from events

@@ -48,6 +48,8 @@ def to_json(value: Any) -> Any:
         return str(value)
     if isinstance(value, (tuple, list)):
         return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
     return str(value)
 
 
@@ -57,6 +59,9 @@ def typed_value(f: "FieldDef", stored: Any) -> Any:
         return None
     if f.type == "multichoice":
         return tuple(stored)
+    if f.type == "list":  # items: column -> typed value
+        return [{c: typed_value(f.columns[c], v) for c, v in item.items() if c in f.columns}
+                for item in stored if isinstance(item, dict)]
     return convert(f.type, stored)
 
 

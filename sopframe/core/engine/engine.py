@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from sopframe.core import policy
-from sopframe.core.engine import inputs, routing
+from sopframe.core.engine import inputs, lists, routing
 from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
@@ -57,6 +57,7 @@ from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.compiled import CompiledTemplates
     from sopframe.core.model import FieldDef, Stage, Template
+    from sopframe.core.notify.planning import Planner
     from sopframe.core.store import Store
 
 __all__ = ["Engine", "Loaded"]
@@ -67,13 +68,14 @@ class Engine:
 
     ``roles`` is the role table (a :class:`RoleTable`, or role -> users),
     ``limits`` the size limits, ``clock`` where "now" comes from, ``compiled``
-    the compiled-template cache: all passed in, never read from global state.
+    the compiled-template cache, ``notify`` what plans the outbox rows each append writes: all passed
+    in, never read from global state.
     """
 
     def __init__(self, store: "Store", *, roles: RoleTable | Mapping[str, Iterable[str]] | None = None,
                  clock: Clock = system_clock, limits: Limits | None = None,
-                 compiled: "CompiledTemplates | None" = None) -> None:
-        self.store = store
+                 compiled: "CompiledTemplates | None" = None, notify: "Planner | None" = None) -> None:
+        self.store, self.notify = store, notify
         self.compiled = compiled  # where pinned templates are kept compiled between processes, if anywhere
         self.roles = roles  # type: ignore[assignment]
         self.clock = clock
@@ -138,10 +140,10 @@ class Engine:
         if state is None or is_record_stream(ref):
             known = [j for j in self.store.job_ids() if not is_record_stream(j)]
             raise JobError(f"unknown job '{escape(ref)}'{did_you_mean(ref, known)}",
-                           hint="`sopframe job list` shows the jobs")
+                           hint="`sopframe job list` shows the jobs", kind="not_found")
         template, graph = pinned_by_sha(state.template_sha256, state.template_file, self.store.template, root,
                                         state.template_text, self.compiled)
-        return Loaded(ref, root, state, template, graph, sub)
+        return Loaded(ref, root, state, template, lists.expanded(template, graph, state), sub)
 
     def state(self, ref: str) -> JobState:
         return self.load(ref).state
@@ -174,9 +176,9 @@ class Engine:
         template = template or pinned
         if not graph.start:
             raise JobError(f"template {template.id!r} has no stages to run")
-        problem = policy.may_start(self.roles, pinned, graph.stage(graph.start), actor)
-        if problem:
-            raise JobError(problem, hint="roles come from the `roles` key of the sopframe configuration")
+        if problem := policy.may_start(self.roles, pinned, graph.stage(graph.start), actor):
+            raise JobError(problem, hint="roles come from the `roles` key of the sopframe configuration",
+                           kind="forbidden")
         title = _bounded(title, self.limits.title, "title") or template.title
         sop = sop_binding(template, self.store.sop_rows(), _bounded(reason, self.limits.reason, "reason"))
         now = self.clock()
@@ -187,7 +189,8 @@ class Engine:
                                                                      floor)
             refuse_reserved_id(jid)
             state = JobState()
-            cmd = Command(Loaded(jid, jid, state, pinned, graph), actor, at, state.copy())
+            cmd = Command(Loaded(jid, jid, state, pinned, lists.expanded(pinned, graph, state)), actor, at,
+                          state.copy())
             # the event pins the template by its hash; the store keeps the text once per hash
             cmd.emit("job.started", job=jid, title=title,
                      template={"id": template.id, "version": template.version, "sha256": sha,
@@ -205,19 +208,22 @@ class Engine:
         raise JobError(f"could not find a free job id for pattern {template.job_id!r}")
 
     # ================================================================ commands
-    def set_fields(self, ref: str, values: Mapping[str, Any], *, actor: str, stage: str | None = None) -> JobState:
-        """Set fields of an open stage; each value is checked against the field's type and constraints."""
+    def set_fields(self, ref: str, values: Mapping[str, Any], *, actor: str, stage: str | None = None,
+                   add: Mapping[str, list[Mapping[str, Any]]] | None = None) -> JobState:
+        """Set fields of an open stage (each value checked), and append ``add``'s items to list fields."""
         loaded, cmd, node = self._begin(ref, actor, stage, "set fields")
         st = loaded.graph.stage(node)
         _refuse(policy.may_edit(self.roles, st, cmd.actor, "set fields"), loaded, st)
-        if not values:
+        if not values and not add:
             raise JobError("no fields given", job=loaded.ref, stage=st.id, hint="give FIELD=VALUE")
         for fid, raw in values.items():
-            f = self._field(loaded, st, fid)
+            f = inputs.field_of(loaded, st, fid)
             if f.type == "file":
                 raise JobError(f"is a document: attach it with `sopframe job attach {loaded.ref} {fid} PATH`",
                                job=loaded.ref, stage=st.id, field=fid)
             cmd.emit("field.set", stage=node, field=fid, value=self._checked(cmd, st, f, raw))
+        lists.add_items(cmd, node, st, add or {}, self.limits)
+        lists.after_set(cmd, loaded.state, self._ready, self._on_job_completed)
         problem = early_version_problem(cmd, self.store.sop_rows) \
             or affects_problem(cmd, self.store.sop_rows)
         if problem:
@@ -236,7 +242,7 @@ class Engine:
         loaded, cmd, node = self._begin(ref, actor, stage, "attach documents")
         st = loaded.graph.stage(node)
         _refuse(policy.may_edit(self.roles, st, cmd.actor, "attach documents"), loaded, st)
-        f = self._field(loaded, st, field_id)
+        f = inputs.field_of(loaded, st, field_id)
         if f.type != "file":
             raise JobError(f"is of type {f.type}, not a document: use `sopframe job set`",
                            job=loaded.ref, stage=st.id, field=field_id)
@@ -262,7 +268,7 @@ class Engine:
         given = cmd.work.signoffs.get(node, {})
         if signoff in given:
             raise JobError(f"sign-off {signoff!r} was already given by {given[signoff]['user']} "
-                           f"at {given[signoff]['at']}", job=loaded.ref, stage=st.id)
+                           f"at {given[signoff]['at']}", job=loaded.ref, stage=st.id, kind="conflict")
         _refuse(policy.may_sign(self.roles, st, signoff, cmd.actor), loaded, st)
         problem = policy.separation_problem(loaded, cmd.work, node, signoff, cmd.actor)
         _refuse(f"segregation of duties: {problem}" if problem else None, loaded, st,
@@ -306,19 +312,21 @@ class Engine:
         return self._commit(cmd)
 
     def cancel(self, ref: str, reason: str, *, actor: str) -> JobState:
-        """Cancel a job (with its sub-jobs); a reason is required."""
+        """Cancel a job (with its sub-jobs), or one per-item sub-job; a reason is required."""
         loaded = self.load(ref, fresh=False)
         actor = self._actor(actor)
-        if loaded.subjob is not None:
-            raise JobError(f"{ref} is a sub-job: cancel the job {loaded.root} itself", job=ref)
         self._check_open(loaded)
-        _refuse(policy.may_cancel(self.roles, loaded, actor), loaded)
+        if loaded.subjob is None:
+            _refuse(policy.may_cancel(self.roles, loaded, actor), loaded)
         reason = _bounded(reason, self.limits.reason, "reason", ref)
         if not reason:
             raise JobError("a reason is required to cancel a job", job=ref, hint="give --reason TEXT")
         cmd = Command(loaded, actor, to_text(self.clock()), loaded.state.copy())
         record_breaches(cmd, self.clock())
-        cmd.emit("job.cancelled", reason=reason)
+        if loaded.subjob is not None:  # only a per-item sub-job can be cancelled alone
+            lists.cancel_subjob(cmd, self.roles, reason, self._ready, self._on_job_completed)
+        else:
+            cmd.emit("job.cancelled", reason=reason)
         return self._commit(cmd)
 
     def tick(self, *, actor: str) -> dict[str, list[str]]:
@@ -359,28 +367,22 @@ class Engine:
         return inputs.actor_name(actor, self.roles, self.limits.name)
 
     def _check_open(self, loaded: Loaded) -> None:
-        s = loaded.state
+        s, ref = loaded.state, loaded.ref
         if s.status != "open":
             why = f" ({escape(s.cancel_reason)})" if s.cancel_reason else ""
-            raise JobError(f"the job is {s.status}{why}; nothing can change", job=loaded.ref)
+            raise JobError(f"the job is {s.status}{why}; nothing can change", job=loaded.ref, kind="conflict")
         if loaded.subjob is not None and loaded.subjob.status != "open":
-            raise JobError(f"the sub-job is {loaded.subjob.status}; nothing can change", job=loaded.ref)
+            raise JobError(f"the sub-job is {loaded.subjob.status}; nothing can change", job=ref, kind="conflict")
 
     def _begin(self, ref: str, actor: str, stage: str | None, doing: str) -> tuple[Loaded, Command, str]:
         actor = self._actor(actor)
         loaded = self.load(ref, fresh=False)
         self._check_open(loaded)
-        node = self._stage_node(loaded, stage, doing)
+        node = inputs.stage_node(loaded, stage, doing)
         now = self.clock()
         cmd = Command(loaded, actor, to_text(now), loaded.state.copy())
         record_breaches(cmd, now)
         return loaded, cmd, node
-
-    def _stage_node(self, loaded: Loaded, stage: str | None, doing: str) -> str:
-        return inputs.stage_node(loaded, stage, doing)
-
-    def _field(self, loaded: Loaded, st: "Stage", fid: str) -> "FieldDef":
-        return inputs.field_of(loaded, st, fid)
 
     def _checked(self, cmd: Command, st: "Stage", f: "FieldDef", raw: Any) -> Any:
         return inputs.checked_value(cmd, st, f, raw, self.roles, self.limits, self.clock().date())
@@ -393,8 +395,9 @@ class Engine:
         work.seq, work.head = events[-1].seq, events[-1].hash
         rows = job_rows(work, cmd.loaded.template, cmd.loaded.graph, cmd.at)  # read models, same transaction
         extra = started or Derived()
-        try:
-            self.store.append(cmd.loaded.root, seq, events, Derived(rows, extra.template, extra.counter))
+        notes = self.notify.for_events(events, cmd.loaded.template, cmd.loaded.graph, work) if self.notify else ()
+        try:  # the events, their read-model rows and the notifications they cause: one transaction
+            self.store.append(cmd.loaded.root, seq, events, Derived(rows, extra.template, extra.counter, tuple(notes)))
         except ConflictError:
             self._states.pop(cmd.loaded.root, None)  # read the job afresh next time
             raise

@@ -34,9 +34,15 @@ def present(stored: Any) -> bool:
 def value_of(loaded: Loaded, state: JobState, at: "Stage", ref: str) -> tuple["FieldDef | None", Any]:
     """The field ``ref`` names as seen from stage ``at``, and its typed value (None when not present)."""
     look = loaded.graph.lookup_field(at, ref)
-    if look.field is None or look.stage is None:
+    if look.field is None:
         return None, None
-    stored = state.field_value(look.stage.node, look.field.id)
+    if look.item_scope is not None:  # item.column inside a per-item sub-job: the sub-job's own item
+        sj = next((s for s in state.subjobs.values() if s.scope == look.item_scope), None)
+        stored = (sj.item or {}).get(look.field.id) if sj is not None else None
+    elif look.stage is None:
+        return None, None
+    else:
+        stored = state.field_value(look.stage.node, look.field.id)
     return look.field, typed_value(look.field, stored) if present(stored) else None
 
 
@@ -50,15 +56,31 @@ def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition"
         if (value is not None) != bool(cond.value):
             return f"gate: field {name!r} must {'be set' if cond.value else 'not be set'}"
         return None
+    if cond.op in LIST_OPS:
+        from sopframe.core.engine.lists import list_gate_problem
+
+        return list_gate_problem(f, cond, value or [])
     if value is None:
         return f"gate: field {name!r} is not set (it must {describe(cond)})"
+    other = None
+    if cond.other:
+        from sopframe.core.engine.anchors import other_value
+
+        found, other = other_value(loaded, state, st, cond)
+        if not found:
+            return f"gate: field {cond.other!r} is not set ({name!r} must {describe(cond)})"
     try:
-        ok = holds(f, cond, value)
-    except ValueError:
-        return f"gate: field {name!r} cannot be compared with {cond.value!r}"
+        ok = holds(f, cond, value, other)
+    except (ValueError, TypeError):
+        return f"gate: field {name!r} cannot be compared with {describe(cond)[3:]}"
     if not ok:
-        return f"gate: field {name!r} must {describe(cond)}, but is {shown(value)}"
+        extra = f" ({shown(other)})" if cond.other else ""
+        return f"gate: field {name!r} must {describe(cond)}{extra}, but is {shown(value)}"
     return None
+
+
+#: gate operators over the items of a list field
+LIST_OPS = ("every", "any", "count")
 
 
 def shown(value: Any) -> str:
@@ -69,14 +91,23 @@ def shown(value: Any) -> str:
 
 
 def describe(cond: "Condition") -> str:
+    if cond.other:
+        word = {"equals": "equal", "at_least": "be at least", "at_most": "be at most"}.get(cond.op, cond.op)
+        offset = f" {cond.offset[0]} {cond.offset[1:]}" if cond.offset else ""
+        return f"{word} {cond.other}{offset}"
     if cond.op == "in":
         return f"be one of {', '.join(cond.value)}"  # type: ignore[arg-type]
     return {"equals": "equal", "at_least": "be at least", "at_most": "be at most"}.get(cond.op, cond.op) + \
         f" {cond.value}"
 
 
-def holds(f: "FieldDef", cond: "Condition", value: Any) -> bool:
+def holds(f: "FieldDef", cond: "Condition", value: Any, other: Any = None) -> bool:
+    """Whether ``value`` meets ``cond``; ``other`` is the compared field's value (offset applied) if it names one."""
+    from sopframe.core.engine.anchors import comparable
+
     def conv(text: Any) -> Any:
+        if cond.other:
+            return other
         if f.type == "multichoice":
             return str(text)
         return convert(f.type, text)
@@ -85,12 +116,14 @@ def holds(f: "FieldDef", cond: "Condition", value: Any) -> bool:
         return v.approx_days() if isinstance(v, Duration) else v
 
     if cond.op == "equals":
-        return (conv(cond.value) in value) if f.type == "multichoice" else value == conv(cond.value)
+        if f.type == "multichoice" and not cond.other:
+            return conv(cond.value) in value
+        a, b = comparable(value, conv(cond.value))
+        return a == b
     if cond.op == "in":
         options = [conv(v) for v in cond.value]  # type: ignore[union-attr]
         return any(o in value for o in options) if f.type == "multichoice" else value in options
-    if cond.op == "at_least":
-        return size(value) >= size(conv(cond.value))
-    if cond.op == "at_most":
-        return size(value) <= size(conv(cond.value))
+    if cond.op in ("at_least", "at_most"):
+        a, b = comparable(size(value), size(conv(cond.value)))
+        return a >= b if cond.op == "at_least" else a <= b
     return False

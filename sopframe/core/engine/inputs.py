@@ -22,7 +22,7 @@ __all__ = ["stage_node", "field_of", "checked_value", "refuse", "bounded"]
 def refuse(problem: str | None, loaded: Loaded, st: "Stage | None" = None, **kw: Any) -> None:
     """Raise the refusal for a policy answer that is not None."""
     if problem:
-        raise JobError(problem, job=loaded.ref, stage=st.id if st else None, field=kw.get("field"),
+        raise JobError(problem, job=loaded.ref, stage=st.id if st else None, field=kw.get("field"), kind="forbidden",
                        hint=kw.get("hint", "roles come from the `roles` key of the sopframe configuration; "
                                            "see \"Who may do what\" in docs/jobs.md"))
 
@@ -47,7 +47,7 @@ def stage_node(loaded: Loaded, stage: str | None, doing: str) -> str:
             subs = [sj.id for sj in loaded.state.subjobs.values() if sj.status == "open"
                     and loaded.state.subjob_of(sj.split) == loaded.subjob]
             hint = f"work happens in its sub-jobs: {', '.join(subs)}" if subs else ""
-            raise JobError(f"no stage is open to {doing} in", job=loaded.ref, hint=hint)
+            raise JobError(f"no stage is open to {doing} in", job=loaded.ref, hint=hint, kind="conflict")
         raise JobError(f"several stages are open ({', '.join(names)}): say which with --stage",
                        job=loaded.ref)
     node = stage if "/" in stage else loaded.node(stage)
@@ -58,9 +58,9 @@ def stage_node(loaded: Loaded, stage: str | None, doing: str) -> str:
                        hint=f"stages: {', '.join(known)}")
     if node not in loaded.state.active:
         if node in loaded.state.done:
-            raise JobError("the stage is already completed", job=loaded.ref, stage=stage,
+            raise JobError("the stage is already completed", job=loaded.ref, stage=stage, kind="conflict",
                            hint=f"open now: {', '.join(names) or 'none'}")
-        raise JobError("the stage is not open", job=loaded.ref, stage=stage,
+        raise JobError("the stage is not open", job=loaded.ref, stage=stage, kind="conflict",
                        hint=f"open now: {', '.join(names) or 'none'}")
     return node
 
@@ -77,12 +77,16 @@ def checked_value(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, roles: Rol
                   today: date) -> Any:
     """A value for field ``f`` as it will be stored: within limits, of the field's type, a known person."""
     job = cmd.loaded.ref
-    if isinstance(raw, str):
+    if isinstance(raw, str) and f.type != "list":
         if len(raw) > limits.text:
             raise JobError(f"the value is {len(raw)} characters, over the limit of {limits.text}",
                            job=job, stage=st.id, field=f.id, hint="raise limits.text-length if it must be")
         if f.type == "date" and raw.strip().lower() == "today":
             raw = today.isoformat()
+    if f.type == "list":
+        from sopframe.core.engine.lists import checked_list
+
+        return checked_list(cmd, st, f, raw, limits)
     if f.type == "user":
         if not str(raw).strip():
             return ""  # clearing the field

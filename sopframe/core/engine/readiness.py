@@ -46,7 +46,7 @@ def missing(loaded: Loaded, node: str, state: JobState | None = None) -> list[st
         if problem:
             out.append(problem)
     for sj in state.subjobs.values():
-        if sj.split == node and sj.status != "completed":
+        if sj.split == node and sj.status == "open":  # a cancelled per-item sub-job is not waited for
             at = ", ".join(n.rsplit("/", 1)[-1] for n in state.active if in_scope(n, sj.scope))
             out.append(f"sub-job {sj.id} ({sj.title or sj.key}, owner {sj.owner or '-'}) is not complete"
                        + (f" (at {at})" if at else ""))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from sopframe.core.engine.command import Command, in_scope, to_json, typed_value
 from sopframe.core.engine.gates import value_of
 from sopframe.core.engine.ids import subjob_id
+from sopframe.core.engine.lists import start_items
 from sopframe.core.values import convert
 from sopframe.errors import JobError
 
@@ -35,6 +36,8 @@ def enter(cmd: Command, node: str, ready: Ready, on_job_completed: Finisher) -> 
         return
     parent = owner_sj.id if owner_sj else loaded.root
     for key, sub in st.split.items():
+        if sub.for_each:
+            continue  # one sub-job per item: started below
         sid = subjob_id(parent, sub.suffix)
         cmd.emit("subjob.started", subjob=sid, key=key, split=node, scope=f"{node}/{key}", suffix=sub.suffix,
                  title=sub.title, owner=sub.owner)
@@ -42,6 +45,7 @@ def enter(cmd: Command, node: str, ready: Ready, on_job_completed: Finisher) -> 
             enter(cmd, f"{node}/{key}/{next(iter(sub.stages))}", ready, on_job_completed)
         else:
             cmd.emit("subjob.completed", subjob=sid)
+    start_items(cmd, node, ready, on_job_completed, only_new=False)
     _maybe_finish_split(cmd, node, ready, on_job_completed)
 
 
@@ -137,3 +141,6 @@ def _scope_ended(cmd: Command, node: str, ready: Ready, on_job_completed: Finish
 def _maybe_finish_split(cmd: Command, split: str, ready: Ready, on_job_completed: Finisher) -> None:
     if split in cmd.work.active and ready(cmd, split):
         finish_stage(cmd, split, ready, on_job_completed)
+
+
+maybe_finish_split = _maybe_finish_split

@@ -50,7 +50,8 @@ def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[st
         if loaded.subjob is not None and sj.id != loaded.subjob.id and not loaded.covers(sj.scope):
             continue
         subjobs.append({"id": sj.id, "title": sj.title, "owner": sj.owner, "owner_users": users(sj.owner),
-                        "status": sj.status, "at": [g.stage(n).id for n in s.active if in_scope(n, sj.scope)]})
+                        "status": sj.status, "at": [g.stage(n).id for n in s.active if in_scope(n, sj.scope)],
+                        "item": sj.item, "cancel_reason": sj.cancel_reason})
     late = [{"stage": g.stage(b["stage"]).id, "node": b["stage"], "job": b.get("subjob") or loaded.root,
              "due": b["due"], "recorded_at": b["at"], "open": b["stage"] in s.active}
             for b in s.breaches if loaded.covers(b["stage"])]
@@ -98,7 +99,8 @@ def render_standing(d: dict[str, Any]) -> str:
         if sj["owner_users"]:
             owner += f" ({', '.join(map(e, sj['owner_users']))})"
         at = f" at {', '.join(sj['at'])}" if sj["at"] else ""
-        lines.append(f"  sub-job:  {sj['id']}  {e(sj['title'])}  [{sj['status']}{at}]  owner {owner}")
+        why = f" ({e(sj['cancel_reason'])})" if sj.get("cancel_reason") else ""
+        lines.append(f"  sub-job:  {e(sj['id'])}  {e(sj['title'])}  [{sj['status']}{at}]{why}  owner {owner}")
     for b in d.get("sla_breaches", ()):
         where = f"{b['job']} " if b["job"] != d["job"] else ""
         state = "still open" if b["open"] else "completed late"

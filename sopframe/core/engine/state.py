@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from sopframe.core.engine.events import GENESIS, Event
+from sopframe.core.engine.visits import VISIT_STEPS, Visit
 from sopframe.core.identity import normalise
 
 __all__ = ["JobState", "StageRun", "SubJobState", "fold", "apply", "EventLike"]
@@ -49,6 +50,10 @@ class SubJobState:
     status: str = "open"  # open, completed, cancelled
     started_at: str = ""
     completed_at: str | None = None
+    #: per-item sub-jobs: the item's key (its key column, else its position) and its record
+    item_key: str | None = None
+    item: dict[str, Any] | None = None
+    cancel_reason: str | None = None
 
 
 @dataclass
@@ -92,6 +97,8 @@ class JobState:
     sop: dict[str, Any] | None = None
     #: SOP reviews the job's completion asked for (``sop.review_due``): refs, reason, at, by
     review_due: list[dict[str, Any]] = field(default_factory=list)
+    #: every visit of every stage, in the order they were entered (see .visits)
+    visits: list[Visit] = field(default_factory=list)
 
     def copy(self) -> "JobState":
         """An independent copy (commands work on one; stored values are JSON and never mutated)."""
@@ -106,6 +113,7 @@ class JobState:
         new.recorded_by = {k: dict(v) for k, v in self.recorded_by.items()}
         new.voided = {k: dict(v) for k, v in self.voided.items()}
         new.breaches = list(self.breaches)
+        new.visits = list(self.visits)  # Visit objects are replaced, never changed
         new.subjobs = {k: copy.copy(v) for k, v in self.subjobs.items()}
         new.published = dict(self.published) if self.published is not None else None
         return new
@@ -125,6 +133,7 @@ class JobState:
         d = {k: v for k, v in self.__dict__.items() if k != "template_text"}
         d["active"] = {k: v.__dict__ for k, v in self.active.items()}
         d["subjobs"] = {k: v.__dict__ for k, v in self.subjobs.items()}
+        d["visits"] = [v.__dict__ for v in self.visits]
         return copy.deepcopy(d)
 
 
@@ -216,7 +225,17 @@ def _subjob_started(s: JobState, e: EventLike) -> None:
     d = e.data
     s.subjobs[d["subjob"]] = SubJobState(id=d["subjob"], key=d["key"], split=d["split"], scope=d["scope"],
                                          suffix=d["suffix"], title=d.get("title", ""), owner=d.get("owner"),
-                                         started_at=e.at)
+                                         started_at=e.at, item_key=d.get("item_key"), item=d.get("item"))
+
+
+def _subjob_cancelled(s: JobState, e: EventLike) -> None:
+    """A per-item sub-job cancelled on its own: its stages close; the split no longer waits for it."""
+    sj = s.subjobs[e.data["subjob"]]
+    sj.status, sj.completed_at, sj.cancel_reason = "cancelled", e.at, e.data.get("reason")
+    for node in [n for n in s.active if n.startswith(sj.scope + "/")]:
+        s.active.pop(node)
+    for node in [n for n in s.waiting if n.startswith(sj.scope + "/")]:
+        s.waiting.pop(node)
 
 
 def _subjob_completed(s: JobState, e: EventLike) -> None:
@@ -258,6 +277,7 @@ STEPS: dict[str, Callable[[JobState, EventLike], None]] = {
     "stage.rejected": _rejected,
     "subjob.started": _subjob_started,
     "subjob.completed": _subjob_completed,
+    "subjob.cancelled": _subjob_cancelled,
     "job.completed": _job_completed,
     "job.cancelled": _cancelled,
     "sop.published": _published,
@@ -270,6 +290,9 @@ def apply(state: JobState, event: EventLike) -> JobState:
     step = STEPS.get(event.type)
     if step is not None:
         step(state, event)
+    visit = VISIT_STEPS.get(event.type)
+    if visit is not None:
+        visit(state, event)
     if isinstance(event, Event):
         state.seq, state.head = event.seq, event.hash
     return state
@@ -278,10 +301,13 @@ def apply(state: JobState, event: EventLike) -> JobState:
 def fold(events: Iterable[Event]) -> JobState:
     """A job's state from its events, oldest first."""
     state = JobState()
-    steps = STEPS
+    steps, visits = STEPS, VISIT_STEPS
     for ev in events:
         step = steps.get(ev.type)
         if step is not None:
             step(state, ev)
+        visit = visits.get(ev.type)
+        if visit is not None:
+            visit(state, ev)
         state.seq, state.head = ev.seq, ev.hash
     return state

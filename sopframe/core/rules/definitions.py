@@ -47,6 +47,9 @@ def _durations(tg: TemplateGraph) -> Iterator[Finding]:
                                  f"SLA of stage {st.node!r} for {value!r}", st.node)
             yield from check(st.sla.otherwise, st.sla.value_locs.get("otherwise", st.at("sla")),
                              f"SLA of stage {st.node!r} otherwise", st.node)
+        for c in (*st.gate, *(i for c in st.gate for i in c.items)):
+            if c.offset:
+                yield from check(c.offset[1:], c.loc, f"gate of stage {st.node!r} on {c.field!r}", st.node)
     pub = tg.template.publishes
     if pub is not None:
         yield from check(pub.review_every, pub.key_locs.get("review_every", pub.loc), "publishes.review_every")
@@ -126,8 +129,8 @@ def _condition_values(tg: TemplateGraph) -> Iterator[Finding]:
     for st in tg.stages():
         checks = []
         for c in st.gate:
-            if c.op == "set":
-                continue
+            if c.op in ("set", "every", "any", "count") or c.other:
+                continue  # lists and comparisons with another field: SOP121, SOP124
             values = c.value if isinstance(c.value, tuple) else (c.value,)
             locs = c.value_locs if len(c.value_locs) == len(values) else (c.loc,) * len(values)
             checks.extend((c.field, v, loc, "gate", c.op) for v, loc in zip(values, locs))

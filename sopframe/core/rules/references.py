@@ -43,22 +43,33 @@ def _undefined_roles(tg: TemplateGraph) -> Iterator[Finding]:
 
 
 def _field_refs(tg: TemplateGraph) -> Iterator[tuple[Stage, str, Location, str]]:
-    """(stage, ref, where, what) for every gate, routing and SLA field reference."""
+    """(stage, ref, where, what) for every gate, routing, SLA and split field reference."""
     for st in tg.stages():
         for c in st.gate:
             yield st, c.field, c.loc, "gate"
+            if c.other:
+                yield st, c.other, c.value_locs[0] if c.value_locs else c.loc, ANCHORED[1]
         if st.next is not None and st.next.when:
             yield st, st.next.when, st.next.target_locs.get("when", st.at("next")), "routing `when`"
         if st.sla is not None and st.sla.when:
             yield st, st.sla.when, st.sla.value_locs.get("when", st.at("sla")), "SLA `when`"
+        if st.sla is not None and st.sla.anchor:
+            yield st, st.sla.anchor, st.sla.value_locs.get("from", st.at("sla")), ANCHORED[0]
+        for sub in st.split.values():
+            if sub.for_each:
+                yield st, sub.for_each, sub.for_each_loc, "split `for_each`"
+
+
+#: references a date is measured from: SOP123 checks they are captured on every path before
+ANCHORED = ("SLA `from`", "gate comparison")
 
 
 def _undefined_fields(tg: TemplateGraph) -> Iterator[Finding]:
     names = tg.field_names()
     for st, ref, loc, what in _field_refs(tg):
         look = tg.lookup_field(st, ref)
-        if look.unknown_stage:
-            continue  # reported by SOP109
+        if look.unknown_stage or look.unknown_column is not None:
+            continue  # reported by SOP109, SOP121
         if look.field is None:
             fid = ref.split(".")[-1]
             yield UNDEFINED_FIELD.finding(
@@ -94,6 +105,8 @@ def _undefined_fields(tg: TemplateGraph) -> Iterator[Finding]:
 
 def _not_captured(tg: TemplateGraph) -> Iterator[Finding]:
     for st, ref, loc, what in _field_refs(tg):
+        if what in ANCHORED:
+            continue  # SOP123
         look = tg.lookup_field(st, ref)
         if look.field is not None and look.not_on_every_path:
             where = ", ".join(repr(s.node) for s in look.not_on_every_path)
@@ -191,7 +204,8 @@ def _separation(tg: TemplateGraph) -> Iterator[Finding]:
 UNDEFINED_ROLE = Rule("SOP107", "undefined-role", E, "A role is used but not defined under `roles:`.",
                       "Stage owners, sub-job owners, sign-offs, user fields, `starters` and `editors` name "
                       "roles; each must be defined under `roles:`.", _undefined_roles)
-UNDEFINED_FIELD = Rule("SOP108", "undefined-field", E, "A gate, route, SLA or publish names a field no stage captures.",
+UNDEFINED_FIELD = Rule("SOP108", "undefined-field", E,
+                       "A gate, route, SLA, split or publish names a field no stage captures.",
                        "Fields are referenced by name (looked up in the stage itself, then in earlier "
                        "stages) or as `stage.field`.", _undefined_fields)
 UNDEFINED_STAGE = Rule("SOP109", "undefined-stage", E, "`next`, `rework`, `rejoin` or a reference names no stage.",

@@ -1,0 +1,157 @@
+"""The ``[notify]`` and ``[people]`` configuration: channels, routes, times, and people's addresses.
+
+Read once per process from the configuration file and checked against the
+notifiers and triggers the plugins provide; a bad entry is a
+:class:`~sopframe.errors.ConfigError` naming ``file:line``.  Secrets are
+never written in the file: a channel names the environment variable that
+holds its password or signing secret (``password-env``, ``secret-env``),
+which is read here, once, from the environment the caller passes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from sopframe.core.durations import parse_duration
+from sopframe.core.notify.model import TRIGGERS
+from sopframe.core.notify.routing import DEFAULT_ESCALATE_AFTER, DEFAULT_LEAD, ChannelSpec, NotifyRouting
+from sopframe.errors import ConfigError, did_you_mean
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.config import Config
+
+__all__ = ["NotifySettings", "notify_settings", "channel_names"]
+
+_KEYS = {"lead", "escalate-after", "escalate-to", "max-attempts", "backoff", "backoff-max", "lease", "routes",
+         "channels"}
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """The routing, and how the delivery worker retries."""
+
+    routing: NotifyRouting = NotifyRouting()
+    max_attempts: int = 8
+    backoff: float = 30.0  # seconds before the first retry, doubled each time (jittered)
+    backoff_max: float = 3600.0
+    lease: float = 300.0  # how long a claim holds before another worker may take the row
+
+
+class _Where:
+    def __init__(self, config: "Config") -> None:
+        self.file = config.file
+        self.prefix = "tool.sopframe." if config.file and Path(config.file).name == "pyproject.toml" else ""
+        try:
+            self.text = Path(config.file).read_text("utf-8") if config.file else ""
+        except (OSError, UnicodeDecodeError):
+            self.text = ""
+
+    def error(self, section: str, key: str, message: str, hint: str = "") -> ConfigError:
+        from sopframe.core.identity import find_line
+
+        where = f"{self.file}:{find_line(self.text, self.prefix + section, key)}" if self.file else None
+        return ConfigError(message, path=where, hint=hint)
+
+
+def channel_names(config: "Config") -> tuple[str, ...]:
+    """The channel names the configuration defines (for the template linter)."""
+    channels = (config.get("notify") or {}).get("channels") or {}
+    return tuple(channels) if isinstance(channels, dict) else ()
+
+
+def _seconds(w: _Where, table: Mapping[str, Any], key: str, default: float) -> float:
+    if key not in table:
+        return default
+    try:
+        return float(parse_duration(str(table[key])).shortest_seconds())
+    except ValueError as exc:
+        raise w.error("notify", key, f"notify.{key}: {exc}", hint="a duration such as 30s, 5m, 1h") from None
+
+
+def _duration(w: _Where, table: Mapping[str, Any], key: str, default: str) -> str:
+    _seconds(w, table, key, 0)
+    return str(table.get(key, default))
+
+
+def notify_settings(config: "Config", notifiers: Mapping[str, Any], extra_triggers: tuple[str, ...] = (),
+                    environ: Mapping[str, str] | None = None, secrets: bool = True) -> NotifySettings:
+    """The checked notification settings of ``config`` (empty routing when there is no ``[notify]``).
+
+    ``secrets``: read the ``...-env`` variables, and refuse one that is not set (delivery needs them;
+    planning notifications in a job command does not, so a user without the secrets can still work).
+    """
+    env = os.environ if environ is None else environ
+    w = _Where(config)
+    table = config.get("notify") or {}
+    people = config.get("people") or {}
+    for key in table:
+        if key not in _KEYS:
+            raise w.error("notify", key, f"unknown key notify.{key}{did_you_mean(key, _KEYS)}",
+                          hint=f"known keys: {', '.join(sorted(_KEYS))}")
+    channels = _channels(w, table.get("channels") or {}, notifiers, env, secrets)
+    kinds = {*TRIGGERS, *extra_triggers}
+    routes: dict[str, tuple[str, ...]] = {}
+    for kind, names in (table.get("routes") or {}).items():
+        if kind not in kinds:
+            raise w.error("notify.routes", kind, f"notify.routes: unknown trigger {kind!r}{did_you_mean(kind, kinds)}",
+                          hint=f"triggers: {', '.join(sorted(kinds))}")
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise w.error("notify.routes", kind, f"notify.routes.{kind} must be a list of channel names")
+        for n in names:
+            if n not in channels:
+                raise w.error("notify.routes", kind, f"notify.routes.{kind}: unknown channel {n!r}"
+                              f"{did_you_mean(n, channels)}", hint="define it as [notify.channels.NAME]")
+        routes[kind] = tuple(names)
+    book: dict[str, dict[str, str]] = {}
+    for user, addresses in people.items():
+        if not isinstance(addresses, dict) or not all(isinstance(v, str) for v in addresses.values()):
+            raise w.error("people", user, f"people.{user} must be a table of addresses, such as "
+                                          "{ email = \"alice@example.com\" }")
+        book[user] = dict(addresses)
+    to = table.get("escalate-to", [])
+    to = [to] if isinstance(to, str) else to
+    if not isinstance(to, list) or not all(isinstance(r, str) for r in to):
+        raise w.error("notify", "escalate-to", "notify.escalate-to must be a role or a list of roles")
+    attempts = table.get("max-attempts", 8)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
+        raise w.error("notify", "max-attempts", f"notify.max-attempts must be a whole number >= 1, got {attempts!r}")
+    routing = NotifyRouting(channels=channels, routes=routes, people=book,
+                            lead=_duration(w, table, "lead", DEFAULT_LEAD),
+                            escalate_after=_duration(w, table, "escalate-after", DEFAULT_ESCALATE_AFTER),
+                            escalate_to=tuple(to))
+    return NotifySettings(routing, attempts, _seconds(w, table, "backoff", 30.0),
+                          _seconds(w, table, "backoff-max", 3600.0), _seconds(w, table, "lease", 300.0))
+
+
+def _channels(w: _Where, table: Mapping[str, Any], notifiers: Mapping[str, Any],
+              env: Mapping[str, str], secrets: bool) -> dict[str, ChannelSpec]:
+    out: dict[str, ChannelSpec] = {}
+    for name, options in table.items():
+        section = f"notify.channels.{name}"
+        if not isinstance(options, dict):
+            raise w.error("notify.channels", name, f"{section} must be a table")
+        kind = options.get("type")
+        if kind not in notifiers:
+            raise w.error(section, "type", f"{section}: no notifier for type {kind!r}"
+                          f"{did_you_mean(str(kind), notifiers)}", hint=f"types: {', '.join(sorted(notifiers))}")
+        resolved = dict(options)
+        for key in [k for k in options if k.endswith("-env")]:
+            var = options[key]
+            if not isinstance(var, str):
+                raise w.error(section, key, f"{section}.{key} must name an environment variable")
+            if not secrets:
+                continue
+            if var not in env:
+                raise w.error(section, key, f"{section}.{key}: environment variable {var!r} is not set",
+                              hint="secrets are read from the environment, never from the file")
+            resolved[key[:-4]] = env[var]
+        spec = ChannelSpec(name, str(kind), resolved)
+        problems = notifiers[kind].check(spec)
+        if problems:
+            raise w.error(section, "type", f"{section}: {problems[0]}")
+        out[name] = spec
+    return out

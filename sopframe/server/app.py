@@ -1,0 +1,111 @@
+"""The ASGI application: the API and web routers, problem details, security headers, static files.
+
+``create_app(state)`` builds it for one process; ``app_from_environment``
+is the factory uvicorn's workers import (``sopframe serve`` passes the
+configuration file, store URL and cookie setting through the environment,
+and each worker resolves the same settings from them).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sopframe import __version__
+from sopframe.server.problems import Problem, problem_of, problem_response
+from sopframe.server.security import SECURITY_HEADERS
+from sopframe.server.state import ServerState
+
+__all__ = ["create_app", "app_from_environment", "ENV_CONFIG", "ENV_SERVE_STORE", "ENV_INSECURE"]
+
+ENV_CONFIG = "SOPFRAME_SERVE_CONFIG"
+ENV_SERVE_STORE = "SOPFRAME_SERVE_STORE"
+ENV_INSECURE = "SOPFRAME_SERVE_INSECURE_COOKIES"
+#: threads serving blocking work per process (each keeps its own store connection)
+THREADS = 16
+
+
+def _error_response(request: Request, exc: BaseException) -> Response:
+    from sopframe.server.web import SignInNeeded, templates
+
+    if isinstance(exc, SignInNeeded):
+        return RedirectResponse(f"/signin?next={quote(exc.next_path)}", status_code=303)
+    problem = problem_of(exc)
+    if request.url.path.startswith("/api/"):
+        return problem_response(request, problem)
+    if problem.status == 401:
+        return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+    return templates.TemplateResponse(request, "error.html", {"problem": problem}, status_code=problem.status)
+
+
+def create_app(state: ServerState) -> FastAPI:
+    """The application for one process on ``state`` (closed when the application shuts down)."""
+    from sopframe.server import api, oidc, web
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(title="sopframe", version=__version__, lifespan=lifespan, openapi_url="/api/v1/openapi.json",
+                  docs_url=None, redoc_url=None,
+                  description="Tracked SOP jobs: the same commands and authorisation policy as the sopframe CLI; "
+                              "the authenticated user is the actor. Errors are RFC 9457 problem details.")
+    app.state.sopframe = state
+    app.include_router(api.router)
+    app.include_router(web.router)
+    app.include_router(oidc.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        return _error_response(request, exc)
+
+    async def handle_http(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error_response(request, Problem(exc.status_code, str(exc.detail)))
+
+    async def handle_validation(request: Request, exc: RequestValidationError) -> Response:
+        where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()[:5])
+        return _error_response(request, Problem(422, f"invalid request: {where}"))
+
+    from sopframe.errors import SopframeError
+    from sopframe.server.web import SignInNeeded
+
+    for kind in (Problem, SopframeError, SignInNeeded):
+        app.add_exception_handler(kind, handle)
+    app.add_exception_handler(StarletteHTTPException, handle_http)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, handle_validation)  # type: ignore[arg-type]
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application uvicorn's worker processes build (see :mod:`sopframe.commands.serve`)."""
+    from sopframe.pluginmanager import load_plugins
+    from sopframe.server.state import server_config
+    from sopframe.settings import CommandLine, resolve_settings
+
+    settings = resolve_settings(CommandLine(config_path=os.environ.get(ENV_CONFIG) or None))
+    plugins = load_plugins(disabled=settings.disabled_plugins, strict=settings.strict_plugins)
+    insecure = os.environ.get(ENV_INSECURE) == "1"
+    config = server_config(settings, secure_cookies=False if insecure else None)
+    return create_app(ServerState.build(settings, plugins, config, os.environ.get(ENV_SERVE_STORE) or None))

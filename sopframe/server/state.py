@@ -1,0 +1,166 @@
+"""What one server process holds: settings, plugins, roles, limits, and one engine per worker thread."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sopframe.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine import Engine
+    from sopframe.core.identity import RoleTable
+    from sopframe.core.limits import Limits
+    from sopframe.core.model import Template
+    from sopframe.core.notify.planning import Planner
+    from sopframe.pluginmanager import Plugins
+    from sopframe.settings import Settings
+
+__all__ = ["ServerConfig", "OidcConfig", "ServerState", "server_config"]
+
+
+class _Held:
+    """A thread's engine; its store is closed when the thread ends (its thread-local goes) or at shutdown."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        try:
+            self.engine.store.close()
+        except Exception:  # pragma: no cover - closing what is already closed or gone
+            pass
+
+    def __del__(self) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    """The ``[server.oidc]`` table: one OpenID Connect provider."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    username_claim: str = "preferred_username"
+    label: str = "Sign in with your organisation"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """The ``[server]`` configuration table, checked."""
+
+    #: roles whose holders may read every job (auditors), besides the roles each template names
+    readers: tuple[str, ...] = ()
+    #: send cookies with ``Secure`` (off only for plain-HTTP development on localhost)
+    secure_cookies: bool = True
+    session_lifetime: timedelta = timedelta(hours=8)
+    oidc: OidcConfig | None = None
+
+
+def server_config(settings: "Settings", environ: dict[str, str] | None = None,
+                  secure_cookies: bool | None = None) -> ServerConfig:
+    """The ``[server]`` table of the configuration (``secure_cookies`` from the command line wins)."""
+    import os
+
+    env = os.environ if environ is None else environ
+    table: Any = settings.config.get("server", {}) or {}
+    where = str(settings.config.file or "configuration")
+    if not isinstance(table, dict):
+        raise ConfigError("'server' must be a table", path=where)
+    unknown = set(table) - {"readers", "secure-cookies", "session-hours", "oidc"}
+    if unknown:
+        raise ConfigError(f"unknown key(s) in [server]: {', '.join(sorted(unknown))}", path=where,
+                          hint="known: readers, secure-cookies, session-hours, oidc")
+    readers = table.get("readers", [])
+    hours = table.get("session-hours", 8)
+    if not isinstance(readers, list) or not all(isinstance(r, str) for r in readers):
+        raise ConfigError("'server.readers' must be a list of role names", path=where)
+    if not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 30:
+        raise ConfigError("'server.session-hours' must be a number of hours from 1 to 720", path=where)
+    oidc = None
+    o = table.get("oidc")
+    if o is not None:
+        if not isinstance(o, dict) or not {"issuer", "client-id"} <= set(o):
+            raise ConfigError("'server.oidc' needs issuer and client-id", path=where)
+        secret_env = str(o.get("client-secret-env", "SOPFRAME_OIDC_CLIENT_SECRET"))
+        secret = env.get(secret_env, "")
+        if not secret:
+            raise ConfigError(f"'server.oidc': the client secret is read from ${secret_env}, which is not set",
+                              path=where, hint="secrets never go in the configuration file")
+        oidc = OidcConfig(str(o["issuer"]).rstrip("/"), str(o["client-id"]), secret,
+                          str(o.get("username-claim", "preferred_username")),
+                          str(o.get("label", "Sign in with your organisation")))
+    secure = bool(table.get("secure-cookies", True)) if secure_cookies is None else secure_cookies
+    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc)
+
+
+@dataclass
+class ServerState:
+    """Shared by every request of one process; engines (and their store connections) are per thread."""
+
+    settings: "Settings"
+    plugins: "Plugins"
+    roles: "RoleTable"
+    limits: "Limits"
+    config: ServerConfig
+    store_url: str
+    #: plans the notifications each append writes to the outbox (None: no channel configured)
+    notify: "Planner | None" = None
+    _local: threading.local = field(default_factory=threading.local)
+    _held: "weakref.WeakSet[_Held]" = field(default_factory=lambda: weakref.WeakSet())
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _shipped: list[str] | None = None
+
+    @classmethod
+    def build(cls, settings: "Settings", plugins: "Plugins", config: ServerConfig,
+              store_url: str | None = None) -> "ServerState":
+        from sopframe.services.context import limits_from_settings, planner_from, roles_from_settings
+
+        roles = roles_from_settings(settings)
+        return cls(settings, plugins, roles, limits_from_settings(settings), config,
+                   store_url or settings.store_url, planner_from(settings, plugins, roles))
+
+    def engine(self) -> "Engine":
+        """This thread's engine (a store connection is used by one thread at a time).
+
+        Worker threads come and go (idle ones end); the connection ends with its thread.
+        """
+        held = getattr(self._local, "held", None)
+        if held is None:
+            from sopframe.core.store import open_store
+            from sopframe.services.context import compiled_for, engine_on
+
+            held = _Held(engine_on(open_store(self.store_url, self.plugins), self.roles, self.limits,
+                                   compiled_for(self.settings), self.notify))
+            self._local.held = held
+            with self._lock:
+                self._held.add(held)
+        return held.engine
+
+    def close(self) -> None:
+        with self._lock:
+            held = list(self._held)
+        for h in held:
+            h.close()
+
+    def shipped_ids(self) -> list[str]:
+        """The ids of the templates installed packs ship (what the board offers to start), read once."""
+        if self._shipped is None:
+            from sopframe.core.templates import shipped_texts
+
+            self._shipped = sorted({tid for tid, _t, _p in shipped_texts(self.plugins)})
+        return self._shipped
+
+    def may_read(self, template: "Template", user: str) -> bool:
+        from sopframe.core.policy import may_read
+
+        return may_read(self.roles, template, user, self.config.readers) is None
+
+    def template_of(self, sha256: str, job: str) -> "Template":
+        from sopframe.core.engine.pinned import pinned_by_sha
+
+        return pinned_by_sha(sha256, "", self.engine().store.template, job)[0]

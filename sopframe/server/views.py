@@ -1,0 +1,111 @@
+"""What the pages show, computed from the engine and the policy (no authorisation decided here)."""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING, Any
+
+from sopframe.core.engine.gates import shown
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine.command import Loaded
+    from sopframe.core.readmodel import JobSummary
+    from sopframe.server.state import ServerState
+
+__all__ = ["job_view", "board_view", "history_rows"]
+
+
+def _signoff_view(st: "ServerState", loaded: "Loaded", node: str, stage: Any, user: str) -> list[dict[str, Any]]:
+    """Each sign-off of an open stage: given (by whom), or whether this user may give it and why not."""
+    from sopframe.core import policy
+
+    given = loaded.state.signoffs.get(node, {})
+    out = []
+    for so in stage.signoffs.values():
+        done = given.get(so.id)
+        why = None
+        if not done:
+            why = policy.may_sign(st.roles, stage, so.id, user)
+            if why is None:
+                sep = policy.separation_problem(loaded, loaded.state, node, so.id, user)
+                why = f"segregation of duties: {sep}" if sep else None
+        out.append({"id": so.id, "title": so.title or so.id, "role": so.role, "given_by": done["user"] if done else None,
+                    "given_at": done["at"] if done else None, "refusal": why})
+    return out
+
+
+def _field_view(loaded: "Loaded", node: str, f: Any) -> dict[str, Any]:
+    value = loaded.state.field_value(node, f.id)
+    doc = loaded.state.documents.get(node, {}).get(f.id) if f.type == "file" else None
+    return {"id": f.id, "title": f.title or f.id, "type": f.type, "required": f.required, "options": list(f.options),
+            "value": _form_value(value), "document": doc}
+
+
+def _form_value(value: Any) -> str:
+    """A stored value as a form shows it for editing (yes/no for booleans, as templates write them)."""
+    if value is None:
+        return ""
+    return shown(value) if isinstance(value, bool) else str(value)
+
+
+def changed_values(loaded: "Loaded", node: str | None, given: dict[str, str]) -> dict[str, str]:
+    """The fields of a submitted form whose value differs from what is recorded (a form sends every field;
+    recording the unchanged ones again would void sign-offs that approved them)."""
+    if node is None or node not in loaded.state.active:
+        return given  # the engine names the problem with the stage
+    return {k: v for k, v in given.items() if v != _form_value(loaded.state.field_value(node, k))}
+
+
+def job_view(st: "ServerState", job: str, user: str) -> dict[str, Any]:
+    """The job page: standing, each open stage's fields and sign-offs for this user, the history."""
+    from sopframe.core.engine.standing import standing
+
+    engine = st.engine()
+    d = standing(engine, job)
+    loaded = engine.load(job)
+    for stage in d["open_stages"]:
+        st_def = loaded.graph.stage(stage["node"])
+        stage["fields"] = [_field_view(loaded, stage["node"], f) for f in st_def.fields.values()]
+        stage["signoffs"] = _signoff_view(st, loaded, stage["node"], st_def, user)
+        stage["rework"] = st_def.rework
+    d["history"] = history_rows(engine.history(job))
+    d["stage_list"] = stage_list(loaded)
+    d["drawn"] = shutil.which("dot") is not None
+    return d
+
+
+def stage_list(loaded: "Loaded") -> list[dict[str, Any]]:
+    """The template's stages with where the job is and where each leads: the diagram as text (works everywhere)."""
+    g = loaded.graph
+    state = loaded.state
+    out = []
+    for node in g.graph:  # the order the template writes its stages in
+        st = g.stage(node)
+        where = "open" if node in state.active else "done" if node in state.done else ""
+        nexts = [f"{g.stage(t).id} ({g.graph.edges[node, t].get('kind', 'next')})" for t in g.graph.successors(node)]
+        out.append({"node": node, "title": st.title or st.id, "depth": node.count("/"), "state": where,
+                    "next": nexts, "rework": st.rework})
+    return out
+
+
+def history_rows(events: list[Any]) -> list[dict[str, Any]]:
+    from sopframe.commands.jobs import describe_event
+
+    return [{"seq": e.seq, "at": e.at[:19].replace("T", " "), "actor": e.actor, "type": e.type,
+             "text": describe_event(e.type, e.data)} for e in events]
+
+
+def board_view(summaries: list["JobSummary"], now: str) -> list[dict[str, Any]]:
+    """Columns of the board: one per open stage name (in first-seen order), then finished jobs by status."""
+    columns: dict[str, list[dict[str, Any]]] = {}
+    for s in summaries:
+        card = {"job": s.job, "title": s.title, "template": s.template, "status": s.status}
+        if s.status == "open":
+            for o in s.open_stages or ():
+                columns.setdefault(o.stage, []).append({**card, "at": o.subjob or s.job, "owner": o.owner,
+                                                        "due": o.due, "late": bool(o.due and o.due < now)})
+            if not s.open_stages:
+                columns.setdefault("in sub-jobs", []).append(card)
+        else:
+            columns.setdefault(s.status, []).append(card)
+    return [{"name": k, "cards": v} for k, v in columns.items()]

@@ -1,0 +1,273 @@
+"""The server-rendered web UI (Jinja2, autoescaped; works without JavaScript).
+
+Every form posts the session's CSRF secret; a refused command renders the
+page again with the engine's message (status 403, 404, 409 or 422), a done
+one redirects (303) to the job page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from sopframe.server.api import state_of, visible
+from sopframe.server.problems import Problem, problem_of
+from sopframe.server.security import PRE_CSRF_COOKIE, Principal, authenticate, check_csrf, cookie_name, remote_of
+
+__all__ = ["router", "templates", "SignInNeeded"]
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescapes .html
+
+
+class SignInNeeded(Exception):
+    """A page asked for without a session: the browser is sent to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _who(request: Request) -> Principal:
+    st = state_of(request)
+    who = authenticate(request, st)
+    if who is None:
+        raise SignInNeeded(request.url.path)
+    if not st.roles.roles_of(who.user):
+        raise Problem(403, f"{who.user} holds no role in the configuration, so may see and do nothing here")
+    return who
+
+
+def _checked_form(who: Principal, form: Any) -> Any:
+    if not check_csrf(who, form.get("csrf")):
+        raise Problem(403, "this form has no valid CSRF token: reload the page and try again")
+    return form
+
+
+async def _in_thread(request: Request, handler: Any, *args: Any) -> Response:
+    """Read the form here, then run ``handler(request, form, *args)`` on a worker thread (the store is blocking)."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    return await run_in_threadpool(handler, request, form, *args)  # type: ignore[no-any-return]
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site (never ``//host`` or a scheme) is followed after sign-in."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+# ------------------------------------------------------------------ sign-in
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, next: str = "/") -> Response:
+    token = secrets.token_urlsafe(24)
+    st = state_of(request)
+    resp = _page(request, "signin.html", next=_safe_next(next), csrf=token, oidc=st.config.oidc, error=None)
+    resp.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=st.config.secure_cookies,
+                    path="/signin")
+    return resp
+
+
+@router.post("/signin", response_class=HTMLResponse)
+async def signin(request: Request) -> Response:
+    return await _in_thread(request, _signin)
+
+
+def _signin(request: Request, form: Any) -> Response:
+    from sopframe.services.auth import AuthError, sign_in
+
+    st = state_of(request)
+    nxt = _safe_next(str(form.get("next") or "/"))
+    expected = request.cookies.get(PRE_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(str(form.get("csrf") or ""), expected):
+        raise Problem(403, "the sign-in form has no valid CSRF token: reload the page and try again")
+    try:
+        issued = sign_in(st.engine().store, str(form.get("user") or ""), str(form.get("password") or ""),
+                         remote=remote_of(request), lifetime=st.config.session_lifetime)
+    except AuthError as exc:
+        status = 429 if exc.limited else 401
+        return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message)
+    return session_redirect(st, issued.cookie, nxt)
+
+
+def session_redirect(st: Any, cookie: str, target: str) -> Response:
+    resp = RedirectResponse(target, status_code=303)
+    resp.set_cookie(cookie_name(st.config.secure_cookies), cookie, httponly=True, samesite="lax",
+                    secure=st.config.secure_cookies, path="/",
+                    max_age=int(st.config.session_lifetime.total_seconds()))
+    resp.delete_cookie(PRE_CSRF_COOKIE, path="/signin")
+    return resp
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    return await _in_thread(request, _signout)
+
+
+def _signout(request: Request, form: Any) -> Response:
+    from sopframe.services.auth import sign_out
+
+    st = state_of(request)
+    who = authenticate(request, st)
+    if who is not None and who.via == "session":
+        _checked_form(who, form)
+        sign_out(st.engine().store, request.cookies.get(cookie_name(st.config.secure_cookies)),
+                 remote=remote_of(request))
+    resp = RedirectResponse("/signin", status_code=303)
+    resp.delete_cookie(cookie_name(st.config.secure_cookies), path="/")
+    return resp
+
+
+# -------------------------------------------------------------------- pages
+@router.get("/", response_class=HTMLResponse)
+def board(request: Request, template: str | None = None, status: str = "open", mine: bool = False) -> Response:
+    from sopframe.core.engine.clock import to_text
+    from sopframe.server.views import board_view
+    from sopframe.services.jobs import list_jobs
+
+    who = _who(request)
+    st = state_of(request)
+    status = status if status in ("open", "completed", "cancelled", "all") else "open"
+    engine = st.engine()
+    page = list_jobs(engine, status=None if status == "all" else status, template=template or None,
+                     assigned_to=who.user if mine else None, limit=500)
+    seen = [s for s in page.items if st.may_read(st.template_of(s.sha256, s.job), who.user)]
+    return _page(request, "board.html", who=who, columns=board_view(seen, to_text(engine.clock())),
+                 filters={"template": template or "", "status": status, "mine": mine}, templates=st.shipped_ids(),
+                 more=page.next_cursor is not None)
+
+
+@router.post("/jobs")
+async def start(request: Request) -> Response:
+    return await _in_thread(request, _start)
+
+
+def _start(request: Request, form: Any) -> Response:
+    from sopframe.core.templates import find_shipped
+    from sopframe.services.jobs import start_job
+
+    who = _who(request)
+    _checked_form(who, form)
+    st = state_of(request)
+    text, path = find_shipped(st.plugins, str(form.get("template") or ""))
+    state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=str(form.get("title") or "") or None)
+    return RedirectResponse(f"/jobs/{quote(state.job_id)}", status_code=303)
+
+
+@router.get("/jobs/{job}", response_class=HTMLResponse)
+def job_page(request: Request, job: str) -> Response:
+    who = _who(request)
+    return _job_page(request, who, job)
+
+
+def _job_page(request: Request, who: Principal, job: str, error: str | None = None, status: int = 200) -> Response:
+    from sopframe.server.views import job_view
+
+    st = state_of(request)
+    visible(st, job, who.user)
+    return _page(request, "job.html", status, who=who, job=job_view(st, job, who.user), error=error)
+
+
+def _set(engine: Any, job: str, user: str, form: Any, stage: str | None) -> None:
+    from sopframe.server.views import changed_values
+
+    given = {k[len("f:"):]: str(v) for k, v in form.multi_items() if k.startswith("f:") and isinstance(v, str)}
+    values = changed_values(engine.load(job), stage, given)
+    if not values:
+        raise Problem(422, "nothing was changed")
+    engine.set_fields(job, values, actor=user, stage=stage)
+
+
+def _attach(engine: Any, job: str, user: str, form: Any, stage: str | None) -> None:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise Problem(422, "choose a file to attach")
+    name = upload.filename.replace("/", "_").replace("\\", "_")[:200]
+    data = upload.file.read(engine.limits.attachment + 1)
+    engine.attach(job, str(form.get("field") or ""), name, actor=user, stage=stage, data=data, uri=f"upload:{name}")
+
+
+#: the forms of a job page: action -> what it asks the engine
+FORMS: dict[str, Any] = {
+    "set": _set,
+    "attach": _attach,
+    "sign": lambda e, job, user, form, stage: e.sign(job, str(form.get("signoff") or ""), actor=user, stage=stage),
+    "complete": lambda e, job, user, form, stage: e.complete(job, actor=user, stage=stage),
+    "reject": lambda e, job, user, form, stage: e.reject(job, str(form.get("reason") or ""), actor=user,
+                                                         stage=stage),
+}
+
+
+@router.post("/jobs/{job}/{action}")
+async def command(request: Request, job: str, action: str) -> Response:
+    if action not in FORMS:
+        raise Problem(404, f"no form '{action}'")
+    return await _in_thread(request, _run_command, job, FORMS[action])
+
+
+def _run_command(request: Request, form: Any, job: str, run: Any) -> Response:
+    """Run a command from a form; on refusal show the job page with the engine's reason."""
+    who = _who(request)
+    _checked_form(who, form)
+    st = state_of(request)
+    visible(st, job, who.user)
+    stage = str(form.get("stage") or "") or None
+    try:
+        run(st.engine(), job, who.user, form, stage)
+    except Exception as exc:  # the engine's refusal is shown on the page it came from
+        problem = problem_of(exc)
+        if problem.status >= 500:
+            raise
+        return _job_page(request, who, job, error=problem.detail, status=problem.status)
+    return RedirectResponse(f"/jobs/{quote(job)}", status_code=303)
+
+
+@router.get("/jobs/{job}/diagram.svg")
+def diagram(request: Request, job: str) -> Response:
+    """The pinned template's graph, drawn by Graphviz when it is installed (else 404: the page lists stages)."""
+    import shutil
+    import subprocess
+
+    from sopframe.commands.graph import to_dot
+
+    who = _who(request)
+    st = state_of(request)
+    loaded = visible(st, job, who.user)
+    dot = shutil.which("dot")
+    if dot is None:
+        raise Problem(404, "Graphviz is not installed on the server")
+    svg = subprocess.run([dot, "-Tsvg"], input=to_dot(loaded.graph).encode("utf-8"), capture_output=True,
+                         timeout=20, check=True).stdout
+    return Response(svg, media_type="image/svg+xml",
+                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request) -> Response:
+    from sopframe.services.inbox import format_seconds, inbox as inbox_of
+
+    who = _who(request)
+    st = state_of(request)
+    engine = st.engine()
+    items = inbox_of(engine.store, st.roles, who.user, engine.clock())
+    return _page(request, "inbox.html", who=who, items=items, span=format_seconds)
+
+
+@router.get("/sops", response_class=HTMLResponse)
+def sops(request: Request) -> Response:
+    from sopframe.core.engine.sops import master_list
+
+    who = _who(request)
+    return _page(request, "sops.html", who=who, sops=master_list(state_of(request).engine().store))

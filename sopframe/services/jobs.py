@@ -1,0 +1,56 @@
+"""Job use cases both adapters share: starting from a validated template, and listing jobs a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine import Engine, JobState
+    from sopframe.core.readmodel import JobSummary
+    from sopframe.pluginmanager import Plugins
+
+__all__ = ["start_job", "JobPage", "list_jobs"]
+
+
+def start_job(engine: "Engine", plugins: "Plugins", text: str, path: str, *, actor: str,
+              title: str | None = None, reason: str | None = None) -> "JobState":
+    """Validate a template's text (errors refuse the start, with their positions), then start a job of it.
+
+    ``reason`` is recorded when the job follows an SOP version that is not the current one.
+    """
+    from sopframe.core.diagnostics import Severity
+    from sopframe.core.validate import validate_text
+    from sopframe.errors import TemplateError
+
+    result = validate_text(text, path, plugins=plugins)
+    errors = [f for f in result.findings if f.severity >= Severity.ERROR]
+    if errors or result.template is None:
+        raise TemplateError(path, errors or result.findings)
+    return engine.start(text, path, actor=actor, template=result.template, title=title, reason=reason)
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of a job listing; ``next_cursor`` continues it (None on the last page)."""
+
+    items: list["JobSummary"]
+    next_cursor: str | None
+
+
+def list_jobs(engine: "Engine", *, status: str | None = None, template: str | None = None,
+              assigned_to: str | None = None, overdue: bool = False, since: str | None = None,
+              cursor: str | None = None, limit: int = 50) -> JobPage:
+    """Jobs from the read models in job-id order, filtered; ``assigned_to`` means an open stage owned by a
+    role that user holds (aliases resolve to the canonical user)."""
+    from sopframe.core.engine.clock import to_text
+    from sopframe.core.readmodel import JobQuery
+
+    owners = None
+    if assigned_to:
+        table = engine.roles
+        owners = tuple(sorted(table.roles_of(table.canonical(assigned_to))))
+    query = JobQuery(status=status, template=template, owners=owners,
+                     overdue_at=to_text(engine.clock()) if overdue else None, since=since, after=cursor, limit=limit)
+    rows = engine.store.summaries(query)
+    return JobPage(rows, rows[-1].job if len(rows) == limit else None)

@@ -1,0 +1,252 @@
+"""List fields at run time: items checked, one sub-job per item (added late, cancelled), gates over lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from sopframe.core.engine import Engine
+from sopframe.core.engine.clock import FixedClock
+from sopframe.core.readmodel import rows_from_events
+from sopframe.errors import JobError
+from sopframe_plugins.store_memory import MemoryStore
+
+SCAN = """\
+template: scan
+title: Monthly scan
+version: 1.0.0
+kind: vulnerability
+job_id: SCAN-{seq:03}
+roles:
+  analyst: Runs the scan
+  engineer: Fixes findings
+stages:
+  scan:
+    owner: analyst
+    fields:
+      scanned_at:
+        type: date
+        required: yes
+    next: remediate
+  remediate:
+    owner: analyst
+    fields:
+      findings:
+        type: list
+        key: id
+        required: yes
+        columns:
+          id:
+            type: text
+            required: yes
+          severity:
+            type: choice
+            options:
+              - critical
+              - high
+              - low
+            required: yes
+          cvss:
+            type: number
+            min: 0
+            max: 10
+          found_at:
+            type: date
+            required: yes
+    gate:
+      findings:
+        count:
+          at_least: 1
+    split:
+      finding:
+        for_each: findings
+        suffix: F
+        title: Remediate
+        owner: engineer
+        stages:
+          patch:
+            fields:
+              fixed_on:
+                type: date
+                required: yes
+            gate:
+              fixed_on:
+                at_most:
+                  field: item.found_at
+                  plus: 30d
+            sla:
+              from: item.found_at
+              when: item.severity
+              is:
+                critical: 7d
+                high: 30d
+              otherwise: 90d
+    rejoin: report
+  report:
+    owner: analyst
+    gate:
+      findings:
+        every:
+          severity:
+            in:
+              - critical
+              - high
+              - low
+"""
+
+ROLES = {"analyst": ["ann"], "engineer": ["eve", "ed"]}
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock("2026-03-01T09:00:00+00:00")
+
+
+@pytest.fixture
+def engine(clock: FixedClock) -> Engine:
+    return Engine(MemoryStore(), roles=ROLES, clock=clock)
+
+
+def started(engine: Engine) -> str:
+    job = engine.start(SCAN, "scan.yaml", actor="ann").job_id
+    engine.set_fields(job, {"scanned_at": "2026-03-01"}, actor="ann")
+    engine.complete(job, actor="ann")
+    return job
+
+
+def item(key: str, severity: str = "high", found: str = "2026-02-20", **more: str) -> dict[str, str]:
+    return {"id": key, "severity": severity, "found_at": found, **more}
+
+
+def test_one_sub_job_per_item_keyed_by_the_key_column(engine: Engine) -> None:
+    job = started(engine)
+    state = engine.set_fields(job, {}, add={"findings": [item("F1"), item("F2", "low")]}, actor="ann")
+    assert sorted(state.subjobs) == [f"{job}-FF1", f"{job}-FF2"]
+    sj = state.subjobs[f"{job}-FF1"]
+    assert sj.item == {"id": "F1", "severity": "high", "found_at": "2026-02-20"} and sj.owner == "engineer"
+    assert sorted(state.active) == ["remediate", "remediate/finding#F1/patch", "remediate/finding#F2/patch"]
+    # the rejoin waits for every item's sub-job
+    engine.set_fields(f"{job}-FF1", {"fixed_on": "2026-03-02"}, actor="eve")
+    state = engine.complete(f"{job}-FF1", actor="eve")
+    assert state.subjobs[f"{job}-FF1"].status == "completed" and "report" not in state.active
+    engine.set_fields(f"{job}-FF2", {"fixed_on": "2026-03-03"}, actor="ed")
+    state = engine.complete(f"{job}-FF2", actor="ed")
+    assert list(state.active) == ["report"]
+    assert engine.verify(job) is None
+
+
+def test_position_keys_without_a_key_column(engine: Engine) -> None:
+    text = SCAN.replace("        key: id\n", "")
+    job = engine.start(text, "scan.yaml", actor="ann").job_id
+    engine.set_fields(job, {"scanned_at": "2026-03-01"}, actor="ann")
+    engine.complete(job, actor="ann")
+    state = engine.set_fields(job, {}, add={"findings": [item("A"), item("B")]}, actor="ann")
+    assert sorted(state.subjobs) == [f"{job}-F1", f"{job}-F2"]
+    assert state.subjobs[f"{job}-F2"].item["id"] == "B"
+
+
+def test_an_item_added_late_starts_its_sub_job_and_the_rejoin_waits(engine: Engine) -> None:
+    job = started(engine)
+    engine.set_fields(job, {}, add={"findings": [item("F1"), item("F2")]}, actor="ann")
+    engine.set_fields(f"{job}-FF1", {"fixed_on": "2026-03-02"}, actor="eve")
+    engine.complete(f"{job}-FF1", actor="eve")
+    state = engine.set_fields(job, {}, add={"findings": [item("F3", "critical")]}, actor="ann")
+    assert state.subjobs[f"{job}-FF3"].status == "open"
+    assert [i["id"] for i in state.field_value("remediate", "findings")] == ["F1", "F2", "F3"]
+    engine.set_fields(f"{job}-FF2", {"fixed_on": "2026-03-02"}, actor="ed")
+    state = engine.complete(f"{job}-FF2", actor="ed")
+    assert "report" not in state.active  # F3 still open
+    missing = engine.missing(engine.load(job), "remediate")
+    assert any(f"{job}-FF3" in m for m in missing)
+    engine.set_fields(f"{job}-FF3", {"fixed_on": "2026-03-02"}, actor="ed")
+    state = engine.complete(f"{job}-FF3", actor="ed")
+    assert list(state.active) == ["report"]
+
+
+def test_a_started_item_cannot_be_changed_or_removed(engine: Engine) -> None:
+    job = started(engine)
+    engine.set_fields(job, {}, add={"findings": [item("F1")]}, actor="ann")
+    with pytest.raises(JobError, match="F1 has its sub-job") as info:
+        engine.set_fields(job, {"findings": [item("F1", "low")]}, actor="ann")
+    assert "job cancel" in info.value.hint
+    with pytest.raises(JobError, match="can no longer be changed or removed"):
+        engine.set_fields(job, {"findings": "[]"}, actor="ann")
+
+
+def test_a_cancelled_sub_job_is_not_waited_for_and_stays_in_the_record(engine: Engine) -> None:
+    job = started(engine)
+    engine.set_fields(job, {}, add={"findings": [item("F1"), item("F2")]}, actor="ann")
+    with pytest.raises(JobError, match="reason is required"):
+        engine.cancel(f"{job}-FF2", "", actor="ann")
+    with pytest.raises(JobError, match="cancel sub-jobs"):
+        engine.cancel(f"{job}-FF2", "false positive", actor="eve")  # not the split's owner
+    state = engine.cancel(f"{job}-FF2", "false positive: host decommissioned", actor="ann")
+    sj = state.subjobs[f"{job}-FF2"]
+    assert (sj.status, sj.cancel_reason) == ("cancelled", "false positive: host decommissioned")
+    assert "remediate/finding#F2/patch" not in state.active and state.status == "open"
+    with pytest.raises(JobError, match="sub-job is cancelled"):
+        engine.set_fields(f"{job}-FF2", {"fixed_on": "2026-03-02"}, actor="ed")
+    engine.set_fields(f"{job}-FF1", {"fixed_on": "2026-03-02"}, actor="eve")
+    state = engine.complete(f"{job}-FF1", actor="eve")
+    assert list(state.active) == ["report"]
+    assert [e.type for e in engine.history(job)].count("subjob.cancelled") == 1
+    assert engine.verify(job) is None
+
+
+def test_cancelling_the_last_open_item_releases_the_rejoin(engine: Engine) -> None:
+    job = started(engine)
+    engine.set_fields(job, {}, add={"findings": [item("F1")]}, actor="ann")
+    state = engine.cancel(f"{job}-FF1", "duplicate of an earlier scan's finding", actor="ann")
+    assert list(state.active) == ["report"]
+
+
+def test_a_fixed_sub_job_cannot_be_cancelled_alone(engine: Engine) -> None:
+    from .conftest import ROLES as LIFE_ROLES, lifecycle_text, walk_to
+
+    engine.roles = LIFE_ROLES
+    job = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
+    walk_to(engine, job, "components")
+    with pytest.raises(JobError, match="fixed sub-job"):
+        engine.cancel(f"{job}-A", "not needed", actor="mike")
+
+
+def test_each_item_is_checked_and_named_in_the_error(engine: Engine) -> None:
+    job = started(engine)
+    with pytest.raises(JobError) as info:
+        engine.set_fields(job, {}, add={"findings": [item("F1"), item("F2", cvss="eleven")]}, actor="ann")
+    err = info.value
+    assert "item 2 (F2): column 'cvss': expected a number" in str(err)
+    assert (err.job, err.stage, err.field) == (job, "remediate", "findings")
+    with pytest.raises(JobError, match="item 1 \\(F9\\): column 'severity'"):
+        engine.set_fields(job, {}, add={"findings": [item("F9", "urgent")]}, actor="ann")
+    with pytest.raises(JobError, match="unknown column 'colour'"):
+        engine.set_fields(job, {}, add={"findings": [item("F1", colour="red")]}, actor="ann")
+    with pytest.raises(JobError, match="used by an earlier item"):
+        engine.set_fields(job, {}, add={"findings": [item("F1"), item("F1")]}, actor="ann")
+    with pytest.raises(JobError, match="column 'found_at' is required"):
+        engine.set_fields(job, {}, add={"findings": [{"id": "F1", "severity": "high"}]}, actor="ann")
+    with pytest.raises(JobError, match="key 'a/b' must be"):
+        engine.set_fields(job, {}, add={"findings": [item("a/b")]}, actor="ann")
+    assert engine.state(job).subjobs == {}  # nothing was written
+
+
+def test_count_gate_and_item_gate_across_columns(engine: Engine) -> None:
+    job = started(engine)
+    missing = engine.missing(engine.load(job), "remediate")
+    assert any("number of items" in m and "at least 1" in m for m in missing)
+    engine.set_fields(job, {}, add={"findings": [item("F1", found="2026-01-10")]}, actor="ann")
+    engine.set_fields(f"{job}-FF1", {"fixed_on": "2026-03-01"}, actor="eve")
+    with pytest.raises(JobError, match="fixed_on' must be at most item.found_at \\+ 30d"):
+        engine.complete(f"{job}-FF1", actor="eve")
+    engine.set_fields(f"{job}-FF1", {"fixed_on": "2026-02-09"}, actor="eve")
+    assert engine.complete(f"{job}-FF1", actor="eve").subjobs[f"{job}-FF1"].status == "completed"
+
+
+def test_rebuilt_read_models_equal_the_incremental_ones(engine: Engine, clock: FixedClock) -> None:
+    job = started(engine)
+    engine.set_fields(job, {}, add={"findings": [item("F1"), item("F2", "critical")]}, actor="ann")
+    clock.advance(days=20)
+    engine.tick(actor="ann")
+    store = engine.store
+    rebuilt = rows_from_events(store.read(job), store.template)
+    assert rebuilt.summary == store.summary(job)
+    assert [o.due for o in rebuilt.summary.open_stages if "F2" in o.node] == ["2026-02-27T00:00:00.000000Z"]

@@ -1,0 +1,162 @@
+"""Which notifications a command's events and sopframe tick put in the outbox, and to whom."""
+
+from __future__ import annotations
+
+import pytest
+
+from notify.support import TEMPLATE, engine_with, routing
+from sopframe.core.engine.clock import FixedClock
+from sopframe.core.notify.model import Trigger
+from sopframe.core.notify.routing import ChannelSpec
+from sopframe.core.notify.timed import timed_notifications
+from sopframe.errors import JobError
+from sopframe_plugins.store_memory import MemoryStore
+
+
+def _rows(store: MemoryStore) -> list[tuple[str, str, str]]:
+    return [(r.note.kind, r.note.channel, r.note.recipient) for r in store.notifications()]
+
+
+def test_starting_a_job_tells_the_first_stages_owners_in_the_same_append() -> None:
+    store = MemoryStore()
+    engine = engine_with(store, routing())
+    job = engine.start(TEMPLATE, "tiny.yaml", actor="alice", title="Rotate keys").job_id
+    # both holders of `author` are told: alice at her [people] address, the other by the name itself
+    assert _rows(store) == [("stage.entered", "mail", "alice@example.com"),
+                            ("stage.entered", "mail", "ann@example.com")]
+    note = store.notifications()[0].note
+    assert note.job == job and note.subject == f"{job}: stage Write it waits for you"
+    assert "Rotate keys" in note.body and note.data["users"] == ["alice", "ann@example.com"]
+    assert note.data["stage"] == "write" and note.created_at == store.read(job)[0].at
+
+
+def test_a_stage_with_sign_offs_tells_owners_and_signers() -> None:
+    store = MemoryStore()
+    engine = engine_with(store, routing())
+    job = engine.start(TEMPLATE, "tiny.yaml", actor="alice").job_id
+    engine.set_fields(job, {"summary": "done"}, actor="alice")
+    engine.complete(job, actor="alice")
+    assert _rows(store)[2:] == [("stage.entered", "mail", "lee@example.com"),
+                                ("signoff.wanted", "mail", "lee@example.com")]
+
+
+def test_a_refused_command_enqueues_nothing() -> None:
+    store = MemoryStore()
+    engine = engine_with(store, routing())
+    job = engine.start(TEMPLATE, "tiny.yaml", actor="alice").job_id
+    with pytest.raises(JobError):
+        engine.complete(job, actor="alice")  # the summary is missing
+    assert len(store.notifications()) == 2
+
+
+def test_routes_pick_channels_and_a_webhook_gets_one_row_naming_everyone() -> None:
+    store = MemoryStore()
+    engine = engine_with(store, routing(routes={"stage.entered": ["hook", "mail"]}))
+    engine.start(TEMPLATE, "tiny.yaml", actor="alice")
+    rows = store.notifications()
+    assert [(r.note.channel, r.note.recipient) for r in rows] == [
+        ("hook", ""), ("mail", "alice@example.com"), ("mail", "ann@example.com")]
+    assert rows[0].note.data["users"] == ["alice", "ann@example.com"]
+
+
+def test_without_channels_nothing_is_planned() -> None:
+    store = MemoryStore()
+    engine_with(store, routing(channels={})).start(TEMPLATE, "tiny.yaml", actor="alice")
+    assert store.notifications() == []
+
+
+def test_a_template_override_replaces_the_route_and_the_roles() -> None:
+    text = TEMPLATE.replace("notify:\n", "notify:\n  stage.entered:\n    channels:\n      - hook\n    to: boss\n")
+    store = MemoryStore()
+    engine_with(store, routing()).start(text, "tiny.yaml", actor="alice")
+    rows = store.notifications()
+    assert [(r.note.channel, r.note.data["users"]) for r in rows] == [("hook", ["bo"])]
+
+
+def test_off_turns_a_trigger_off() -> None:
+    text = TEMPLATE.replace("notify:\n", "notify:\n  stage.entered:\n    off: yes\n")
+    store = MemoryStore()
+    engine_with(store, routing()).start(text, "tiny.yaml", actor="alice")
+    assert store.notifications() == []
+
+
+def test_a_title_with_line_breaks_stays_one_line_in_the_subject() -> None:
+    text = TEMPLATE.replace("    title: Write it", "    title: \"Write\\r\\nBcc: evil@example.com\"")
+    store = MemoryStore()
+    engine_with(store, routing()).start(text, "tiny.yaml", actor="alice")
+    subject = store.notifications()[0].note.subject
+    assert "\r" not in subject and "\n" not in subject and "Write\\r\\nBcc: evil@example.com" in subject
+
+
+def test_a_plugin_trigger_tells_its_roles_on_its_routes() -> None:
+    trigger = Trigger(kind="field.recorded", event_type="field.set", description="a field was set",
+                      recipients=lambda ev, template: ["lead"], subject=lambda ev, title: f"{ev.job}: field set")
+    store = MemoryStore()
+    engine = engine_with(store, routing(routes={"field.recorded": ["mail"]}), triggers=[trigger])
+    job = engine.start(TEMPLATE, "tiny.yaml", actor="alice").job_id
+    engine.set_fields(job, {"summary": "x"}, actor="alice")
+    rows = [r.note for r in store.notifications()]
+    assert [(n.kind, n.recipient, n.subject) for n in rows] == [("field.recorded", "lee@example.com",
+                                                                f"{job}: field set")]
+
+
+def test_sla_breach_due_soon_and_escalation_each_enqueue_once() -> None:
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    store = MemoryStore()
+    route = routing(lead="6h")
+    engine = engine_with(store, route, clock)
+    job = engine.start(TEMPLATE, "tiny.yaml", actor="alice").job_id
+    start = len(store.notifications())
+    clock.advance(hours=20)  # the 1d SLA runs out in 4 hours: within the 6h lead
+    assert {n.kind for n in timed_notifications(store, engine.notify, clock())} == {"sla.due_soon"}
+    assert store.enqueue(timed_notifications(store, engine.notify, clock())) == 2
+    assert store.enqueue(timed_notifications(store, engine.notify, clock())) == 0  # tick again: nothing new
+    clock.advance(hours=5)  # past the deadline: tick records the breach, which tells the owners
+    engine.tick(actor="cron")
+    kinds = [r.note.kind for r in store.notifications()[start:]]
+    assert kinds == ["sla.due_soon"] * 2 + ["sla.breached"] * 2
+    clock.advance(hours=2)  # the breach has lasted 3 hours: escalation waits for 4 (the template's `after`)
+    assert [n.kind for n in timed_notifications(store, engine.notify, clock())] == []
+    clock.advance(hours=1, minutes=1)
+    escalations = timed_notifications(store, engine.notify, clock())
+    assert [(n.kind, n.recipient) for n in escalations] == [("sla.escalated", "bo@example.com")]
+    assert store.enqueue(escalations) == 1 and store.enqueue(timed_notifications(store, engine.notify, clock())) == 0
+    assert job in escalations[0].subject
+
+
+def test_sop_publication_tells_the_audience_and_review_dates_are_watched() -> None:
+    from engine.conftest import ROLES, lifecycle_text, walk_to
+    from sopframe.core.identity import RoleTable
+    from sopframe.core.notify.planning import Planner
+    from sopframe.core.engine import Engine
+
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    store = MemoryStore()
+    table = RoleTable.build(ROLES)
+    people = {u: {"email": f"{u}@example.com"} for users in ROLES.values() for u in users}
+    route = routing(routes={"sop.published": ["mail"], "sop.review_due": ["mail"], "sop.review_overdue": ["mail"]})
+    route = type(route)(channels=route.channels, routes=route.routes, people=people, lead="30d")
+    engine = Engine(store, roles=table, clock=clock, notify=Planner(route, table))
+    job = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
+    walk_to(engine, job, "done", clock)
+    published = [r.note for r in store.notifications() if r.note.kind == "sop.published"]
+    everyone = sorted({f"{u}@example.com" for users in ROLES.values() for u in users})
+    assert sorted(n.recipient for n in published) == everyone  # default audience: every role of the SOP
+    assert "ITSOP-2026-7" in published[0].subject
+    review = store.sop_rows()[0].next_review
+    assert timed_notifications(store, engine.notify, clock()) == []
+    clock.set(f"{review[:10]}T00:00:00+00:00")
+    clock.advance(days=-10)
+    due = timed_notifications(store, engine.notify, clock())
+    assert {n.kind for n in due} == {"sop.review_due"} and store.enqueue(due) == len(due) > 0
+    clock.advance(days=11)
+    overdue = timed_notifications(store, engine.notify, clock())
+    assert {n.kind for n in overdue} == {"sop.review_overdue"}
+    assert store.enqueue(overdue) == len(overdue) and store.enqueue(overdue) == 0
+
+
+def test_channels_only_in_routes_of_other_types_are_not_used() -> None:
+    route = routing(channels={"mail": ChannelSpec("mail", "email", {})}, routes={"stage.entered": ["gone"]})
+    store = MemoryStore()
+    engine_with(store, route).start(TEMPLATE, "tiny.yaml", actor="alice")
+    assert store.notifications() == []

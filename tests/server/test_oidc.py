@@ -1,0 +1,83 @@
+"""OpenID Connect sign-in against a provider running on 127.0.0.1 that issues real RS256-signed ID tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+from oidc_idp import CLIENT_ID, CLIENT_SECRET, IdP
+from serversupport import Server, make_server, running
+
+
+@pytest.fixture(scope="module")
+def idp() -> Iterator[IdP]:
+    provider = IdP()
+    with running(provider.app) as url:
+        provider.issuer = url
+        yield provider
+
+
+@pytest.fixture
+def oidc_server(tmp_path: Path, idp: IdP) -> Iterator[Server]:
+    idp.tamper, idp.user = "", "lee"
+    toml = f'\n[server.oidc]\nissuer = "{idp.issuer}"\nclient-id = "{CLIENT_ID}"\n'
+    # the client secret comes from the environment, never from the configuration file
+    s = make_server(tmp_path, extra_toml=toml, users=("audrey",),
+                    environ={"SOPFRAME_OIDC_CLIENT_SECRET": CLIENT_SECRET})
+    yield s
+    s.state.close()
+
+
+def _through_provider(client: Any, next_path: str = "/") -> Any:
+    """Start the sign-in, let the provider answer, and bring its redirect back to the server."""
+    start = client.get(f"/signin/oidc?next={next_path}", follow_redirects=False)
+    assert start.status_code == 303
+    at_provider = httpx.get(start.headers["location"], follow_redirects=False)
+    assert at_provider.status_code == 302, at_provider.text
+    back = httpx.URL(at_provider.headers["location"])
+    return client.get(f"{back.path}?{back.query.decode()}", follow_redirects=False)
+
+
+def test_the_authorization_request_uses_pkce_and_a_nonce(oidc_server: Server, idp: IdP) -> None:
+    start = oidc_server.client().get("/signin/oidc", follow_redirects=False)
+    url = httpx.URL(start.headers["location"])
+    assert str(url).startswith(f"{idp.issuer}/authorize")
+    q = dict(url.params)
+    assert q["code_challenge_method"] == "S256" and len(q["code_challenge"]) >= 43
+    assert q["nonce"] and q["state"] and q["client_id"] == CLIENT_ID and "openid" in q["scope"].split()
+    assert "HttpOnly" in start.headers["set-cookie"] and "Secure" in start.headers["set-cookie"]
+
+
+def test_a_user_signs_in_with_the_provider_and_acts_as_themselves(oidc_server: Server, idp: IdP) -> None:
+    client = oidc_server.client()
+    done = _through_provider(client, "/sops")
+    assert done.status_code == 303 and done.headers["location"] == "/sops"
+    me = client.get("/api/v1/me").json()
+    assert me["user"] == "lee" and "it_lead" in me["roles"] and me["via"] == "session"
+    log = oidc_server.store().audit_log(user="lee", kind="signin")
+    assert log[0].ok and log[0].detail.startswith(f"oidc {idp.issuer} sub sub-lee")
+
+
+@pytest.mark.parametrize("tamper", ["foreign-key", "nonce", "audience", "expired"])
+def test_a_bad_id_token_signs_nobody_in(oidc_server: Server, idp: IdP, tamper: str) -> None:
+    idp.tamper = tamper
+    client = oidc_server.client()
+    done = _through_provider(client)
+    assert done.status_code == 403 and "ID token was refused" in done.text
+    assert client.get("/api/v1/me").status_code == 401
+    assert not oidc_server.store().audit_log(user="lee", kind="signin", ok=True)
+
+
+def test_a_callback_with_another_state_or_no_flow_is_refused(oidc_server: Server, idp: IdP) -> None:
+    client = oidc_server.client()
+    start = client.get("/signin/oidc", follow_redirects=False)
+    at_provider = httpx.get(start.headers["location"], follow_redirects=False)
+    code = httpx.URL(at_provider.headers["location"]).params["code"]
+    before = idp.token_requests
+    r = client.get(f"/signin/oidc/callback?code={code}&state=forged", follow_redirects=False)
+    assert r.status_code == 403 and idp.token_requests == before  # the code is never exchanged
+    stranger = oidc_server.client()  # a browser that did not start the flow
+    r = stranger.get(f"/signin/oidc/callback?code={code}&state=x", follow_redirects=False)
+    assert r.status_code == 403 and stranger.get("/api/v1/me").status_code == 401
