@@ -1,4 +1,4 @@
-"""The accounts tables (schema version 5), shared by the SQLite and PostgreSQL stores.
+"""The accounts tables (schema version 7), shared by the SQLite and PostgreSQL stores.
 
 See :mod:`sopframe.core.accounts` for what they hold.  Every write is its own
 short transaction: none of them touches the events or the ledger.

@@ -16,6 +16,7 @@ from typing import Any, Iterator, Sequence
 
 from sopframe.core.engine.events import Event
 from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
+from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
 from sopframe.core.store import Derived, RowsOf, Store, check_batch, rows_or_problem
 from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.core.notify.model import Notification, OutboxRow
@@ -39,6 +40,7 @@ class MemoryStore(MemoryAccounts, Store):
         self._templates: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._rows: dict[str, JobRows] = {}
+        self._records: dict[str, RecordRows] = {}
         self._ledger: list[LedgerEntry] = []
         self._outbox: dict[int, OutboxRow] = {}
         self._keys: set[str] = set()
@@ -62,7 +64,7 @@ class MemoryStore(MemoryAccounts, Store):
             if derived is not None and derived.template is not None:
                 self._templates.setdefault(*derived.template)
             if derived is not None and derived.rows is not None:
-                self._rows[job] = derived.rows
+                self._keep(job, derived.rows, self._rows, self._records)
             if derived is not None:
                 self._enqueue(derived.notifications)
             roles = derived.roles if derived is not None else None
@@ -73,6 +75,14 @@ class MemoryStore(MemoryAccounts, Store):
             last = self._ledger[-1] if self._ledger else None
             self._ledger.append(next_entry((last.n, last.hash) if last else None, job, events[0].seq,
                                            events[-1].seq, events[-1].hash, roles.digest if roles else None))
+
+    @staticmethod
+    def _keep(job: str, rows: JobRows | RecordRows, jobs: dict[str, JobRows],
+              records: dict[str, RecordRows]) -> None:
+        if isinstance(rows, RecordRows):
+            records[job] = rows
+        else:
+            jobs[job] = rows
 
     def store_id(self) -> str:
         return self._id
@@ -216,16 +226,34 @@ class MemoryStore(MemoryAccounts, Store):
             found = [r.sop for r in self._rows.values() if r.sop is not None and ref in (None, r.sop.ref)]
         return sorted(found, key=lambda p: (p.ref, p.published_at, p.job))
 
+    def ack_rows(self, ref: str | None = None) -> list[AckRow]:
+        with self._lock:
+            found = [a for r in self._records.values() for a in r.acks if ref is None or a.ref == ref]
+        return sorted(found, key=lambda a: (a.ref, a.at, a.seq))
+
+    def flag_rows(self, ref: str | None = None) -> list[FlagRow]:
+        with self._lock:
+            found = [f for r in (*self._records.values(), *self._rows.values()) for f in r.flags
+                     if ref is None or f.ref == ref]
+        return sorted(found, key=lambda f: (f.ref, f.at, f.source, f.seq))
+
+    def sop_job_rows(self, ref: str | None = None) -> list[SopJobRow]:
+        with self._lock:
+            found = [r.follows for r in self._rows.values() if r.follows is not None
+                     and (ref is None or r.follows.ref == ref)]
+        return sorted(found, key=lambda f: (f.ref, f.started_at, f.job))
+
     def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
         problems: list[str] = []
-        new = {}
+        new: dict[str, JobRows] = {}
+        records: dict[str, RecordRows] = {}
         for job in self.job_ids():
             rows = rows_or_problem(job, self.read(job), rows_of, problems)
             if rows is not None:
-                new[job] = rows
+                self._keep(job, rows, new, records)
         with self._lock:
-            self._rows = new
-        return len(new), problems
+            self._rows, self._records = new, records
+        return len(new) + len(records), problems
 
     # for tamper tests: the raw lists behind a job, the stored templates and the ledger
     # for tamper tests: the stored templates, role tables and documents

@@ -1,4 +1,4 @@
-"""The notification outbox's table, shared by the SQLite and PostgreSQL stores (schema version 5).
+"""The notification outbox's table, shared by the SQLite and PostgreSQL stores (schema version 6).
 
 Rows are inserted by the append's own transaction (``Derived.notifications``)
 or by :meth:`OutboxTables.enqueue` (``sopframe tick``), with ``ON CONFLICT
@@ -74,7 +74,7 @@ class OutboxTables:
             n += max(cur.rowcount, 0)
         return n
 
-    def _write(self, what: str, fn: Any) -> Any:
+    def _in_tx(self, what: str, fn: Any) -> Any:
         try:
             with self._tx():
                 return fn()
@@ -84,7 +84,7 @@ class OutboxTables:
     def enqueue(self, notifications: Sequence[Notification]) -> int:
         if not notifications:
             return 0
-        return int(self._write("enqueue notifications", lambda: self._enqueue(notifications)))
+        return int(self._in_tx("enqueue notifications", lambda: self._enqueue(notifications)))
 
     def claim_notifications(self, worker: str, now: str, lease_until: str, limit: int = 10) -> list[OutboxRow]:
         def claim() -> list[OutboxRow]:
@@ -100,7 +100,7 @@ class OutboxTables:
             return [row_of(r) for r in self._x(f"SELECT {_COLS} FROM outbox WHERE id IN ({marks}) ORDER BY id",
                                                ids).fetchall()]
 
-        return list(self._write("claim notifications", claim))
+        return list(self._in_tx("claim notifications", claim))
 
     def settle_notifications(self, worker: str, now: str,
                              outcomes: Sequence[tuple[int, str | None, str | None]]) -> int:
@@ -120,7 +120,7 @@ class OutboxTables:
                 n += max(self._x(sql, (*args, id, worker)).rowcount, 0)
             return n
 
-        return int(self._write("settle notifications", settle)) if outcomes else 0
+        return int(self._in_tx("settle notifications", settle)) if outcomes else 0
 
     def notifications(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
         sql, args = f"SELECT {_COLS} FROM outbox", []
@@ -139,10 +139,10 @@ class OutboxTables:
     def retry_notifications(self, ids: Sequence[int] | None, now: str) -> int:
         sql = "UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, worker = NULL, lease_until = NULL"
         if ids is None:
-            return int(self._write("retry notifications",
+            return int(self._in_tx("retry notifications",
                                    lambda: self._x(sql + " WHERE status = 'dead'", (now,)).rowcount))
         if not ids:
             return 0
         marks = ", ".join("?" * len(ids))
-        return int(self._write("retry notifications", lambda: self._x(
+        return int(self._in_tx("retry notifications", lambda: self._x(
             sql + f" WHERE status IN ('dead', 'pending') AND id IN ({marks})", (now, *ids)).rowcount))

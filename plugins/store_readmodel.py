@@ -9,22 +9,27 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
+from sopframe.core.records import RecordRows
 from sopframe.core.store import SCHEMA_VERSION, RowsOf, rows_or_problem
 from sopframe.errors import StoreError
 
-__all__ = ["ReadModelTables", "READ_MODELS"]
+__all__ = ["ReadModelTables", "READ_MODELS", "SOP_RECORDS"]
 
 #: the schema version that added each read-model table (a rebuild at an older version leaves later ones alone)
-READ_MODELS: dict[str, int] = {"job_summary": 2, "open_stages": 2, "sops": 2, "open_signoffs": 4, "stage_visits": 5}
+READ_MODELS: dict[str, int] = {"job_summary": 2, "open_stages": 2, "sops": 2, "open_signoffs": 4, "stage_visits": 5,
+                               "sop_acks": 8, "sop_flags": 8, "sop_jobs": 8}
+#: the schema version that added the SOP-lifecycle rows (sopframe_plugins.store_sop_records), sops.acknowledgement
+SOP_RECORDS = 10
 
 _SUMMARY_COLS = "job, template, version, sha256, title, status, started_at, started_by, finished_at, " \
                 "last_change, events, subjobs"
 _OPEN_COLS = "job, node, stage, subjob, owner, entered_at, due"
-_SOP_COLS = "ref, version, title, effective_date, next_review, job, template, published_at"
+_SOP_COLS = "ref, version, title, effective_date, next_review, job, template, published_at, acknowledgement"
+#: the ``sops`` columns before schema version 8 (what a migration's earlier steps write)
+_SOP_COLS_4 = _SOP_COLS.rsplit(", ", 1)[0]
 _SIGNOFF_COLS = "job, node, stage, subjob, signoff, role, entered_at, due, barred"
 _VISIT_COLS = ", ".join(StageVisit._fields)
 _SUMMARY_SET = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_COLS.split(", ")[1:])
-_SOP_SET = ", ".join(f"{c} = excluded.{c}" for c in _SOP_COLS.split(", ") if c != "job")
 
 
 class ReadModelTables:
@@ -49,12 +54,18 @@ class ReadModelTables:
     def iter_jobs(self, batch: int = 200) -> Any:  # pragma: no cover - provided by SqlStore
         raise NotImplementedError
 
-    def _write_rows(self, rows: JobRows, replace: bool, version: int = SCHEMA_VERSION) -> None:
-        """The job's rows: the summary and SOP row upserted, its open stages and sign-offs replaced.
+    def _write_rows(self, rows: "JobRows | RecordRows", replace: bool, version: int = SCHEMA_VERSION) -> None:
+        """The rows of a job (summary and SOP row upserted, open stages and sign-offs replaced) or of an SOP's
+        record stream (see ``SopRecordTables``).
 
         ``version``: the schema version being filled (a migration step writes the tables it has).
         """
+        if isinstance(rows, RecordRows):
+            self._write_records(rows, replace)  # type: ignore[attr-defined]  # in SopRecordTables, a subclass
+            return
         s = rows.summary
+        if version >= SOP_RECORDS:
+            self._write_followers(s.job, rows, replace)  # type: ignore[attr-defined]  # SopRecordTables
         if replace:
             self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
             self._x("DELETE FROM open_signoffs WHERE job = ?", (s.job,))
@@ -74,9 +85,12 @@ class ReadModelTables:
                    [(o.job, o.node, o.stage, o.subjob, o.owner, o.entered_at, o.due) for o in s.open_stages])
         p = rows.sop  # a job publishes once, as it completes: its row is never taken back
         if p is not None:
-            self._x(f"INSERT INTO sops ({_SOP_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    f"ON CONFLICT (job) DO UPDATE SET {_SOP_SET}",
-                    (p.ref, p.version, p.title, p.effective_date, p.next_review, p.job, p.template, p.published_at))
+            cols = _SOP_COLS if version >= SOP_RECORDS else _SOP_COLS_4
+            values = (p.ref, p.version, p.title, p.effective_date, p.next_review, p.job, p.template, p.published_at,
+                      p.acknowledgement)[:cols.count(",") + 1]
+            update = ", ".join(f"{c} = excluded.{c}" for c in cols.split(", ") if c != "job")
+            self._x(f"INSERT INTO sops ({cols}) VALUES ({', '.join('?' * len(values))}) "
+                    f"ON CONFLICT (job) DO UPDATE SET {update}", values)
 
 
     # ------------------------------------------------------- read models
@@ -186,7 +200,7 @@ class ReadModelTables:
         n, problems = 0, []
         for job, events in self.iter_jobs():
             rows = rows_or_problem(job, events, rows_of, problems)
-            if rows is not None:
+            if rows is not None and (version >= SOP_RECORDS or not isinstance(rows, RecordRows)):
                 self._write_rows(rows, replace=False, version=version)
                 n += 1
         return n, problems

@@ -12,7 +12,9 @@ version 2 adds ``templates``, ``id_counters`` and the read models
 ``open_signoffs``; version 5 ``stage_visits``; version 6 the notification outbox
 (:mod:`sopframe_plugins.store_outbox`); version 7 accounts, sessions, API tokens and the sign-in log
 (``store_auth``); version 8 ``role_tables`` and the ledger's ``roles``
-column; version 9 ``attachments`` (documents' bytes by SHA-256).  A read-model step fills only the read-model tables of its
+column; version 9 ``attachments`` (documents' bytes by SHA-256); version 10 the SOP-lifecycle
+read models ``sop_acks``, ``sop_flags``, ``sop_jobs`` and each ``sops`` row's acknowledgement
+policy (:mod:`sopframe_plugins.store_sop_records`).  A read-model step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -29,8 +31,9 @@ from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_auth import AUTH_DDL, AUTH_VERSION, AuthTables
 from sopframe_plugins.store_ledger import LedgerTables
-from sopframe_plugins.store_readmodel import READ_MODELS, ReadModelTables
+from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
 from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
+from sopframe_plugins.store_sop_records import SOP_RECORDS_DDL, SopRecordTables
 
 __all__ = ["SqlStore", "DDL", "READ_MODELS"]
 
@@ -100,6 +103,7 @@ CREATE TABLE role_tables (digest TEXT PRIMARY KEY, body TEXT NOT NULL)
     9: """
 CREATE TABLE attachments (sha256 TEXT PRIMARY KEY, size {big} NOT NULL, data {blob} NOT NULL)
 """,
+    SOP_RECORDS: SOP_RECORDS_DDL,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -116,7 +120,7 @@ def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Ev
                          hint="run `sopframe job verify --all`") from None
 
 
-class SqlStore(AuthTables, LedgerTables, ReadModelTables, OutboxTables, Store):
+class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store):  # SopRecordTables extends ReadModelTables
     """A store on a DB-API connection; subclasses supply the dialect."""
 
     db: Any

@@ -33,6 +33,8 @@ CORE_COMMANDS: dict[str, str] = {
     "coverage": "sopframe.commands.coverage:coverage",
     "job": "sopframe.commands.jobs:job",
     "sops": "sopframe.commands.sops:sops",
+    "ack": "sopframe.commands.ack:ack",
+    "training": "sopframe.commands.training:training",
     "overdue": "sopframe.commands.sops:overdue",
     "tick": "sopframe.commands.sops:tick",
     "inbox": "sopframe.commands.inbox:inbox",

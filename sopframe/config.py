@@ -32,6 +32,8 @@ KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "store": (str, "job store URL (sqlite:///sopframe.db, postgresql://..., memory://)"),
     "roles": (dict, "role -> list of users who hold it, for running jobs"),
     "aliases": (dict, "another name -> the user it means (an e-mail address for a user name)"),
+    "groups": (dict, "group -> list of users, for SOP acknowledgement audiences (group:NAME)"),
+    "training": (dict, "acknowledgement defaults: grace (e.g. 30d), reacknowledge-every (e.g. 12 months)"),
     "limits": (dict, "size limits for job input: text-length, reason-length, title-length, name-length, "
                      "attachment-size, attachments-root"),
     "server": (dict, "`sopframe serve`: readers (roles that see every job), secure-cookies, session-hours, "

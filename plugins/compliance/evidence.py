@@ -21,16 +21,17 @@ from typing import Any, Iterable, Mapping, Sequence
 from sopframe.core.durations import Duration
 from sopframe.core.engine.state import JobState, fold
 from sopframe.core.graph import build_graph
+from sopframe.core.identity import RoleTable
 from sopframe.core.model import Template
 from sopframe.core.store import Store
 
 from sopframe_plugins.compliance.extension import declared
 from sopframe_plugins.compliance.policy import policy_value
 
-__all__ = ["Evidence", "gather", "ACKNOWLEDGEMENTS_PENDING"]
+__all__ = ["Evidence", "Audience", "gather", "ACKNOWLEDGEMENTS_PENDING"]
 
-#: acknowledgements of the current version per person are not recorded by the job store yet
-ACKNOWLEDGEMENTS_PENDING = "not evidenced: acknowledgements not recorded yet"
+#: a current SOP version whose template names nobody to acknowledge it (kept for plugins that import it)
+ACKNOWLEDGEMENTS_PENDING = "not evidenced: no audience named to acknowledge it"
 
 
 @dataclass
@@ -140,7 +141,7 @@ def _leavers(jobs: list[tuple[Template, JobState]], policy: Mapping[str, Any]) -
     return ev
 
 
-def _sops(store: Store, as_of: datetime) -> Evidence:
+def _sops(store: Store, as_of: datetime, people: "Audience | None" = None) -> Evidence:
     ev = Evidence()
     current: dict[str, Mapping[str, Any]] = {}
     for e in store.events_of_type("sop.published"):
@@ -156,13 +157,45 @@ def _sops(store: Store, as_of: datetime) -> Evidence:
                               f"{str(data.get('next_review'))[:10]}")
     if current and not ev.missing:
         ev.shown.append(f"{len(current)} published SOP(s), each with a review date not yet passed")
-    ev.missing.append(ACKNOWLEDGEMENTS_PENDING)
+    _acknowledged(store, as_of, people or Audience(), ev)
+    ev.complete = bool(current) and not ev.missing
     return ev
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who holds which role and group, and the acknowledgement defaults (from the configuration)."""
+
+    roles: RoleTable = field(default_factory=RoleTable)
+    groups: RoleTable = field(default_factory=RoleTable)
+    grace: str | None = None
+    every: str | None = None
+
+
+def _acknowledged(store: Store, as_of: datetime, people: Audience, ev: Evidence) -> None:
+    """Each current SOP version acknowledged by its audience within its grace period (PCI DSS 12.6.3)."""
+    from sopframe.services.sops import training_report
+
+    report = training_report(store, people.roles, people.groups, as_of, None, people.grace, people.every)
+    for s in report:
+        what = f"SOP {s.ref} version {s.version}"
+        if not s.people:
+            ev.missing.append(f"not evidenced: nobody holds the audience of {what}")
+        elif s.late:
+            ev.missing.append(f"{what}: {len(s.late)} of {len(s.people)} late acknowledging it "
+                              f"({', '.join(p.person for p in s.late)})")
+        else:
+            ev.shown.append(f"{what}: {s.acknowledged} of {len(s.people)} acknowledged, nobody late")
+    with_policy = {s.ref for s in report}
+    current = {r.ref: r for r in store.sop_rows()}  # the last row of a reference is its current version
+    for ref in sorted(set(current) - with_policy):
+        ev.missing.append(f"{ACKNOWLEDGEMENTS_PENDING}: SOP {ref} version {current[ref].version} "
+                          f"(publishes.acknowledgement)")
+
+
 def gather(store: Store, templates: Sequence[Template], policy: Mapping[str, Any],
-           as_of: datetime | None = None) -> dict[int, Evidence]:
-    """Evidence per readiness point number, read from ``store``."""
+           as_of: datetime | None = None, people: "Audience | None" = None) -> dict[int, Evidence]:
+    """Evidence per readiness point number, read from ``store`` (``people``: who must acknowledge SOPs)."""
     now = as_of or datetime.now(timezone.utc)
     states = [fold(events) for _, events in store.iter_jobs()]
 
@@ -176,5 +209,5 @@ def gather(store: Store, templates: Sequence[Template], policy: Mapping[str, Any
         4: _periodic(of("backup"), "restore-test-every", "restoration test", now, policy, ("restore_result",)),
         5: _periodic(of("vulnerability"), "scan-every", "vulnerability scan", now, policy),
         6: _periodic(of("continuity"), "dr-drill-every", "continuity drill", now, policy, ("rto_met", "rpo_met")),
-        7: _sops(store, now),
+        7: _sops(store, now, people),
     }

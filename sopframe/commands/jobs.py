@@ -63,19 +63,21 @@ def _done(engine: "Engine", message: str, state: "JobState", fmt: str = "text") 
 @job.command()
 @click.argument("template")
 @click.option("--title", help="A title for this job (default: the template's).")
+@click.option("--reason", metavar="TEXT", help="Why the job starts from a template that is not the current "
+                                               "published version of the SOP it implements (recorded).")
 @store_option
 @actor_option
 @format_option
 @click.pass_context
-def start(ctx: click.Context, template: str, title: str | None, store_url: str | None, actor: str | None,
-          fmt: str) -> None:
+def start(ctx: click.Context, template: str, title: str | None, reason: str | None, store_url: str | None,
+          actor: str | None, fmt: str) -> None:
     """Start a job from TEMPLATE (a file, or the id of a shipped template)."""
     from sopframe.commands.common import plugins_for
     from sopframe.services.jobs import start_job
 
     text, path = resolve_template(ctx, template)
     engine = open_engine(ctx, store_url)
-    state = start_job(engine, plugins_for(ctx), text, path, actor=current_user(actor), title=title)
+    state = start_job(engine, plugins_for(ctx), text, path, actor=current_user(actor), title=title, reason=reason)
     _done(engine, f"started {state.job_id} from {state.template_id} {state.template_version}", state, fmt)
 
 
@@ -268,6 +270,8 @@ def describe_event(type: str, d: Any) -> str:
     if type == "sop.published":
         sup = f", supersedes {e(d['supersedes']['version'])}" if d.get("supersedes") else ""
         return f"{e(d['ref'])} version {e(d.get('version'))} effective {e(d.get('effective_date'))}{sup}"
+    if type == "sop.review_due":
+        return f"review due for {', '.join(e(r) for r in d.get('refs', ()))}: {e(d.get('reason'))}"
     return ""
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable, TypeVar
+
 import click
 
 from sopframe.commands.jobctx import actor_option, current_user, emit_json, format_option, open_engine, store_option
+from sopframe.commands.sopctx import open_records
 from sopframe.core.safetext import escape
 from sopframe.errors import SopframeError, UsageError
+
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class OverdueFound(SopframeError):
@@ -15,15 +21,17 @@ class OverdueFound(SopframeError):
     exit_code = 1
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--current", is_flag=True, help="Only current versions (leave out archived ones).")
 @store_option
 @format_option
 @click.pass_context
 def sops(ctx: click.Context, current: bool, store_url: str | None, fmt: str) -> None:
-    """The SOP master list: every published SOP version, current and archived."""
+    """The SOP master list: every published SOP version, current and archived; `sops show|flag|reviewed`."""
     from sopframe.core.engine.sops import master_list
 
+    if ctx.invoked_subcommand is not None:
+        return
     entries = master_list(open_engine(ctx, store_url).store)
     if current:
         entries = [e for e in entries if e.status == "current"]
@@ -38,6 +46,81 @@ def sops(ctx: click.Context, current: bool, store_url: str | None, fmt: str) -> 
         note = f" (superseded by {escape(e.archived_by)})" if e.archived_by else ""
         click.echo(f"{escape(e.ref):<16} {escape(e.version or '-'):<8} {e.status:<9} "
                    f"{escape(e.effective_date or '-'):<11} {e.next_review or '-':<11} {escape(e.job)}{note}")
+
+
+@sops.command()
+@click.argument("ref", metavar="SOP-REF")
+@click.option("--last", type=click.IntRange(min=1), metavar="N", help="Only the last N jobs of each version.")
+@store_option
+@format_option
+@click.pass_context
+def show(ctx: click.Context, ref: str, last: int | None, store_url: str | None, fmt: str) -> None:
+    """Every version of SOP-REF, newest first, with the jobs run under it and its open review flags."""
+    from sopframe.core.engine.sops import open_flags
+    from sopframe.services.sops import sop_versions
+
+    records = open_records(ctx, store_url)
+    records.versions(ref)  # a malformed or unknown reference is refused, with the known ones
+    versions = sop_versions(records.store, ref, last)
+    flags = open_flags(records.store, ref)
+    if fmt == "json":
+        emit_json({"ref": ref, "versions": [v.to_dict() for v in versions], "flags": [f.to_dict() for f in flags]})
+        return
+    for v in versions:
+        head = f"{escape(ref)} version {escape(str(v.version))} ({v.status}" if v.version else \
+            f"{escape(ref)} jobs started before any version was published ("
+        click.echo(f"{head}{', published by ' + escape(v.published_by) if v.version else 'with a reason'}"
+                   f"{', effective ' + escape(str(v.effective_date)) if v.effective_date else ''})")
+        if not v.jobs:
+            click.echo("  no jobs run under it")
+        for f, summary in v.jobs:
+            state = summary.status if summary else "?"
+            note = f" -- started off the current version: {escape(f.reason)}" if f.reason else ""
+            click.echo(f"  {escape(f.job):<16} {state:<10} started {f.started_at} ({escape(f.template)} "
+                       f"{escape(f.template_version)}){note}")
+    for f in flags:
+        what = "flagged" if f.kind == "flagged" else f"review due after change {escape(f.source)}"
+        click.echo(f"{what} by {escape(f.by)} at {f.at}: {escape(f.reason)}")
+
+
+def _mark(ctx: click.Context, ref: str, reason: str, store_url: str | None, actor: str | None, fmt: str,
+          review: bool) -> None:
+    records = open_records(ctx, store_url)
+    call = records.reviewed if review else records.flag
+    data = call(ref, reason, actor=current_user(actor))
+    if fmt == "json":
+        emit_json(data)
+    elif review:
+        click.echo(f"recorded a review of {escape(ref)} version {escape(str(data['version']))}: its open flags "
+                   f"are settled")
+    else:
+        click.echo(f"flagged {escape(ref)} version {escape(str(data['version']))} for review: {escape(reason)}")
+
+
+def _marking(reason_help: str) -> Callable[[F], F]:
+    """The arguments of `sops flag` and `sops reviewed`."""
+    def wrap(f: F) -> F:
+        for option in (click.pass_context, format_option, actor_option, store_option,
+                       click.option("--reason", required=True, metavar="TEXT", help=reason_help),
+                       click.argument("ref", metavar="SOP-REF")):
+            f = option(f)
+        return f
+    return wrap
+
+
+@sops.command()
+@_marking("What does not match reality.")
+def flag(ctx: click.Context, ref: str, reason: str, store_url: str | None, actor: str | None, fmt: str) -> None:
+    """Flag SOP-REF as not matching reality: it is up for review until reviewed or re-published."""
+    _mark(ctx, ref, reason, store_url, actor, fmt, review=False)
+
+
+@sops.command()
+@_marking("What the review found or decided.")
+def reviewed(ctx: click.Context, ref: str, reason: str, store_url: str | None, actor: str | None,
+             fmt: str) -> None:
+    """Record a review of SOP-REF that settles its open flags (a new version settles them too)."""
+    _mark(ctx, ref, reason, store_url, actor, fmt, review=True)
 
 
 @click.command()
@@ -71,6 +154,10 @@ def overdue(ctx: click.Context, since: str | None, exit_zero: bool, store_url: s
                        f"overdue by {i.overdue_by}")
         elif i.kind == "sla":
             click.echo(f"sla     {escape(i.ref)} stage {i.what}{owner}: due {i.due}, overdue by {i.overdue_by}")
+        elif i.kind in ("flagged", "change"):
+            why = "flagged as not matching reality" if i.kind == "flagged" else f"affected by change {escape(i.what)}"
+            click.echo(f"review  {escape(i.ref)}: {why} by {escape(i.owner or '-')} at {i.due}: "
+                       f"{escape(i.reason or '')} (open for {i.overdue_by})")
         else:
             click.echo(f"breach  {escape(i.ref)} stage {i.what}{owner}: due {i.due}, completed {i.completed_at}, "
                        f"late by {i.overdue_by}")

@@ -1,6 +1,6 @@
 """What the server keeps about people besides jobs: accounts, sessions, API tokens and the sign-in log.
 
-Schema version 5 adds these tables to every store (see
+Schema version 7 adds these tables to every store (see
 :mod:`sopframe.core.migrations`).  They hold no secret in the clear:
 passwords as Argon2id hashes, session ids and token secrets as SHA-256
 digests (both are 256-bit random values, so a fast hash is enough to make a
@@ -82,13 +82,13 @@ class AuditRecord:
 
 
 class AccountRecords:
-    """Accounts, sessions, tokens and the audit log of a store (schema version 5)."""
+    """Accounts, sessions, tokens and the audit log of a store (schema version 7)."""
 
     url: str = ""
 
     def _no_accounts(self) -> StoreError:
         return StoreError(f"{type(self).__name__} keeps no accounts",
-                          hint="use an SQLite, PostgreSQL or memory store at schema version 5")
+                          hint="use an SQLite, PostgreSQL or memory store at schema version 7 or later")
 
     # ------------------------------------------------------------ accounts
     def put_account(self, account: Account) -> None:

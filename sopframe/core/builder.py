@@ -8,8 +8,10 @@ from sopframe.core.diagnostics import Location
 from sopframe.core.model import (
     Condition,
     FieldDef,
+    Acknowledgement,
     NotifyRule,
     Publishes,
+    ReviewTrigger,
     Role,
     Routing,
     Signoff,
@@ -24,7 +26,8 @@ from sopframe.core.yamlsource import ParsedDocument, Path_
 
 __all__ = ["build_template"]
 _MODEL_KEYS = {"template", "title", "version", "description", "kind", "frameworks", "job_id",
-               "roles", "starters", "stages", "publishes", "notify"}
+               "roles", "starters", "stages", "publishes", "notify",
+               "implements", "review_trigger"}
 
 
 def _text(v: Any) -> str:
@@ -208,6 +211,20 @@ class _Builder:
             scope=scope,
         )
 
+    def acknowledgement(self, d: Any, path: Path_) -> Acknowledgement | None:
+        if not isinstance(d, dict):
+            return None
+        audience = _names(d.get("audience"))
+        if isinstance(d.get("audience"), str):
+            locs: tuple[Location, ...] = (self.value((*path, "audience")),)
+        else:
+            locs = tuple(self.value((*path, "audience", i)) for i in range(len(audience)))
+        share = d.get("effective_share")
+        return Acknowledgement(audience=audience, within=d.get("within"), every=d.get("every"),
+                               effective_share=None if share in (None, "") else _text(share),
+                               attestation=d.get("attestation"), loc=self.key(path),
+                               key_locs=self.key_locs(d, path), audience_locs=locs)
+
     def notify_rule(self, trigger: str, d: Mapping[str, Any], path: Path_) -> NotifyRule:
         channels = d.get("channels")
         to = _names(d.get("to"))
@@ -234,7 +251,13 @@ class _Builder:
                 ref=pub.get("ref"), version=pub.get("version"), effective_date=pub.get("effective_date"),
                 review_every=pub.get("review_every"), loc=self.key(("publishes",)),
                 key_locs=self.key_locs(pub, ("publishes",)),
+                acknowledgement=self.acknowledgement(pub.get("acknowledgement"), ("publishes", "acknowledgement")),
             )
+        trig = d.get("review_trigger")
+        trigger = None
+        if isinstance(trig, dict):
+            trigger = ReviewTrigger(affects=_text(trig.get("affects")), significant=trig.get("significant"),
+                                    loc=self.key(("review_trigger",)), key_locs=self.key_locs(trig, ("review_trigger",)))
         return Template(
             id=_text(d.get("template")),
             title=_text(d.get("title")),
@@ -249,6 +272,8 @@ class _Builder:
             starters=_names(d.get("starters")),
             stages=self.stages(d.get("stages") or {}, ("stages",), (), None),
             publishes=publishes,
+            implements=_text(d["implements"]) if d.get("implements") not in (None, "") else None,
+            review_trigger=trigger,
             notify=frozen_map({k: self.notify_rule(str(k), v, ("notify", k))
                                for k, v in (d.get("notify") or {}).items() if isinstance(v, dict)}),
             extra=frozen_map({k: v for k, v in d.items() if k not in _MODEL_KEYS}),

@@ -32,7 +32,7 @@ __all__ = ["CompiledTemplates", "encode", "decode", "FORMAT"]
 FORMAT = 1
 _CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
     model.Role, model.FieldDef, model.Signoff, model.Condition, model.Routing, model.Sla, model.SubJob,
-    model.Stage, model.Publishes, model.Template)}
+    model.Stage, model.Publishes, model.Acknowledgement, model.ReviewTrigger, model.NotifyRule, model.Template)}
 
 
 def encode(value: Any) -> Any:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from sopframe.core.engine.events import Event, verify_chain
 from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, SopRow, StageVisit, rows_from_events
+from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
+from sopframe.core.sopref import record_stream as sop_record_stream
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.store import Store
@@ -90,10 +92,24 @@ def expect_problem(job: str, events: Sequence[Event], seq: int, digest: str) -> 
     return None
 
 
-def drift_of(expected: JobRows | None, summary: JobSummary | None, sop: SopRow | None,
-             signoffs: Sequence[OpenSignoff] = (), visits: Sequence[StageVisit] = ()) -> str | None:
-    """How stored read-model rows differ from the rows derived from the events, or None."""
+def drift_of(expected: "JobRows | RecordRows | None", summary: JobSummary | None, sop: SopRow | None,
+             signoffs: Sequence[OpenSignoff] = (), visits: Sequence[StageVisit] = (),
+             stored: "StoredSopRows | None" = None) -> str | None:
+    """How stored read-model rows differ from the rows derived from the events, or None.
+
+    ``stored`` holds the SOP-lifecycle rows the store keeps (acknowledgements, flags, followers); without it
+    they are not compared.
+    """
     if expected is None:
+        return None
+    if isinstance(expected, RecordRows):
+        if stored is None:
+            return None
+        stream = sop_record_stream(expected.ref)
+        if tuple(stored.acks.get(stream, ())) != expected.acks:
+            return "acknowledgement rows differ from the events (run `sopframe store rebuild`)"
+        if tuple(stored.flags.get(stream, ())) != expected.flags:
+            return "review flag rows differ from the events (run `sopframe store rebuild`)"
         return None
     if summary is None:
         return "no job summary row (run `sopframe store rebuild`)"
@@ -107,11 +123,38 @@ def drift_of(expected: JobRows | None, summary: JobSummary | None, sop: SopRow |
         return "open sign-off rows differ from the events (run `sopframe store rebuild`)"
     if sorted(visits, key=_visit_key) != sorted(expected.visits, key=_visit_key):
         return "stage visit rows differ from the events (run `sopframe store rebuild`)"
+    if stored is not None and (stored.follows.get(summary.job) != expected.follows
+                               or tuple(stored.flags.get(summary.job, ())) != expected.flags):
+        return "SOP rows (the SOP it follows, reviews it asked for) differ from the events (run `sopframe store " \
+               "rebuild`)"
     return None
 
 
 def _visit_key(v: StageVisit) -> tuple[str, int]:
     return v.node, v.visit
+
+
+@dataclass(frozen=True)
+class StoredSopRows:
+    """The SOP-lifecycle rows a store keeps, by the stream or job they come from."""
+
+    acks: dict[str, list[AckRow]]
+    flags: dict[str, list[FlagRow]]
+    follows: dict[str, SopJobRow]
+
+    @classmethod
+    def of(cls, store: "Store") -> "StoredSopRows":
+        acks: dict[str, list[AckRow]] = {}
+        flags: dict[str, list[FlagRow]] = {}
+        for a in store.ack_rows():
+            acks.setdefault(a.stream, []).append(a)
+        for f in store.flag_rows():
+            flags.setdefault(f.source, []).append(f)
+        for stream_acks in acks.values():
+            stream_acks.sort(key=lambda r: r.seq)
+        for source_flags in flags.values():
+            source_flags.sort(key=lambda r: (r.seq, r.ref))
+        return cls(acks, flags, {f.job: f for f in store.sop_job_rows()})
 
 
 def verify_jobs(store: "Store", jobs: Iterable[str] | None = None,
@@ -132,6 +175,7 @@ def verify_jobs(store: "Store", jobs: Iterable[str] | None = None,
     signoffs: dict[str, list[OpenSignoff]] = {}
     for o in store.open_signoffs():
         signoffs.setdefault(o.job, []).append(o)
+    stored = StoredSopRows.of(store)
     visits: dict[str, list[StageVisit]] = {}
     for v in (store.stage_visits() if wanted is None else [v for j in wanted for v in store.stage_visits(job=j)]):
         visits.setdefault(v.job, []).append(v)
@@ -144,10 +188,10 @@ def verify_jobs(store: "Store", jobs: Iterable[str] | None = None,
         drift = None
         if problem is None and events:
             try:
-                expected: JobRows | None = rows_from_events(events, store.template)
+                expected: JobRows | RecordRows | None = rows_from_events(events, store.template)
             except Exception as exc:  # the rows cannot be derived: that is drift too, named
                 drift = f"read-model rows cannot be derived: {exc}"
                 expected = None
             drift = drift or drift_of(expected, summaries.get(job), sops.get(job), signoffs.get(job, ()),
-                                      visits.get(job, ()))
+                                      visits.get(job, ()), stored)
         yield JobCheck(job, head[0] if head else 0, head[1] if head else None, problem, drift)

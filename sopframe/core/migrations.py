@@ -34,6 +34,9 @@ Versions:
    Documents attached before this step were recorded by path and hash only:
    their events carry no ``kept`` mark, and ``verify`` reports them as not
    held rather than as missing.
+10. The SOP-lifecycle read models (:mod:`sopframe.core.records`): acknowledgements,
+   review flags, the jobs that follow each SOP, and each published version's
+   acknowledgement policy; filled from the events by the step itself.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -53,6 +56,7 @@ from sopframe.errors import StoreError
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.events import Event
     from sopframe.core.readmodel import JobRows
+    from sopframe.core.records import RecordRows
 
 __all__ = ["Migration", "MIGRATIONS", "SchemaStatus", "status", "migrate", "check_version", "rows_of"]
 
@@ -73,6 +77,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "accounts, sessions, API tokens and the sign-in log of the server"),
     Migration(8, "the role table each batch ran under, kept once per digest and named by its ledger entry"),
     Migration(9, "attached documents kept in the store, once per SHA-256"),
+    Migration(10, "SOP lifecycle read models: acknowledgements, review flags, jobs per SOP version"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 
@@ -97,7 +102,7 @@ def rows_of(store: Store) -> RowsOf:
     """A job's read-model rows from its events, with template texts looked up in ``store``."""
     from sopframe.core.readmodel import rows_from_events
 
-    def rows(events: Sequence["Event"]) -> "JobRows":
+    def rows(events: Sequence["Event"]) -> "JobRows | RecordRows":
         return rows_from_events(events, store.template)
 
     return rows

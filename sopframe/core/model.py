@@ -24,6 +24,8 @@ __all__ = [
     "SubJob",
     "Stage",
     "Publishes",
+    "Acknowledgement",
+    "ReviewTrigger",
     "NotifyRule",
     "Template",
     "frozen_map",
@@ -190,6 +192,37 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """Who must acknowledge a published SOP version, by when, how often, and when it becomes effective.
+
+    ``audience`` names template roles or ``group:NAME`` (a group of the
+    ``groups`` configuration table); ``within`` is the grace period after the
+    effective date, ``every`` the re-acknowledgement interval, and
+    ``effective_share`` (``80%``) the share of the audience that must have
+    acknowledged before the version counts as effective.
+    """
+
+    audience: tuple[str, ...] = ()
+    within: str | None = None
+    every: str | None = None
+    effective_share: str | None = None
+    attestation: str | None = None
+    loc: Location = NOWHERE
+    key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+    audience_locs: tuple[Location, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTrigger:
+    """A change template's fields naming the SOPs a completed (significant) change puts up for review."""
+
+    affects: str = ""
+    significant: str | None = None
+    loc: Location = NOWHERE
+    key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True, slots=True)
 class Publishes:
     """What a finished SOP-lifecycle job records on the SOP master list."""
 
@@ -197,6 +230,7 @@ class Publishes:
     version: str | None = None
     effective_date: str | None = None
     review_every: str | None = None
+    acknowledgement: Acknowledgement | None = None
     loc: Location = NOWHERE
     key_locs: Mapping[str, Location] = field(default_factory=frozen_map)
 
@@ -248,6 +282,9 @@ class Template:
     starters: tuple[str, ...] = ()
     stages: Mapping[str, Stage] = field(default_factory=frozen_map)
     publishes: Publishes | None = None
+    #: the SOP reference (on the master list) this template carries out
+    implements: str | None = None
+    review_trigger: ReviewTrigger | None = None
     #: the ``notify:`` key: trigger -> its overrides
     notify: Mapping[str, NotifyRule] = field(default_factory=frozen_map)
     #: every other top-level key, for plugins that extend the schema

@@ -17,8 +17,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence
 
 from sopframe.core.engine.clock import to_text
+from sopframe.core.engine.events import canonical
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.records import FlagRow, RecordRows, SopJobRow
     from sopframe.core.engine.events import Event
     from sopframe.core.engine.state import JobState
     from sopframe.core.graph import TemplateGraph
@@ -153,15 +155,19 @@ class SopRow:
     job: str
     template: str
     published_at: str
+    #: the version's acknowledgement policy (publishes.acknowledgement), canonical JSON, or None
+    acknowledgement: str | None = None
 
 
 @dataclass(frozen=True)
 class JobRows:
-    """Every read-model row one job contributes."""
+    """Every read-model row one job contributes (the SOP ones: see :mod:`sopframe.core.records`)."""
 
     summary: JobSummary
     sop: SopRow | None = None
     signoffs: tuple[OpenSignoff, ...] = ()
+    follows: "SopJobRow | None" = None
+    flags: "tuple[FlagRow, ...]" = ()
     visits: tuple[StageVisit, ...] = ()
 
 
@@ -205,13 +211,19 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
         started_by=state.started_by, finished_at=state.finished_at, last_change=last_change, events=state.seq,
         subjobs=tuple((sj.id, sj.status, sj.owner) for sj in state.subjobs.values()),
         open_stages=tuple(open_rows))
+    from sopframe.core.records import job_sop_rows
+
     sop = None
     p = state.published
     if p:
+        ack = p.get("acknowledgement")
         sop = SopRow(ref=str(p.get("ref")), version=p.get("version"), title=p.get("title", "") or "",
                      effective_date=p.get("effective_date"), next_review=p.get("next_review"),
-                     job=state.job_id, template=p.get("template", "") or "", published_at=state.finished_at or last_change)  # published as the job completed
-    return JobRows(summary, sop, open_signoffs(loaded, open_rows), stage_visits(loaded))
+                     job=state.job_id, template=p.get("template", "") or "",
+                     published_at=state.finished_at or last_change,  # published as the job completed
+                     acknowledgement=_policy_text(ack))
+    follows, flags = job_sop_rows(state)
+    return JobRows(summary, sop, open_signoffs(loaded, open_rows), follows, flags, stage_visits(loaded))
 
 
 def stage_visits(loaded: Any) -> tuple[StageVisit, ...]:
@@ -231,20 +243,32 @@ def stage_visits(loaded: Any) -> tuple[StageVisit, ...]:
     return tuple(rows)
 
 
+def _policy_text(ack: Any) -> str | None:
+    """A version's acknowledgement policy as the SOP list keeps it: canonical JSON, or None."""
+    return canonical(ack).decode("utf-8") if ack else None
+
+
 def sop_rows_of(published: Iterable["Event"], ref: str | None = None) -> list[SopRow]:
     """The SOP list's rows (of ``ref`` only, if given) made from ``sop.published`` events alone, in store order."""
     rows = [SopRow(ref=str(e.data.get("ref")), version=e.data.get("version"), title=e.data.get("title", "") or "",
                    effective_date=e.data.get("effective_date"), next_review=e.data.get("next_review"), job=e.job,
-                   template=e.data.get("template", "") or "", published_at=e.at)
+                   template=e.data.get("template", "") or "", published_at=e.at,
+                   acknowledgement=_policy_text(e.data.get("acknowledgement")))
             for e in published if e.type == "sop.published" and (ref is None or e.data.get("ref") == ref)]
     return sorted(rows, key=lambda p: (p.ref, p.published_at, p.job))
 
 
-def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> JobRows:
-    """The rows of a job from its stored events (used by rebuild, migrations and verify)."""
+def rows_from_events(events: Sequence["Event"], template_text: TemplateText) -> "JobRows | RecordRows":
+    """The rows of a job, or of an SOP's record stream, from its stored events (rebuild, migrations, verify)."""
     from sopframe.core.engine.lists import expanded
     from sopframe.core.engine.pinned import pinned_template
     from sopframe.core.engine.state import fold
+    from sopframe.core.sopref import is_record_stream
+
+    if is_record_stream(events[0].job):
+        from sopframe.core.records import record_rows
+
+        return record_rows(events[0].job, events)
 
     state = fold(events)
     text = state.template_text or template_text(state.template_sha256) or ""

@@ -38,15 +38,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.ledger import LedgerEntry
     from sopframe.core.notify.model import Notification, OutboxRow
     from sopframe.core.rolerecord import RoleRecord
+    from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
     from sopframe.pluginmanager import Plugins
 
 __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STORE", "ENV_STORE", "check_batch",
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
-RowsOf = Callable[[Sequence[Event]], "JobRows"]
+RowsOf = Callable[[Sequence[Event]], "JobRows | RecordRows"]
 
 DEFAULT_STORE = "sqlite:///sopframe.db"
 ENV_STORE = "SOPFRAME_STORE"
@@ -57,7 +58,7 @@ class Derived:
     """What an append writes besides the events, in the same transaction.
 
     ``rows``: the job's read-model rows after the append (replacing its old
-    ones); ``template``: ``(sha256, text)`` of a template to keep once per
+    ones), or an SOP record stream's (:class:`~sopframe.core.records.RecordRows`); ``template``: ``(sha256, text)`` of a template to keep once per
     hash; ``counter``: ``(key, number)`` of the job-id number this append
     takes (the counter must be below ``number``, else the append conflicts);
     ``notifications``: outbox rows the events cause (a key already in the
@@ -68,7 +69,7 @@ class Derived:
     per hash (its size was checked against ``limits.attachment-size``).
     """
 
-    rows: "JobRows | None" = None
+    rows: "JobRows | RecordRows | None" = None
     template: tuple[str, str] | None = None
     counter: tuple[str, int] | None = None
     notifications: "tuple[Notification, ...]" = ()
@@ -163,6 +164,18 @@ class Store(AccountRecords, abc.ABC):
     def sop_rows(self, ref: str | None = None) -> list["SopRow"]:
         """Every published SOP version (of ``ref`` only, if given), by reference, then publication time and job."""
 
+    def ack_rows(self, ref: str | None = None) -> list["AckRow"]:
+        """Acknowledgements (of one SOP reference, or all), by reference, then time and stream position."""
+        raise StoreError(f"{type(self).__name__} keeps no SOP records")
+
+    def flag_rows(self, ref: str | None = None) -> list["FlagRow"]:
+        """Review flags and reviews (of one SOP reference, or all), by reference, then time."""
+        raise StoreError(f"{type(self).__name__} keeps no SOP records")
+
+    def sop_job_rows(self, ref: str | None = None) -> list["SopJobRow"]:
+        """The jobs that follow an SOP (or every SOP), by reference, then start time and job."""
+        raise StoreError(f"{type(self).__name__} keeps no SOP records")
+
     @abc.abstractmethod
     def rebuild(self, rows_of: "RowsOf") -> tuple[int, list[str]]:
         """Replace every read-model row by ``rows_of(events)`` of each job, in one transaction.
@@ -254,7 +267,7 @@ def check_batch(job: str, expected_seq: int, events: Sequence[Event]) -> None:
 
 
 def rows_or_problem(job: str, events: Sequence[Event], rows_of: RowsOf,
-                    problems: list[str]) -> "JobRows | None":
+                    problems: list[str]) -> "JobRows | RecordRows | None":
     """``rows_of(events)``, or None with the reason added to ``problems`` (for rebuilds)."""
     from sopframe.errors import SopframeError
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PackReport", "check_pack", "MAX_PACK_BYTES"]
 
 MAX_PACK_BYTES = 2 * 1024**3  # uncompressed; a larger pack is refused (zip bombs)
-_NAME = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9._@+/-]{1,255}$")
+_NAME = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9._@+~/-]{1,255}$")  # ~: SOP record streams
 
 
 @dataclass

@@ -102,7 +102,9 @@ def write_json(value: Any) -> bytes:
 
 
 def select_jobs(source: EvidenceSource, sel: Selection) -> list[str]:
-    """The ids of the jobs a selection takes, oldest first."""
+    """The ids of the jobs (and SOP record streams) a selection takes, oldest first."""
+    from sopframe.core.sopref import is_record_stream, ref_of_stream
+
     started = {e.job: e for e in source.events_of_type("job.started")}
     chosen: set[str] = set()
     for jid in sel.jobs:
@@ -121,6 +123,8 @@ def select_jobs(source: EvidenceSource, sel: Selection) -> list[str]:
         if not publishers:
             raise UsageError(f"no published SOP {ref!r}", hint="`sopframe sops` lists the SOP references")
         chosen.update(publishers)  # every version: the master list in the pack is then complete for it
+        # the jobs that followed it (the last N with --last) and its acknowledgements, flags and reviews
+        chosen.update(recent([j for j, e in started.items() if (e.data.get("sop") or {}).get("ref") == ref]))
     for tid in sel.templates:
         of = [j for j, e in started.items() if (e.data.get("template") or {}).get("id") == tid]
         if not of:
@@ -133,6 +137,8 @@ def select_jobs(source: EvidenceSource, sel: Selection) -> list[str]:
     published = source.events_of_type("sop.published")
     refs = {e.data.get("ref") for e in published if e.job in chosen}
     chosen.update(e.job for e in published if e.data.get("ref") in refs)
+    # ... and the record stream of each SOP in the pack: who acknowledged, flagged or reviewed it
+    chosen.update(s for s in source.job_ids() if is_record_stream(s) and ref_of_stream(s) in refs)
     return sorted(chosen, key=lambda j: (started[j].at if j in started else "", j))
 
 

@@ -58,6 +58,8 @@ def _standing(st: ServerState, job: str) -> dict[str, Any]:
 class StartBody(BaseModel):
     template: str = Field(description="The id of a template an installed pack ships (`sopframe templates`).")
     title: str | None = None
+    reason: str | None = Field(default=None, description="Why a template that is not the current published version "
+                                                           "of the SOP it implements is started (recorded).")
 
 
 class FieldsBody(BaseModel):
@@ -126,7 +128,8 @@ def start(request: Request, body: StartBody, who: Principal = Depends(principal)
 
     st = state_of(request)
     text, path = find_shipped(st.plugins, body.template)
-    state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=body.title)
+    state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=body.title,
+                      reason=body.reason)
     return _standing(st, state.job_id)
 
 

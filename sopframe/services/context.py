@@ -27,10 +27,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.settings import Settings
 
 __all__ = ["roles_from_settings", "limits_from_settings", "open_store_for", "open_engine", "engine_on",
-           "compiled_for", "notify_settings_from", "planner_from"]
+           "compiled_for", "notify_settings_from", "planner_from", "config_text"]
 
 
-def _config_text(file: str) -> tuple[str, str]:
+def config_text(file: str) -> tuple[str, str]:
     """A configuration file's text (to find lines in) and the prefix of sopframe's tables in it."""
     try:
         text = Path(file).read_text("utf-8")
@@ -51,7 +51,7 @@ def roles_from_settings(settings: "Settings") -> "RoleTable":
             return RoleTable.build(roles, aliases)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-    text, prefix = _config_text(config.file)
+    text, prefix = config_text(config.file)
     try:
         return roles_from_toml(text, roles, aliases, config.file, prefix)
     except ValueError as exc:
@@ -70,7 +70,7 @@ def limits_from_settings(settings: "Settings") -> "Limits":
     except LimitsError as exc:
         where = None
         if config.file:
-            text, prefix = _config_text(config.file)
+            text, prefix = config_text(config.file)
             where = f"{config.file}:{find_line(text, prefix + 'limits', exc.key)}"
         raise ConfigError(str(exc), path=where) from None
 

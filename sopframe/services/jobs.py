@@ -14,8 +14,11 @@ __all__ = ["start_job", "JobPage", "list_jobs"]
 
 
 def start_job(engine: "Engine", plugins: "Plugins", text: str, path: str, *, actor: str,
-              title: str | None = None) -> "JobState":
-    """Validate a template's text (errors refuse the start, with their positions), then start a job of it."""
+              title: str | None = None, reason: str | None = None) -> "JobState":
+    """Validate a template's text (errors refuse the start, with their positions), then start a job of it.
+
+    ``reason`` is recorded when the job follows an SOP version that is not the current one.
+    """
     from sopframe.core.diagnostics import Severity
     from sopframe.core.validate import validate_text
     from sopframe.errors import TemplateError
@@ -24,7 +27,7 @@ def start_job(engine: "Engine", plugins: "Plugins", text: str, path: str, *, act
     errors = [f for f in result.findings if f.severity >= Severity.ERROR]
     if errors or result.template is None:
         raise TemplateError(path, errors or result.findings)
-    return engine.start(text, path, actor=actor, template=result.template, title=title)
+    return engine.start(text, path, actor=actor, template=result.template, title=title, reason=reason)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The part of the store contract about accounts, sessions, API tokens and the sign-in log (schema 5).
+"""The part of the store contract about accounts, sessions, API tokens and the sign-in log (schema version 7).
 
 :class:`~sopframe.testing.store_contract.StoreContract` includes it; it uses
 the same ``store`` and ``make_store`` fixtures.

@@ -291,6 +291,44 @@ class StoreContract(AccountsContract):
         assert store.sop_rows("SOP-C") == []
 
 
+    # ------------------------------------------------------ SOP lifecycle
+    def test_sop_records_are_kept_beside_their_events_and_equal_a_rebuild(self, store: Store) -> None:
+        from sopframe.core.engine import Engine
+        from sopframe.core.engine.clock import FixedClock
+        from sopframe.core.engine.records import SopRecords
+        from sopframe.core.identity import RoleTable
+        from sopframe.core.jobcheck import verify_jobs
+        from sopframe.core.migrations import rows_of
+        from sopframe.testing.sop_lifecycle import CHANGE, GROUPS, ROLES, incident_of, publish
+
+        clock = FixedClock("2026-01-05T09:00:00+00:00")
+        engine = Engine(store, roles=ROLES, clock=clock)
+        records = SopRecords(store, roles=engine.roles, groups=RoleTable.build(GROUPS), clock=clock)
+        publisher = publish(engine)
+        clock.advance(hours=1)
+        records.acknowledge("SOP-T-001", actor="rita")
+        clock.advance(hours=1)
+        records.flag("SOP-T-001", "step 2 is out of date", actor="owen")
+        clock.advance(hours=1)
+        job = engine.start(incident_of(), "inc.yaml", actor="rob").job_id
+        change = engine.start(CHANGE, "chg.yaml", actor="carl").job_id
+        engine.set_fields(change, {"sops_affected": "SOP-T-001", "significant": "yes"}, actor="carl")
+        engine.complete(change, actor="carl")
+        (row,) = store.sop_rows()
+        assert row.job == publisher and row.acknowledgement and '"group:oncall"' in row.acknowledgement
+        assert [(a.stream, a.seq, a.person, a.version) for a in store.ack_rows("SOP-T-001")] == [
+            ("sop~SOP-T-001", 1, "rita", "1.0.0")]
+        assert store.ack_rows("SOP-T-002") == []
+        assert [(f.kind, f.by, f.source) for f in store.flag_rows("SOP-T-001")] == [
+            ("flagged", "owen", "sop~SOP-T-001"), ("change", "carl", change)]
+        (follows,) = store.sop_job_rows("SOP-T-001")
+        assert (follows.job, follows.version, follows.current, follows.reason) == (job, "1.0.0", True, None)
+        assert "sop~SOP-T-001" in store.job_ids() and [e.job for e in store.ledger()].count("sop~SOP-T-001") == 2
+        before = (store.sop_rows(), store.ack_rows(), store.flag_rows(), store.sop_job_rows())
+        assert store.rebuild(rows_of(store)) == (4, [])  # three jobs and one record stream
+        assert (store.sop_rows(), store.ack_rows(), store.flag_rows(), store.sop_job_rows()) == before
+        assert all(c.ok for c in verify_jobs(store))
+
     def test_per_item_sub_jobs_and_anchored_deadlines_equal_a_rebuild(self, store: Store) -> None:
         from sopframe.core.engine import Engine
         from sopframe.core.engine.clock import FixedClock

@@ -144,7 +144,7 @@ def test_an_empty_store_evidences_nothing(capsys, sops: Path, store_url: str, en
     assert data["design"] == {"complete": 7, "total": 7} and data["evidence"] == {"complete": 0, "total": 7}
     for n in range(1, 7):
         assert got[n]["evidence"]["missing"][0].startswith("not evidenced"), got[n]
-    assert "not evidenced: acknowledgements not recorded yet" in got[7]["evidence"]["missing"]
+    assert got[7]["evidence"]["missing"] == ["not evidenced: no SOP published through the store"]
 
 
 def test_jobs_within_their_intervals_are_evidence(capsys, sops: Path, store_url: str, engine) -> None:
@@ -156,7 +156,7 @@ def test_jobs_within_their_intervals_are_evidence(capsys, sops: Path, store_url:
         assert got[n]["evidence"]["complete"], got[n]
     assert "with restore_result recorded" in got[4]["evidence"]["shown"][0]
     assert not got[3]["evidence"]["complete"]          # no leaver job yet
-    assert not got[7]["evidence"]["complete"]          # acknowledgements are not recorded yet
+    assert not got[7]["evidence"]["complete"]          # no SOP published in this store
     assert data["evidence"]["complete"] == 5 and code == 1
     # the same jobs a year and a bit later: the drill, restore, scan and plan test are out of date
     _, later, _ = points(capsys, str(sops), "--store", store_url, "--as-of", "2027-03-02")
@@ -207,3 +207,29 @@ def test_evidence_intervals_are_configurable_policy(capsys, sops: Path, store_ur
                     "--as-of", "2026-05-02", "--format", "json")
     strict = {p["number"]: p for p in json.loads(out)["points"]}
     assert not strict[4]["evidence"]["complete"] and "in the last 1 month" in strict[4]["evidence"]["missing"][0]
+
+
+def test_acknowledgements_by_the_audience_are_evidence_of_point_7(capsys, sops: Path, store_url: str,
+                                                                  tmp_path: Path) -> None:
+    from sopframe.core.engine.records import SopRecords
+    from sopframe.core.identity import RoleTable
+    from sopframe.testing.sop_lifecycle import GROUPS, ROLES, publish
+
+    store = SqliteStore(store_url.removeprefix("sqlite:///"))
+    clock = FixedClock("2026-03-01T09:00:00+00:00")
+    engine = Engine(store, roles=ROLES, clock=clock)
+    publish(engine, effective="2026-03-01")
+    records = SopRecords(store, roles=engine.roles, groups=RoleTable.build(GROUPS), clock=clock)
+    records.acknowledge("SOP-T-001", actor="rita")
+    records.acknowledge("SOP-T-001", actor="rob")
+    store.close()
+    config = tmp_path / "people.toml"
+    config.write_text('[roles]\nauthor = ["alice"]\nresponder = ["rita", "rob"]\n\n[groups]\noncall = ["owen"]\n',
+                      "utf-8")
+    gaps = ("--config", str(config), "gaps", str(sops), "--store", store_url, "--format", "json")
+    late = json.loads(run(capsys, *gaps, "--as-of", "2026-03-20")[1])["points"][6]["evidence"]
+    assert late["missing"] == ["SOP SOP-T-001 version 1.0.0: 1 of 3 late acknowledging it (owen)"]
+    assert not late["complete"]
+    early = json.loads(run(capsys, *gaps, "--as-of", "2026-03-10")[1])["points"][6]["evidence"]
+    assert early["complete"] and early["missing"] == []
+    assert early["shown"][-1] == "SOP SOP-T-001 version 1.0.0: 2 of 3 acknowledged, nobody late"

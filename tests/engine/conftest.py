@@ -43,6 +43,24 @@ def engine(store: MemoryStore, clock: FixedClock) -> Engine:
     return Engine(store, roles=ROLES, clock=clock)
 
 
+@pytest.fixture
+def sop_engine(store: MemoryStore, clock: FixedClock) -> Engine:
+    """An engine with the roles of ``sopframe.testing.sop_lifecycle`` (its tiny SOP templates)."""
+    from sopframe.testing.sop_lifecycle import ROLES as SOP_ROLES
+
+    return Engine(store, roles=SOP_ROLES, clock=clock)
+
+
+@pytest.fixture
+def records(store: MemoryStore, sop_engine: Engine, clock: FixedClock) -> Any:
+    """Acknowledgements, flags and reviews on the same store, with the tiny templates' groups."""
+    from sopframe.core.engine.records import SopRecords
+    from sopframe.core.identity import RoleTable
+    from sopframe.testing.sop_lifecycle import GROUPS
+
+    return SopRecords(store, roles=sop_engine.roles, groups=RoleTable.build(GROUPS), clock=clock)
+
+
 def walk_to(engine: Engine, job: str, stop: str, clock: Any = None, version: str = "1.0") -> None:
     """Drive a lifecycle job forward from where it stands until stage ``stop`` is open."""
     steps = [

@@ -134,7 +134,7 @@ CASES: list[tuple[str, Setup, Attempt, str]] = [
      lambda w: w.engine.sign(w.job, "ok", actor="alice"), "whoever recorded 'requested_by' (alice)"),
     ("bound requester typed as someone else", lambda w: setattr(w, "job", w.engine.start(
         (Path(__file__).parents[2] / "templates" / "change" / "change-request.yaml").read_text("utf-8"),
-        "change-request.yaml", actor="alice").job_id),
+        "change-request.yaml", actor="alice", reason="SOP-CHG-001 not published in this store").job_id),
      lambda w: _set(w, {"requester": "bob"}, "alice"), "it must be you (alice)"),
     ("same person, other case", _carol_aligned,
      lambda w: w.engine.sign(w.job, "legal_confirmed", actor="Carol"), "carol gave sign-off 'alignment_checked'"),

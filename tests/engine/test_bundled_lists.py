@@ -30,6 +30,10 @@ def engine(clock: FixedClock) -> Engine:
     return Engine(MemoryStore(), roles=ROLES, clock=clock)
 
 
+#: the bundled templates implement SOPs this store has no published version of: started with a reason
+NO_SOP = "the SOP is not published in this test store"
+
+
 def finding(key: str, severity: str, found: str) -> dict[str, str]:
     return {"id": key, "vulnerability": f"{key} in openssl", "severity": severity, "found_at": found,
             "affected_assets": "web-01", "in_cardholder_data_environment": "no"}
@@ -37,7 +41,8 @@ def finding(key: str, severity: str, found: str) -> dict[str, str]:
 
 def test_a_scan_with_findings_runs_one_sub_job_each_with_deadlines_from_discovery(engine: Engine,
                                                                                  clock: FixedClock) -> None:
-    job = engine.start(text("vulnerability", "vulnerability-remediation.yaml"), "v.yaml", actor="ann").job_id
+    job = engine.start(text("vulnerability", "vulnerability-remediation.yaml"), "v.yaml", actor="ann",
+                       reason=NO_SOP).job_id
     engine.set_fields(job, {"source": "internal-scan", "scan_reference": "Q1-2026",
                             "scanned_at": "2026-03-01T10:00:00Z"}, actor="ann")
     engine.attach(job, "scan_report", "scan.pdf", data=b"report", actor="ann")
@@ -74,7 +79,7 @@ def test_a_scan_with_findings_runs_one_sub_job_each_with_deadlines_from_discover
 
 
 def test_a_leavers_revocation_runs_from_the_last_working_day(engine: Engine, clock: FixedClock) -> None:
-    job = engine.start(text("access", "access-request.yaml"), "a.yaml", actor="rita").job_id
+    job = engine.start(text("access", "access-request.yaml"), "a.yaml", actor="rita", reason=NO_SOP).job_id
     engine.set_fields(job, {"requester": "rita", "request_type": "leaver", "person": "Pat (E123)",
                             "job_role": "analyst", "systems": "all", "privileged_access": "no",
                             "effective_at": "2026-02-27T17:00:00Z"}, actor="rita")
@@ -90,7 +95,8 @@ def test_a_leavers_revocation_runs_from_the_last_working_day(engine: Engine, clo
 
 
 def test_rework_inside_one_findings_sub_job_stays_in_it(engine: Engine) -> None:
-    job = engine.start(text("vulnerability", "vulnerability-remediation.yaml"), "v.yaml", actor="ann").job_id
+    job = engine.start(text("vulnerability", "vulnerability-remediation.yaml"), "v.yaml", actor="ann",
+                       reason=NO_SOP).job_id
     engine.set_fields(job, {"source": "internal-scan", "scan_reference": "Q1", "scanned_at": "2026-03-01T10:00:00Z"},
                       actor="ann")
     engine.attach(job, "scan_report", "scan.pdf", data=b"report", actor="ann")

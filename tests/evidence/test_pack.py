@@ -180,3 +180,29 @@ def test_events_after_the_checkpoint_are_noted_not_proven(busy_store: MemoryStor
     report = check_pack(pack, load_public_key(keys[1]))
     assert report.ok
     assert report.notes == [f"job {job}: events {seq + 1}-{seq + 1} came after the checkpoint and are not proven by it"]
+
+
+def test_a_pack_for_an_sop_holds_its_acknowledgements_and_the_jobs_that_followed_it(keys, tmp_path: Path) -> None:
+    from sopframe.core.engine import Engine
+    from sopframe.core.engine.clock import FixedClock
+    from sopframe.core.engine.records import SopRecords
+    from sopframe.core.identity import RoleTable
+    from sopframe.testing.sop_lifecycle import GROUPS, ROLES, incident_of, publish
+
+    store, clock = MemoryStore(), FixedClock("2026-01-05T09:00:00+00:00")
+    engine = Engine(store, roles=ROLES, clock=clock)
+    publisher = publish(engine)
+    SopRecords(store, roles=engine.roles, groups=RoleTable.build(GROUPS), clock=clock).acknowledge(
+        "SOP-T-001", actor="rita")
+    incidents = []
+    for _ in range(3):
+        clock.advance(days=1)
+        incidents.append(engine.start(incident_of(), "inc.yaml", actor="rob").job_id)
+    sel = Selection(sops=("SOP-T-001",), last=2)
+    assert select_jobs(store, sel) == ["sop~SOP-T-001", publisher, *incidents[1:]]
+    pack = _pack(store, keys, tmp_path, sel)
+    report = check_pack(pack, load_public_key(keys[1]))
+    assert report.ok and report.jobs == 4, report.problems
+    with zipfile.ZipFile(pack) as zf:
+        (ack,) = json.loads(zf.read("jobs/sop~SOP-T-001/events.json"))
+    assert (ack["type"], ack["actor"], ack["data"]["version"]) == ("sop.acknowledged", "rita", "1.0.0")

@@ -105,3 +105,18 @@ def test_sop_master_list_overdue_and_openapi(server: Server) -> None:
                  "/api/v1/overdue", "/api/v1/jobs/{job}/verify", "/api/v1/jobs/{job}/attachments"):
         assert path in spec["paths"]
     assert "/signin" not in spec["paths"]  # pages are not part of the API
+
+
+def test_a_template_implementing_an_unpublished_sop_starts_only_with_a_recorded_reason(tmp_path: Any) -> None:
+    from serversupport import make_server
+
+    s = make_server(tmp_path, users=("mike",), extra_roles='service_desk = ["mike"]\n')
+    client, auth = s.client(), token_for(s, "mike")
+    refused = client.post("/api/v1/jobs", json={"template": "incident-response"}, headers=auth)
+    assert refused.status_code >= 400 and "not on the SOP master list" in refused.json()["detail"]
+    assert s.store().job_ids() == []
+    r = client.post("/api/v1/jobs", json={"template": "incident-response", "reason": "SOP-IR-001 not yet published"},
+                    headers=auth)
+    assert r.status_code == 201, r.text
+    started = s.store().read(r.json()["job"])[0]
+    assert started.type == "job.started" and started.data["sop"]["reason"] == "SOP-IR-001 not yet published"

@@ -154,7 +154,7 @@ def test_a_read_model_step_fills_its_tables_from_the_events(url: str) -> None:
     from sopframe.testing.store_contract import _SOD_TEMPLATE
     from sopframe_plugins.store_outbox import OUTBOX_VERSION
     from sopframe_plugins.store_auth import AUTH_TABLES, AUTH_VERSION
-    from sopframe_plugins.store_readmodel import READ_MODELS
+    from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
     from sopframe_plugins.store_sql import SqlStore
 
     store = open_store(url, load_plugins())
@@ -173,6 +173,8 @@ def test_a_read_model_step_fills_its_tables_from_the_events(url: str) -> None:
             for table, version in [*READ_MODELS.items(), *((t, AUTH_VERSION) for t in AUTH_TABLES)]:
                 if version >= since:
                     store._x(f"DROP TABLE {table}")
+            if since <= SOP_RECORDS:  # that step also added a column to sops
+                store._x("ALTER TABLE sops DROP COLUMN acknowledgement")
             if OUTBOX_VERSION >= since:  # a later step's table goes too
                 store._x("DROP TABLE outbox")
             for table in ("role_tables", "attachments"):  # the later steps undone too
@@ -183,5 +185,37 @@ def test_a_read_model_step_fills_its_tables_from_the_events(url: str) -> None:
         assert [m.version for m in migrate(store)] == [m.version for m in MIGRATIONS if m.version >= since]
         assert store.open_signoffs() == before and store.stage_visits() == visits
         assert engine.verify(job) is None
+    finally:
+        store.close()
+
+
+def test_the_sop_lifecycle_step_fills_its_rows_from_the_events(url: str) -> None:
+    """A store at the version before the SOP-lifecycle read models gains them, equal to what appends wrote."""
+    from sopframe.core.engine.records import SopRecords
+    from sopframe.core.identity import RoleTable
+    from sopframe.testing.sop_lifecycle import CHANGE, GROUPS, ROLES, incident_of, publish
+    from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
+
+    store = open_store(url, load_plugins())
+    try:
+        clock = FixedClock("2026-01-05T09:00:00+00:00")
+        engine = Engine(store, roles=ROLES, clock=clock)
+        publish(engine)
+        SopRecords(store, roles=engine.roles, groups=RoleTable.build(GROUPS), clock=clock).acknowledge(
+            "SOP-T-001", actor="rita")
+        engine.start(incident_of(), "inc.yaml", actor="rob")
+        change = engine.start(CHANGE, "chg.yaml", actor="carl").job_id
+        engine.set_fields(change, {"sops_affected": "SOP-T-001", "significant": "yes"}, actor="carl")
+        engine.complete(change, actor="carl")
+        before = (store.sop_rows(), store.ack_rows(), store.flag_rows(), store.sop_job_rows())
+        assert all(before)
+        with store._tx():  # type: ignore[attr-defined]  # back to the schema before that step
+            for table, version in READ_MODELS.items():
+                if version >= SOP_RECORDS:
+                    store._x(f"DROP TABLE {table}")  # type: ignore[attr-defined]
+            store._x("ALTER TABLE sops DROP COLUMN acknowledgement")  # type: ignore[attr-defined]
+            store._x("DELETE FROM sopframe_schema WHERE version >= ?", (SOP_RECORDS,))  # type: ignore[attr-defined]
+        assert [m.version for m in migrate(store)] == [SOP_RECORDS]
+        assert (store.sop_rows(), store.ack_rows(), store.flag_rows(), store.sop_job_rows()) == before
     finally:
         store.close()

@@ -37,6 +37,8 @@ from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
 from sopframe.core.engine.documents import Attachment, read_attachment
+from sopframe.core.engine.documents import document_record
+from sopframe.core.engine.following import affects_problem, refuse_reserved_id, review_due, sop_binding
 from sopframe.core.engine.events import Event, chain
 from sopframe.core.engine.ids import take_job_id
 from sopframe.core.engine.pinned import pinned_by_sha, pinned_template
@@ -45,12 +47,13 @@ from sopframe.core.engine.readiness import missing
 from sopframe.core.engine.signoffs import approved, digest, void_stale
 from sopframe.core.engine.sla import record_breaches
 from sopframe.core.engine.state import JobState, apply, fold
-from sopframe.core.identity import RoleTable, check_name
+from sopframe.core.identity import RoleTable
 from sopframe.core.limits import Limits
 from sopframe.core.jobcheck import verify_job
 from sopframe.core.readmodel import job_rows
 from sopframe.core.rolerecord import RoleRecord
 from sopframe.core.safetext import escape
+from sopframe.core.sopref import is_record_stream
 from sopframe.core.store import Derived
 from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
 
@@ -136,8 +139,8 @@ class Engine:
                     if ref in st.subjobs:
                         state, root, sub = st, candidate, st.subjobs[ref]
                     break
-        if state is None:
-            known = self.store.job_ids()
+        if state is None or is_record_stream(ref):
+            known = [j for j in self.store.job_ids() if not is_record_stream(j)]
             raise JobError(f"unknown job '{escape(ref)}'{did_you_mean(ref, known)}",
                            hint="`sopframe job list` shows the jobs", kind="not_found")
         template, graph = pinned_by_sha(state.template_sha256, state.template_file, self.store.template, root,
@@ -167,8 +170,8 @@ class Engine:
 
     # ================================================================ starting
     def start(self, text: str, file: str, *, actor: str, template: "Template | None" = None,
-              title: str | None = None, job_id: str | None = None) -> JobState:
-        """Start a job from template text (validated by the caller); returns its state."""
+              title: str | None = None, job_id: str | None = None, reason: str | None = None) -> JobState:
+        """Start a job from template text (validated by the caller; ``reason``: see following.sop_binding)."""
         actor = self._actor(actor)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         pinned, graph = pinned_template(text, file, sha, compiled=self.compiled)
@@ -179,19 +182,21 @@ class Engine:
             raise JobError(problem, hint="roles come from the `roles` key of the sopframe configuration",
                            kind="forbidden")
         title = _bounded(title, self.limits.title, "title") or template.title
+        sop = sop_binding(template, self.store.sop_rows(), _bounded(reason, self.limits.reason, "reason"))
         now = self.clock()
         at = to_text(now)
         floor = 0
         for attempt in range(50):
             jid, counter = (job_id, None) if job_id else take_job_id(self.store, template.job_id, template.id, now,
                                                                      floor)
+            refuse_reserved_id(jid)
             state = JobState()
             cmd = Command(Loaded(jid, jid, state, pinned, lists.expanded(pinned, graph, state)), actor, at,
                           state.copy())
             # the event pins the template by its hash; the store keeps the text once per hash
             cmd.emit("job.started", job=jid, title=title,
                      template={"id": template.id, "version": template.version, "sha256": sha,
-                               "file": Path(file).name})
+                               "file": Path(file).name}, **({"sop": sop} if sop else {}))
             routing.enter(cmd, graph.start, self._ready, self._on_job_completed)
             try:
                 return self._commit(cmd, expected=0, extra=Derived(template=(sha, text), counter=counter))
@@ -221,10 +226,12 @@ class Engine:
             cmd.emit("field.set", stage=node, field=fid, value=self._checked(cmd, st, f, raw))
         lists.add_items(cmd, node, st, add or {}, self.limits)
         lists.after_set(cmd, loaded.state, self._ready, self._on_job_completed)
-        problem = early_version_problem(cmd, self.store.sop_rows)
+        problem = early_version_problem(cmd, self.store.sop_rows) \
+            or affects_problem(cmd, self.store.sop_rows)
         if problem:
             raise JobError(problem, job=loaded.ref, stage=st.id,
-                           hint="the SOP master list only moves forward: give a greater version")
+                           hint="the SOP master list only moves forward: give a greater version; `sopframe sops` "
+                                "lists the SOP references")
         void_stale(cmd)
         return self._commit(cmd)
 
@@ -333,7 +340,7 @@ class Engine:
         actor = self._actor(actor)
         done: dict[str, list[str]] = {}
         for job in self.store.job_ids():
-            for _attempt in range(3):
+            for _attempt in range(3 if not is_record_stream(job) else 0):
                 loaded = self.load(job)
                 if loaded.state.status != "open":
                     break
@@ -358,15 +365,12 @@ class Engine:
         data = publication(cmd, self.store.sop_rows)
         if data is not None:
             cmd.emit("sop.published", **data)
+        due = review_due(cmd)
+        if due is not None:
+            cmd.emit("sop.review_due", **due)
 
     def _actor(self, actor: str) -> str:
-        if not (actor or "").strip():
-            raise JobError("no user: give --as USER or set SOPFRAME_USER")
-        try:
-            check_name(actor, self.limits.name)
-        except ValueError as exc:
-            raise JobError(f"user '{escape(actor)}': {exc}") from None
-        return self.roles.canonical(actor)
+        return inputs.actor_name(actor, self.roles, self.limits.name)
 
     def _check_open(self, loaded: Loaded) -> None:
         s, ref = loaded.state, loaded.ref

@@ -104,3 +104,14 @@ def checked_value(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, roles: Rol
     except ValueError as exc:
         raise JobError(f"{f.type} field: {escape(str(exc))}", job=job, stage=st.id, field=f.id) from None
     return to_json(value)
+
+
+def actor_name(actor: str, roles: RoleTable, max_length: int) -> str:
+    """The acting person: checked as a name, normalised, through the aliases; refused with why."""
+    if not (actor or "").strip():
+        raise JobError("no user: give --as USER or set SOPFRAME_USER")
+    try:
+        check_name(actor, max_length)
+    except ValueError as exc:
+        raise JobError(f"user '{escape(actor)}': {exc}") from None
+    return roles.canonical(actor)

@@ -96,9 +96,14 @@ def publication(cmd: Command, earlier: SopRowsOf) -> dict[str, Any] | None:
     supersedes = None
     if mine:
         supersedes = {"job": mine[-1].job, "version": mine[-1].version}
-    return {"ref": ref, "version": version, "effective_date": effective,
+    data = {"ref": ref, "version": version, "effective_date": effective,
             "next_review": _next_review(pub.review_every, effective), "title": work.title,
             "template": cmd.loaded.template.id, "job": cmd.loaded.root, "supersedes": supersedes}
+    ack = pub.acknowledgement
+    if ack is not None:  # who must acknowledge this version, as the template says (docs/training.md)
+        data["acknowledgement"] = {"audience": list(ack.audience), "within": ack.within, "every": ack.every,
+                                   "effective_share": ack.effective_share, "attestation": ack.attestation}
+    return data
 
 
 def _next_review(every: str | None, effective: Any) -> str | None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.engine import Engine
     from sopframe.core.store import Store
 
-__all__ = ["SopEntry", "OverdueItem", "master_list", "overdue", "describe_delta"]
+__all__ = ["SopEntry", "OverdueItem", "OpenFlag", "master_list", "overdue", "open_flags", "describe_delta"]
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,9 @@ class OverdueItem:
     what: str  # version, or stage
     due: str
     overdue_by: str
-    owner: str | None = None
+    owner: str | None = None  # for a flag: who raised it
     completed_at: str | None = None  # for a recorded breach: when the late stage completed
+    reason: str | None = None  # for a flag: why
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,6 +95,9 @@ def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
     for o in engine.store.open_stages_due(to_text(now)):  # the open-stages read model, by its deadline index
         late = (now - from_text(o.due)).total_seconds() if o.due else 0
         out.append(OverdueItem("sla", o.subjob or o.job, o.stage, o.due or "", describe_delta(late), o.owner))
+    for f in open_flags(engine.store):  # up for review: flagged, or affected by a significant change
+        since = (now - from_text(f.at)).total_seconds()
+        out.append(OverdueItem(f.kind, f.ref, f.source, f.at, describe_delta(since), f.by, reason=f.reason))
     return out
 
 
@@ -119,3 +123,31 @@ def breaches_since(engine: "Engine", since: date) -> list[OverdueItem]:
             out.append(OverdueItem("breach", b.data.get("subjob") or job, st.id, b.data["due"],
                                    describe_delta(late), st.owner, done.at))
     return sorted(out, key=lambda i: (i.due, i.ref))
+
+
+@dataclass(frozen=True)
+class OpenFlag:
+    """An SOP up for review: flagged by someone, or affected by a significant change, and not yet settled."""
+
+    ref: str
+    kind: str  # flagged or change
+    by: str
+    reason: str
+    at: str
+    source: str  # the SOP's record stream, or the change job
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def open_flags(store: "Store", ref: str | None = None) -> list[OpenFlag]:
+    """Flags and change-triggered reviews raised after the SOP's last review and last publication."""
+    settled: dict[str, str] = {}
+    for row in store.sop_rows():
+        settled[row.ref] = max(settled.get(row.ref, ""), row.published_at)
+    flags = store.flag_rows(ref)
+    for f in flags:
+        if f.kind == "reviewed":
+            settled[f.ref] = max(settled.get(f.ref, ""), f.at)
+    return [OpenFlag(f.ref, f.kind, f.by, f.reason, f.at, f.source) for f in flags
+            if f.kind != "reviewed" and f.at > settled.get(f.ref, "")]

@@ -93,6 +93,10 @@ class JobState:
     voided: dict[str, dict[str, str]] = field(default_factory=dict)
     #: every SLA breach recorded: stage, sub-job, due, at
     breaches: list[dict[str, Any]] = field(default_factory=list)
+    #: the SOP the job follows, as its start recorded it: ref, version, current, reason
+    sop: dict[str, Any] | None = None
+    #: SOP reviews the job's completion asked for (``sop.review_due``): refs, reason, at, by
+    review_due: list[dict[str, Any]] = field(default_factory=list)
     #: every visit of every stage, in the order they were entered (see .visits)
     visits: list[Visit] = field(default_factory=list)
 
@@ -141,6 +145,7 @@ def _started(s: JobState, e: EventLike) -> None:
     s.template_sha256, s.template_file, s.template_text = t["sha256"], t.get("file", ""), t.get("text", "")
     s.title = e.data.get("title", "")
     s.started_at, s.started_by = e.at, e.actor
+    s.sop = e.data.get("sop")
 
 
 def _entered(s: JobState, e: EventLike) -> None:
@@ -255,6 +260,10 @@ def _published(s: JobState, e: EventLike) -> None:
     s.published = dict(e.data)
 
 
+def _review_due(s: JobState, e: EventLike) -> None:
+    s.review_due = [*s.review_due, {**e.data, "at": e.at, "by": normalise(e.actor)}]  # never changed in place
+
+
 STEPS: dict[str, Callable[[JobState, EventLike], None]] = {
     "job.started": _started,
     "stage.entered": _entered,
@@ -272,6 +281,7 @@ STEPS: dict[str, Callable[[JobState, EventLike], None]] = {
     "job.completed": _job_completed,
     "job.cancelled": _cancelled,
     "sop.published": _published,
+    "sop.review_due": _review_due,
 }
 
 

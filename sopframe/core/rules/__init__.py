@@ -12,9 +12,10 @@ __all__ = ["all_rules", "sopframe_rules"]
 
 
 def all_rules() -> list[Rule]:
-    from sopframe.core.rules import definitions, flow, lists, notify, references, structure
+    from sopframe.core.rules import definitions, flow, lifecycle, lists, notify, references, structure
 
-    return [*structure.RULES, *flow.RULES, *references.RULES, *definitions.RULES, *notify.RULES, *lists.RULES]
+    return [*structure.RULES, *flow.RULES, *references.RULES, *definitions.RULES, *notify.RULES, *lists.RULES,
+            *lifecycle.RULES]
 
 
 @hookimpl

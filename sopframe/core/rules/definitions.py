@@ -18,6 +18,9 @@ ORDERED = ("integer", "number", "date", "datetime", "duration")
 
 def _unused_roles(tg: TemplateGraph) -> Iterator[Finding]:
     used = {role for role, *_ in _role_refs(tg)}
+    pub = tg.template.publishes
+    if pub is not None and pub.acknowledgement is not None:  # an audience role is used: its holders acknowledge
+        used.update(pub.acknowledgement.audience)
     for role in tg.template.roles.values():
         if role.id not in used:
             yield UNUSED_ROLE.finding(
@@ -50,6 +53,11 @@ def _durations(tg: TemplateGraph) -> Iterator[Finding]:
     pub = tg.template.publishes
     if pub is not None:
         yield from check(pub.review_every, pub.key_locs.get("review_every", pub.loc), "publishes.review_every")
+        ack = pub.acknowledgement
+        if ack is not None:
+            for key in ("within", "every"):
+                yield from check(getattr(ack, key), ack.key_locs.get(key, ack.loc),
+                                 f"publishes.acknowledgement.{key}")
 
 
 def _duplicates(tg: TemplateGraph) -> Iterator[Finding]:

@@ -1,0 +1,87 @@
+"""Read-side use cases of the SOP lifecycle: training status, the jobs run under each version, open review flags.
+
+Each function reads the read models of one store (no event scans) and
+returns plain data that the CLI (or a server) renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sopframe.core.training import TrainingStatus, audience_people, policy_of, training_status
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.identity import RoleTable
+    from sopframe.core.readmodel import JobSummary, SopRow
+    from sopframe.core.records import SopJobRow
+    from sopframe.core.store import Store
+
+__all__ = ["training_report", "VersionJobs", "sop_versions"]
+
+
+def _current_rows(store: "Store", ref: str | None) -> list["SopRow"]:
+    current: dict[str, "SopRow"] = {}
+    for row in store.sop_rows():  # by reference, then publication: the last one of a reference is current
+        if ref is None or row.ref == ref:
+            current[row.ref] = row
+    return [current[r] for r in sorted(current)]
+
+
+def training_report(store: "Store", roles: "RoleTable", groups: "RoleTable", now: datetime, ref: str | None = None,
+                    grace: str | None = None, every: str | None = None) -> list[TrainingStatus]:
+    """The training status of the current version of ``ref`` (or of every SOP whose template names an audience)."""
+    out = []
+    for row in _current_rows(store, ref):
+        policy = policy_of(row, grace, every)
+        if policy is None and ref is None:
+            continue
+        people = audience_people(policy, roles, groups) if policy else []
+        status = training_status(row, store.ack_rows(row.ref), people, policy, now)
+        missing = tuple(a for a in (policy.audience if policy else ()) if a.startswith("group:")
+                        and not groups.holders(a[len("group:"):]))
+        out.append(replace(status, undefined_groups=missing))
+    return out
+
+
+@dataclass(frozen=True)
+class VersionJobs:
+    """One published version of an SOP, and the jobs started while it was current (newest first)."""
+
+    ref: str
+    version: str | None
+    status: str  # current or archived
+    published_by: str
+    effective_date: str | None
+    jobs: tuple[tuple["SopJobRow", "JobSummary | None"], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ref": self.ref, "version": self.version, "status": self.status, "published_by": self.published_by,
+                "effective_date": self.effective_date,
+                "jobs": [{**asdict(j), "status": s.status if s else None, "finished_at": s.finished_at if s else None}
+                         for j, s in self.jobs]}
+
+
+def sop_versions(store: "Store", ref: str, last: int | None = None) -> list[VersionJobs]:
+    """Every published version of ``ref`` (newest first) with the jobs that followed it (the ``last`` N of each)."""
+    from sopframe.core.engine.publishing import version_key
+
+    rows = [r for r in store.sop_rows() if r.ref == ref]
+    followers = store.sop_job_rows(ref)
+    out = []
+    for i, row in enumerate(rows):
+        key = version_key(str(row.version or ""))
+        mine = [f for f in followers if f.version is not None and version_key(str(f.version)) == key]
+        mine.sort(key=lambda f: (f.started_at, f.job), reverse=True)
+        if last is not None:
+            mine = mine[:last]
+        out.append(VersionJobs(ref, row.version, "current" if i == len(rows) - 1 else "archived", row.job,
+                               row.effective_date, tuple((f, store.summary(f.job)) for f in mine)))
+    out.reverse()
+    unpublished = [f for f in followers if f.version is None]
+    if unpublished:  # started with a reason before any version was published
+        unpublished.sort(key=lambda f: (f.started_at, f.job), reverse=True)
+        out.append(VersionJobs(ref, None, "unpublished", "-", None,
+                               tuple((f, store.summary(f.job)) for f in unpublished[:last])))
+    return out

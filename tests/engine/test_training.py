@@ -1,0 +1,164 @@
+"""Per-person acknowledgements of published SOP versions: recorded in a hash-chained record stream, reset by a
+new version, refused for unknown people and people outside the audience, renewed yearly, verifiable."""
+
+from __future__ import annotations
+
+import pytest
+
+from sopframe.commands.training import render_status
+from sopframe.core.engine import Engine
+from sopframe.core.engine.clock import FixedClock
+from sopframe.core.engine.records import SopRecords
+from sopframe.core.jobcheck import verify_jobs
+from sopframe.core.sopref import record_stream
+from sopframe.errors import JobError
+from sopframe.evidence.verify import verify_store
+from sopframe.services.sops import training_report
+from sopframe.testing.sop_lifecycle import publish
+from sopframe_plugins.store_memory import MemoryStore
+
+REF = "SOP-T-001"
+
+
+@pytest.fixture
+def engine(sop_engine: Engine) -> Engine:
+    return sop_engine  # the tiny SOP templates' roles (tests/engine/conftest.py)
+
+
+def status(records: SopRecords, clock: FixedClock) -> str:
+    return render_status(training_report(records.store, records.roles, records.groups, clock()))
+
+
+def test_an_acknowledgement_is_recorded_with_its_attestation_and_the_status_is_exact(
+        engine: Engine, records: SopRecords, clock: FixedClock) -> None:
+    publish(engine)
+    clock.advance(days=1)
+    data = records.acknowledge(REF, actor=" Rita ", version="1.0")  # 1.0 is 1.0.0; names are normalised
+    assert data["person"] == "rita" and data["version"] == "1.0.0" and data["published_by"] == "TSOP-001"
+    assert data["attestation"]["text"] == "I have read this procedure and will follow it."
+    assert data["attestation"]["sha256"] == "d39746bf412e79e1bc520dccfbe80fdb5db0a265ff0b888511d000a08c788bf5"
+    (ev,) = records.store.read(record_stream(REF))
+    assert (ev.type, ev.actor, ev.seq) == ("sop.acknowledged", "rita", 1)
+    clock.advance(days=20)  # 2026-01-26: the 14 days after the effective date 2026-01-05 are over
+    assert status(records, clock) == """\
+SOP-T-001 version 1.0.0 (published by TSOP-001, effective 2026-01-05)
+  audience: responder, group:oncall; acknowledge within 14d of the effective date; again every 12 months
+  effective: no, awaiting acknowledgements (1 of 3; 50% needs 2)
+  person  status          due by             acknowledged
+  owen    late (7d)       2026-01-19T00:00Z  -
+  rita    acknowledged    2027-01-06T09:00Z  2026-01-06T09:00Z
+  rob     late (7d)       2026-01-19T00:00Z  -
+  1 of 3 acknowledged; 2 late
+"""
+    records.acknowledge(REF, actor="owen")
+    (report,) = training_report(records.store, records.roles, records.groups, clock())
+    assert report.effective and report.effective_at == "2026-01-26T09:00:00.000000Z"
+    assert [p.person for p in report.late] == ["rob"]
+
+
+def test_a_new_version_needs_new_acknowledgements(engine: Engine, records: SopRecords, clock: FixedClock) -> None:
+    publish(engine)
+    records.acknowledge(REF, actor="rita")
+    with pytest.raises(JobError, match="rita already acknowledged SOP-T-001 version 1.0.0"):
+        records.acknowledge(REF, actor="rita")
+    clock.advance(days=30)
+    publish(engine, version="1.1.0", effective="2026-02-04")
+    (report,) = training_report(records.store, records.roles, records.groups, clock())
+    assert report.version == "1.1.0"
+    assert [(p.person, p.status, p.due[:10]) for p in report.people] == [
+        ("owen", "pending", "2026-02-18"), ("rita", "pending", "2026-02-18"), ("rob", "pending", "2026-02-18")]
+    with pytest.raises(JobError, match="version 1.0.0 of SOP-T-001 was superseded; the current version is 1.1.0"):
+        records.acknowledge(REF, actor="rita", version="1.0.0")
+    records.acknowledge(REF, actor="rita")
+    (report,) = training_report(records.store, records.roles, records.groups, clock())
+    assert [p.person for p in report.people if p.status == "acknowledged"] == ["rita"]
+
+
+def test_an_unknown_person_or_one_outside_the_audience_is_refused_and_nothing_is_written(
+        engine: Engine, records: SopRecords) -> None:
+    publish(engine)
+    ledger = len(list(records.store.ledger()))
+    with pytest.raises(JobError, match="zed is not known: no role or group of the configuration names them") as e:
+        records.acknowledge(REF, actor="zed")
+    assert "the audience of SOP-T-001 version 1.0.0 is responder, group:oncall" in str(e.value)
+    with pytest.raises(JobError, match="carl is not in the audience"):
+        records.acknowledge(REF, actor="carl")  # holds a role, but not an audience one
+    with pytest.raises(JobError, match="SOP-T-002 is not on the SOP master list"):
+        records.acknowledge("SOP-T-002", actor="rita")
+    with pytest.raises(JobError, match="must be written in upper case"):
+        records.acknowledge("sop-t-001", actor="rita")
+    with pytest.raises(JobError, match="the attestation given differs"):
+        records.acknowledge(REF, actor="rita", attest="I skimmed it")
+    assert records.store.read(record_stream(REF)) == [] and len(list(records.store.ledger())) == ledger
+
+
+def test_yearly_re_acknowledgement_with_a_controlled_clock(engine: Engine, records: SopRecords,
+                                                            clock: FixedClock) -> None:
+    publish(engine)
+    records.acknowledge(REF, actor="rita")  # 2026-01-05T09:00
+    clock.set("2027-01-05T08:59:00+00:00")
+    (report,) = training_report(records.store, records.roles, records.groups, clock())
+    rita = next(p for p in report.people if p.person == "rita")
+    assert (rita.status, rita.due) == ("acknowledged", "2027-01-05T09:00:00.000000Z")
+    with pytest.raises(JobError, match="the next acknowledgement is due by 2027-01-05T09:00:00.000000Z"):
+        records.acknowledge(REF, actor="rita")
+    clock.set("2027-01-08T10:00:00+00:00")  # a year and three days on: late for the yearly acknowledgement
+    (report,) = training_report(records.store, records.roles, records.groups, clock())
+    rita = next(p for p in report.people if p.person == "rita")
+    assert (rita.status, rita.late_by_days, rita.acknowledged_at) == ("late", 3, "2026-01-05T09:00:00.000000Z")
+    records.acknowledge(REF, actor="rita")
+    (report,) = training_report(records.store, records.roles, records.groups, clock())
+    rita = next(p for p in report.people if p.person == "rita")
+    assert (rita.status, rita.due) == ("acknowledged", "2028-01-08T10:00:00.000000Z")
+    assert [a.at[:10] for a in records.store.ack_rows(REF)] == ["2026-01-05", "2027-01-08"]
+
+
+def test_acknowledgements_verify_and_tampering_with_one_is_caught(engine: Engine, records: SopRecords,
+                                                                   store: MemoryStore) -> None:
+    publish(engine)
+    records.acknowledge(REF, actor="rita")
+    records.acknowledge(REF, actor="owen")
+    stream = record_stream(REF)
+    assert all(c.ok for c in verify_jobs(store)) and verify_store(store).ok
+    assert [e.job for e in store.ledger()][-2:] == [stream, stream]  # each append has its ledger entry
+    # someone with database access rewrites owen's acknowledgement as rob's
+    raw = store.raw(stream)
+    raw[1] = raw[1]._replace(data={**raw[1].data, "person": "rob"}, actor="rob")
+    (bad,) = [c for c in verify_jobs(store) if not c.ok]
+    assert bad.job == stream and "event 2: content does not match its hash" in str(bad.problem)
+    assert not verify_store(store).ok
+    # ... or recomputes the stream's hashes after the edit: the ledger still catches it
+    from sopframe.core.engine.events import chain
+
+    forged = chain(stream, 1, raw[0].hash, [type("E", (), {"type": raw[1].type, "data": raw[1].data})()],
+                   "rob", raw[1].at)
+    raw[1] = forged[0]
+    assert all(c.problem is None for c in verify_jobs(store))  # the stream alone looks intact
+    report = verify_store(store)
+    assert not report.ok and any("rewritten" in p for p in report.problems)
+
+
+def test_the_read_model_drift_of_acknowledgements_is_reported(engine: Engine, records: SopRecords,
+                                                               store: MemoryStore) -> None:
+    publish(engine)
+    records.acknowledge(REF, actor="rita")
+    stream = record_stream(REF)
+    store._records[stream] = type(store._records[stream])(REF)  # the rows lost, the events kept
+    (bad,) = [c for c in verify_jobs(store) if not c.ok]
+    assert bad.job == stream and "acknowledgement rows differ" in str(bad.drift)
+    from sopframe.core.migrations import rows_of
+
+    store.rebuild(rows_of(store))
+    assert all(c.ok for c in verify_jobs(store)) and [a.person for a in store.ack_rows(REF)] == ["rita"]
+
+
+def test_record_streams_are_not_jobs(engine: Engine, records: SopRecords, store: MemoryStore) -> None:
+    publish(engine)
+    records.flag(REF, "the escalation list is out of date", actor="anyone")
+    assert engine.tick(actor="cron") == {}
+    with pytest.raises(JobError, match="unknown job 'sop~SOP-T-001'"):
+        engine.load(record_stream(REF))
+    text = "template: bad\ntitle: Bad\nversion: 1.0.0\nkind: change\njob_id: sop~{seq}\nroles:\n  a: A\n" \
+           "stages:\n  s:\n    owner: a\n"
+    with pytest.raises(JobError, match="names SOP record streams"):
+        Engine(store, roles={"a": ["ann"]}).start(text, "bad.yaml", actor="ann")
