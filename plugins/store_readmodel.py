@@ -15,11 +15,11 @@ from sopframe.errors import StoreError
 
 __all__ = ["ReadModelTables", "READ_MODELS", "SOP_RECORDS"]
 
-#: the schema version that added each read-model table (a rebuild at an older version leaves later ones alone)
-READ_MODELS: dict[str, int] = {"job_summary": 2, "open_stages": 2, "sops": 2, "open_signoffs": 4, "stage_visits": 5,
-                               "sop_acks": 8, "sop_flags": 8, "sop_jobs": 8}
 #: the schema version that added the SOP-lifecycle rows (sopframe_plugins.store_sop_records), sops.acknowledgement
 SOP_RECORDS = 10
+#: the schema version that added each read-model table (a rebuild at an older version leaves later ones alone)
+READ_MODELS: dict[str, int] = {"job_summary": 2, "open_stages": 2, "sops": 2, "open_signoffs": 4, "stage_visits": 5,
+                               "sop_acks": SOP_RECORDS, "sop_flags": SOP_RECORDS, "sop_jobs": SOP_RECORDS}
 
 _SUMMARY_COLS = "job, template, version, sha256, title, status, started_at, started_by, finished_at, " \
                 "last_change, events, subjobs"

@@ -99,10 +99,16 @@ def test_documents_attached_before_copies_were_kept_are_not_held(tmp_path: Path,
     engine.set_fields(job, {"sop_ref": "ITSOP-2026-7", "version": "1.0", "draft_date": "2026-01-10"}, actor="alice")
     old = engine.attach_document(job, "draft_document", lambda: _old_record(), actor="alice")  # as version 8 did
     assert "kept" not in old.documents["draft"]["draft_document"]
-    with s._tx():  # back to schema 8
+    from sopframe.core.store import SCHEMA_VERSION
+    from sopframe_plugins.store_readmodel import READ_MODELS
+
+    with s._tx():  # back to schema 8, with the tables of later steps gone too
         s._x("DROP TABLE attachments")
-        s._x("DELETE FROM sopframe_schema WHERE version = 9")
-    assert [m.version for m in migrate(s)] == [9]
+        for table in [t for t, version in READ_MODELS.items() if version > 9]:
+            s._x(f"DROP TABLE {table}")
+        s._x("ALTER TABLE sops DROP COLUMN acknowledgement")  # added with the SOP records
+        s._x("DELETE FROM sopframe_schema WHERE version >= 9")
+    assert [m.version for m in migrate(s)] == list(range(9, SCHEMA_VERSION + 1))
     report = verify_store(s)
     assert report.ok and report.not_held == 1 and report.documents == 0
     assert any("recorded by path and hash only" in n and "not held" in n for n in report.notes())

@@ -195,7 +195,7 @@ def test_an_old_store_migrates_into_the_ledger(tmp_path: Path) -> None:
         s._x("DROP TABLE outbox")
         for table in AUTH_TABLES:
             s._x(f"DROP TABLE {table}")
-        s._x("ALTER TABLE sops DROP COLUMN acknowledgement")  # added by version 8 (SOP_RECORDS)
+        s._x("ALTER TABLE sops DROP COLUMN acknowledgement")  # added with the SOP records (SOP_RECORDS)
         s._x("DELETE FROM sopframe_schema WHERE version >= 3")
     assert s.schema_version() == 2
     assert [m.version for m in migrate(s)] == list(range(3, SCHEMA_VERSION + 1))

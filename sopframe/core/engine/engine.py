@@ -37,7 +37,6 @@ from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
 from sopframe.core.engine.documents import Attachment, read_attachment
-from sopframe.core.engine.documents import document_record
 from sopframe.core.engine.following import affects_problem, refuse_reserved_id, review_due, sop_binding
 from sopframe.core.engine.events import Event, chain
 from sopframe.core.engine.ids import take_job_id
