@@ -162,7 +162,8 @@ def _start(request: Request, form: Any) -> Response:
     _checked_form(who, form)
     st = state_of(request)
     text, path = find_shipped(st.plugins, str(form.get("template") or ""))
-    state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=str(form.get("title") or "") or None)
+    state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=str(form.get("title") or "") or None,
+                      reason=str(form.get("reason") or "").strip() or None)
     return RedirectResponse(f"/jobs/{quote(state.job_id)}", status_code=303)
 
 

@@ -120,3 +120,23 @@ def test_a_template_implementing_an_unpublished_sop_starts_only_with_a_recorded_
     assert r.status_code == 201, r.text
     started = s.store().read(r.json()["job"])[0]
     assert started.type == "job.started" and started.data["sop"]["reason"] == "SOP-IR-001 not yet published"
+
+
+def test_the_board_form_starts_an_unpublished_sop_template_with_its_reason(tmp_path: Any) -> None:
+    """The web form takes the same reason as the API, so the bundled templates start from a browser too."""
+    from serversupport import csrf_of, make_server, sign_in
+
+    s = make_server(tmp_path, users=("mike",), extra_roles='service_desk = ["mike"]\n')
+    client = s.client()
+    sign_in(client, "mike")
+    board = client.get("/")
+    assert board.status_code == 200 and 'name="reason"' in board.text
+    refused = client.post("/jobs", data={"template": "incident-response", "csrf": csrf_of(client)},
+                          follow_redirects=False)
+    assert refused.status_code >= 400 and "not on the SOP master list" in refused.text
+    assert s.store().job_ids() == []
+    r = client.post("/jobs", data={"template": "incident-response", "reason": "SOP-IR-001 not yet published",
+                                   "csrf": csrf_of(client)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    (job,) = s.store().job_ids()
+    assert s.store().read(job)[0].data["sop"]["reason"] == "SOP-IR-001 not yet published"

@@ -336,25 +336,9 @@ class Engine:
 
     def tick(self, *, actor: str) -> dict[str, list[str]]:
         """Append the time-based events that are due (SLA breaches) to every open job: job -> stages."""
-        actor = self._actor(actor)
-        done: dict[str, list[str]] = {}
-        for job in self.store.job_ids():
-            for _attempt in range(3 if not is_record_stream(job) else 0):
-                loaded = self.load(job)
-                if loaded.state.status != "open":
-                    break
-                now = self.clock()
-                cmd = Command(loaded, actor, to_text(now), loaded.state.copy())
-                record_breaches(cmd, now)
-                if not cmd.pending:
-                    break
-                try:
-                    self._commit(cmd)
-                except ConflictError:
-                    continue
-                done[job] = [ev.data["stage"] for ev in cmd.pending]
-                break
-        return done
+        from sopframe.core.engine.ticking import tick_jobs
+
+        return tick_jobs(self, self._actor(actor))
 
     # ================================================================ plumbing
     def _ready(self, cmd: Command, node: str) -> bool:
