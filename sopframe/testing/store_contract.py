@@ -16,33 +16,22 @@ sopframe's own memory, SQLite and PostgreSQL backends run this same class.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 
 import pytest
 
-from sopframe.core.engine.events import GENESIS, Event, NewEvent, chain, verify_chain
+from sopframe.core.engine.events import verify_chain
 from sopframe.core.readmodel import JobQuery
 from sopframe.core.store import Derived, Store
 from sopframe.errors import ConflictError, StoreError
 from sopframe.testing.accounts_contract import AccountsContract
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sopframe.core.notify.model import Notification
+from sopframe.testing.contract_support import (  # noqa: F401 (re-exported: tests and benchmarks use them)
+    _ITEMS_TEMPLATE, _SOD_TEMPLATE, _TINY_TEMPLATE, T0, make_events)
+from sopframe.testing.outbox_contract import OutboxContract
 
 __all__ = ["StoreContract", "make_events"]
 
-T0 = "2026-01-05T09:00:00.000000Z"
-
-
-def make_events(job: str, n: int, after: tuple[int, str] = (0, GENESIS), type: str = "field.set",
-                at: str = T0, actor: str = "alice") -> list[Event]:
-    """``n`` chained test events for ``job`` following event ``after`` (seq, hash)."""
-    new = [NewEvent(type, {"stage": "s", "field": "f", "value": i, "text": "naïve ✓", "nested": {"b": [1, None]}})
-           for i in range(n)]
-    return chain(job, after[0], after[1], new, actor, at)
-
-
-class StoreContract(AccountsContract):
+class StoreContract(AccountsContract, OutboxContract):
     """What a :class:`~sopframe.core.store.Store` must do.  Provide the ``make_store`` fixture."""
 
     @pytest.fixture
@@ -409,171 +398,3 @@ class StoreContract(AccountsContract):
             assert other.store_id() == first
         finally:
             other.close()
-
-    # ------------------------------------------------------------ outbox
-    def test_notifications_are_written_with_the_events_and_kept_once_per_key(self, store: Store) -> None:
-        store.append("J-1", 0, make_events("J-1", 1), Derived(notifications=(_note("k1"), _note("k2"))))
-        evs = store.read("J-1")
-        store.append("J-1", 1, make_events("J-1", 1, after=(1, evs[-1].hash)),
-                     Derived(notifications=(_note("k1", subject="again"),)))
-        rows = store.notifications()
-        assert [(r.note.key, r.status, r.attempts) for r in rows] == [("k1", "pending", 0), ("k2", "pending", 0)]
-        assert rows[0].note == _note("k1") and rows[0].note.data == {"users": ["ann"], "n": 1}
-        assert store.notification_counts() == {"pending": 2}
-
-    def test_a_refused_append_writes_no_notification(self, store: Store) -> None:
-        store.append("J-1", 0, make_events("J-1", 1))
-        with pytest.raises(ConflictError):
-            store.append("J-1", 0, make_events("J-1", 1), Derived(notifications=(_note("k1"),)))
-        store.append("J-2", 0, make_events("J-2", 1), Derived(counter=("C", 1)))
-        with pytest.raises(ConflictError):  # a taken counter refuses the whole append, its notifications too
-            store.append("J-3", 0, make_events("J-3", 1), Derived(counter=("C", 1), notifications=(_note("k2"),)))
-        assert store.notifications() == []
-
-    def test_enqueue_skips_keys_already_in_the_outbox(self, store: Store) -> None:
-        assert store.enqueue([_note("a"), _note("b")]) == 2
-        assert store.enqueue([_note("b"), _note("c")]) == 1
-        assert store.enqueue([]) == 0
-        assert [r.note.key for r in store.notifications()] == ["a", "b", "c"]
-
-    def test_claims_lease_rows_and_settle_them(self, store: Store, make_store: Callable[[], Store]) -> None:
-        store.enqueue([_note("a"), _note("b"), _note("c")])
-        other = make_store()
-        try:
-            first = store.claim_notifications("w1", _T(0), _T(60), limit=2)
-            assert [(r.note.key, r.attempts, r.worker) for r in first] == [("a", 1, "w1"), ("b", 1, "w1")]
-            second = other.claim_notifications("w2", _T(1), _T(61), limit=5)
-            assert [r.note.key for r in second] == ["c"]  # a held claim is never taken twice
-            assert other.claim_notifications("w2", _T(2), _T(62)) == []
-            a, b = first
-            assert store.settle_notifications("w1", _T(3), [(a.id, None, None), (b.id, "HTTP 500", _T(30))]) == 2
-            assert other.settle_notifications("w1", _T(3), [(second[0].id, None, None)]) == 0  # not w1's claim
-            rows = {r.note.key: r for r in store.notifications()}
-            assert (rows["a"].status, rows["a"].delivered_at) == ("delivered", _T(3))
-            assert (rows["b"].status, rows["b"].next_at, rows["b"].last_error) == ("pending", _T(30), "HTTP 500")
-            assert store.claim_notifications("w1", _T(29), _T(89)) == []  # b waits for its backoff
-            # c's lease ran out (its worker died): it is claimed again, b is due again
-            again = store.claim_notifications("w3", _T(61), _T(121))
-            assert [(r.note.key, r.attempts) for r in again] == [("b", 2), ("c", 2)]
-            assert store.settle_notifications("w2", _T(62), [(second[0].id, None, None)]) == 0  # lost its lease
-            store.settle_notifications("w3", _T(62), [(again[0].id, "HTTP 404", None), (again[1].id, None, None)])
-            assert store.notification_counts() == {"delivered": 2, "dead": 1}
-        finally:
-            other.close()
-
-    def test_dead_notifications_can_be_retried(self, store: Store) -> None:
-        store.enqueue([_note("a"), _note("b")])
-        rows = store.claim_notifications("w", _T(0), _T(60))
-        store.settle_notifications("w", _T(1), [(r.id, "refused", None) for r in rows])
-        assert store.retry_notifications([rows[0].id], _T(5)) == 1
-        assert [(r.note.key, r.attempts) for r in store.notifications("pending")] == [("a", 0)]
-        assert store.retry_notifications(None, _T(6)) == 1
-        assert [r.note.key for r in store.claim_notifications("w", _T(7), _T(67))] == ["a", "b"]
-
-
-def _T(seconds: int) -> str:
-    """A UTC time text ``seconds`` after 2026-01-05 09:00."""
-    return f"2026-01-05T09:{seconds // 60:02}:{seconds % 60:02}.000000Z"
-
-
-def _note(key: str, subject: str = "subject") -> "Notification":
-    from sopframe.core.notify.model import Notification
-
-    return Notification(key=key, kind="stage.entered", channel="mail", recipient="ann@example.com",
-                        subject=subject, body="body ✓", job="J-1", created_at=T0, data={"users": ["ann"], "n": 1})
-
-
-_TINY_TEMPLATE = """\
-template: tiny
-title: A tiny procedure
-version: 1.0.0
-kind: change
-job_id: TINY-{seq:03}
-roles:
-  author: Writes it
-  lead: Approves it
-stages:
-  write:
-    owner: author
-    sla: 1d
-    fields:
-      summary:
-        type: text
-        required: yes
-      count:
-        type: integer
-        min: 1
-    next: approve
-  approve:
-    owner: lead
-    signoffs:
-      lead:
-        role: lead
-"""
-
-_SOD_TEMPLATE = """\
-template: sod
-title: Reviewed by someone else
-version: 1.0.0
-kind: change
-job_id: SOD-{seq:03}
-roles:
-  author: Writes it
-  lead: Approves it
-stages:
-  write:
-    owner: author
-    fields:
-      summary:
-        type: text
-        required: yes
-      author:
-        type: user
-        role: author
-        required: yes
-    next: approve
-  approve:
-    owner: lead
-    signoffs:
-      lead:
-        role: lead
-        not_by: author
-"""
-
-_ITEMS_TEMPLATE = """\
-template: items
-title: One sub-job per finding
-version: 1.0.0
-kind: vulnerability
-job_id: ITEMS-{seq:03}
-roles:
-  author: Lists the findings
-  lead: Fixes them
-stages:
-  list:
-    owner: author
-    fields:
-      findings:
-        type: list
-        key: id
-        required: yes
-        columns:
-          id:
-            type: text
-            required: yes
-          found_at:
-            type: date
-            required: yes
-    split:
-      finding:
-        for_each: findings
-        owner: lead
-        stages:
-          fix:
-            sla:
-              from: item.found_at
-              within: 7d
-    rejoin: done
-  done:
-    owner: author
-"""
