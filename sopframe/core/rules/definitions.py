@@ -21,10 +21,12 @@ def _unused_roles(tg: TemplateGraph) -> Iterator[Finding]:
     pub = tg.template.publishes
     if pub is not None and pub.acknowledgement is not None:  # an audience role is used: its holders acknowledge
         used.update(pub.acknowledgement.audience)
+    for rule in tg.template.notify.values():  # a role only told of something is used too
+        used.update(rule.to)
     for role in tg.template.roles.values():
         if role.id not in used:
             yield UNUSED_ROLE.finding(
-                f"role {role.id!r} is defined but no stage, sign-off or field uses it", at=role.loc,
+                f"role {role.id!r} is defined but no stage, sign-off, field or `notify:` entry uses it", at=role.loc,
                 hint="remove it, or make it the owner of a stage or the role of a sign-off",
             )
 
