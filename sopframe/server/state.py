@@ -59,6 +59,8 @@ class ServerConfig:
     secure_cookies: bool = True
     session_lifetime: timedelta = timedelta(hours=8)
     oidc: OidcConfig | None = None
+    #: roles whose holders see everyone's training status (trainers), besides ``readers`` and each SOP's authors
+    training_readers: tuple[str, ...] = ()
 
 
 def server_config(settings: "Settings", environ: dict[str, str] | None = None,
@@ -71,14 +73,15 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
     where = str(settings.config.file or "configuration")
     if not isinstance(table, dict):
         raise ConfigError("'server' must be a table", path=where)
-    unknown = set(table) - {"readers", "secure-cookies", "session-hours", "oidc"}
+    unknown = set(table) - {"readers", "training-readers", "secure-cookies", "session-hours", "oidc"}
     if unknown:
         raise ConfigError(f"unknown key(s) in [server]: {', '.join(sorted(unknown))}", path=where,
-                          hint="known: readers, secure-cookies, session-hours, oidc")
-    readers = table.get("readers", [])
+                          hint="known: readers, training-readers, secure-cookies, session-hours, oidc")
+    readers, trainers = table.get("readers", []), table.get("training-readers", [])
     hours = table.get("session-hours", 8)
-    if not isinstance(readers, list) or not all(isinstance(r, str) for r in readers):
-        raise ConfigError("'server.readers' must be a list of role names", path=where)
+    for key, value in (("readers", readers), ("training-readers", trainers)):
+        if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+            raise ConfigError(f"'server.{key}' must be a list of role names", path=where)
     if not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 30:
         raise ConfigError("'server.session-hours' must be a number of hours from 1 to 720", path=where)
     oidc = None
@@ -95,7 +98,7 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
                           str(o.get("username-claim", "preferred_username")),
                           str(o.get("label", "Sign in with your organisation")))
     secure = bool(table.get("secure-cookies", True)) if secure_cookies is None else secure_cookies
-    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc)
+    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc, tuple(trainers))
 
 
 @dataclass
@@ -118,9 +121,11 @@ class ServerState:
     @classmethod
     def build(cls, settings: "Settings", plugins: "Plugins", config: ServerConfig,
               store_url: str | None = None) -> "ServerState":
-        from sopframe.services.context import limits_from_settings, planner_from, roles_from_settings
+        from sopframe.services.context import (groups_from_settings, limits_from_settings, planner_from,
+                                               roles_from_settings, training_defaults_from)
 
         roles = roles_from_settings(settings)
+        groups_from_settings(settings), training_defaults_from(settings)  # a bad table stops the server at start
         return cls(settings, plugins, roles, limits_from_settings(settings), config,
                    store_url or settings.store_url, planner_from(settings, plugins, roles))
 
