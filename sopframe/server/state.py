@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sopframe.errors import ConfigError
+from sopframe.services.auth import MAX_ADDRESS_FAILURES
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine
@@ -61,6 +62,8 @@ class ServerConfig:
     oidc: OidcConfig | None = None
     #: roles whose holders see everyone's training status (trainers), besides ``readers`` and each SOP's authors
     training_readers: tuple[str, ...] = ()
+    #: refused sign-ins from one client address within the window before that address is refused (0: no limit)
+    address_failures: int = MAX_ADDRESS_FAILURES
 
 
 def server_config(settings: "Settings", environ: dict[str, str] | None = None,
@@ -73,10 +76,11 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
     where = str(settings.config.file or "configuration")
     if not isinstance(table, dict):
         raise ConfigError("'server' must be a table", path=where)
-    unknown = set(table) - {"readers", "training-readers", "secure-cookies", "session-hours", "oidc"}
+    known = ("readers", "training-readers", "secure-cookies", "session-hours", "signin-failures-per-address", "oidc")
+    unknown = set(table) - set(known)
     if unknown:
         raise ConfigError(f"unknown key(s) in [server]: {', '.join(sorted(unknown))}", path=where,
-                          hint="known: readers, training-readers, secure-cookies, session-hours, oidc")
+                          hint=f"known: {', '.join(known)}")
     readers, trainers = table.get("readers", []), table.get("training-readers", [])
     hours = table.get("session-hours", 8)
     for key, value in (("readers", readers), ("training-readers", trainers)):
@@ -84,6 +88,10 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
             raise ConfigError(f"'server.{key}' must be a list of role names", path=where)
     if not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 30:
         raise ConfigError("'server.session-hours' must be a number of hours from 1 to 720", path=where)
+    per_address = table.get("signin-failures-per-address", MAX_ADDRESS_FAILURES)
+    if isinstance(per_address, bool) or not isinstance(per_address, int) or not 0 <= per_address <= 10_000:
+        raise ConfigError("'server.signin-failures-per-address' must be a whole number from 0 (no limit) to 10000",
+                          path=where)
     oidc = None
     o = table.get("oidc")
     if o is not None:
@@ -98,7 +106,7 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
                           str(o.get("username-claim", "preferred_username")),
                           str(o.get("label", "Sign in with your organisation")))
     secure = bool(table.get("secure-cookies", True)) if secure_cookies is None else secure_cookies
-    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc, tuple(trainers))
+    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc, tuple(trainers), per_address)
 
 
 @dataclass

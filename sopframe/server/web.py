@@ -95,7 +95,8 @@ def _signin(request: Request, form: Any) -> Response:
         raise Problem(403, "the sign-in form has no valid CSRF token: reload the page and try again")
     try:
         issued = sign_in(st.engine().store, str(form.get("user") or ""), str(form.get("password") or ""),
-                         remote=remote_of(request), lifetime=st.config.session_lifetime)
+                         remote=remote_of(request), lifetime=st.config.session_lifetime,
+                         per_address=st.config.address_failures)
     except AuthError as exc:
         status = 429 if exc.limited else 401
         return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message)
