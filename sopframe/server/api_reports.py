@@ -9,6 +9,8 @@ nothing here re-implements it):
   published the version (its authors: ``policy.may_start``).  Anyone else in
   the audience sees their own row only (``"view": "own"``); an SOP whose
   audience they are not in is left out, and asked for by name it is a 403.
+  Members of a ``groups`` entry who hold no role may ask for it too (and for
+  nothing else): an audience can be a group.
 - **Bottleneck report** (``GET /reports/bottlenecks``): figures over the jobs
   the caller may read (``policy.may_read``, as for ``GET /jobs``), so an
   aggregate never carries a job they may not see.  Asked for one template
@@ -24,7 +26,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from sopframe.core.safetext import escape
 from sopframe.errors import JobError
-from sopframe.server.api import principal, state_of
+from sopframe.server.api import member, principal, state_of
 from sopframe.server.problems import Problem
 from sopframe.server.security import Principal
 from sopframe.server.state import ServerState
@@ -108,7 +110,7 @@ def report_for(st: ServerState, user: str, template: str | None, since: str | No
                                  "has not, who is late")
 def training(request: Request, sop: str | None = Query(None, description="One SOP reference (default: every SOP "
                                                                           "whose version names an audience)"),
-             who: Principal = Depends(principal)) -> dict[str, Any]:
+             who: Principal = Depends(member)) -> dict[str, Any]:
     """``sopframe training status --format json``, with each SOP's ``view``: ``all`` (every person) for its
     authors, the ``readers`` and the ``training-readers`` roles; ``own`` (the caller's row) for the rest of
     its audience."""

@@ -121,6 +121,8 @@ class ServerState:
     store_url: str
     #: plans the notifications each append writes to the outbox (None: no channel configured)
     notify: "Planner | None" = None
+    #: the ``groups`` configuration (group -> people): who may sign in for their own training status
+    groups: "RoleTable | None" = None
     _local: threading.local = field(default_factory=threading.local)
     _held: "weakref.WeakSet[_Held]" = field(default_factory=lambda: weakref.WeakSet())
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -133,9 +135,15 @@ class ServerState:
                                                roles_from_settings, training_defaults_from)
 
         roles = roles_from_settings(settings)
-        groups_from_settings(settings), training_defaults_from(settings)  # a bad table stops the server at start
+        training_defaults_from(settings)  # a bad [training] table stops the server at start
         return cls(settings, plugins, roles, limits_from_settings(settings), config,
-                   store_url or settings.store_url, planner_from(settings, plugins, roles))
+                   store_url or settings.store_url, planner_from(settings, plugins, roles),
+                   groups_from_settings(settings))
+
+    def holds_any(self, user: str, groups_too: bool = False) -> bool:
+        """Whether ``user`` holds a role (or, with ``groups_too``, is in a group) of the configuration."""
+        return bool(self.roles.roles_of(user)) or (groups_too and self.groups is not None and
+                                                   bool(self.groups.roles_of(user)))
 
     def engine(self) -> "Engine":
         """This thread's engine (a store connection is used by one thread at a time).

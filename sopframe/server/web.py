@@ -38,12 +38,12 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def _who(request: Request) -> Principal:
+def _who(request: Request, groups_too: bool = False) -> Principal:
     st = state_of(request)
     who = authenticate(request, st)
     if who is None:
         raise SignInNeeded(request.url.path)
-    if not st.roles.roles_of(who.user):
+    if not st.holds_any(who.user, groups_too):
         raise Problem(403, f"{who.user} holds no role in the configuration, so may see and do nothing here")
     return who
 

@@ -21,7 +21,7 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'no
 
 @router.get("/training", response_class=HTMLResponse)
 def training(request: Request, sop: str | None = None) -> Response:
-    who = _who(request)
+    who = _who(request, groups_too=True)
     items = training_items(state_of(request), who.user, sop or None)
     return _page(request, "training.html", who=who, items=items)
 

@@ -89,8 +89,21 @@ def test_someone_outside_the_audience_sees_nothing_and_is_refused_by_name(sops: 
     assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
     assert "may not see the training status of SOP-T-001" in r.json()["detail"]
     assert _training(sops, client, "nora").status_code == 403  # no role at all
-    assert _training(sops, client, "owen").status_code == 403  # only in a group: no role, so no server access
     assert client.get("/api/v1/training").status_code == 401
+
+
+def test_a_group_member_without_a_role_sees_their_own_status_and_nothing_else(sops: Server) -> None:
+    publish(sops.state.engine())
+    client = sops.client()
+    (item,) = _training(sops, client, "owen").json()["items"]  # owen is only in the group oncall
+    assert item["view"] == "own" and [p["person"] for p in item["people"]] == ["owen"]
+    for path in ("/api/v1/jobs", "/api/v1/inbox", "/api/v1/sops", "/api/v1/reports/bottlenecks"):
+        r = client.get(path, headers=token_for(sops, "owen", "read"))
+        assert r.status_code == 403 and "holds no role" in r.json()["detail"], path
+    browser = sops.client()
+    sign_in(browser, "owen")
+    assert 'data-person="owen"' in browser.get("/training").text
+    assert browser.get("/inbox").status_code == 403
 
 
 def test_unknown_and_malformed_references_are_problems(sops: Server) -> None:
