@@ -10,10 +10,15 @@ from typing import Any, Sequence
 
 from sopframe.core.accounts import Account, AccountRecords, AuditRecord, SessionRecord, TokenRecord
 
-__all__ = ["AuthTables", "AUTH_DDL", "AUTH_TABLES", "AUTH_VERSION"]
+__all__ = ["AuthTables", "AUTH_DDL", "AUTH_TABLES", "AUTH_VERSION", "AUDIT_BY_REMOTE", "AUDIT_BY_REMOTE_DDL"]
 
 #: the schema version that adds these tables, and their names
 AUTH_VERSION = 7
+#: the schema version that indexes the sign-in log by client address (the per-address sign-in limit)
+AUDIT_BY_REMOTE = 11
+AUDIT_BY_REMOTE_DDL = """
+CREATE INDEX IF NOT EXISTS auth_audit_by_remote ON auth_audit (remote, kind, at)
+"""
 AUTH_TABLES = ("accounts", "sessions", "api_tokens", "auth_audit")
 
 AUTH_DDL = """
@@ -119,10 +124,10 @@ class AuthTables(AccountRecords):
                     (r.at, r.kind, r.user, int(r.ok), r.detail, r.remote))
 
     def audit_log(self, *, user: str | None = None, kind: str | None = None, since: str | None = None,
-                  ok: bool | None = None, limit: int = 1000) -> list[AuditRecord]:
+                  ok: bool | None = None, limit: int = 1000, remote: str | None = None) -> list[AuditRecord]:
         where: list[str] = []
         args: list[Any] = []
-        for column, value in (("username", user), ("kind", kind)):
+        for column, value in (("username", user), ("remote", remote), ("kind", kind)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)

@@ -77,10 +77,11 @@ class MemoryAccounts(AccountRecords):
             self._audit.append(record)
 
     def audit_log(self, *, user: str | None = None, kind: str | None = None, since: str | None = None,
-                  ok: bool | None = None, limit: int = 1000) -> list[AuditRecord]:
+                  ok: bool | None = None, limit: int = 1000, remote: str | None = None) -> list[AuditRecord]:
         with self._accounts_lock:
             indexed = list(enumerate(self._audit))
         found = [(i, r) for i, r in indexed if (user is None or r.user == user) and (kind is None or r.kind == kind)
-                 and (since is None or r.at >= since) and (ok is None or r.ok == ok)]
+                 and (since is None or r.at >= since) and (ok is None or r.ok == ok)
+                 and (remote is None or r.remote == remote)]
         found.sort(key=lambda p: (p[1].at, p[0]), reverse=True)
         return [r for _, r in found[:limit]]

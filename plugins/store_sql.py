@@ -29,7 +29,7 @@ from typing import Any, Iterator, Sequence
 from sopframe.core.engine.events import Event, canonical, decode_rows
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
-from sopframe_plugins.store_auth import AUTH_DDL, AUTH_VERSION, AuthTables
+from sopframe_plugins.store_auth import AUDIT_BY_REMOTE, AUDIT_BY_REMOTE_DDL, AUTH_DDL, AUTH_VERSION, AuthTables
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
 from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
@@ -104,6 +104,7 @@ CREATE TABLE role_tables (digest TEXT PRIMARY KEY, body TEXT NOT NULL)
 CREATE TABLE attachments (sha256 TEXT PRIMARY KEY, size {big} NOT NULL, data {blob} NOT NULL)
 """,
     SOP_RECORDS: SOP_RECORDS_DDL,
+    AUDIT_BY_REMOTE: AUDIT_BY_REMOTE_DDL,
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \

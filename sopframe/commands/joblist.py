@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 import click
@@ -15,16 +14,9 @@ __all__ = ["list_", "verify"]
 
 def _since(text: str | None) -> str | None:
     """``--since`` as UTC text comparable with event times: a date or an ISO date-time."""
-    if not text:
-        return None
-    try:
-        if "T" not in text:
-            return date.fromisoformat(text).isoformat()
-        from sopframe.core.engine.clock import to_text
+    from sopframe.services.reports import since_text
 
-        return to_text(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        raise UsageError(f"--since {text!r} is not a date (2026-01-31) or date-time (2026-01-31T09:00Z)") from None
+    return since_text(text)
 
 
 @click.command(name="list")

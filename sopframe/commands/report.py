@@ -32,14 +32,13 @@ def bottlenecks(ctx: click.Context, template_id: str | None, since: str | None, 
                 top: int, store_url: str | None) -> None:
     """Per stage, owner role and person: visits, queue and work time (median, p90, max), SLA breach rate,
     rework, work in progress and its age, throughput per week; the top bottlenecks in a sentence each."""
-    from sopframe.commands.joblist import _since
     from sopframe.reports import render
-    from sopframe.services.reports import bottleneck_report
+    from sopframe.services.reports import bottleneck_report, since_text
 
     from sopframe.core.engine.clock import to_text
 
     engine = open_engine(ctx, store_url)
-    now, start = engine.clock(), _since(since)
+    now, start = engine.clock(), since_text(since)
     if start and start > to_text(now):
         raise UsageError(f"--since {since} is in the future: the report covers what happened up to now")
     result = bottleneck_report(engine.store, now, template=template_id, since=start, top=top)

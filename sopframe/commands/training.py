@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import click
 
+from sopframe.commands.common import settings_for
 from sopframe.commands.jobctx import emit_json, format_option, open_engine, roles_from_config, store_option
-from sopframe.commands.sopctx import groups_from_config, training_defaults
 from sopframe.core.safetext import escape
 from sopframe.core.training import TrainingStatus
 from sopframe.errors import UsageError
@@ -39,15 +39,10 @@ def _when(text: str | None) -> datetime | None:
 @click.pass_context
 def status(ctx: click.Context, ref: str | None, as_of: str | None, store_url: str | None, fmt: str) -> None:
     """Who has and has not acknowledged the current version of SOP-REF (default: every SOP with an audience)."""
-    from sopframe.core.engine.records import SopRecords
-    from sopframe.services.sops import training_report
+    from sopframe.services.sops import training_for
 
     engine = open_engine(ctx, store_url)
-    roles, groups = roles_from_config(ctx), groups_from_config(ctx)
-    grace, every = training_defaults(ctx)
-    if ref is not None:
-        SopRecords(engine.store).versions(ref)  # a malformed or unknown reference is refused, with the known ones
-    report = training_report(engine.store, roles, groups, _when(as_of) or engine.clock(), ref, grace, every)
+    report = training_for(settings_for(ctx), engine.store, roles_from_config(ctx), _when(as_of) or engine.clock(), ref)
     if fmt == "json":
         emit_json([s.to_dict() for s in report])
         return

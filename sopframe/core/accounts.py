@@ -136,6 +136,6 @@ class AccountRecords:
         raise self._no_accounts()
 
     def audit_log(self, *, user: str | None = None, kind: str | None = None, since: str | None = None,
-                  ok: bool | None = None, limit: int = 1000) -> list[AuditRecord]:
-        """Audit entries matching every given filter, newest first."""
+                  ok: bool | None = None, limit: int = 1000, remote: str | None = None) -> list[AuditRecord]:
+        """Audit entries matching every given filter (``remote``: the client address), newest first."""
         raise self._no_accounts()

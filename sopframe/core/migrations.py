@@ -37,6 +37,8 @@ Versions:
 10. The SOP-lifecycle read models (:mod:`sopframe.core.records`): acknowledgements,
    review flags, the jobs that follow each SOP, and each published version's
    acknowledgement policy; filled from the events by the step itself.
+11. An index of the sign-in log by client address (``auth_audit_by_remote``),
+   which the server's per-address sign-in limit reads.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -78,6 +80,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "the role table each batch ran under, kept once per digest and named by its ledger entry"),
     Migration(9, "attached documents kept in the store, once per SHA-256"),
     Migration(10, "SOP lifecycle read models: acknowledgements, review flags, jobs per SOP version"),
+    Migration(11, "the sign-in log indexed by client address (the per-address sign-in limit)"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

@@ -13,7 +13,7 @@ from sopframe.server.problems import Problem
 from sopframe.server.security import SAFE_METHODS, Principal, authenticate, check_csrf
 from sopframe.server.state import ServerState
 
-__all__ = ["router", "principal", "state_of", "visible"]
+__all__ = ["router", "principal", "member", "state_of", "visible"]
 
 router = APIRouter(prefix="/api/v1")
 
@@ -24,13 +24,23 @@ def state_of(request: Request) -> ServerState:
 
 def principal(request: Request) -> Principal:
     """The authenticated caller, who must hold a role; changes from a session need its CSRF header."""
+    return caller(request)
+
+
+def member(request: Request) -> Principal:
+    """Like :func:`principal`, but a member of a ``groups`` entry who holds no role is let in too
+    (for what concerns them as a person: their own training status)."""
+    return caller(request, groups_too=True)
+
+
+def caller(request: Request, groups_too: bool = False) -> Principal:
     st = state_of(request)
     who = authenticate(request, st)
     if who is None:
         raise Problem(401, "sign in, or send an API token as `Authorization: Bearer TOKEN`")
     if request.method not in SAFE_METHODS and not check_csrf(who, request.headers.get("x-csrf-token")):
         raise Problem(403, "missing or wrong CSRF token (send the session's token as X-CSRF-Token)")
-    if not st.roles.roles_of(who.user):
+    if not st.holds_any(who.user, groups_too):
         raise Problem(403, f"{who.user} holds no role in the configuration, so may see and do nothing here")
     return who
 

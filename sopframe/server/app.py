@@ -49,7 +49,7 @@ def _error_response(request: Request, exc: BaseException) -> Response:
 
 def create_app(state: ServerState) -> FastAPI:
     """The application for one process on ``state`` (closed when the application shuts down)."""
-    from sopframe.server import api, oidc, web
+    from sopframe.server import api, api_reports, oidc, web, web_reports
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -67,7 +67,9 @@ def create_app(state: ServerState) -> FastAPI:
                               "the authenticated user is the actor. Errors are RFC 9457 problem details.")
     app.state.sopframe = state
     app.include_router(api.router)
+    app.include_router(api_reports.router)
     app.include_router(web.router)
+    app.include_router(web_reports.router)
     app.include_router(oidc.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sopframe.errors import ConfigError
+from sopframe.services.auth import MAX_ADDRESS_FAILURES
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine
@@ -59,6 +60,10 @@ class ServerConfig:
     secure_cookies: bool = True
     session_lifetime: timedelta = timedelta(hours=8)
     oidc: OidcConfig | None = None
+    #: roles whose holders see everyone's training status (trainers), besides ``readers`` and each SOP's authors
+    training_readers: tuple[str, ...] = ()
+    #: refused sign-ins from one client address within the window before that address is refused (0: no limit)
+    address_failures: int = MAX_ADDRESS_FAILURES
 
 
 def server_config(settings: "Settings", environ: dict[str, str] | None = None,
@@ -71,16 +76,22 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
     where = str(settings.config.file or "configuration")
     if not isinstance(table, dict):
         raise ConfigError("'server' must be a table", path=where)
-    unknown = set(table) - {"readers", "secure-cookies", "session-hours", "oidc"}
+    known = ("readers", "training-readers", "secure-cookies", "session-hours", "signin-failures-per-address", "oidc")
+    unknown = set(table) - set(known)
     if unknown:
         raise ConfigError(f"unknown key(s) in [server]: {', '.join(sorted(unknown))}", path=where,
-                          hint="known: readers, secure-cookies, session-hours, oidc")
-    readers = table.get("readers", [])
+                          hint=f"known: {', '.join(known)}")
+    readers, trainers = table.get("readers", []), table.get("training-readers", [])
     hours = table.get("session-hours", 8)
-    if not isinstance(readers, list) or not all(isinstance(r, str) for r in readers):
-        raise ConfigError("'server.readers' must be a list of role names", path=where)
+    for key, value in (("readers", readers), ("training-readers", trainers)):
+        if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+            raise ConfigError(f"'server.{key}' must be a list of role names", path=where)
     if not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 30:
         raise ConfigError("'server.session-hours' must be a number of hours from 1 to 720", path=where)
+    per_address = table.get("signin-failures-per-address", MAX_ADDRESS_FAILURES)
+    if isinstance(per_address, bool) or not isinstance(per_address, int) or not 0 <= per_address <= 10_000:
+        raise ConfigError("'server.signin-failures-per-address' must be a whole number from 0 (no limit) to 10000",
+                          path=where)
     oidc = None
     o = table.get("oidc")
     if o is not None:
@@ -95,7 +106,7 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
                           str(o.get("username-claim", "preferred_username")),
                           str(o.get("label", "Sign in with your organisation")))
     secure = bool(table.get("secure-cookies", True)) if secure_cookies is None else secure_cookies
-    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc)
+    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc, tuple(trainers), per_address)
 
 
 @dataclass
@@ -110,6 +121,8 @@ class ServerState:
     store_url: str
     #: plans the notifications each append writes to the outbox (None: no channel configured)
     notify: "Planner | None" = None
+    #: the ``groups`` configuration (group -> people): who may sign in for their own training status
+    groups: "RoleTable | None" = None
     _local: threading.local = field(default_factory=threading.local)
     _held: "weakref.WeakSet[_Held]" = field(default_factory=lambda: weakref.WeakSet())
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -118,11 +131,19 @@ class ServerState:
     @classmethod
     def build(cls, settings: "Settings", plugins: "Plugins", config: ServerConfig,
               store_url: str | None = None) -> "ServerState":
-        from sopframe.services.context import limits_from_settings, planner_from, roles_from_settings
+        from sopframe.services.context import (groups_from_settings, limits_from_settings, planner_from,
+                                               roles_from_settings, training_defaults_from)
 
         roles = roles_from_settings(settings)
+        training_defaults_from(settings)  # a bad [training] table stops the server at start
         return cls(settings, plugins, roles, limits_from_settings(settings), config,
-                   store_url or settings.store_url, planner_from(settings, plugins, roles))
+                   store_url or settings.store_url, planner_from(settings, plugins, roles),
+                   groups_from_settings(settings))
+
+    def holds_any(self, user: str, groups_too: bool = False) -> bool:
+        """Whether ``user`` holds a role (or, with ``groups_too``, is in a group) of the configuration."""
+        return bool(self.roles.roles_of(user)) or (groups_too and self.groups is not None and
+                                                   bool(self.groups.roles_of(user)))
 
     def engine(self) -> "Engine":
         """This thread's engine (a store connection is used by one thread at a time).

@@ -38,12 +38,12 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def _who(request: Request) -> Principal:
+def _who(request: Request, groups_too: bool = False) -> Principal:
     st = state_of(request)
     who = authenticate(request, st)
     if who is None:
         raise SignInNeeded(request.url.path)
-    if not st.roles.roles_of(who.user):
+    if not st.holds_any(who.user, groups_too):
         raise Problem(403, f"{who.user} holds no role in the configuration, so may see and do nothing here")
     return who
 
@@ -95,7 +95,8 @@ def _signin(request: Request, form: Any) -> Response:
         raise Problem(403, "the sign-in form has no valid CSRF token: reload the page and try again")
     try:
         issued = sign_in(st.engine().store, str(form.get("user") or ""), str(form.get("password") or ""),
-                         remote=remote_of(request), lifetime=st.config.session_lifetime)
+                         remote=remote_of(request), lifetime=st.config.session_lifetime,
+                         per_address=st.config.address_failures)
     except AuthError as exc:
         status = 429 if exc.limited else 401
         return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message)

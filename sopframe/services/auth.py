@@ -8,8 +8,11 @@ One function per use case, each taking the store and a clock; the CLI
   rehashed at the next sign-in.
 - **Sign-in rate limit**: after :data:`MAX_FAILURES` refused sign-ins of one
   user within :data:`FAILURE_WINDOW`, further attempts are refused without
-  checking the password until the window has passed.  The count comes from
-  the sign-in log in the store, so every server worker sees the same count.
+  checking the password until the window has passed; so are attempts from a
+  client address that had :data:`MAX_ADDRESS_FAILURES` refused sign-ins (of
+  any user names) within the window, which stops one address trying a
+  password against many accounts.  The counts come from the sign-in log in
+  the store, so every server worker sees the same counts.
 - **Sessions**: the cookie holds 256 random bits; the store keeps only their
   SHA-256 with the user, a CSRF secret and the expiry.  Signing out ends the
   record, so a copied cookie is refused afterwards.
@@ -39,11 +42,13 @@ from sopframe.errors import SopframeError, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.store import Store
 
-__all__ = ["AuthError", "IssuedSession", "MAX_FAILURES", "FAILURE_WINDOW", "SESSION_LIFETIME", "MIN_PASSWORD",
+__all__ = ["AuthError", "IssuedSession", "MAX_FAILURES", "MAX_ADDRESS_FAILURES", "FAILURE_WINDOW", "SESSION_LIFETIME", "MIN_PASSWORD",
            "SCOPES", "add_user", "set_password", "disable_user", "sign_in", "open_session", "session_for",
            "sign_out", "create_token", "revoke_token", "authenticate_token", "user_name"]
 
 MAX_FAILURES = 5
+#: refused sign-ins from one client address (any user names) within the window before it is refused too
+MAX_ADDRESS_FAILURES = 20
 FAILURE_WINDOW = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 MIN_PASSWORD = 12
@@ -146,9 +151,21 @@ def disable_user(store: "Store", name: str, *, clock: Clock = system_clock) -> A
     return account
 
 
+def _limited(store: "Store", user: str, remote: str, since: str, per_address: int) -> str | None:
+    """Why sign-in is refused for now without checking the password (the user's or the address's failures)."""
+    minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+    if len(store.audit_log(user=user, kind="signin", ok=False, since=since, limit=MAX_FAILURES)) >= MAX_FAILURES:
+        return f"{MAX_FAILURES} failures of this user within {minutes} minutes"
+    if remote and per_address > 0 and len(store.audit_log(remote=remote, kind="signin", ok=False, since=since,
+                                                           limit=per_address)) >= per_address:
+        return f"{per_address} failures from this address within {minutes} minutes"
+    return None
+
+
 def sign_in(store: "Store", name: str, password: str, *, remote: str = "", clock: Clock = system_clock,
-            lifetime: timedelta = SESSION_LIFETIME) -> IssuedSession:
-    """Check a password and open a session; every outcome is logged, repeated failures are limited."""
+            lifetime: timedelta = SESSION_LIFETIME, per_address: int = MAX_ADDRESS_FAILURES) -> IssuedSession:
+    """Check a password and open a session; every outcome is logged, repeated failures are limited
+    (per user, and per client address ``remote`` when it is known and ``per_address`` is above 0)."""
     refused = AuthError("wrong user name or password")
     try:
         user = check_name(name, _NAME_LIMIT)
@@ -156,12 +173,10 @@ def sign_in(store: "Store", name: str, password: str, *, remote: str = "", clock
         raise refused from None
     now = clock()
     at = to_text(now)
-    failures = store.audit_log(user=user, kind="signin", ok=False, since=to_text(now - FAILURE_WINDOW),
-                               limit=MAX_FAILURES)
-    if len(failures) >= MAX_FAILURES:
-        _log(store, at, "signin", user, False, "rate limited", remote)
-        raise AuthError("too many failed sign-ins: try again later", limited=True,
-                        hint=f"{MAX_FAILURES} failures within {int(FAILURE_WINDOW.total_seconds() // 60)} minutes")
+    why = _limited(store, user, remote, to_text(now - FAILURE_WINDOW), per_address)
+    if why is not None:
+        _log(store, at, "signin", user, False, f"rate limited: {why}", remote)
+        raise AuthError("too many failed sign-ins: try again later", limited=True, hint=why)
     account = store.account(user)
     from argon2.exceptions import InvalidHashError, VerificationError
 

@@ -27,7 +27,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.settings import Settings
 
 __all__ = ["roles_from_settings", "limits_from_settings", "open_store_for", "open_engine", "engine_on",
-           "compiled_for", "notify_settings_from", "planner_from", "config_text"]
+           "compiled_for", "notify_settings_from", "planner_from", "config_text", "groups_from_settings",
+           "training_defaults_from", "TRAINING_KEYS"]
+
+#: the keys of the ``[training]`` table
+TRAINING_KEYS = {"grace": "grace period after the effective date", "reacknowledge-every": "re-acknowledgement interval"}
 
 
 def config_text(file: str) -> tuple[str, str]:
@@ -59,20 +63,61 @@ def roles_from_settings(settings: "Settings") -> "RoleTable":
         raise ConfigError(what, path=path) from None
 
 
+def _where(settings: "Settings", key: str, table: str, value: str | None = None) -> str | None:
+    """``file:line`` of ``key`` in ``table`` of the configuration file (None without a file)."""
+    from sopframe.core.identity import find_line
+
+    file = settings.config.file
+    if file is None:
+        return None
+    text, prefix = config_text(file)
+    return f"{file}:{find_line(text, prefix + table, key, value)}"
+
+
+def groups_from_settings(settings: "Settings") -> "RoleTable":
+    """The ``groups`` table (group -> users), names normalised and through ``aliases``, checked like ``roles``."""
+    from sopframe.core.identity import RoleTable, table_problems
+
+    config = settings.config
+    groups = config.get("groups", {}) or {}
+    aliases = config.get("aliases", {}) or {}
+    problems = [p for p in table_problems(groups, {}) if p.message.startswith("roles.")]
+    if problems:
+        p = problems[0]
+        raise ConfigError("groups." + p.message[len("roles."):], path=_where(settings, p.key, "groups", p.value))
+    return RoleTable.build(groups, aliases)
+
+
+def training_defaults_from(settings: "Settings") -> tuple[str | None, str | None]:
+    """(grace, reacknowledge-every) of the ``[training]`` table, each checked as a duration."""
+    from sopframe.core.durations import parse_duration
+    from sopframe.errors import did_you_mean
+
+    table = settings.config.get("training", {}) or {}
+    if not isinstance(table, dict):
+        raise ConfigError("'training' must be a table", path=str(settings.config.file or "configuration"))
+    for key, value in table.items():
+        if key not in TRAINING_KEYS:
+            raise ConfigError(f"training: unknown key {key!r}{did_you_mean(key, TRAINING_KEYS)}",
+                              path=_where(settings, key, "training"), hint=f"known keys: {', '.join(TRAINING_KEYS)}")
+        try:
+            parse_duration(str(value))
+        except ValueError as exc:
+            raise ConfigError(f"training.{key}: {exc}", path=_where(settings, key, "training"),
+                              hint="a duration such as 30d or 12 months") from None
+    grace, every = table.get("grace"), table.get("reacknowledge-every")
+    return (str(grace) if grace else None), (str(every) if every else None)
+
+
 def limits_from_settings(settings: "Settings") -> "Limits":
     """The ``limits`` table, checked (relative ``attachments-root`` from the configuration's directory)."""
-    from sopframe.core.identity import find_line
     from sopframe.core.limits import LimitsError, limits_from_table
 
     config = settings.config
     try:
         return limits_from_table(config.get("limits"), config.directory)
     except LimitsError as exc:
-        where = None
-        if config.file:
-            text, prefix = config_text(config.file)
-            where = f"{config.file}:{find_line(text, prefix + 'limits', exc.key)}"
-        raise ConfigError(str(exc), path=where) from None
+        raise ConfigError(str(exc), path=_where(settings, exc.key, "limits")) from None
 
 
 def open_store_for(settings: "Settings", plugins: "Plugins", store_url: str | None = None) -> "Store":

@@ -17,8 +17,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.readmodel import JobSummary, SopRow
     from sopframe.core.records import SopJobRow
     from sopframe.core.store import Store
+    from sopframe.settings import Settings
 
-__all__ = ["training_report", "VersionJobs", "sop_versions"]
+__all__ = ["training_report", "training_for", "VersionJobs", "sop_versions"]
 
 
 def _current_rows(store: "Store", ref: str | None) -> list["SopRow"]:
@@ -43,6 +44,23 @@ def training_report(store: "Store", roles: "RoleTable", groups: "RoleTable", now
                         and not groups.holders(a[len("group:"):]))
         out.append(replace(status, undefined_groups=missing))
     return out
+
+
+def training_for(settings: "Settings", store: "Store", roles: "RoleTable", now: datetime,
+                 ref: str | None = None) -> list[TrainingStatus]:
+    """:func:`training_report` with the ``groups`` and ``[training]`` defaults of the settings (checked):
+    what ``sopframe training status`` and the server's ``/api/v1/training`` both call.
+
+    A malformed reference, or one not on the master list, is refused (with the known ones).
+    """
+    from sopframe.core.engine.records import SopRecords
+    from sopframe.services.context import groups_from_settings, training_defaults_from
+
+    groups = groups_from_settings(settings)
+    grace, every = training_defaults_from(settings)
+    if ref is not None:
+        SopRecords(store).versions(ref)
+    return training_report(store, roles, groups, now, ref, grace, every)
 
 
 @dataclass(frozen=True)

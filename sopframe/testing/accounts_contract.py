@@ -71,3 +71,7 @@ class AccountsContract:
         assert [r.user for r in store.audit_log(kind="signin", ok=False, since=LATER)] == ["bob"]
         assert store.audit_log(user="alice", limit=1)[0].kind == "signout"
         assert store.audit_log(user="alice", ok=False)[0].remote == "127.0.0.1"
+        store.audit(AuditRecord(LATER, "signin", "carol", False, "bad password", "127.0.0.1"))
+        assert [r.user for r in store.audit_log(remote="127.0.0.1", kind="signin", ok=False)] == ["carol", "alice"]
+        assert [r.user for r in store.audit_log(remote="127.0.0.1", since=LATER)] == ["carol"]
+        assert store.audit_log(remote="10.0.0.9") == []

@@ -162,3 +162,32 @@ def test_pages_escape_recorded_text_and_send_a_content_security_policy(server: S
     assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert page.headers["x-content-type-options"] == "nosniff"
     assert client.get("/signin?next=//evil.example/x").text.count('value="/"') == 1  # no open redirect
+
+
+def test_one_address_failing_for_several_users_is_limited_and_others_are_not(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    s = make_server(tmp_path, extra_toml="signin-failures-per-address = 3\n")
+    try:
+        assert s.state.config.address_failures == 3
+        sprayer = TestClient(s.app, base_url="https://testserver", client=("203.0.113.7", 40000))
+        for user in ("lee", "sam", "carol"):  # one wrong password each: no user reaches their own limit
+            assert sign_in(sprayer, user, "not the password").status_code == 401
+        limited = sign_in(sprayer, "alice", PASSWORD)
+        assert limited.status_code == 429 and "too many failed sign-ins" in limited.text
+        assert sprayer.get("/api/v1/me").status_code == 401
+        office = TestClient(s.app, base_url="https://testserver", client=("198.51.100.20", 40000))
+        assert sign_in(office, "alice").status_code == 303  # alice herself, elsewhere, is not locked out
+        (entry, *_) = s.store().audit_log(kind="signin", remote="203.0.113.7")
+        assert entry.user == "alice" and entry.detail.startswith("rate limited: 3 failures from this address")
+    finally:
+        s.state.close()
+
+
+def test_the_address_limit_setting_is_checked(tmp_path: Path) -> None:
+    import pytest
+
+    from sopframe.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="signin-failures-per-address' must be a whole number"):
+        make_server(tmp_path, extra_toml="signin-failures-per-address = -1\n")
