@@ -173,14 +173,20 @@ def overdue(ctx: click.Context, since: str | None, exit_zero: bool, store_url: s
 @click.pass_context
 def tick(ctx: click.Context, store_url: str | None, actor: str | None, fmt: str) -> None:
     """Append the time-based events that are due (SLA breaches) to every open job, and enqueue the
-    time-based notifications (SLA due soon, escalations, SOP reviews); run it from cron."""
+    time-based notifications (SLA due soon, escalations, SOP reviews, acknowledgements due or late);
+    run it from cron."""
     engine = open_engine(ctx, store_url)
     done = engine.tick(actor=current_user(actor))
     queued = 0
     if engine.notify:  # keys are made from each cause: a second tick enqueues nothing new
+        from sopframe.commands.common import settings_for
+        from sopframe.commands.jobctx import roles_from_config
         from sopframe.core.notify.timed import timed_notifications
+        from sopframe.services.sops import training_for
 
-        queued = engine.store.enqueue(timed_notifications(engine.store, engine.notify, engine.clock()))
+        now = engine.clock()
+        training = training_for(settings_for(ctx), engine.store, roles_from_config(ctx), now)
+        queued = engine.store.enqueue(timed_notifications(engine.store, engine.notify, now, training))
     if fmt == "json":
         emit_json(done)
         return

@@ -160,3 +160,45 @@ def test_channels_only_in_routes_of_other_types_are_not_used() -> None:
     store = MemoryStore()
     engine_with(store, route).start(TEMPLATE, "tiny.yaml", actor="alice")
     assert store.notifications() == []
+
+
+def test_acknowledgements_due_soon_and_late_tell_the_person_once_and_the_trainer_when_late() -> None:
+    from sopframe.core.engine import Engine
+    from sopframe.core.engine.records import SopRecords
+    from sopframe.core.identity import RoleTable
+    from sopframe.core.notify.planning import Planner
+    from sopframe.services.sops import training_report
+    from sopframe.testing.sop_lifecycle import GROUPS, LIFECYCLE, ROLES
+
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    store = MemoryStore()
+    table, groups = RoleTable.build(ROLES), RoleTable.build(GROUPS)
+    people = {u: {"email": f"{u}@example.com"} for u in ("alice", "carl", "owen", "rita", "rob")}
+    route = routing(routes={"ack.due_soon": ["mail"], "ack.late": ["mail"]})
+    route = type(route)(channels=route.channels, routes=route.routes, people=people, lead="3d")
+    engine = Engine(store, roles=table, clock=clock, notify=Planner(route, table))
+    lifecycle = LIFECYCLE.replace("stages:\n", "notify:\n  ack.late:\n    to: author\nstages:\n", 1)
+    job = engine.start(lifecycle, "tiny-sop.yaml", actor="alice").job_id
+    engine.set_fields(job, {"ref": "SOP-T-001", "version": "1.0.0", "effective": "2026-01-05"}, actor="alice")
+    engine.complete(job, actor="alice")
+    records = SopRecords(store, roles=table, groups=groups, clock=clock)
+
+    def reminders() -> list:
+        return timed_notifications(store, engine.notify, clock(), training_report(store, table, groups, clock()))
+
+    clock.advance(days=1)
+    records.acknowledge("SOP-T-001", actor="rita")
+    assert reminders() == []  # due 2026-01-19, 3 days' lead: nothing yet
+    clock.set("2026-01-17T08:00:00+00:00")
+    soon = reminders()
+    assert sorted((n.kind, n.recipient) for n in soon) == [
+        ("ack.due_soon", "owen@example.com"), ("ack.due_soon", "rob@example.com")]  # rita acknowledged
+    assert "please acknowledge by 2026-01-19" in soon[0].subject and soon[0].job == job
+    assert store.enqueue(soon) == 2 and store.enqueue(reminders()) == 0  # a second tick sends nothing new
+    clock.set("2026-01-20T08:00:00+00:00")
+    records.acknowledge("SOP-T-001", actor="owen")  # late, but done: no reminder for owen
+    late = reminders()
+    assert sorted((n.kind, n.recipient) for n in late) == [
+        ("ack.late", "alice@example.com"), ("ack.late", "rob@example.com")]  # rob, and the template's `to`
+    assert all(n.data["person"] == "rob" for n in late)
+    assert store.enqueue(late) == 2 and store.enqueue(reminders()) == 0

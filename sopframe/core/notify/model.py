@@ -27,6 +27,10 @@ TRIGGERS: Mapping[str, str] = {
     "sop.review_due": "a published SOP's review date is within the lead time (sopframe tick)",
     "sop.review_overdue": "a published SOP's review date has passed (sopframe tick)",
     "sop.published": "an SOP version was published: its audience is told",
+    "ack.due_soon": "a person of an SOP's audience has not yet acknowledged its current version and the "
+                    "acknowledgement is due within the lead time (sopframe tick): that person is told",
+    "ack.late": "a person's acknowledgement of an SOP's current version is past due (sopframe tick): that "
+                "person is told, and the trigger's `to` roles (a trainer, say) when set",
 }
 
 #: outbox states: waiting (or retrying), claimed by a worker under a lease, delivered, given up

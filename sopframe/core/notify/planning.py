@@ -51,6 +51,8 @@ class Cause:
     body: str
     at: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: people told by name besides the holders of ``roles`` (an acknowledgement reminder's person)
+    people: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Planner:
     def rows(self, cause: Cause, template: "Template | None") -> list[Notification]:
         """One row per (channel, person) for mail, one per channel for webhooks; none without recipients."""
         users = self.routing.users(cause.roles, self.roles)
+        users += [p for p in cause.people if p not in users]
         if not users:
             return []
         out: list[Notification] = []

@@ -1,4 +1,5 @@
-"""The time-based notifications ``sopframe tick`` enqueues: SLA due soon, escalation, SOP review.
+"""The time-based notifications ``sopframe tick`` enqueues: SLA due soon, escalation, SOP review,
+acknowledgements due soon or late.
 
 Each is found from the read models (open stages with their deadlines, the
 SOP master list) at a given "now".  Its key is made from the job, stage
@@ -10,7 +11,7 @@ first row of each key.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from sopframe.core.durations import parse_duration
 from sopframe.core.engine.clock import from_text, to_text
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.model import Template
     from sopframe.core.readmodel import JobSummary, OpenStage
     from sopframe.core.store import Store
+    from sopframe.core.training import TrainingStatus
 
 __all__ = ["timed_notifications"]
 
@@ -61,8 +63,13 @@ class _Templates:
         return self.cache[summary.sha256]
 
 
-def timed_notifications(store: "Store", planner: Planner, now: datetime) -> list[Notification]:
-    """Every time-based notification due at ``now`` (already enqueued ones come out with the same keys)."""
+def timed_notifications(store: "Store", planner: Planner, now: datetime,
+                        training: Sequence["TrainingStatus"] = ()) -> list[Notification]:
+    """Every time-based notification due at ``now`` (already enqueued ones come out with the same keys).
+
+    ``training`` is the training status of the current SOP versions at ``now`` (the caller works it out with
+    its ``groups`` and ``[training]`` settings): its pending and late people get acknowledgement reminders.
+    """
     if not planner:
         return []
     templates = _Templates(store)
@@ -70,6 +77,8 @@ def timed_notifications(store: "Store", planner: Planner, now: datetime) -> list
     for cause, template in _stage_causes(store, planner, templates, now):
         out.extend(planner.rows(cause, template))
     for cause, template in _review_causes(store, planner, templates, now):
+        out.extend(planner.rows(cause, template))
+    for cause, template in _ack_causes(store, planner, templates, training, now):
         out.extend(planner.rows(cause, template))
     return out
 
@@ -140,3 +149,33 @@ def _review_causes(store: "Store", planner: Planner, templates: _Templates,
         yield Cause(kind, ident, entry.job, routing.roles_for(template, kind, default), subject,
                     f"{line(entry.title)} ({ref} version {version}) is to be reviewed by {entry.next_review}.\n",
                     at, data), template
+
+
+def _ack_causes(store: "Store", planner: Planner, templates: _Templates, training: Sequence["TrainingStatus"],
+                now: datetime) -> Iterator[tuple[Cause, "Template | None"]]:
+    """One reminder per person, version and due date: before it (within the lead time), then once late."""
+    at = to_text(now)
+    routing = planner.routing
+    for status in training:
+        summary = store.summary(status.published_by)  # the lifecycle job that published the version
+        template = templates.of(summary) if summary is not None else None
+        ref, version = line(status.ref), line(str(status.version or ""))
+        for person in status.people:
+            if person.status == "acknowledged":
+                continue
+            ident = f"{status.ref}:{status.version}:{person.person}:{person.due}"
+            data = {"ref": ref, "version": version, "person": person.person, "due": person.due}
+            if person.status == "late":
+                kind, subject = "ack.late", f"SOP {ref} {version}: acknowledgement by {line(person.person)} overdue"
+                text = f"The acknowledgement of {ref} version {version} was due by {person.due}.\n"
+                roles = routing.roles_for(template, kind, [])
+            else:
+                start = _before(from_text(person.due), routing.lead_for(template, "ack.due_soon"))
+                if start is None or start > now:
+                    continue
+                kind, subject = "ack.due_soon", f"SOP {ref} {version}: please acknowledge by {person.due}"
+                text = (f"Please read {ref} version {version} and acknowledge it "
+                        f"(sopframe ack {ref}) by {person.due}.\n")
+                roles = []
+            yield Cause(kind, ident, status.published_by, roles, subject, text, at, data,
+                        people=(person.person,)), template
