@@ -76,6 +76,13 @@ def build(store: Any, n: int) -> list[str]:
     return jobs
 
 
+def built_jobs(store: Any, p: str) -> list[str]:
+    """A kept store's jobs in the order :func:`build` started them (ten minutes apart on its clock)."""
+    rows = store.db.execute(f"SELECT job FROM job_summary WHERE started_at < {p} ORDER BY started_at",
+                            ("2026-01-01",)).fetchall()
+    return [r[0] for r in rows]
+
+
 def measure(store: Any, raw: Callable[[str, tuple[Any, ...]], Any], p: str, jobs: list[str]) -> dict[str, float]:
     from sopframe.core.engine import Engine
     from sopframe.core.engine.sops import overdue
@@ -146,15 +153,23 @@ def cli_medians(url: str, job: str, signable: list[str], workdir: str, runs: int
     return out
 
 
-def sqlite_run(n: int, workdir: str, cli_runs: int) -> dict[str, float]:
+def sqlite_run(n: int, workdir: str, cli_runs: int, keep: str | None = None) -> dict[str, float]:
     from sopframe_plugins.store_sqlite import SqliteStore
 
     path = os.path.join(workdir, f"bench-{n}.db")
-    store = SqliteStore(path)
-    store.db.execute("PRAGMA synchronous=OFF")  # the build only
-    jobs = build(store, n)
-    store.db.execute("PRAGMA synchronous=FULL")
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    kept = os.path.join(keep, f"store-bench-{n}.db") if keep else None
+    if kept and os.path.exists(kept):  # the store as built last time, before anything moved its jobs on
+        shutil.copyfile(kept, path)
+        store = SqliteStore(path)
+        jobs = built_jobs(store, "?")
+    else:
+        store = SqliteStore(path)
+        store.db.execute("PRAGMA synchronous=OFF")  # the build only
+        jobs = build(store, n)
+        store.db.execute("PRAGMA synchronous=FULL")
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if kept:
+            shutil.copyfile(path, kept)
     out = measure(store, lambda sql, a: store.db.execute(sql, a).fetchall(), "?", jobs)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     out["bytes_per_job"] = os.path.getsize(path) / n  # before the CLI runs move jobs on
@@ -164,7 +179,7 @@ def sqlite_run(n: int, workdir: str, cli_runs: int) -> dict[str, float]:
     return out
 
 
-def postgres_run(n: int, url: str) -> dict[str, float]:
+def postgres_run(n: int, url: str, keep: bool = False) -> dict[str, float]:
     import uuid
 
     import psycopg
@@ -172,12 +187,14 @@ def postgres_run(n: int, url: str) -> dict[str, float]:
     from sopframe.core.migrations import migrate
     from sopframe_plugins.store_postgres import PostgresStore
 
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    schema = f"bench_keep_{n}" if keep else f"bench_{uuid.uuid4().hex[:8]}"
     full = f"{url}{'&' if '?' in url else '?'}schema={schema}"
     store = PostgresStore(full)
     migrate(store)
     try:
-        jobs = build(store, n)
+        jobs = built_jobs(store, "%s")[:n] if keep else []
+        if len(jobs) < n:  # a kept schema is reused once complete (each run adds its 20 measured starts)
+            jobs = build(store, n - len(jobs))
         out = measure(store, lambda sql, a: store.db.execute(sql, a).fetchall(), "%s", jobs)
         size = store.db.execute("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
                                 "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
@@ -187,8 +204,9 @@ def postgres_run(n: int, url: str) -> dict[str, float]:
         return out
     finally:
         store.close()
-        with psycopg.connect(url, autocommit=True) as db:
-            db.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        if not keep:
+            with psycopg.connect(url, autocommit=True) as db:
+                db.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _writer(url: str, ops: int, start_at: float, raw: bool, name: str) -> tuple[float, float]:
@@ -306,16 +324,22 @@ def main() -> int:
     ap.add_argument("--cli-runs", type=int, default=7)
     ap.add_argument("--write-ops", type=int, default=200, help="Commands per writer per round.")
     ap.add_argument("--skip-sqlite", action="store_true", help="Measure PostgreSQL only.")
+    ap.add_argument("--skip-writes", action="store_true", help="Leave out the durable-write rates.")
+    ap.add_argument("--keep", metavar="DIR", help="Keep each built store (SQLite: a copy in DIR; PostgreSQL: "
+                    "schema bench_keep_N) and reuse it next time instead of building it again.")
     args = ap.parse_args()
     sizes = [int(x) for x in args.jobs.split(",")]
     workdir = tempfile.mkdtemp(prefix="store-bench-", dir=args.dir)
     try:
         if not args.skip_sqlite:
-            report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs) for n in sizes})
+            report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs, args.keep)
+                                                      for n in sizes})
+        if not args.skip_sqlite and not args.skip_writes:
             report_writes("SQLite durable writes, one writer", write_rates(
                 f"sqlite:///{os.path.join(os.path.abspath(workdir), 'writes.db')}", 1, args.write_ops))
         if args.postgres:
-            report("PostgreSQL", {n: postgres_run(n, args.postgres) for n in sizes})
+            report("PostgreSQL", {n: postgres_run(n, args.postgres, bool(args.keep)) for n in sizes})
+        if args.postgres and not args.skip_writes:
             report_writes("PostgreSQL durable writes, four writers on four jobs",
                           postgres_writes(args.postgres, args.write_ops))
     finally:
