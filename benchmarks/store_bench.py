@@ -123,8 +123,9 @@ def measure(store: Any, raw: Callable[[str, tuple[Any, ...]], Any], p: str, jobs
 def to_review(store: Any, jobs: list[str], clock: Any = None) -> list[str]:
     """Move drafted jobs on to their technical review (where ``job sign`` has sign-offs to give)."""
     from sopframe.core.engine import Engine
+    from sopframe.core.engine.clock import system_clock
 
-    engine = Engine(store, roles=ROLES, clock=clock)
+    engine = Engine(store, roles=ROLES, clock=clock or system_clock)
     for job in jobs:
         engine.attach(job, "draft_document", "draft.docx", actor="alice", data=b"draft")
         engine.complete(job, actor="alice")

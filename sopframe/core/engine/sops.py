@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
-from sopframe.core.engine.clock import from_text, to_text
+from sopframe.core.engine.clock import describe_delta, from_text, to_text
 from sopframe.core.readmodel import SopRow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,20 +82,6 @@ def master_list(store: "Store", rows: "Sequence[SopRow] | None" = None) -> list[
             out.append(SopEntry(**vars(p), status="archived" if later else "current",
                                 archived_by=later.job if later else None))
     return out
-
-
-def describe_delta(seconds: float) -> str:
-    """``3d 4h`` for a span of time (rounded down to minutes; ``<1m`` for less than a minute, never ``0m``)."""
-    seconds = int(abs(seconds))
-    if seconds < 60:
-        return "<1m"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    parts = [f"{days}d"] if days else []
-    parts += [f"{hours}h"] if hours else []
-    parts += [f"{minutes}m"] if minutes and not days else []
-    return " ".join(parts) or "0m"
 
 
 def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
