@@ -76,34 +76,56 @@ def build(store: Any, n: int) -> list[str]:
     return jobs
 
 
+def built_jobs(store: Any, p: str) -> list[str]:
+    """A kept store's jobs in the order :func:`build` started them (ten minutes apart on its clock)."""
+    rows = store.db.execute(f"SELECT job FROM job_summary WHERE started_at < {p} ORDER BY started_at",
+                            ("2026-01-01",)).fetchall()
+    return [r[0] for r in rows]
+
+
+#: the limit each read command is measured against: the hand-written indexed SQL query giving the same answer
+#: ({p}: the driver's placeholder); tests/store/test_read_paths.py checks that they do on a small store
+HAND_WRITTEN = {
+    "list": "SELECT s.*, (SELECT count(*) FROM open_stages o WHERE o.job = s.job) FROM job_summary s "
+            "WHERE s.status = {p} ORDER BY s.job LIMIT 50",
+    "overdue": "SELECT * FROM open_stages WHERE due IS NOT NULL AND due < {p} ORDER BY due",
+    "mine": "SELECT s.* FROM job_summary s WHERE EXISTS (SELECT 1 FROM open_stages o WHERE o.job = s.job "
+            "AND o.owner = {p}) ORDER BY s.job LIMIT 50",
+}
+#: runs of each page-sized read (a fraction of a millisecond each: the median of many)
+READ_RUNS = 31
+
+
+def hand_written(name: str, p: str) -> str:
+    return HAND_WRITTEN[name].format(p=p)
+
+
 def measure(store: Any, raw: Callable[[str, tuple[Any, ...]], Any], p: str, jobs: list[str]) -> dict[str, float]:
     from sopframe.core.engine import Engine
+    from sopframe.core.engine.clock import from_text
     from sopframe.core.engine.sops import overdue
     from sopframe.core.readmodel import JobQuery
 
     now = "2026-06-01T00:00:00.000000Z"
     engine = Engine(store, roles=ROLES)
     out: dict[str, float] = {}
-    out["list"] = best(lambda: store.summaries(JobQuery(status="open", limit=50)))
-    out["list_sql"] = best(lambda: raw(f"SELECT s.*, (SELECT count(*) FROM open_stages o WHERE o.job = s.job) "
-                                       f"FROM job_summary s WHERE s.status = {p} ORDER BY s.job LIMIT 50", ("open",)))
-    out["overdue"] = best(lambda: overdue(engine))
-    out["overdue_sql"] = best(lambda: raw(f"SELECT * FROM open_stages WHERE due IS NOT NULL AND due < {p} "
-                                          f"ORDER BY due", (now,)))
-    out["mine"] = best(lambda: store.summaries(JobQuery(owners=("author",), limit=50)))
-    out["mine_sql"] = best(lambda: raw(f"SELECT s.* FROM job_summary s WHERE EXISTS (SELECT 1 FROM open_stages o "
-                                       f"WHERE o.job = s.job AND o.owner = {p}) ORDER BY s.job LIMIT 50",
-                                       ("author",)))
+    out["list"] = best(lambda: store.summaries(JobQuery(status="open", limit=50)), READ_RUNS)
+    out["list_sql"] = best(lambda: raw(hand_written("list", p), ("open",)), READ_RUNS)
+    out["overdue"] = best(lambda: overdue(engine, from_text(now)))  # the same time as the query's
+    out["overdue_sql"] = best(lambda: raw(hand_written("overdue", p), (now,)))
+    out["mine"] = best(lambda: store.summaries(JobQuery(owners=("author",), limit=50)), READ_RUNS)
+    out["mine_sql"] = best(lambda: raw(hand_written("mine", p), ("author",)), READ_RUNS)
     text = (resources.files("sopframe_templates") / "incident" / "sop-lifecycle.yaml").read_text("utf-8")
     out["start"] = best(lambda: engine.start(text, "sop-lifecycle.yaml", actor="mike"), runs=20)
     return out
 
 
-def to_review(store: Any, jobs: list[str]) -> list[str]:
+def to_review(store: Any, jobs: list[str], clock: Any = None) -> list[str]:
     """Move drafted jobs on to their technical review (where ``job sign`` has sign-offs to give)."""
     from sopframe.core.engine import Engine
+    from sopframe.core.engine.clock import system_clock
 
-    engine = Engine(store, roles=ROLES)
+    engine = Engine(store, roles=ROLES, clock=clock or system_clock)
     for job in jobs:
         engine.attach(job, "draft_document", "draft.docx", actor="alice", data=b"draft")
         engine.complete(job, actor="alice")
@@ -146,15 +168,23 @@ def cli_medians(url: str, job: str, signable: list[str], workdir: str, runs: int
     return out
 
 
-def sqlite_run(n: int, workdir: str, cli_runs: int) -> dict[str, float]:
+def sqlite_run(n: int, workdir: str, cli_runs: int, keep: str | None = None) -> dict[str, float]:
     from sopframe_plugins.store_sqlite import SqliteStore
 
     path = os.path.join(workdir, f"bench-{n}.db")
-    store = SqliteStore(path)
-    store.db.execute("PRAGMA synchronous=OFF")  # the build only
-    jobs = build(store, n)
-    store.db.execute("PRAGMA synchronous=FULL")
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    kept = os.path.join(keep, f"store-bench-{n}.db") if keep else None
+    if kept and os.path.exists(kept):  # the store as built last time, before anything moved its jobs on
+        shutil.copyfile(kept, path)
+        store = SqliteStore(path)
+        jobs = built_jobs(store, "?")
+    else:
+        store = SqliteStore(path)
+        store.db.execute("PRAGMA synchronous=OFF")  # the build only
+        jobs = build(store, n)
+        store.db.execute("PRAGMA synchronous=FULL")
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if kept:
+            shutil.copyfile(path, kept)
     out = measure(store, lambda sql, a: store.db.execute(sql, a).fetchall(), "?", jobs)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     out["bytes_per_job"] = os.path.getsize(path) / n  # before the CLI runs move jobs on
@@ -164,7 +194,7 @@ def sqlite_run(n: int, workdir: str, cli_runs: int) -> dict[str, float]:
     return out
 
 
-def postgres_run(n: int, url: str) -> dict[str, float]:
+def postgres_run(n: int, url: str, keep: bool = False) -> dict[str, float]:
     import uuid
 
     import psycopg
@@ -172,12 +202,14 @@ def postgres_run(n: int, url: str) -> dict[str, float]:
     from sopframe.core.migrations import migrate
     from sopframe_plugins.store_postgres import PostgresStore
 
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    schema = f"bench_keep_{n}" if keep else f"bench_{uuid.uuid4().hex[:8]}"
     full = f"{url}{'&' if '?' in url else '?'}schema={schema}"
     store = PostgresStore(full)
     migrate(store)
     try:
-        jobs = build(store, n)
+        jobs = built_jobs(store, "%s")[:n] if keep else []
+        if len(jobs) < n:  # a kept schema is reused once complete (each run adds its 20 measured starts)
+            jobs = build(store, n - len(jobs))
         out = measure(store, lambda sql, a: store.db.execute(sql, a).fetchall(), "%s", jobs)
         size = store.db.execute("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
                                 "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
@@ -187,8 +219,9 @@ def postgres_run(n: int, url: str) -> dict[str, float]:
         return out
     finally:
         store.close()
-        with psycopg.connect(url, autocommit=True) as db:
-            db.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        if not keep:
+            with psycopg.connect(url, autocommit=True) as db:
+                db.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _writer(url: str, ops: int, start_at: float, raw: bool, name: str) -> tuple[float, float]:
@@ -306,16 +339,22 @@ def main() -> int:
     ap.add_argument("--cli-runs", type=int, default=7)
     ap.add_argument("--write-ops", type=int, default=200, help="Commands per writer per round.")
     ap.add_argument("--skip-sqlite", action="store_true", help="Measure PostgreSQL only.")
+    ap.add_argument("--skip-writes", action="store_true", help="Leave out the durable-write rates.")
+    ap.add_argument("--keep", metavar="DIR", help="Keep each built store (SQLite: a copy in DIR; PostgreSQL: "
+                    "schema bench_keep_N) and reuse it next time instead of building it again.")
     args = ap.parse_args()
     sizes = [int(x) for x in args.jobs.split(",")]
     workdir = tempfile.mkdtemp(prefix="store-bench-", dir=args.dir)
     try:
         if not args.skip_sqlite:
-            report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs) for n in sizes})
+            report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs, args.keep)
+                                                      for n in sizes})
+        if not args.skip_sqlite and not args.skip_writes:
             report_writes("SQLite durable writes, one writer", write_rates(
                 f"sqlite:///{os.path.join(os.path.abspath(workdir), 'writes.db')}", 1, args.write_ops))
         if args.postgres:
-            report("PostgreSQL", {n: postgres_run(n, args.postgres) for n in sizes})
+            report("PostgreSQL", {n: postgres_run(n, args.postgres, bool(args.keep)) for n in sizes})
+        if args.postgres and not args.skip_writes:
             report_writes("PostgreSQL durable writes, four writers on four jobs",
                           postgres_writes(args.postgres, args.write_ops))
     finally:

@@ -124,10 +124,15 @@ class ReadModelTables:
         if query.limit is not None:
             sql += " LIMIT ?"
             args.append(query.limit)
-        rows = self._query(sql, args)
-        return self._with_open_stages(rows)
+        return self._with_open_stages(self._query(sql, args))
 
     def _with_open_stages(self, rows: list[Any]) -> list[JobSummary]:
+        """Summaries from ``job_summary`` rows, with their open stages (a second query, by the primary key).
+
+        Measured against one query joining the page to its open stages: as
+        fast on SQLite, faster on PostgreSQL (whose planner hashes the whole
+        table for the join, or spends longer planning a lateral one).
+        """
         if not rows:
             return []
         opened: dict[str, list[OpenStage]] = {}
@@ -138,10 +143,7 @@ class ReadModelTables:
             for o in self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE job IN ({marks}) ORDER BY job, node",
                                  chunk):
                 opened.setdefault(o[0], []).append(OpenStage(*o))
-        return [JobSummary(job=r[0], template=r[1], version=r[2], sha256=r[3], title=r[4], status=r[5],
-                           started_at=r[6], started_by=r[7], finished_at=r[8], last_change=r[9], events=int(r[10]),
-                           subjobs=JobSummary.subjobs_from_json(r[11]), open_stages=tuple(opened.get(r[0], ())))
-                for r in rows]
+        return [JobSummary.from_row(r, tuple(opened.get(r[0], ()))) for r in rows]
 
     def summary(self, job: str) -> JobSummary | None:
         found = self._with_open_stages(self._query(f"SELECT {_SUMMARY_COLS} FROM job_summary WHERE job = ?", (job,)))

@@ -89,8 +89,6 @@ def _misnamed(obj: Any, known: list[str]) -> str | None:
     hook is almost always a typo; a function named exactly like a hook but not
     marked with :data:`sopframe.hookimpl` would silently do nothing.
     """
-    import difflib
-
     marker = f"{hookspecs.PROJECT}_impl"
     for name in sorted(dir(obj)):
         if not name.startswith(PREFIX):
@@ -105,6 +103,8 @@ def _misnamed(obj: Any, known: list[str]) -> str | None:
         if name not in known:
             if not marked and not inspect.isfunction(value) and not inspect.ismethod(value):
                 continue
+            import difflib
+
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             return f"unknown hook {name!r}{hint}; sopframe's hooks are: {', '.join(known)}"

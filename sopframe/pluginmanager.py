@@ -372,7 +372,9 @@ def load_plugins(
     (used by tests and :mod:`sopframe.testing`).  ``strict`` turns every plugin
     failure into a :class:`~sopframe.errors.PluginError`.  With ``index_dir``
     entry-point plugins are imported only when a hook they implement is first
-    called, as the :class:`~sopframe.pluginindex.PluginIndex` kept there says.
+    called, as the :class:`~sopframe.pluginindex.PluginIndex` kept there says,
+    and the installed entry points are taken from there while nothing they
+    were read from has changed (:mod:`sopframe.entrypoints`).
     """
     from sopframe.core import rules as core_rules
 
@@ -384,7 +386,13 @@ def load_plugins(
     infos: list[PluginInfo] = [PluginInfo(CORE, core_rules.__name__, "sopframe", _own_version(), loaded=True,
                                           hooks=hooks_of(pm, core_rules))]
     deferred: list[tuple[Any, PluginInfo]] = []
-    for ep in entry_points():
+    if index_dir is not None and entry_points is _entry_points:  # remembered beside the plugin index
+        from sopframe.entrypoints import cached_entry_points
+
+        found: Iterable[Any] = cached_entry_points(index_dir, ENTRY_POINT_GROUP, _entry_points)
+    else:
+        found = entry_points()
+    for ep in found:
         distribution, version = _distribution(getattr(ep, "dist", None))
         info = PluginInfo(name=ep.name, module=ep.value, distribution=distribution, version=version)
         infos.append(info)

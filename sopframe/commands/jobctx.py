@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 from pathlib import Path
@@ -51,6 +50,8 @@ def current_user(given: str | None = None) -> str:
     if env:
         return env
     try:
+        import getpass
+
         return getpass.getuser()
     except Exception:  # no user name can be found (a container without passwd entry)
         raise UsageError("cannot tell who you are", hint=f"give --as USER or set {ENV_USER}") from None

@@ -33,9 +33,11 @@ __all__ = ["OpenStage", "OpenSignoff", "StageVisit", "JobSummary", "SopRow", "Jo
 TemplateText = Callable[[str], "str | None"]
 
 
-@dataclass(frozen=True)
-class OpenStage:
-    """An open stage of a job or of one of its sub-jobs, with its owner role and SLA deadline."""
+class OpenStage(NamedTuple):
+    """An open stage of a job or of one of its sub-jobs, with its owner role and SLA deadline.
+
+    A named tuple, like :class:`StageVisit`: listings and ``overdue`` read them by the thousand.
+    """
 
     job: str
     node: str
@@ -132,8 +134,23 @@ class JobSummary:
         d["subjobs"] = {sid: status for sid, status, _ in self.subjobs}
         d["subjob_owners"] = {sid: owner for sid, _, owner in self.subjobs}
         d["open_stages"] = [s.stage for s in self.open_stages]
-        d["open"] = [asdict(s) for s in self.open_stages]
+        d["open"] = [s._asdict() for s in self.open_stages]
         return d
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any], open_stages: tuple[OpenStage, ...] = ()) -> "JobSummary":
+        """A summary from a ``job_summary`` row (its columns in field order, ``subjobs`` as JSON).
+
+        Listings build these by the page, so the fields are set at once: the
+        frozen class's generated ``__init__`` only sets them, one
+        ``object.__setattr__`` each, which costs as much as the query.
+        """
+        subjobs = row[11]
+        obj = object.__new__(cls)
+        obj.__dict__.update(zip(_SUMMARY_FIELDS, (*row[:10], int(row[10]),
+                                                  () if subjobs == "[]" else cls.subjobs_from_json(subjobs),
+                                                  open_stages)))
+        return obj
 
     def subjobs_json(self) -> str:
         return json.dumps([list(s) for s in self.subjobs], ensure_ascii=False, separators=(",", ":"))
@@ -141,6 +158,9 @@ class JobSummary:
     @staticmethod
     def subjobs_from_json(text: str) -> tuple[tuple[str, str, str | None], ...]:
         return tuple((s[0], s[1], s[2]) for s in json.loads(text))
+
+
+_SUMMARY_FIELDS = tuple(JobSummary.__dataclass_fields__)
 
 
 @dataclass(frozen=True)

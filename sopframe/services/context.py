@@ -148,6 +148,8 @@ def notify_settings_from(settings: "Settings", plugins: "Plugins", secrets: bool
 
 def planner_from(settings: "Settings", plugins: "Plugins", roles: "RoleTable") -> "Planner | None":
     """What plans the outbox rows of each append, or None when no channel is configured."""
+    if settings.config.get("notify") is None:  # nothing to route: the notification settings are not loaded
+        return None
     routing = notify_settings_from(settings, plugins).routing
     if not routing:
         return None

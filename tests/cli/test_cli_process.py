@@ -169,10 +169,13 @@ def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path, cached: bool
     assert proc.stderr == ""
 
 
-#: what a job command on a started job must not import: the validator's machinery and the compliance plugins
+#: what a job command on a started job must not import: the validator's machinery, the compliance plugins,
+#: importlib.metadata (the entry points are remembered in the cache directory) and, with no [notify]
+#: configuration, the notification settings
 JOB_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe.core.validate",
              "sopframe.core.builder", "sopframe.core.yamlsource", "sopframe_plugins.compliance",
-             "sopframe_plugins.bundled_templates")
+             "sopframe_plugins.bundled_templates", "importlib.metadata", "email", "zipfile",
+             "sopframe.notifyconfig")
 
 
 #: a sign-off kept from the writer: completing and signing ask which stage's field is visible (dominators)

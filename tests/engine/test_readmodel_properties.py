@@ -75,3 +75,41 @@ def test_a_whole_lifecycle_keeps_summary_open_stages_and_sop_row() -> None:
     assert done is not None and done.status == "completed" and done.open_stages == ()
     assert [p.job for p in store.sop_rows()] == [job]
     assert store.summaries(JobQuery(status="open")) == []
+
+
+def split_job(store: Store) -> None:
+    from .conftest import walk_to
+
+    clock = FixedClock("2026-01-06T09:00:00+00:00")
+    engine = Engine(store, roles=ROLES, clock=clock)
+    walk_to(engine, engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id, "components", clock)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(command, min_size=1, max_size=30), st.integers(1, 3))
+def test_sqlite_reads_give_the_rows_the_engine_derived(commands: list[tuple[str, str, str, str]], jobs: int) -> None:
+    """The SQL store's listings (rows read back into summaries, open stages, overdue items) equal the memory
+    store's, which keeps the objects the engine derived: same values, same order, every page and filter."""
+    from datetime import datetime, timezone
+
+    from sopframe.core.engine.sops import overdue
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sql = SqliteStore(Path(tmp) / "jobs.db")
+        try:
+            memory = MemoryStore()
+            for store in (sql, memory):
+                run(store, commands, jobs)
+                split_job(store)  # a job with sub-jobs: several open stages, sub-job rows
+            assert snapshot(sql) == snapshot(memory)
+            for query in (JobQuery(status="open"), JobQuery(owners=("author", "it_lead")), JobQuery(limit=1),
+                          JobQuery(after=sql.job_ids()[0]), JobQuery(overdue_at="2026-01-09T00:00:00.000000Z"),
+                          JobQuery(since="2026-01-05T16:00:00.000000Z")):
+                assert sql.summaries(query) == memory.summaries(query), query
+            for job in sql.job_ids():
+                assert sql.summary(job) == memory.summary(job)
+            now = datetime(2026, 2, 1, tzinfo=timezone.utc)
+            got = [i.to_dict() for i in overdue(Engine(sql, roles=ROLES), now)]
+            assert got == [i.to_dict() for i in overdue(Engine(memory, roles=ROLES), now)]
+        finally:
+            sql.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-__all__ = ["Clock", "system_clock", "FixedClock", "to_text", "from_text"]
+__all__ = ["Clock", "system_clock", "FixedClock", "to_text", "from_text", "describe_delta"]
 
 #: a clock is any callable returning an aware UTC datetime
 Clock = Callable[[], datetime]
@@ -44,3 +44,17 @@ def from_text(text: str) -> datetime:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc)
+
+
+def describe_delta(seconds: float) -> str:
+    """``3d 4h`` for a span of time (rounded down to minutes; ``<1m`` for less than a minute, never ``0m``)."""
+    seconds = int(abs(seconds))
+    if seconds < 60:
+        return "<1m"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if minutes and not days else []
+    return " ".join(parts) or "0m"

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
-from sopframe.core.engine.clock import from_text, to_text
+from sopframe.core.engine.clock import describe_delta, from_text, to_text
 from sopframe.core.readmodel import SopRow
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.engine import Engine
     from sopframe.core.store import Store
 
-__all__ = ["SopEntry", "OverdueItem", "OpenFlag", "master_list", "overdue", "open_flags", "describe_delta"]
+__all__ = ["SopEntry", "OverdueItem", "Until", "OpenFlag", "master_list", "overdue", "open_flags", "describe_delta"]
 
 
 @dataclass(frozen=True)
@@ -33,25 +33,46 @@ class SopEntry(SopRow):
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class OverdueItem:
+class OverdueItem(NamedTuple):
+    """One overdue thing: an SOP past its review, an open stage past its SLA, a flag, or a recorded breach.
+
+    A named tuple whose ``overdue_by`` is worked out when first asked for:
+    ``overdue`` lists every breached stage of the store, most never printed.
+    """
+
     kind: str  # review (an SOP past its review date), sla (an open stage past its SLA) or breach (recorded)
     ref: str  # SOP reference or job id
     what: str  # version, or stage
     due: str
-    overdue_by: str
     owner: str | None = None  # for a flag: who raised it
     completed_at: str | None = None  # for a recorded breach: when the late stage completed
     reason: str | None = None  # for a flag: why
+    #: how late: the span from ``due`` to this UTC time (now, or when the stage completed), or the text itself
+    late: "str | Until" = ""
+
+    @property
+    def overdue_by(self) -> str:
+        """``3d 4h``: how long past ``due`` (:func:`describe_delta`; a review in whole days)."""
+        if isinstance(self.late, Until):
+            return describe_delta((from_text(self.late.at) - from_text(self.due)).total_seconds())
+        return self.late
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"kind": self.kind, "ref": self.ref, "what": self.what, "due": self.due, "overdue_by": self.overdue_by,
+                "owner": self.owner, "completed_at": self.completed_at, "reason": self.reason}
 
 
-def master_list(store: "Store") -> list[SopEntry]:
-    """Every published SOP version, current and archived, by reference then publication (the SOP read model)."""
+class Until(NamedTuple):
+    """The end of a span of lateness (UTC text) an :class:`OverdueItem` describes when asked."""
+
+    at: str
+
+
+def master_list(store: "Store", rows: "Sequence[SopRow] | None" = None) -> list[SopEntry]:
+    """Every published SOP version, current and archived, by reference then publication (the SOP read model;
+    ``rows``: its rows, if already read)."""
     by_ref: dict[str, list[Any]] = {}
-    for row in store.sop_rows():
+    for row in store.sop_rows() if rows is None else rows:
         by_ref.setdefault(row.ref, []).append(row)
     out: list[SopEntry] = []
     for ref in sorted(by_ref):
@@ -63,26 +84,13 @@ def master_list(store: "Store") -> list[SopEntry]:
     return out
 
 
-def describe_delta(seconds: float) -> str:
-    """``3d 4h`` for a span of time (rounded down to minutes; ``<1m`` for less than a minute, never ``0m``)."""
-    seconds = int(abs(seconds))
-    if seconds < 60:
-        return "<1m"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    parts = [f"{days}d"] if days else []
-    parts += [f"{hours}h"] if hours else []
-    parts += [f"{minutes}m"] if minutes and not days else []
-    return " ".join(parts) or "0m"
-
-
 def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
     """SOPs past their review date, and open stages past their SLA (from the read models)."""
     now = now or engine.clock()
     out: list[OverdueItem] = []
     today = now.date()
-    for entry in master_list(engine.store):
+    sops = engine.store.sop_rows()  # read once, for reviews and for flags
+    for entry in master_list(engine.store, sops):
         if entry.status != "current" or not entry.next_review:
             continue
         try:
@@ -91,13 +99,13 @@ def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
             continue
         if due < today:
             out.append(OverdueItem("review", entry.ref, entry.version or "", entry.next_review,
-                                   f"{(today - due).days}d", None))
-    for o in engine.store.open_stages_due(to_text(now)):  # the open-stages read model, by its deadline index
-        late = (now - from_text(o.due)).total_seconds() if o.due else 0
-        out.append(OverdueItem("sla", o.subjob or o.job, o.stage, o.due or "", describe_delta(late), o.owner))
-    for f in open_flags(engine.store):  # up for review: flagged, or affected by a significant change
-        since = (now - from_text(f.at)).total_seconds()
-        out.append(OverdueItem(f.kind, f.ref, f.source, f.at, describe_delta(since), f.by, reason=f.reason))
+                                   late=f"{(today - due).days}d"))
+    until = Until(to_text(now))
+    # the open-stages read model, by its deadline index (every row has a deadline: ``due < now``)
+    out.extend(OverdueItem("sla", o.subjob or o.job, o.stage, o.due, o.owner, None, None, until)
+               for o in engine.store.open_stages_due(until.at))
+    for f in open_flags(engine.store, sops=sops):  # up for review: flagged, or affected by a significant change
+        out.append(OverdueItem(f.kind, f.ref, f.source, f.at, f.by, reason=f.reason, late=until))
     return out
 
 
@@ -120,8 +128,8 @@ def breaches_since(engine: "Engine", since: date) -> list[OverdueItem]:
                 continue
             st = loaded.graph.stage(node)
             late = (from_text(done.at) - from_text(b.data["due"])).total_seconds()
-            out.append(OverdueItem("breach", b.data.get("subjob") or job, st.id, b.data["due"],
-                                   describe_delta(late), st.owner, done.at))
+            out.append(OverdueItem("breach", b.data.get("subjob") or job, st.id, b.data["due"], st.owner, done.at,
+                                   late=describe_delta(late)))
     return sorted(out, key=lambda i: (i.due, i.ref))
 
 
@@ -140,10 +148,11 @@ class OpenFlag:
         return asdict(self)
 
 
-def open_flags(store: "Store", ref: str | None = None) -> list[OpenFlag]:
-    """Flags and change-triggered reviews raised after the SOP's last review and last publication."""
+def open_flags(store: "Store", ref: str | None = None, sops: "Sequence[SopRow] | None" = None) -> list[OpenFlag]:
+    """Flags and change-triggered reviews raised after the SOP's last review and last publication (``sops``: the
+    SOP list's rows, if already read)."""
     settled: dict[str, str] = {}
-    for row in store.sop_rows():
+    for row in store.sop_rows() if sops is None else sops:
         settled[row.ref] = max(settled.get(row.ref, ""), row.published_at)
     flags = store.flag_rows(ref)
     for f in flags:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sopframe.core.engine.clock import to_text
-from sopframe.core.engine.sops import describe_delta
+from sopframe.core.engine.clock import describe_delta, to_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.engine import Engine
