@@ -33,6 +33,7 @@ __all__ = ["PostgresStore", "sopframe_store", "split_url"]
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MIGRATION_LOCK = 7351
+_BYTEA = 17  # the type's oid
 
 
 def split_url(url: str) -> tuple[str, str | None]:
@@ -93,6 +94,17 @@ class PostgresStore(SqlStore):
 
     def _table_exists(self, name: str) -> bool:
         return self.db.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0] is not None
+
+    def _compact_tables(self) -> None:
+        """Version 11: ``prev`` dropped and hashes retyped in one rewrite per table (grants and indexes kept)."""
+        for table, hashes in (("jobs", ("head_hash",)), ("events", ("hash",)), ("ledger", ("head", "hash", "roles"))):
+            cur = self.db.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+            types = {d.name: d.type_code for d in cur.description}
+            changes = ["DROP COLUMN prev"] if "prev" in types else []
+            changes += [f"ALTER COLUMN {c} TYPE bytea USING CASE WHEN {c} ~ '^[0-9a-f]{{64}}$' THEN decode({c}, 'hex') "
+                        f"ELSE convert_to({c}, 'UTF8') END" for c in hashes if types[c] != _BYTEA]
+            if changes:
+                self.db.execute(f"ALTER TABLE {table} {', '.join(changes)}")
 
     def _migration_lock(self) -> None:
         self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
