@@ -108,7 +108,12 @@ CREATE TABLE attachments (sha256 TEXT PRIMARY KEY, size {big} NOT NULL, data {bl
 """,
     SOP_RECORDS: SOP_RECORDS_DDL,
     AUDIT_BY_REMOTE: AUDIT_BY_REMOTE_DDL,
-    12: "",  # see _compact
+    12: """
+CREATE TABLE IF NOT EXISTS ledger_pending (
+    id {serial}, job TEXT NOT NULL, first_seq {big} NOT NULL, last_seq {big} NOT NULL, head {blob} NOT NULL,
+    roles {blob}
+)
+""",  # and _compact: the layout of plugins/store_events.py
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -209,6 +214,16 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
 
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return False
+
+    def seal_ledger(self) -> int:
+        try:
+            with self._tx():
+                head = self._head_row()  # waits for an append that is chaining
+                pending = self._take_pending()
+                self._chain(head, pending)
+        except self.Error as exc:  # type: ignore[misc]
+            raise StoreError(f"cannot chain the pending ledger entries of {self.url}: {str(exc).strip()}") from None
+        return len(pending)
 
     def _derived(self, job: str, expected_seq: int, d: Derived) -> None:
         if d.counter is not None:

@@ -237,6 +237,19 @@ class Store(AccountRecords, abc.ABC):
         """The store-wide ledger's entries with n > ``after``, in order (see :mod:`sopframe.core.ledger`)."""
         raise StoreError(f"{type(self).__name__} keeps no ledger")
 
+    def ledger_pending(self) -> list["LedgerEntry"]:
+        """Batches recorded in their append's transaction but not chained into the ledger yet, oldest first.
+
+        Numbered on from the ledger's last entry in the order they will be
+        chained, with empty ``prev`` and ``hash``.  A store whose appends
+        always chain their own entry (SQLite, memory) has none.
+        """
+        return []
+
+    def seal_ledger(self) -> int:
+        """Chain every pending batch into the ledger now (waiting for an append that is chaining); how many."""
+        return 0
+
     def attachment(self, sha256: str) -> bytes | None:
         """The stored copy of an attached document, by the SHA-256 it was attached with, or None."""
         return None
