@@ -1,10 +1,26 @@
-"""The store-wide ledger's tables, shared by the SQLite and PostgreSQL stores (schema versions 3 and 8).
+"""The store-wide ledger's tables, shared by the SQLite and PostgreSQL stores (schema versions 3, 8 and 12).
 
 ``ledger`` holds one row per committed batch (see :mod:`sopframe.core.ledger`);
 ``ledger_head`` one row with the last entry's number and hash and the store's
 id.  Version 8 adds the ``roles`` column: the digest of the role table a
-batch ran under (its text is in ``role_tables``).  Every append updates the head row in its own transaction, which orders
-concurrent writers on PostgreSQL (``FOR UPDATE``) as SQLite's write lock does.
+batch ran under (its text is in ``role_tables``).  Version 12 drops the
+``prev`` column, the hash of the entry before, which :meth:`LedgerTables.ledger`
+gives each entry as it reads them in order, keeps the hashes as 32 bytes
+(:mod:`sopframe_plugins.store_events` says why that loses nothing), and adds
+``ledger_pending``.
+
+**No append waits for another's commit.**  Chaining an entry means taking
+the head row until the transaction ends.  On SQLite the write transaction
+already holds the whole file, so every append chains its own entry.  On
+PostgreSQL (``head_nowait``) an append takes the head only if no other
+transaction holds it (``FOR UPDATE SKIP LOCKED``): if it gets it, it chains
+every batch waiting in ``ledger_pending`` (in the order they were recorded)
+and then its own; if not, it records its batch in ``ledger_pending``, in its
+own transaction, and the next transaction that gets the head chains it.
+Appends to different jobs therefore no longer queue behind each other's
+commit.  A batch is never unrecorded: it is in ``ledger`` or in
+``ledger_pending`` from the moment its events commit, and ``verify`` checks
+both (docs/evidence.md, "Chaining without a hot row").
 """
 
 from __future__ import annotations
@@ -15,6 +31,7 @@ from typing import Any, Iterator, Sequence
 from sopframe.core.engine.events import GENESIS
 from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.errors import StoreError
+from sopframe_plugins.store_events import hexed, packed
 
 __all__ = ["LedgerTables"]
 
@@ -32,21 +49,62 @@ class LedgerTables:
 
     #: what locks the ledger's head row until the transaction ends (SQLite's write transaction already does)
     lock_row = ""
+    #: what takes the head row only if no other transaction holds it ("": appends wait for it instead)
+    head_nowait = ""
 
     def _ledger_append(self, job: str, first: int, last: int, head: str, roles: str | None = None) -> None:
-        """One ledger entry for this batch, in the append's transaction; the head row orders concurrent writers."""
+        """Record this batch in the append's transaction: chained at once, or pending if another append chains."""
+        if self.head_nowait:
+            row = self._x(f"SELECT n, hash FROM ledger_head WHERE id = 1{self.head_nowait}").fetchone()
+            if row is None:  # another transaction is chaining: whoever takes the head next chains this batch
+                self._x("INSERT INTO ledger_pending (job, first_seq, last_seq, head, roles) VALUES (?, ?, ?, ?, ?)",
+                        (job, first, last, packed(head, f"job {job}"),
+                         packed(roles, f"job {job}") if roles is not None else None))
+                return
+            self._chain(row, [*self._take_pending(), (job, first, last, head, roles)])
+        else:
+            self._chain(self._head_row(), [(job, first, last, head, roles)])
+
+    def _head_row(self) -> Any:
         row = self._x(f"SELECT n, hash FROM ledger_head WHERE id = 1{self.lock_row}").fetchone()
         if row is None:
             raise StoreError(f"{self.url} has no ledger head", hint="run `sopframe store migrate`")
+        return row
+
+    def _take_pending(self) -> list[tuple[str, int, int, str, str | None]]:
+        """Every pending batch this transaction can see, removed from ``ledger_pending``, oldest first."""
+        rows = self._x("DELETE FROM ledger_pending RETURNING id, job, first_seq, last_seq, head, roles").fetchall()
+        return [(r[1], int(r[2]), int(r[3]), hexed(r[4]), hexed(r[5])) for r in sorted(rows, key=lambda r: r[0])]
+
+    def _chain(self, head_row: Any, batches: Sequence[tuple[str, int, int, str, str | None]]) -> None:
+        """Chain ``batches`` after the head (a locked ``(n, hash)`` row) and move the head to the last one."""
+        prev = (int(head_row[0]), head_row[1]) if int(head_row[0]) else None
+        for job, first, last, head, roles in batches:
+            entry = next_entry(prev, job, first, last, head, roles)
+            what = f"job {job}: ledger entry {entry.n}"
+            self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, hash, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (entry.n, job, first, last, packed(head, what), packed(entry.hash, what),
+                     packed(roles, what) if roles is not None else None))
+            prev = (entry.n, entry.hash)
+        if prev is not None:
+            self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", prev)
+
+    def ledger_pending(self) -> list[LedgerEntry]:
+        """Batches recorded but not chained yet, oldest first, numbered on from the head (no ``prev``/``hash``)."""
+        rows = self._query("SELECT job, first_seq, last_seq, head, roles FROM ledger_pending ORDER BY id")
+        if not rows:
+            return []
+        head = self._query("SELECT n FROM ledger_head WHERE id = 1")
+        n = int(head[0][0]) if head else 0
+        return [LedgerEntry(n + i, r[0], int(r[1]), int(r[2]), hexed(r[3]), "", "", hexed(r[4]))
+                for i, r in enumerate(rows, 1)]
+
+    def _next_entry(self, job: str, first: int, last: int, head: str, roles: str | None) -> LedgerEntry:
+        """The entry after the ledger's head, with the head row moved to it (locked until the transaction ends)."""
+        row = self._head_row()
         entry = next_entry((int(row[0]), row[1]) if int(row[0]) else None, job, first, last, head, roles)
-        if roles is None:  # the layout of schema version 3 (also what its migration writes)
-            self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash))
-        else:
-            self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash, roles) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash, roles))
         self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", (entry.n, entry.hash))
+        return entry
 
     def store_id(self) -> str:
         row = self._query("SELECT store_id FROM ledger_head WHERE id = 1")
@@ -55,11 +113,17 @@ class LedgerTables:
         return str(row[0][0])
 
     def ledger(self, after: int = 0, batch: int = 5000) -> Iterator[LedgerEntry]:
+        prev = GENESIS  # each entry's ``prev`` is the hash of the entry read before it
+        if after > 0:
+            row = self._query("SELECT hash FROM ledger WHERE n = ?", (after,))
+            prev = hexed(row[0][0]) if row else GENESIS
         while True:
-            rows = self._query("SELECT n, job, first_seq, last_seq, head, prev, hash, roles FROM ledger WHERE n > ? "
+            rows = self._query("SELECT n, job, first_seq, last_seq, head, hash, roles FROM ledger WHERE n > ? "
                                "ORDER BY n LIMIT ?", (after, batch))
             for r in rows:
-                yield LedgerEntry(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5], r[6], r[7])
+                h = hexed(r[5])
+                yield LedgerEntry(int(r[0]), r[1], int(r[2]), int(r[3]), hexed(r[4]), prev, h, hexed(r[6]))
+                prev = h
             if len(rows) < batch:
                 return
             after = int(rows[-1][0])
@@ -70,5 +134,7 @@ class LedgerTables:
         started = self._query("SELECT job, at FROM events WHERE seq = 1 ORDER BY at, job")
         for job, _at in started:
             head = self._x("SELECT head_seq, head_hash FROM jobs WHERE job = ?", (job,)).fetchone()
-            if head is not None:
-                self._ledger_append(job, 1, int(head[0]), head[1])
+            if head is not None:  # the layout of version 3: prev kept, no roles
+                e = self._next_entry(job, 1, int(head[0]), hexed(head[1]), None)
+                self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", (e.n, e.job, e.first, e.last, e.head, e.prev, e.hash))

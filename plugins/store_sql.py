@@ -14,7 +14,9 @@ version 2 adds ``templates``, ``id_counters`` and the read models
 (``store_auth``); version 8 ``role_tables`` and the ledger's ``roles``
 column; version 9 ``attachments`` (documents' bytes by SHA-256); version 10 the SOP-lifecycle
 read models ``sop_acks``, ``sop_flags``, ``sop_jobs`` and each ``sops`` row's acknowledgement
-policy (:mod:`sopframe_plugins.store_sop_records`).  A read-model step fills only the read-model tables of its
+policy (:mod:`sopframe_plugins.store_sop_records`); version 11 an index of the sign-in log by client
+address; version 12 drops the ``prev`` columns of ``events`` and ``ledger`` and indexes only the rare types
+read across jobs (:mod:`sopframe_plugins.store_events`).  A read-model step fills only the read-model tables of its
 version (:data:`READ_MODELS`): a later step fills its own.
 """
 
@@ -26,10 +28,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
-from sopframe.core.engine.events import Event, canonical, decode_rows
+from sopframe.core.engine.events import GENESIS, Event, canonical, decode_rows
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_auth import AUDIT_BY_REMOTE, AUDIT_BY_REMOTE_DDL, AUTH_DDL, AUTH_VERSION, AuthTables
+from sopframe_plugins.store_events import COMPACT_DDL, EVENT_COLS, by_type_rows, by_type_sql, hexed, linked, packed
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
 from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
@@ -105,11 +108,16 @@ CREATE TABLE attachments (sha256 TEXT PRIMARY KEY, size {big} NOT NULL, data {bl
 """,
     SOP_RECORDS: SOP_RECORDS_DDL,
     AUDIT_BY_REMOTE: AUDIT_BY_REMOTE_DDL,
+    12: """
+CREATE TABLE IF NOT EXISTS ledger_pending (
+    id {serial}, job TEXT NOT NULL, first_seq {big} NOT NULL, last_seq {big} NOT NULL, head {blob} NOT NULL,
+    roles {blob}
+)
+""",  # and _compact: the layout of plugins/store_events.py
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
                  "applied_at TEXT NOT NULL)"
-_EVENT_COLS = "job, seq, type, data, actor, at, prev, hash"
 
 
 def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Event]:
@@ -172,22 +180,26 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
     def append(self, job: str, expected_seq: int, events: Sequence[Event], derived: Derived | None = None) -> None:
         check_batch(job, expected_seq, events)
         last = events[-1]
+        try:  # hashes as stored (32 bytes): a malformed one is refused before anything is written
+            rows = [(e.job, e.seq, e.type, canonical(e.data).decode("utf-8"), e.actor, e.at,
+                     packed(e.hash, f"job {job}: event {e.seq}")) for e in events]
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+        head_hash = rows[-1][6]
         try:
             with self._tx():
                 if expected_seq == 0:  # a new job: the primary key refuses a second creator
                     cur = self._x("INSERT INTO jobs (job, head_seq, head_hash) VALUES (?, ?, ?) "
-                                  "ON CONFLICT (job) DO NOTHING", (job, last.seq, last.hash))
+                                  "ON CONFLICT (job) DO NOTHING", (job, last.seq, head_hash))
                     if cur.rowcount != 1:
                         raise ConflictError(job, 0)
                 else:  # moves the head only if it is where the writer expects it (the row lock orders writers)
                     cur = self._x("UPDATE jobs SET head_seq = ?, head_hash = ? WHERE job = ? AND head_seq = ?",
-                                  (last.seq, last.hash, job, expected_seq))
+                                  (last.seq, head_hash, job, expected_seq))
                     if cur.rowcount != 1:
                         row = self._x("SELECT head_seq FROM jobs WHERE job = ?", (job,)).fetchone()
                         raise ConflictError(job, expected_seq, int(row[0]) if row else 0)
-                self._many(f"INSERT INTO events ({_EVENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [(e.job, e.seq, e.type, canonical(e.data).decode("utf-8"), e.actor, e.at, e.prev, e.hash)
-                            for e in events])
+                self._many(f"INSERT INTO events ({EVENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
                 if derived is not None:
                     self._derived(job, expected_seq, derived)
                     self._enqueue(derived.notifications)  # the outbox: same transaction as the events
@@ -202,6 +214,16 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
 
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return False
+
+    def seal_ledger(self) -> int:
+        try:
+            with self._tx():
+                head = self._head_row()  # waits for an append that is chaining
+                pending = self._take_pending()
+                self._chain(head, pending)
+        except self.Error as exc:  # type: ignore[misc]
+            raise StoreError(f"cannot chain the pending ledger entries of {self.url}: {str(exc).strip()}") from None
+        return len(pending)
 
     def _derived(self, job: str, expected_seq: int, d: Derived) -> None:
         if d.counter is not None:
@@ -224,12 +246,14 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
 
     # -------------------------------------------------------------- read
     def read(self, job: str, after: int = 0) -> list[Event]:
-        rows = self._query(f"SELECT {_EVENT_COLS} FROM events WHERE job = ? AND seq > ? ORDER BY seq", (job, after))
-        return decode_events(rows, f"job {job}", self.url)
+        # from event ``after`` itself when there is one: its hash is the next event's ``prev``
+        rows = self._query(f"SELECT {EVENT_COLS} FROM events WHERE job = ? AND seq >= ? ORDER BY seq", (job, after))
+        prev = hexed(rows.pop(0)[6]) if rows and rows[0][1] == after else GENESIS
+        return decode_events(linked(rows, prev), f"job {job}", self.url)
 
     def head(self, job: str) -> tuple[int, str] | None:
         rows = self._query("SELECT head_seq, head_hash FROM jobs WHERE job = ?", (job,))
-        return (int(rows[0][0]), rows[0][1]) if rows else None
+        return (int(rows[0][0]), hexed(rows[0][1])) if rows else None
 
     def job_ids(self, prefix: str = "") -> list[str]:
         if prefix:  # a range on the primary key: no scan of other ids
@@ -239,30 +263,30 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
         return [r[0] for r in self._query(f"SELECT job FROM jobs ORDER BY job{self.collate_c}")]
 
     def events_of_type(self, type: str) -> list[Event]:
-        rows = self._query(f"SELECT {_EVENT_COLS} FROM events WHERE type = ? ORDER BY at, job{self.collate_c}, seq",
-                           (type,))
-        return decode_events(rows, f"events of type {type}", self.url)
+        rows = self._query(by_type_sql(type, f"e.at, e.job{self.collate_c}, e.seq"), (type,))
+        return decode_events(by_type_rows(rows), f"events of type {type}", self.url)
 
     def iter_jobs(self, batch: int = 200) -> Iterator[tuple[str, list[Event]]]:
-        for job, rows in self._row_batches(self.job_ids(), batch, _EVENT_COLS):
+        for job, rows in self._row_batches(self.job_ids(), batch):
             yield job, decode_events(rows, f"job {job}", self.url)
 
     def iter_rows(self, jobs: Sequence[str] | None = None, batch: int = 500) -> Iterator[tuple[str, list[Any]]]:
-        yield from self._row_batches(self.job_ids() if jobs is None else list(jobs), batch, _EVENT_COLS)
+        yield from self._row_batches(self.job_ids() if jobs is None else list(jobs), batch)
 
-    def _row_batches(self, ids: list[str], batch: int, cols: str) -> Iterator[tuple[str, list[Any]]]:
+    def _row_batches(self, ids: list[str], batch: int) -> Iterator[tuple[str, list[Any]]]:
+        """Each job with its event rows, ``prev`` included (see :func:`~sopframe_plugins.store_events.linked`)."""
         for i in range(0, len(ids), batch):
             chunk = ids[i:i + batch]
             marks = ", ".join("?" * len(chunk))
-            rows = self._query(f"SELECT {cols} FROM events WHERE job IN ({marks}) ORDER BY job, seq", chunk)
+            rows = self._query(f"SELECT {EVENT_COLS} FROM events WHERE job IN ({marks}) ORDER BY job, seq", chunk)
             by_job: dict[str, list[Any]] = {}
             for r in rows:
                 by_job.setdefault(r[0], []).append(r)
             for job in chunk:
-                yield job, by_job.get(job, [])
+                yield job, linked(by_job.get(job, []))
 
     def heads(self) -> dict[str, tuple[int, str]]:
-        return {r[0]: (int(r[1]), r[2]) for r in self._query("SELECT job, head_seq, head_hash FROM jobs")}
+        return {r[0]: (int(r[1]), hexed(r[2])) for r in self._query("SELECT job, head_seq, head_hash FROM jobs")}
 
     def template(self, sha256: str) -> str | None:
         rows = self._query("SELECT text FROM templates WHERE sha256 = ?", (sha256,))
@@ -306,6 +330,8 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                     self._keep_started_templates()
                 if version == 3:
                     self._start_ledger()
+                if version == 12:
+                    self._compact()
                 if version in READ_MODELS.values():  # a step that adds read models fills them from the events
                     self._rebuild(rows_of, version)
                 now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -317,6 +343,17 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
 
     def _migration_lock(self) -> None:
         """Serialise concurrent migrators (SQLite's write transaction already does)."""
+
+    def _compact(self) -> None:
+        """Version 11 (:mod:`sopframe_plugins.store_events`): no ``prev`` columns, hashes as bytes, a partial index."""
+        self._compact_tables()
+        for stmt in (s.strip() for s in COMPACT_DDL.split(";")):
+            if stmt:
+                self._x(stmt)
+
+    @abc.abstractmethod
+    def _compact_tables(self) -> None:
+        """Drop ``prev`` from ``events`` and ``ledger`` and store their hashes as bytes, where not done yet."""
 
     def _keep_started_templates(self) -> None:
         """Version 2: the texts earlier jobs carry in their start events go to ``templates`` too."""

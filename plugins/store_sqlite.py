@@ -32,6 +32,30 @@ from sopframe_plugins.store_sql import SqlStore
 
 __all__ = ["SqliteStore", "sopframe_store", "path_from_url"]
 
+#: version 12's tables (plugins/store_events.py): no ``prev``, hashes as bytes, jobs without a rowid
+_COMPACT = (
+    ("jobs", "CREATE TABLE jobs_v11 (job TEXT PRIMARY KEY, head_seq INTEGER NOT NULL, head_hash BLOB NOT NULL) "
+             "WITHOUT ROWID", "job, head_seq, sopframe_unhex(head_hash)"),
+    ("events", "CREATE TABLE events_v11 (job TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, "
+               "data TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL, hash BLOB NOT NULL, "
+               "PRIMARY KEY (job, seq)) WITHOUT ROWID",
+     "job, seq, type, data, actor, at, sopframe_unhex(hash)"),
+    ("ledger", "CREATE TABLE ledger_v11 (n INTEGER PRIMARY KEY, job TEXT NOT NULL, first_seq INTEGER NOT NULL, "
+               "last_seq INTEGER NOT NULL, head BLOB NOT NULL, hash BLOB NOT NULL, roles BLOB)",
+     "n, job, first_seq, last_seq, sopframe_unhex(head), sopframe_unhex(hash), sopframe_unhex(roles)"),
+)
+
+
+def _unhex(value: Any) -> Any:
+    """A stored hex hash as its 32 bytes; anything else (a tampered value) is kept as it is, for verify to name."""
+    if isinstance(value, str) and len(value) == 64:
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError:
+            return value
+        return raw if raw.hex() == value else value
+    return value
+
 
 class SqliteStore(SqlStore):
     """Events and read models in one SQLite file."""
@@ -76,6 +100,15 @@ class SqliteStore(SqlStore):
 
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.IntegrityError)
+
+    def _compact_tables(self) -> None:
+        """Version 11: ``events`` and ``ledger`` copied into their new layout in one pass each."""
+        self.db.create_function("sopframe_unhex", 1, _unhex, deterministic=True)
+        for table, ddl, cols in _COMPACT:
+            self._x(ddl)
+            self._x(f"INSERT INTO {table}_v11 SELECT {cols} FROM {table}")
+            self._x(f"DROP TABLE {table}")
+            self._x(f"ALTER TABLE {table}_v11 RENAME TO {table}")
 
     def _table_exists(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",

@@ -39,6 +39,16 @@ Versions:
    acknowledgement policy; filled from the events by the step itself.
 11. An index of the sign-in log by client address (``auth_audit_by_remote``),
    which the server's per-address sign-in limit reads.
+12. Compact events and ledger (:mod:`sopframe_plugins.store_events`): the
+   ``prev`` columns of ``events`` and ``ledger`` are dropped (each hash still
+   covers the previous hash, which readers take from the row before), the
+   hashes of events, ledger entries and job heads are kept as 32 bytes, and
+   ``events_by_type`` holds only the rare types read across jobs.  No event
+   or entry changes, so every chain and checkpoint verifies as before.  The
+   step rewrites ``jobs``, ``events`` and ``ledger`` once (SQLite copies them
+   into the new layout; PostgreSQL alters them in place, keeping grants):
+   on a large store it takes a while and, on PostgreSQL, locks those tables
+   until it commits.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -81,6 +91,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "attached documents kept in the store, once per SHA-256"),
     Migration(10, "SOP lifecycle read models: acknowledgements, review flags, jobs per SOP version"),
     Migration(11, "the sign-in log indexed by client address (the per-address sign-in limit)"),
+    Migration(12, "compact events and ledger: no stored prev hash, events indexed by type only where read by type"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import abc
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -45,9 +46,11 @@ __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STO
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
 RowsOf = Callable[[Sequence[Event]], "JobRows | RecordRows"]
+
+_SHA256_HEX = re.compile("[0-9a-f]{64}")
 
 DEFAULT_STORE = "sqlite:///sopframe.db"
 ENV_STORE = "SOPFRAME_STORE"
@@ -234,6 +237,19 @@ class Store(AccountRecords, abc.ABC):
         """The store-wide ledger's entries with n > ``after``, in order (see :mod:`sopframe.core.ledger`)."""
         raise StoreError(f"{type(self).__name__} keeps no ledger")
 
+    def ledger_pending(self) -> list["LedgerEntry"]:
+        """Batches recorded in their append's transaction but not chained into the ledger yet, oldest first.
+
+        Numbered on from the ledger's last entry in the order they will be
+        chained, with empty ``prev`` and ``hash``.  A store whose appends
+        always chain their own entry (SQLite, memory) has none.
+        """
+        return []
+
+    def seal_ledger(self) -> int:
+        """Chain every pending batch into the ledger now (waiting for an append that is chaining); how many."""
+        return 0
+
     def attachment(self, sha256: str) -> bytes | None:
         """The stored copy of an attached document, by the SHA-256 it was attached with, or None."""
         return None
@@ -256,12 +272,15 @@ class Store(AccountRecords, abc.ABC):
 
 
 def check_batch(job: str, expected_seq: int, events: Sequence[Event]) -> None:
-    """What every backend checks before writing: a non-empty batch numbered on from ``expected_seq``."""
+    """What every backend checks before writing: a non-empty batch numbered on from ``expected_seq``, hashes as hex."""
     if not events:
         raise StoreError(f"job {job}: nothing to append")
     for i, ev in enumerate(events, expected_seq + 1):
         if ev.job != job or ev.seq != i:
             raise StoreError(f"job {job}: event {ev.seq} of job {ev.job} does not follow event {i - 1}")
+        if type(ev.hash) is not str or not _SHA256_HEX.fullmatch(ev.hash):  # SQL stores keep it as 32 bytes
+            raise StoreError(f"job {job}: event {ev.seq}: its hash {str(ev.hash)[:80]!r} is not a SHA-256 in "
+                             f"lower-case hex")
     if expected_seq < 0:
         raise ConflictError(job, expected_seq)
 

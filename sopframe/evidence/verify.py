@@ -29,7 +29,7 @@ from sopframe.checkpoints import Checkpoint, append_checkpoint, check_against_le
 from sopframe.core.engine.events import GENESIS, Event, decode_rows, rows_intact, verify_chain
 from sopframe.core.ledger import LedgerEntry, check_coverage, verify_ledger
 from sopframe.core.merkle import tree_hash
-from sopframe.errors import IntegrityError
+from sopframe.errors import IntegrityError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -50,6 +50,7 @@ class StoreReport:
     checkpoints: int = 0
     covered_entries: int = 0
     uncovered: dict[str, tuple[int, int]] = field(default_factory=dict)  # job -> (first, last) not yet anchored
+    pending: int = 0  # batches recorded but not chained into the ledger yet (their append found the head busy)
     replayed: int | None = None  # events replay reproduced (None: not asked)
     unchecked: dict[str, int] = field(default_factory=dict)  # job -> events replay could not check (no roles)
     documents: int = 0  # stored copies of attached documents re-hashed
@@ -64,6 +65,7 @@ class StoreReport:
                 "ledger_entries": self.entries, "checkpoints": self.checkpoints,
                 "covered_entries": self.covered_entries,
                 "not_yet_covered": {j: {"first": a, "last": b} for j, (a, b) in sorted(self.uncovered.items())},
+                "pending_batches": self.pending,
                 "documents": {"checked": self.documents, "not_held": self.not_held},
                 "replay": None if self.replayed is None else {"replayed_events": self.replayed,
                                                               "unchecked": dict(sorted(self.unchecked.items()))}}
@@ -72,6 +74,10 @@ class StoreReport:
         """What is true but not proven: events after the last checkpoint, events replay could not check."""
         out = [f"not yet covered by a checkpoint: {job} events {first}-{last}"
                for job, (first, last) in sorted(self.uncovered.items())]
+        if self.pending:
+            out.append(f"{self.pending} batch{'es' if self.pending != 1 else ''} recorded but not chained into the "
+                       "ledger yet (committed while another append held its head): the next append or "
+                       "`sopframe checkpoint` chains them")
         if self.not_held:
             out.append(f"{self.not_held} attached document{'s were' if self.not_held != 1 else ' was'} recorded "
                        "by path and hash only, before the store kept copies (schema version 9): not held")
@@ -94,17 +100,20 @@ def verify_store(store: "Store", *, checkpoints: list[Checkpoint] | None = None,
     report = StoreReport()
     entries = _ledger(store, report)
     ledger_ok = not report.problems
+    pending = store.ledger_pending()  # recorded with their events, chained after the entries
+    report.pending = len(pending)
+    recorded = [*entries, *pending]
     wanted = set(jobs) if jobs is not None else None
     heads = store.heads()
-    hashes = _check_jobs(store, sorted(wanted) if wanted is not None else None, entries, heads, report,
-                         replaying=_replayer(store, entries, report) if replay and ledger_ok else None,
+    hashes = _check_jobs(store, sorted(wanted) if wanted is not None else None, recorded, heads, report,
+                         replaying=_replayer(store, recorded, report) if replay and ledger_ok else None,
                          read_models=read_models)
     _check_documents(store, wanted, report)
     if wanted is not None:
-        entries_checked = [e for e in entries if e.job in wanted]
+        entries_checked = [e for e in recorded if e.job in wanted]
         heads = {j: h for j, h in heads.items() if j in wanted}
     else:
-        entries_checked = entries
+        entries_checked = recorded
     if ledger_ok:  # coverage means something only once the ledger's own chain holds
         problem = check_coverage(entries_checked, heads, lambda j, s: hashes.get((j, s)))
         if problem is not None:
@@ -114,7 +123,7 @@ def verify_store(store: "Store", *, checkpoints: list[Checkpoint] | None = None,
         report.problems += check_against_ledger(checkpoints, store.store_id(), len(entries),
                                                 lambda n: entries[n - 1].hash if 0 < n <= len(entries) else None)
         report.covered_entries = min(checkpoints[-1].size, len(entries))
-    for e in entries[report.covered_entries:]:
+    for e in [*entries[report.covered_entries:], *pending]:
         if wanted is None or e.job in wanted:
             first, _ = report.uncovered.get(e.job, (e.first, e.last))
             report.uncovered[e.job] = (first, e.last)
@@ -274,6 +283,10 @@ def checkpoint_store(store: "Store", private_key: "Ed25519PrivateKey", path: Pat
     for everything before it.
     """
     pub = public_key or private_key.public_key()
+    try:  # batches that committed while another append held the ledger's head are chained, so this covers them
+        store.seal_ledger()
+    except StoreError:  # a role that may only read: they stay "not yet covered", as verify says
+        pass
     previous = read_checkpoints(path, pub) if path.exists() else []
     report = verify_store(store, checkpoints=previous)
     if not report.ok:

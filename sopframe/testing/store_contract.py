@@ -58,8 +58,11 @@ class StoreContract(AccountsContract, OutboxContract):
     def test_read_after_a_sequence_number(self, store: Store) -> None:
         evs = make_events("J-1", 5)
         store.append("J-1", 0, evs)
-        assert [e.seq for e in store.read("J-1", after=3)] == [4, 5]
+        assert store.read("J-1", after=3) == evs[3:]  # linked to event 3 as stored
         assert store.read("J-1", after=5) == []
+        with pytest.raises(StoreError, match="event 6: .*not a SHA-256"):  # hashes as hex, or nothing written
+            store.append("J-1", 5, [make_events("J-1", 1, after=(5, evs[-1].hash))[0]._replace(hash="AB" * 32)])
+        assert store.read("J-1") == evs
 
     def test_appends_extend_the_job(self, store: Store) -> None:
         first = make_events("J-1", 2)
@@ -82,6 +85,7 @@ class StoreContract(AccountsContract, OutboxContract):
         store.append("C", 0, make_events("C", 2, type="field.set"))
         found = store.events_of_type("sop.published")
         assert [e.job for e in found] == ["B", "A"]
+        assert store.events_of_type("field.set") == store.read("C")  # each linked to the event before it
 
     def test_a_large_batch_round_trips(self, store: Store) -> None:
         evs = make_events("J-1", 1000)
@@ -352,7 +356,7 @@ class StoreContract(AccountsContract, OutboxContract):
         assert [(e.n, e.job, e.first, e.last, e.head) for e in entries] == [
             (1, "J-1", 1, 2, a[-1].hash), (2, "J-2", 1, 1, b[-1].hash), (3, "J-1", 3, 5, c[-1].hash)]
         assert all(problem is None for _e, problem in verify_ledger(entries))
-        assert [e.n for e in store.ledger(after=2)] == [3]
+        assert list(store.ledger(after=2)) == entries[2:]
 
     def test_a_batch_names_its_role_table_kept_once_per_digest(self, store: Store) -> None:
         from sopframe.core.identity import RoleTable

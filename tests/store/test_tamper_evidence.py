@@ -45,9 +45,9 @@ def _job(store: SqlStore) -> str:
 def _write_events(store: SqlStore, job: str, events: list[Event]) -> None:
     store._x("DELETE FROM events WHERE job = ?", (job,))
     for e in events:
-        store._x("INSERT INTO events (job, seq, type, data, actor, at, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 (e.job, e.seq, e.type, canonical(e.data).decode(), e.actor, e.at, e.prev, e.hash))
-    store._x("UPDATE jobs SET head_seq = ?, head_hash = ? WHERE job = ?", (events[-1].seq, events[-1].hash, job))
+        store._x("INSERT INTO events (job, seq, type, data, actor, at, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (e.job, e.seq, e.type, canonical(e.data).decode(), e.actor, e.at, bytes.fromhex(e.hash)))
+    store._x("UPDATE jobs SET head_seq = ?, head_hash = ? WHERE job = ?", (events[-1].seq, _raw(events[-1].hash), job))
 
 
 def _rechain(store: SqlStore, job: str, events: list[Event]) -> None:
@@ -103,6 +103,11 @@ ATTACKS: dict[str, Callable[[SqlStore], None]] = {
 }
 
 
+def _raw(digest: str | None) -> bytes | None:
+    """A hash as the store keeps it (32 bytes)."""
+    return bytes.fromhex(digest) if digest is not None else None
+
+
 def _attack(store: SqlStore, name: str) -> None:
     with store._tx():
         ATTACKS[name](store)
@@ -125,9 +130,8 @@ def _recompute_ledger(store: SqlStore) -> None:
         prev = None
         for job, first, last, named in batches:
             entry = next_entry(prev, job, first, last, store.read(job)[last - 1].hash, named)
-            store._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, prev, hash, roles) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (entry.n, entry.job, entry.first, entry.last, entry.head, entry.prev, entry.hash, entry.roles))
+            store._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, hash, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (entry.n, entry.job, entry.first, entry.last, *map(_raw, (entry.head, entry.hash, entry.roles))))
             prev = (entry.n, entry.hash)
         store._x("UPDATE ledger_head SET n = ?, hash = ?", (prev[0], prev[1]))  # type: ignore[index]
     store.rebuild(rows_of(store))
