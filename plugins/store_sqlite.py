@@ -22,9 +22,8 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
-from sopframe.core.chainproof import SEPARATOR, JoinedChain
 from sopframe.core.migrations import migrate
 from sopframe.core.store import SCHEMA_VERSION
 from sopframe.errors import StoreError
@@ -82,51 +81,11 @@ class SqliteStore(SqlStore):
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                (name,)).fetchone() is not None
 
-    def joined_chains(self, jobs: Sequence[str], batch: int = 500) -> Iterator[tuple[str, JoinedChain | None]]:
-        """Each job's events joined in SQLite, for :func:`~sopframe.core.chainproof.joined_intact` (None: not here).
-
-        The canonical text of each event is assembled where the rows are read
-        (SQLite is a library in this process, not a server others run), one
-        row per job; nothing here is trusted until the texts hash to the
-        stored hashes.  A job with no events, or in a batch SQLite cannot
-        assemble (a text column holding bytes: ``json_quote`` refuses them),
-        comes as None: the full check reads it.
-        """
-        cols = {r[1] for r in self.db.execute("PRAGMA table_info(events)")}
-        links = ("typeof(max(prev)) = 'text'", "group_concat(prev, ',')") if "prev" in cols else ("1", "NULL")
-        for i in range(0, len(jobs), batch):
-            chunk = list(jobs[i:i + batch])
-            sql = _JOINED.format(marks=", ".join("?" * len(chunk)), links_typed=links[0], links=links[1])
-            try:
-                rows = self.db.execute(sql, [SEPARATOR, *chunk]).fetchall()
-            except sqlite3.Error:
-                rows = []
-            found = {r[0]: JoinedChain(r[0], int(r[1]), bool(r[2]), *r[3:]) for r in rows}
-            for job in chunk:
-                yield job, found.get(job)
-
     def close(self) -> None:
         try:
             self.db.close()
         except sqlite3.Error:  # pragma: no cover
             pass
-
-
-#: one row per job: the canonical text of each event around its link (see JoinedChain), the stored hashes.
-#: The text columns have TEXT affinity (numbers are stored as text), so the one other type they can hold is a
-#: BLOB: json_quote refuses one, printf writes its bytes as data's text (which decodes the same), and max() of
-#: a column that holds one is a BLOB (blobs sort last): the stored hashes and links must be text, as the full
-#: check requires.  Whatever the file holds, a text that hashes to the hash its writer stored is that text.
-_JOINED = """
-SELECT job, count(*),
-    typeof(max(hash)) = 'text' AND {links_typed},
-    group_concat(seq, ','),
-    group_concat(printf('{{"actor":%s,"at":%s,"data":%s,"job":%s,"prev":"',
-                        json_quote(actor), json_quote(at), data, json_quote(job)), ?1),
-    group_concat(printf('","seq":%d,"type":%s}}', seq, json_quote(type)), ?1),
-    group_concat(hash, ','), {links}
-FROM events WHERE job IN ({marks}) GROUP BY job
-"""
 
 
 def path_from_url(url: str) -> str:

@@ -23,10 +23,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sopframe.checkpoints import Checkpoint, append_checkpoint, check_against_ledger, make_checkpoint, read_checkpoints
-from sopframe.core.chainproof import JoinedChain, joined_intact
 from sopframe.core.engine.events import GENESIS, Event, decode_rows, rows_intact, verify_chain
 from sopframe.core.ledger import LedgerEntry, check_coverage, verify_ledger
 from sopframe.core.merkle import tree_hash
@@ -127,11 +126,10 @@ def _check_jobs(store: "Store", jobs: list[str] | None, entries: list[LedgerEntr
                 replaying: Callable[[str, list[Event]], None] | None, read_models: bool) -> dict[tuple[str, int], str]:
     """Every job's chain, pinned template, read models and replay; returns the hashes the ledger entries name.
 
-    An intact chain is proven without decoding its events: from texts the
-    store joined (:func:`joined_intact`, SQLite, when neither read models
-    nor replay need the events decoded) or from rows read in batches
-    (:func:`rows_intact`).  Only a chain that does not prove intact is
-    decoded, and :func:`verify_chain` names what is wrong with it.
+    Rows are read in batches with the canonical text each hash covers
+    assembled by the store (:func:`rows_intact`): an intact chain is proven
+    without decoding its events.  Only a chain that does not prove intact
+    is decoded, and :func:`verify_chain` names what is wrong with it.
     """
     from sopframe.core.jobcheck import drift_of, template_problem
     from sopframe.core.readmodel import JobQuery, rows_from_events
@@ -151,18 +149,16 @@ def _check_jobs(store: "Store", jobs: list[str] | None, entries: list[LedgerEntr
     for v in store.stage_visits() if read_models else ():
         visits.setdefault(v.job, []).append(v)
     hashes: dict[tuple[str, int], str] = {}
-    joined = None if read_models or replaying else getattr(store, "joined_chains", None)
-    for job, proven, rows in _chains(store, jobs, heads, joined):
+    for job, rows in store.iter_rows(jobs):
         report.jobs += 1
-        count = len(proven) if proven is not None else len(rows)
-        report.events += count
+        report.events += len(rows)
         for e in by_job.get(job, ()):
-            if 0 < e.last <= count:
-                hashes[(job, e.last)] = proven[e.last - 1] if proven is not None else rows[e.last - 1][7]
+            if 0 < e.last <= len(rows):
+                hashes[(job, e.last)] = rows[e.last - 1][7]
         head = heads.get(job)
         events: list[Event] | None = None
         problem = None
-        if proven is None and not rows_intact(job, rows, head):
+        if not rows_intact(job, rows, head):
             try:
                 events = decode_rows(rows)
             except ValueError as exc:
@@ -194,28 +190,6 @@ def _check_jobs(store: "Store", jobs: list[str] | None, entries: list[LedgerEntr
         if replaying is not None:
             replaying(job, events)
     return hashes
-
-
-def _chains(store: "Store", jobs: list[str] | None, heads: dict[str, tuple[int, str]],
-            joined: Callable[[list[str]], Iterable[tuple[str, JoinedChain | None]]] | None,
-            ) -> Iterator[tuple[str, list[str] | None, list[Any]]]:
-    """Each job with its stored hashes when the store's joined texts prove its chain, else with its rows.
-
-    A store that assembles the texts where it reads them (``joined_chains``,
-    SQLite) has most jobs proven by :func:`joined_intact`; every job it does
-    not prove is read as rows and checked the usual way.
-    """
-    if joined is None:
-        for job, rows in store.iter_rows(jobs):
-            yield job, None, rows
-        return
-    for job, chain in joined(store.job_ids() if jobs is None else jobs):
-        proven = joined_intact(chain, heads.get(job)) if chain is not None else None
-        if proven is not None:
-            yield job, proven, []
-        else:
-            for _job, rows in store.iter_rows([job]):
-                yield job, None, rows
 
 
 def _check_documents(store: "Store", wanted: set[str] | None, report: StoreReport) -> None:

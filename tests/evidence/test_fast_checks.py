@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 
-import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from engine.conftest import ROLES, lifecycle_text, walk_to
-from sopframe.core.chainproof import joined_intact
 from sopframe.core.engine import Engine
 from sopframe.core.engine.clock import FixedClock
 from sopframe.core.engine.events import canonical, decode_rows, rows_intact, verify_chain
 from sopframe.core.ledger import entry_hash
 from sopframe_plugins.store_memory import MemoryStore
-from sopframe_plugins.store_sqlite import SqliteStore
 
 
 def _rows() -> list[tuple]:
@@ -68,62 +64,3 @@ def test_entry_hashes_are_the_canonical_json_hashes(n, job, first, last, head, p
     if roles is not None:
         body["roles"] = roles
     assert entry_hash(n, job, first, last, head, prev, roles) == hashlib.sha256(canonical(body)).hexdigest()
-
-
-# ------------------------------------------------- texts SQLite joins (verify's fast path on SQLite)
-@pytest.fixture(scope="module")
-def sqlite_job(tmp_path_factory: pytest.TempPathFactory) -> tuple[SqliteStore, str, list[tuple]]:
-    store = SqliteStore(tmp_path_factory.mktemp("joined") / "jobs.db")
-    engine = Engine(store, roles=ROLES, clock=FixedClock("2026-01-05T09:00:00+00:00"))
-    job = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
-    walk_to(engine, job, "test_run", engine.clock)
-    yield store, job, next(rows for _job, rows in store.iter_rows([job]))
-    store.close()
-
-
-def _joined(store: SqliteStore, job: str) -> list[str] | None:
-    chain = dict(store.joined_chains([job]))[job]
-    return joined_intact(chain, store.head(job)) if chain is not None else None
-
-
-def test_sqlite_joins_texts_that_prove_an_intact_chain(sqlite_job) -> None:
-    store, job, rows = sqlite_job
-    assert _joined(store, job) == [r[7] for r in rows]
-    chain = dict(store.joined_chains([job]))[job]
-    assert chain is not None and chain.count == len(rows) and chain.prevs is not None
-    assert joined_intact(chain) is not None
-    assert joined_intact(chain, (len(rows) + 1, rows[-1][7])) is None  # a head beyond the events
-    assert joined_intact(chain._replace(prevs=None), store.head(job)) is not None  # a store without the column
-    assert dict(store.joined_chains(["no-such-job"])) == {"no-such-job": None}
-
-
-values = texts | st.integers(-2, 99) | st.none() | st.binary(max_size=8) | st.floats(allow_nan=False)
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pick=st.data(), column=st.sampled_from(["job", "seq", "type", "data", "actor", "at", "prev", "hash"]),
-       value=values)
-def test_a_changed_column_is_never_proven_from_joined_texts(sqlite_job, pick, column: str, value: object) -> None:
-    """Whatever one column of one row becomes (any type SQLite holds), the joined texts prove the chain only
-    if the full check over the decoded rows passes it, with the events as written."""
-    store, job, rows = sqlite_job
-    row = pick.draw(st.integers(0, len(rows) - 1))
-    if isinstance(value, bytes) and pick.draw(st.booleans()):  # a column's own text, stored as bytes
-        value = str(rows[row][["job", "seq", "type", "data", "actor", "at", "prev", "hash"].index(column)]).encode()
-    store.db.execute("SAVEPOINT change")
-    try:
-        try:
-            store.db.execute(f"UPDATE events SET {column} = ? WHERE job = ? AND seq = ?", (value, job, rows[row][1]))
-        except sqlite3.IntegrityError:  # a NOT NULL column, or a (job, seq) that exists
-            return
-        proven = _joined(store, job)
-        event("proven" if proven is not None else "not proven")
-        if proven is None:
-            return  # the full check then names the problem (or finds none)
-        changed = next(r for j, r in store.iter_rows([job]))
-        events = decode_rows(changed)
-        assert verify_chain(job, events, store.head(job)) is None and events == decode_rows(rows)
-        assert proven == [r[7] for r in rows]
-    finally:
-        store.db.execute("ROLLBACK TO change")
-        store.db.execute("RELEASE change")
