@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-import re
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -38,7 +37,6 @@ __all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "hook_n
            "clear_discovery_cache"]
 
 CORE = "core"
-_CODE = re.compile(r"^([A-Z][A-Z0-9]*?)([0-9]{3,})$")
 
 
 def _memoised(method: Callable[["Plugins"], Any]) -> Callable[["Plugins"], Any]:
@@ -193,31 +191,12 @@ class Plugins:
     @_memoised
     def rules(self) -> list[Rule]:
         """Every rule from every plugin, with its owning plugin filled in."""
-        rules: list[Rule] = []
-        owner_of_code: dict[str, str] = {}
-        owner_of_prefix: dict[str, str] = {}
-        for plugin, rule in self._items_of("sopframe_rules", Rule):
-            m = _CODE.match(rule.code)
-            prefix = m.group(1) if m else rule.code
-            problem = None
-            if not m:
-                problem = f"rule code {rule.code!r} is not capital letters followed by 3+ digits"
-            elif plugin != CORE and prefix == "SOP":
-                problem = f"rule code {rule.code!r} uses the prefix SOP, which is reserved for sopframe"
-            elif rule.code in owner_of_code:
-                problem = (f"rule code {rule.code!r} is already registered by plugin "
-                           f"{owner_of_code[rule.code]!r}")
-            elif owner_of_prefix.get(prefix, plugin) != plugin:
-                problem = (f"rule prefix {prefix!r} of {rule.code!r} belongs to plugin "
-                           f"{owner_of_prefix[prefix]!r}")
-            if problem:
-                self._report(_problem(plugin, f"plugin {plugin!r}: {problem}; the rule is skipped",
-                                      "give the plugin's rules their own code prefix", RULE_CODE_COLLISION))
-                continue
-            owner_of_code[rule.code] = plugin
-            owner_of_prefix.setdefault(prefix, plugin)
-            check = rule.check if plugin == CORE or rule.check is None else _owned(rule, plugin)
-            rules.append(replace(rule, plugin=plugin, check=check))
+        from sopframe.pluginrules import claim_rules
+
+        rules, refused = claim_rules(self._items_of("sopframe_rules", Rule), CORE)
+        for plugin, problem in refused:
+            self._report(_problem(plugin, f"plugin {plugin!r}: {problem}; the rule is skipped",
+                                  "give the plugin's rules their own code prefix", RULE_CODE_COLLISION))
         return rules
 
     @_memoised
@@ -337,23 +316,6 @@ class Plugins:
             if value is not None:
                 return value
         return None
-
-
-def _owned(rule: Rule, plugin: str) -> Callable[[Any, Any], Iterable[Finding]]:
-    """Wrap a plugin rule's check so every finding names the plugin and is a Finding.
-
-    A rule usually builds findings with the :class:`Rule` object it defined,
-    whose ``plugin`` is still the default; the registered copy knows better.
-    The wrapper takes the check context, whichever form the check has.
-    """
-
-    def run(tg: Any, ctx: Any) -> Iterable[Finding]:
-        for finding in rule.run(tg, ctx):
-            if not isinstance(finding, Finding):
-                raise TypeError(f"the check yielded {type(finding).__name__}, expected sopframe.Finding")
-            yield finding if finding.plugin == plugin else replace(finding, plugin=plugin)
-
-    return run
 
 
 def load_plugins(
