@@ -1,0 +1,82 @@
+"""An SQLite store proven whole in compiled code: the fast path of ``sopframe verify``.
+
+Verifying a store means hashing every event and ledger entry.  Read through
+Python's ``sqlite3``, each row costs more than hashing it (docs/performance.md,
+"Tamper evidence"), so the optional C module ``_chainproof`` (built from
+``_chainproof.c`` when a compiler and the SQLite and OpenSSL headers are
+there) reads the rows and hashes them where they are read, in one read
+transaction, with the same canonical texts and the same checks as the Python
+path: each job's chain to its head, the ledger's chain, and that the two
+describe the same batches.
+
+It only ever says "proven" or "not proven".  Not proven (tampering, a
+column of an unexpected type, or no compiled module) sends verification down
+the Python path, which names what is wrong; so the fast path can make
+verification quicker, never more lenient.  The pinned templates are checked
+here, in Python, once per distinct template.  Set ``SOPFRAME_PURE_PYTHON=1``
+to verify without it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import urllib.parse
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Sequence
+
+from sopframe.core.ledger import StoreProof
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe_plugins.store_sqlite import SqliteStore
+
+__all__ = ["prove", "compiled"]
+
+#: the template each job's start event pins: (sha256, inline text) once per distinct pair
+_PINNED = ("SELECT DISTINCT json_extract(data, '$.template.sha256'), json_extract(data, '$.template.text') "
+           "FROM events WHERE seq = 1 AND type = 'job.started'")
+
+
+@functools.cache
+def compiled() -> ModuleType | None:
+    """The compiled module, if it was built and links the SQLite library Python's ``sqlite3`` uses."""
+    if os.environ.get("SOPFRAME_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        import _sqlite3
+
+        from sopframe_plugins import _chainproof  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    path = getattr(_sqlite3, "__file__", None)  # two copies of SQLite in one process break each other's locks
+    return _chainproof if path and _chainproof.same_library(path) else None
+
+
+def prove(store: "SqliteStore", after: int, sizes: Sequence[int]) -> StoreProof | None:
+    """The store proven whole (see :meth:`sopframe.core.store.Store.prove`), or None."""
+    module = compiled()
+    if module is None or store.path == ":memory:":
+        return None
+    uri = "file:" + urllib.parse.quote(os.path.abspath(store.path)) + "?mode=ro"
+    got: Any = module.prove(uri, after, list(sizes))
+    if isinstance(got, str) or not _templates_intact(store):
+        return None
+    jobs, events, entries, pending, roots, tail = got
+    return StoreProof(jobs, events, entries, pending, roots, tail)
+
+
+def _templates_intact(store: "SqliteStore") -> bool:
+    """Every pinned template is there and hashes to its SHA-256 (as ``jobcheck.template_problem`` checks)."""
+    try:
+        pinned = store._query(_PINNED)
+    except store.Error:  # data that is not JSON: the Python path names the job
+        return False
+    for sha, text in pinned:
+        if type(sha) is not str:
+            return False
+        if text is None:
+            text = store.template(sha)
+        if type(text) is not str or hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:
+            return False
+    return True
