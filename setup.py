@@ -11,4 +11,5 @@ a C compiler and the SQLite and OpenSSL headers (Debian: ``libsqlite3-dev``,
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("sopframe_plugins._chainproof", ["plugins/_chainproof.c"],
-                             libraries=["sqlite3", "crypto"], optional=True)])
+                             depends=["plugins/_chainproof_text.h"], libraries=["sqlite3", "crypto"],
+                             extra_link_args=["-pthread"], optional=True)])

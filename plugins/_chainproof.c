@@ -3,7 +3,7 @@
  *
  * The same checks as the Python path of `sopframe verify` (see
  * sopframe/evidence/verify.py and sopframe/core/engine/events.py), over the
- * schema-12 layout, in one read transaction:
+ * schema-12 layout:
  *
  *   1. every job's events form an unbroken hash chain (sequence numbers
  *      1, 2, ...; each hash SHA-256 over the canonical text assembled
@@ -11,8 +11,8 @@
  *      ending at the head the `jobs` table records;
  *   2. the ledger is an unbroken hash chain of entries numbered from 1;
  *   3. the ledger's entries (and the pending batches) tile each job's events
- *      and name the stored hash of each batch's last event; no entry names a
- *      job the store lacks, no job or event is missing from the ledger.
+ *      and name the hash of each batch's last event; no entry names a job
+ *      the store lacks, no job or event is missing from the ledger.
  *
  * It answers only "proven" or "not proven": anything unexpected (a broken
  * link, a column of another type, a job with events but no row) is "not
@@ -20,108 +20,76 @@
  * problem.  So this code can make verification faster, never more lenient
  * than the Python path it mirrors.
  *
- * It opens its own read-only connection: verify() refuses unless the SQLite
- * library linked here is the very library Python's sqlite3 module uses
- * (two copies of SQLite in one process break each other's POSIX locks).
+ * Two read-only connections of its own read the ledger (one thread) and the
+ * jobs with their events (another) at once; each reads the ledger's head
+ * first, and the two must agree, so both see the store after the same last
+ * append.  prove() is used only where the SQLite library linked here is the
+ * very library Python's sqlite3 module uses (two copies of SQLite in one
+ * process break each other's POSIX locks): see same_library().
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <dlfcn.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sqlite3.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
-typedef struct { char *p; size_t n, cap; } Buf;
+#include "_chainproof_text.h"
 
-static int buf_reserve(Buf *b, size_t more) {
-    if (b->n + more <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 512;
-    while (cap < b->n + more) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) return -1;
-    b->p = p; b->cap = cap;
-    return 0;
-}
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+/* fetched once: EVP_sha256() would be looked up again at every digest */
+#define FETCH_SHA256() EVP_MD_fetch(NULL, "SHA256", NULL)
+#define FREE_MD(md) EVP_MD_free(md)
+#define DIGEST_INIT(ctx, md) EVP_DigestInit_ex2((ctx), (md), NULL)
+#else
+#define FETCH_SHA256() ((EVP_MD *)EVP_sha256())
+#define FREE_MD(md) ((void)(md))
+#define DIGEST_INIT(ctx, md) EVP_DigestInit_ex((ctx), (md), NULL)
+#endif
 
-static int put(Buf *b, const void *s, size_t n) {
-    if (buf_reserve(b, n)) return -1;
-    memcpy(b->p + b->n, s, n); b->n += n;
-    return 0;
-}
-#define PUTS(b, lit) put((b), (lit), sizeof(lit) - 1)
+static const char GENESIS[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* A text as a JSON string, as Python's json.encoder.encode_basestring writes it. */
-static int put_quoted(Buf *b, const unsigned char *s, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    if (buf_reserve(b, 2 + 6 * n)) return -1;
-    char *o = b->p + b->n;
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = s[i];
-        if (c == '"') { *o++ = '\\'; *o++ = '"'; }
-        else if (c == '\\') { *o++ = '\\'; *o++ = '\\'; }
-        else if (c >= 0x20) *o++ = (char)c;
-        else if (c == '\n') { *o++ = '\\'; *o++ = 'n'; }
-        else if (c == '\r') { *o++ = '\\'; *o++ = 'r'; }
-        else if (c == '\t') { *o++ = '\\'; *o++ = 't'; }
-        else if (c == '\b') { *o++ = '\\'; *o++ = 'b'; }
-        else if (c == '\f') { *o++ = '\\'; *o++ = 'f'; }
-        else { memcpy(o, "\\u00", 4); o += 4; *o++ = hex[c >> 4]; *o++ = hex[c & 15]; }
-    }
-    *o++ = '"';
-    b->n = (size_t)(o - b->p);
-    return 0;
-}
-
-static void to_hex(const unsigned char *h, char *out) {
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) { out[2 * i] = hex[h[i] >> 4]; out[2 * i + 1] = hex[h[i] & 15]; }
-}
-
-static int put_hex(Buf *b, const unsigned char *h) {
-    if (buf_reserve(b, 64)) return -1;
-    to_hex(h, b->p + b->n); b->n += 64;
-    return 0;
-}
-
-static int put_int(Buf *b, sqlite3_int64 v) {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-    return put(b, tmp, (size_t)n);
-}
-
-/* ------------------------------------------------------------------ the scan */
-
-typedef struct {
-    char *job; int joblen;
-    sqlite3_int64 n, first, last;
-    unsigned char head[32];
-    unsigned char hash[32];  /* the entry's own hash (chained entries) */
-    int pending;
-    size_t order;  /* position in ledger order (entries by n, then pending batches by id) */
-} Entry;
-
+/* One thread's connection, digest context and text buffer. */
 typedef struct {
     sqlite3 *db;
     EVP_MD_CTX *ctx;
     const EVP_MD *md;
     Buf text;
-    Entry *entries; size_t n_entries, n_chained, cap_entries;
+    Buf head;  /* the ledger head this connection's snapshot shows ("n:hash") */
+    const char *why;  /* why not proven (a static string), NULL while all holds */
+} Reader;
+
+typedef struct {  /* a ledger entry or pending batch */
+    const char *job; size_t job_at; int joblen;  /* the job id: job_at in names while reading, then job */
+    sqlite3_int64 n, first, last;
+    unsigned char head[32], hash[32];
+    size_t order;  /* position in ledger order (entries by n, then pending batches by id) */
+} Entry;
+
+typedef struct {  /* a job as its chain was proven */
+    const char *job; size_t job_at; int joblen;
+    size_t first;  /* index of its first event's hash in digests */
+    sqlite3_int64 count;
+} Job;
+
+typedef struct {
+    Reader lr, jr;  /* the ledger's reader, the jobs' reader */
+    Entry *entries; size_t n_entries, n_chained, cap_entries; Buf names;
+    Job *jobs; size_t n_jobs, cap_jobs; Buf job_names;
+    Buf digests;  /* every event's hash, job after job */
+    Buf *pinned; size_t n_pinned, cap_pinned;  /* distinct "template" values of the start events */
     Entry **by_job;
-    sqlite3_int64 jobs, events;
-    const char *why;  /* why not proven (a static string) */
+    const char *why;
 } Scan;
 
-static int sha(Scan *s, const void *p, size_t n, unsigned char out[32]) {
+static int sha(Reader *r, const void *p, size_t n, unsigned char out[32]) {
     unsigned int len = 0;
-    return EVP_DigestInit_ex(s->ctx, s->md, NULL) == 1 && EVP_DigestUpdate(s->ctx, p, n) == 1 &&
-           EVP_DigestFinal_ex(s->ctx, out, &len) == 1 && len == 32 ? 0 : -1;
+    return DIGEST_INIT(r->ctx, r->md) == 1 && EVP_DigestUpdate(r->ctx, p, n) == 1 &&
+           EVP_DigestFinal_ex(r->ctx, out, &len) == 1 && len == 32 ? 0 : -1;
 }
 
-static int is_hash(sqlite3_stmt *st, int col) {
-    return sqlite3_column_type(st, col) == SQLITE_BLOB && sqlite3_column_bytes(st, col) == 32;
+static int is_hash(sqlite3_value *v) {
+    return sqlite3_value_type(v) == SQLITE_BLOB && sqlite3_value_bytes(v) == 32;
 }
 
 static int cmp_job(const char *a, int an, const char *b, int bn) {  /* SQLite's BINARY collation */
@@ -135,75 +103,108 @@ static int cmp_entry(const void *x, const void *y) {
     return c ? c : (a->order < b->order ? -1 : a->order > b->order);
 }
 
-#define FAIL(msg) do { s->why = (msg); goto done; } while (0)
+static void *grow(void *p, size_t *cap, size_t n, size_t size) {  /* room for element n */
+    if (n < *cap) return p;
+    size_t c = *cap ? 2 * *cap : 1024;
+    void *q = realloc(p, c * size);
+    if (q) *cap = c;
+    return q;
+}
+
+#define FAIL(msg) do { r->why = (msg); goto done; } while (0)
+
+/* Open a read-only connection, start its read transaction and read the ledger's head in it. */
+static int reader_open(Reader *r, const char *uri, const EVP_MD *md) {
+    sqlite3_stmt *st = NULL;
+    int ok = -1;
+    r->md = md;
+    /* each connection is used by one thread: no mutex around every column read */
+    if (sqlite3_open_v2(uri, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        FAIL("the database cannot be opened");
+    sqlite3_busy_timeout(r->db, 30000);
+    if (!(r->ctx = EVP_MD_CTX_new())) FAIL("SHA-256 is not available");
+    if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db, "SELECT n || ':' || hex(hash) FROM ledger_head WHERE id = 1", -1, &st, NULL)
+            != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) != SQLITE_TEXT)
+        FAIL("the ledger's head cannot be read");
+    if (put(&r->head, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0))) FAIL("out of memory");
+    ok = 0;
+done:
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static void reader_close(Reader *r) {
+    if (r->ctx) EVP_MD_CTX_free(r->ctx);
+    if (r->db) sqlite3_close(r->db);
+    free(r->text.p);
+    free(r->head.p);
+}
+
+/* ------------------------------------------------------------------ the ledger */
 
 static Entry *new_entry(Scan *s, const unsigned char *job, int joblen) {
-    if (s->n_entries == s->cap_entries) {
-        size_t cap = s->cap_entries ? 2 * s->cap_entries : 1024;
-        Entry *p = realloc(s->entries, cap * sizeof *p);
-        if (!p) return NULL;
-        s->entries = p; s->cap_entries = cap;
-    }
-    Entry *e = &s->entries[s->n_entries];
+    Entry *p = grow(s->entries, &s->cap_entries, s->n_entries, sizeof *p);
+    if (!p) return NULL;
+    s->entries = p;
+    Entry *e = &p[s->n_entries];
     memset(e, 0, sizeof *e);
-    e->job = malloc((size_t)joblen + 1);
-    if (!e->job) return NULL;
-    memcpy(e->job, job, (size_t)joblen);
+    e->job_at = s->names.n;
     e->joblen = joblen;
+    if (put(&s->names, job, (size_t)joblen)) return NULL;
     e->order = s->n_entries++;
     return e;
 }
 
 /* The ledger's chain; its entries and the pending batches kept for the coverage check. */
 static int scan_ledger(Scan *s) {
-    int ok = -1;
+    Reader *r = &s->lr;
     sqlite3_stmt *st = NULL;
-    unsigned char prev[32], digest[32];
-    int have_prev = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT n, job, first_seq, last_seq, head, hash, roles FROM ledger ORDER BY n",
+    unsigned char digest[32], prev[32];
+    int ok = -1, rc, have_prev = 0;
+    if (sqlite3_prepare_v2(r->db, "SELECT n, job, first_seq, last_seq, head, hash, roles FROM ledger ORDER BY n",
                            -1, &st, NULL) != SQLITE_OK) FAIL("the ledger cannot be read");
-    int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || sqlite3_column_type(st, 1) != SQLITE_TEXT ||
-            sqlite3_column_type(st, 2) != SQLITE_INTEGER || sqlite3_column_type(st, 3) != SQLITE_INTEGER ||
-            !is_hash(st, 4) || !is_hash(st, 5) ||
-            (sqlite3_column_type(st, 6) != SQLITE_NULL && !is_hash(st, 6)))
+        sqlite3_value *v[7];  /* one connection, one thread (NOMUTEX): the row's values are read directly */
+        for (int c = 0; c < 7; c++) v[c] = sqlite3_column_value(st, c);
+        if (sqlite3_value_type(v[0]) != SQLITE_INTEGER || sqlite3_value_type(v[1]) != SQLITE_TEXT ||
+            sqlite3_value_type(v[2]) != SQLITE_INTEGER || sqlite3_value_type(v[3]) != SQLITE_INTEGER ||
+            !is_hash(v[4]) || !is_hash(v[5]) || (sqlite3_value_type(v[6]) != SQLITE_NULL && !is_hash(v[6])))
             FAIL("a ledger entry holds a column of another type");
-        const unsigned char *job = sqlite3_column_text(st, 1);
-        int joblen = sqlite3_column_bytes(st, 1);
+        const unsigned char *job = sqlite3_value_text(v[1]);
+        int joblen = sqlite3_value_bytes(v[1]);
         Entry *e = new_entry(s, job, joblen);
         if (!e) FAIL("out of memory");
-        e->n = sqlite3_column_int64(st, 0);
-        e->first = sqlite3_column_int64(st, 2);
-        e->last = sqlite3_column_int64(st, 3);
-        memcpy(e->head, sqlite3_column_blob(st, 4), 32);
+        e->n = sqlite3_value_int64(v[0]);
+        e->first = sqlite3_value_int64(v[2]);
+        e->last = sqlite3_value_int64(v[3]);
+        memcpy(e->head, sqlite3_value_blob(v[4]), 32);
         if (e->n != (sqlite3_int64)s->n_entries) FAIL("the ledger's entries are not numbered 1, 2, ...");
-        Buf *t = &s->text; t->n = 0;
+        Buf *t = &r->text;
+        t->n = 0;
         if (PUTS(t, "{\"first\":") || put_int(t, e->first) || PUTS(t, ",\"head\":\"") || put_hex(t, e->head) ||
             PUTS(t, "\",\"job\":") || put_quoted(t, job, (size_t)joblen) || PUTS(t, ",\"last\":") ||
-            put_int(t, e->last) || PUTS(t, ",\"n\":") || put_int(t, e->n) || PUTS(t, ",\"prev\":\""))
+            put_int(t, e->last) || PUTS(t, ",\"n\":") || put_int(t, e->n) || PUTS(t, ",\"prev\":\"") ||
+            (have_prev ? put_hex(t, prev) : put(t, GENESIS, 64)))
             FAIL("out of memory");
-        if (have_prev ? put_hex(t, prev) : put(t, "0000000000000000000000000000000000000000000000000000000000000000", 64))
+        if (sqlite3_value_type(v[6]) == SQLITE_NULL ? PUTS(t, "\"}") :
+            PUTS(t, "\",\"roles\":\"") || put_hex(t, sqlite3_value_blob(v[6])) || PUTS(t, "\"}"))
             FAIL("out of memory");
-        if (sqlite3_column_type(st, 6) == SQLITE_NULL) {
-            if (PUTS(t, "\"}")) FAIL("out of memory");
-        } else if (PUTS(t, "\",\"roles\":\"") || put_hex(t, sqlite3_column_blob(st, 6)) || PUTS(t, "\"}")) {
-            FAIL("out of memory");
-        }
-        if (sha(s, t->p, t->n, digest)) FAIL("SHA-256 failed");
-        if (memcmp(digest, sqlite3_column_blob(st, 5), 32)) FAIL("a ledger entry does not match its hash");
-        memcpy(prev, digest, 32); have_prev = 1;
+        if (sha(r, t->p, t->n, digest)) FAIL("SHA-256 failed");
+        if (memcmp(digest, sqlite3_value_blob(v[5]), 32)) FAIL("a ledger entry does not match its hash");
         memcpy(e->hash, digest, 32);
+        memcpy(prev, digest, 32);
+        have_prev = 1;
     }
     if (rc != SQLITE_DONE) FAIL("the ledger cannot be read");
     s->n_chained = s->n_entries;
     sqlite3_finalize(st);
     st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT job, first_seq, last_seq, head FROM ledger_pending ORDER BY id", -1, &st,
+    if (sqlite3_prepare_v2(r->db, "SELECT job, first_seq, last_seq, head FROM ledger_pending ORDER BY id", -1, &st,
                            NULL) != SQLITE_OK) FAIL("the pending batches cannot be read");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 0) != SQLITE_TEXT || sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
-            sqlite3_column_type(st, 2) != SQLITE_INTEGER || !is_hash(st, 3))
+            sqlite3_column_type(st, 2) != SQLITE_INTEGER || !is_hash(sqlite3_column_value(st, 3)))
             FAIL("a pending batch holds a column of another type");
         Entry *e = new_entry(s, sqlite3_column_text(st, 0), sqlite3_column_bytes(st, 0));
         if (!e) FAIL("out of memory");
@@ -211,7 +212,6 @@ static int scan_ledger(Scan *s) {
         e->first = sqlite3_column_int64(st, 1);
         e->last = sqlite3_column_int64(st, 2);
         memcpy(e->head, sqlite3_column_blob(st, 3), 32);
-        e->pending = 1;
     }
     if (rc != SQLITE_DONE) FAIL("the pending batches cannot be read");
     ok = 0;
@@ -220,78 +220,103 @@ done:
     return ok;
 }
 
-/* Each job's chain, its head, and the ledger entries that tile it (entries sorted by job, then order). */
+static void *ledger_thread(void *arg) {
+    scan_ledger((Scan *)arg);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ the jobs */
+
+/* Remember the "template" value of a start event's data, once per distinct text (absent: an empty text). */
+static int pin(Scan *s, const char *data, size_t n) {
+    const char *v = "";
+    size_t len = 0;
+    if (template_value(data, n, &v, &len) < 0) return -1;
+    for (size_t i = 0; i < s->n_pinned; i++)
+        if (s->pinned[i].n == len && memcmp(s->pinned[i].p, v, len) == 0) return 0;
+    Buf *p = grow(s->pinned, &s->cap_pinned, s->n_pinned, sizeof *p);
+    if (!p) return -1;
+    s->pinned = p;
+    Buf *b = &p[s->n_pinned++];
+    memset(b, 0, sizeof *b);
+    return len ? put(b, v, len) : 0;
+}
+
+/* One job's events (the statement is on its first row): its chain, to the head the jobs table records. */
+static int scan_job(Scan *s, sqlite3_stmt *ev, int *re, Job *j, sqlite3_int64 head_seq, const void *head_hash) {
+    Reader *r = &s->jr;
+    Buf tail = {0};  /* ,"job":"...","prev":" */
+    unsigned char digest[32];
+    sqlite3_int64 seq = 0;
+    int ok = -1;
+    const char *job = s->job_names.p + j->job_at;
+    if (PUTS(&tail, ",\"job\":") || put_quoted(&tail, (const unsigned char *)job, (size_t)j->joblen) ||
+        PUTS(&tail, ",\"prev\":\"")) FAIL("out of memory");
+    for (; *re == SQLITE_ROW; *re = sqlite3_step(ev)) {
+        sqlite3_value *v[7];  /* one connection, one thread (NOMUTEX): the row's values are read directly */
+        for (int c = 0; c < 7; c++) v[c] = sqlite3_column_value(ev, c);
+        if (sqlite3_value_type(v[0]) != SQLITE_TEXT ||
+            cmp_job((const char *)sqlite3_value_text(v[0]), sqlite3_value_bytes(v[0]), job, j->joblen) != 0) break;
+        if (sqlite3_value_type(v[1]) != SQLITE_INTEGER || sqlite3_value_type(v[2]) != SQLITE_TEXT ||
+            sqlite3_value_type(v[3]) != SQLITE_TEXT || sqlite3_value_type(v[4]) != SQLITE_TEXT ||
+            sqlite3_value_type(v[5]) != SQLITE_TEXT || !is_hash(v[6]))
+            FAIL("an event holds a column of another type");
+        if (sqlite3_value_int64(v[1]) != ++seq) FAIL("a job's events are not numbered 1, 2, ...");
+        const unsigned char *type = sqlite3_value_text(v[2]), *data = sqlite3_value_text(v[3]);
+        int type_n = sqlite3_value_bytes(v[2]), data_n = sqlite3_value_bytes(v[3]);
+        Buf *t = &r->text;
+        t->n = 0;
+        if (PUTS(t, "{\"actor\":") || put_quoted(t, sqlite3_value_text(v[4]), (size_t)sqlite3_value_bytes(v[4])) ||
+            PUTS(t, ",\"at\":") || put_quoted(t, sqlite3_value_text(v[5]), (size_t)sqlite3_value_bytes(v[5])) ||
+            PUTS(t, ",\"data\":") || put(t, data, (size_t)data_n) || put(t, tail.p, tail.n) ||
+            (seq == 1 ? put(t, GENESIS, 64) : put_hex(t, digest)) || PUTS(t, "\",\"seq\":") || put_int(t, seq) ||
+            PUTS(t, ",\"type\":") || put_quoted(t, type, (size_t)type_n) || PUTS(t, "}"))
+            FAIL("out of memory");
+        if (sha(r, t->p, t->n, digest)) FAIL("SHA-256 failed");
+        if (memcmp(digest, sqlite3_value_blob(v[6]), 32)) FAIL("an event does not match its hash");
+        if (put(&s->digests, digest, 32)) FAIL("out of memory");
+        if (seq == 1 && type_n == 11 && memcmp(type, "job.started", 11) == 0 && pin(s, (const char *)data, (size_t)data_n))
+            FAIL("a start event's data is not the JSON object the writer stores");
+    }
+    if (*re != SQLITE_ROW && *re != SQLITE_DONE) FAIL("the events cannot be read");
+    if (head_seq != seq || (seq && memcmp(head_hash, digest, 32))) FAIL("a job's chain does not end at its recorded head");
+    j->count = seq;
+    ok = 0;
+done:
+    free(tail.p);
+    return ok;
+}
+
+/* Every job's chain; each job's event hashes kept for the coverage check. */
 static int scan_jobs(Scan *s) {
-    int ok = -1, rj, re = SQLITE_DONE;
+    Reader *r = &s->jr;
     sqlite3_stmt *jobs = NULL, *ev = NULL;
-    size_t li = 0;
-    unsigned char prev[32], digest[32];
-    static const char genesis[] = "0000000000000000000000000000000000000000000000000000000000000000";
-    if (sqlite3_prepare_v2(s->db, "SELECT job, head_seq, head_hash FROM jobs ORDER BY job", -1, &jobs, NULL)
+    int ok = -1, rj, re;
+    if (sqlite3_prepare_v2(r->db, "SELECT job, head_seq, head_hash FROM jobs ORDER BY job", -1, &jobs, NULL)
             != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "SELECT job, seq, type, data, actor, at, hash FROM events ORDER BY job, seq", -1,
+        sqlite3_prepare_v2(r->db, "SELECT job, seq, type, data, actor, at, hash FROM events ORDER BY job, seq", -1,
                            &ev, NULL) != SQLITE_OK) FAIL("the jobs or their events cannot be read");
     re = sqlite3_step(ev);
     while ((rj = sqlite3_step(jobs)) == SQLITE_ROW) {
         if (sqlite3_column_type(jobs, 0) != SQLITE_TEXT || sqlite3_column_type(jobs, 1) != SQLITE_INTEGER ||
-            !is_hash(jobs, 2)) FAIL("a job's head holds a column of another type");
+            !is_hash(sqlite3_column_value(jobs, 2))) FAIL("a job's head holds a column of another type");
         const char *job = (const char *)sqlite3_column_text(jobs, 0);
         int joblen = sqlite3_column_bytes(jobs, 0);
-        sqlite3_int64 head_seq = sqlite3_column_int64(jobs, 1);
-        s->jobs++;
-        if (li < s->n_entries && cmp_job(s->by_job[li]->job, s->by_job[li]->joblen, job, joblen) < 0)
-            FAIL("the ledger names a job the store does not have");
         if (re == SQLITE_ROW && cmp_job((const char *)sqlite3_column_text(ev, 0), sqlite3_column_bytes(ev, 0), job,
                                         joblen) < 0)
             FAIL("events of a job the store has no head for");
-        Buf tail = {0};  /* ,"job":"...","prev":" */
-        if (PUTS(&tail, ",\"job\":") || put_quoted(&tail, (const unsigned char *)job, (size_t)joblen) ||
-            PUTS(&tail, ",\"prev\":\"")) { free(tail.p); FAIL("out of memory"); }
-        sqlite3_int64 seq = 0, upto = 0;
-        Entry *cur = NULL;
-        while (re == SQLITE_ROW && sqlite3_column_type(ev, 0) == SQLITE_TEXT &&
-               cmp_job((const char *)sqlite3_column_text(ev, 0), sqlite3_column_bytes(ev, 0), job, joblen) == 0) {
-            if (sqlite3_column_type(ev, 1) != SQLITE_INTEGER || sqlite3_column_type(ev, 2) != SQLITE_TEXT ||
-                sqlite3_column_type(ev, 3) != SQLITE_TEXT || sqlite3_column_type(ev, 4) != SQLITE_TEXT ||
-                sqlite3_column_type(ev, 5) != SQLITE_TEXT || !is_hash(ev, 6)) {
-                free(tail.p); FAIL("an event holds a column of another type");
-            }
-            if (sqlite3_column_int64(ev, 1) != ++seq) { free(tail.p); FAIL("a job's events are not numbered 1, 2, ..."); }
-            Buf *t = &s->text; t->n = 0;
-            int bad = PUTS(t, "{\"actor\":") ||
-                put_quoted(t, sqlite3_column_text(ev, 4), (size_t)sqlite3_column_bytes(ev, 4)) ||
-                PUTS(t, ",\"at\":") || put_quoted(t, sqlite3_column_text(ev, 5), (size_t)sqlite3_column_bytes(ev, 5)) ||
-                PUTS(t, ",\"data\":") || put(t, sqlite3_column_text(ev, 3), (size_t)sqlite3_column_bytes(ev, 3)) ||
-                put(t, tail.p, tail.n) || (seq == 1 ? put(t, genesis, 64) : put_hex(t, prev)) ||
-                PUTS(t, "\",\"seq\":") || put_int(t, seq) || PUTS(t, ",\"type\":") ||
-                put_quoted(t, sqlite3_column_text(ev, 2), (size_t)sqlite3_column_bytes(ev, 2)) || PUTS(t, "}");
-            if (bad) { free(tail.p); FAIL("out of memory"); }
-            if (sha(s, t->p, t->n, digest)) { free(tail.p); FAIL("SHA-256 failed"); }
-            if (memcmp(digest, sqlite3_column_blob(ev, 6), 32)) { free(tail.p); FAIL("an event does not match its hash"); }
-            memcpy(prev, digest, 32);
-            s->events++;
-            /* the ledger entry that ends here, if any, and the next one's start */
-            if (!cur && li < s->n_entries && cmp_job(s->by_job[li]->job, s->by_job[li]->joblen, job, joblen) == 0) {
-                cur = s->by_job[li];
-                if (cur->first != upto + 1 || cur->last < cur->first) { free(tail.p); FAIL("the ledger's batches do not tile a job"); }
-            }
-            if (cur && cur->last == seq) {
-                if (memcmp(cur->head, digest, 32)) { free(tail.p); FAIL("a ledger entry names another hash for an event"); }
-                upto = seq; cur = NULL; li++;
-            }
-            re = sqlite3_step(ev);
-        }
-        free(tail.p);
-        if (re != SQLITE_ROW && re != SQLITE_DONE) FAIL("the events cannot be read");
-        if (head_seq != seq || (seq && memcmp(sqlite3_column_blob(jobs, 2), prev, 32)))
-            FAIL("a job's chain does not end at its recorded head");
-        if (cur || (li < s->n_entries && cmp_job(s->by_job[li]->job, s->by_job[li]->joblen, job, joblen) == 0))
-            FAIL("the ledger records events a job does not have");
-        if (upto != seq) FAIL("a job has events the ledger does not record");
+        Job *p = grow(s->jobs, &s->cap_jobs, s->n_jobs, sizeof *p);
+        if (!p) FAIL("out of memory");
+        s->jobs = p;
+        Job *j = &p[s->n_jobs++];
+        j->job_at = s->job_names.n;
+        j->joblen = joblen;
+        j->first = s->digests.n / 32;
+        if (put(&s->job_names, job, (size_t)joblen)) FAIL("out of memory");
+        if (scan_job(s, ev, &re, j, sqlite3_column_int64(jobs, 1), sqlite3_column_blob(jobs, 2))) goto done;
     }
     if (rj != SQLITE_DONE) FAIL("the jobs cannot be read");
     if (re != SQLITE_DONE) FAIL("events of a job the store has no head for");
-    if (li != s->n_entries) FAIL("the ledger names a job the store does not have");
     ok = 0;
 done:
     sqlite3_finalize(jobs);
@@ -299,38 +324,82 @@ done:
     return ok;
 }
 
-static void scan_free(Scan *s) {
-    for (size_t i = 0; i < s->n_entries; i++) free(s->entries[i].job);
-    free(s->entries); free(s->by_job); free(s->text.p);
-    if (s->ctx) EVP_MD_CTX_free(s->ctx);
-    if (s->db) sqlite3_close(s->db);
+/* ------------------------------------------------------------------ coverage */
+
+#undef FAIL
+#define FAIL(msg) do { s->why = (msg); return -1; } while (0)
+
+/* The ledger's entries tile each job's events and name the hash of each batch's last event. */
+static int check_coverage(Scan *s) {
+    if (!(s->by_job = malloc((s->n_entries ? s->n_entries : 1) * sizeof *s->by_job))) FAIL("out of memory");
+    for (size_t i = 0; i < s->n_entries; i++) {
+        s->entries[i].job = s->names.p + s->entries[i].job_at;  /* every name is read: nothing moves now */
+        s->by_job[i] = &s->entries[i];
+    }
+    qsort(s->by_job, s->n_entries, sizeof *s->by_job, cmp_entry);
+    const unsigned char *digests = (const unsigned char *)s->digests.p;
+    size_t li = 0;
+    for (size_t k = 0; k < s->n_jobs; k++) {
+        Job *j = &s->jobs[k];
+        j->job = s->job_names.p + j->job_at;
+        if (li < s->n_entries && cmp_job(s->by_job[li]->job, s->by_job[li]->joblen, j->job, j->joblen) < 0)
+            FAIL("the ledger names a job the store does not have");
+        sqlite3_int64 upto = 0;
+        for (; li < s->n_entries && cmp_job(s->by_job[li]->job, s->by_job[li]->joblen, j->job, j->joblen) == 0; li++) {
+            Entry *e = s->by_job[li];
+            if (e->first != upto + 1 || e->last < e->first) FAIL("the ledger's batches do not tile a job");
+            if (e->last > j->count) FAIL("the ledger records events a job does not have");
+            if (memcmp(e->head, digests + 32 * (j->first + (size_t)e->last - 1), 32))
+                FAIL("a ledger entry names another hash for an event");
+            upto = e->last;
+        }
+        if (upto != j->count) FAIL("a job has events the ledger does not record");
+    }
+    if (li != s->n_entries) FAIL("the ledger names a job the store does not have");
+    return 0;
 }
 
-/* The whole scan (no Python calls: run without the GIL). */
+/* The whole proof (no Python calls: run without the GIL). */
 static int scan(Scan *s, const char *uri) {
-    if (sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
-        s->why = "the database cannot be opened"; return -1;
+    EVP_MD *md = FETCH_SHA256();
+    int rc = -1;
+    pthread_t ledger;
+    int threaded = 0;
+    if (!md) { s->why = "SHA-256 is not available"; return -1; }
+    if (reader_open(&s->lr, uri, md) || reader_open(&s->jr, uri, md)) goto done;
+    if (s->lr.head.n != s->jr.head.n || memcmp(s->lr.head.p, s->jr.head.p, s->lr.head.n)) {
+        s->why = "the store changed while verification began";  /* an append in between: the caller may retry */
+        goto done;
     }
-    sqlite3_busy_timeout(s->db, 30000);
-    s->ctx = EVP_MD_CTX_new();
-    s->md = EVP_sha256();
-    if (!s->ctx || !s->md) { s->why = "SHA-256 is not available"; return -1; }
-    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) { s->why = "no read transaction"; return -1; }
-    if (scan_ledger(s)) return -1;
-    s->by_job = malloc((s->n_entries ? s->n_entries : 1) * sizeof *s->by_job);
-    if (!s->by_job) { s->why = "out of memory"; return -1; }
-    for (size_t i = 0; i < s->n_entries; i++) s->by_job[i] = &s->entries[i];
-    qsort(s->by_job, s->n_entries, sizeof *s->by_job, cmp_entry);
-    return scan_jobs(s);
+    threaded = pthread_create(&ledger, NULL, ledger_thread, s) == 0;
+    if (!threaded) scan_ledger(s);  /* one thread, one after the other */
+    scan_jobs(s);
+    if (threaded) pthread_join(ledger, NULL);
+    if (s->lr.why || s->jr.why) goto done;
+    rc = check_coverage(s);
+done:
+    if (!s->why) s->why = s->lr.why ? s->lr.why : s->jr.why;
+    FREE_MD(md);
+    return rc;
+}
+
+static void scan_free(Scan *s) {
+    reader_close(&s->lr);
+    reader_close(&s->jr);
+    free(s->entries); free(s->names.p); free(s->by_job);
+    free(s->jobs); free(s->job_names.p); free(s->digests.p);
+    for (size_t i = 0; i < s->n_pinned; i++) free(s->pinned[i].p);
+    free(s->pinned);
 }
 
 /* ------------------------------------------------------------------ Python */
 
 PyDoc_STRVAR(prove_doc,
-"prove(uri, after, sizes) -> (jobs, events, entries, pending, roots, tail), or a str: why not proven\n\n"
+"prove(uri, after, sizes) -> (jobs, events, entries, pending, roots, tail, pinned), or a str: why not proven\n\n"
 "uri: an SQLite URI opened read-only; after: the ledger size the last checkpoint covers;\n"
 "sizes: the entry numbers whose hashes to return (roots: {n: hex}); tail: (job, first, last)\n"
-"of every entry after `after` and every pending batch, in ledger order.");
+"of every entry after `after` and every pending batch, in ledger order; pinned: the distinct JSON texts\n"
+"of the \"template\" value of the jobs' start events (\"\" where a start event has none).");
 
 static PyObject *prove(PyObject *self, PyObject *args) {
     (void)self;
@@ -346,7 +415,7 @@ static PyObject *prove(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     rc = scan(&s, uri);
     Py_END_ALLOW_THREADS
-    PyObject *out = NULL, *roots = NULL, *tail = NULL;
+    PyObject *out = NULL, *roots = NULL, *tail = NULL, *pinned = NULL;
     if (rc) {
         out = PyUnicode_FromString(s.why ? s.why : "not proven");
         goto done;
@@ -375,11 +444,19 @@ static PyObject *prove(PyObject *self, PyObject *args) {
         if (!item || PyList_Append(tail, item)) { Py_XDECREF(item); goto done; }
         Py_DECREF(item);
     }
-    out = Py_BuildValue("(LLnnOO)", (long long)s.jobs, (long long)s.events, (Py_ssize_t)s.n_chained,
-                        (Py_ssize_t)(s.n_entries - s.n_chained), roots, tail);
+    pinned = PyList_New(0);
+    if (!pinned) goto done;
+    for (size_t i = 0; i < s.n_pinned; i++) {
+        PyObject *item = PyUnicode_DecodeUTF8(s.pinned[i].p ? s.pinned[i].p : "", (Py_ssize_t)s.pinned[i].n, "strict");
+        if (!item || PyList_Append(pinned, item)) { Py_XDECREF(item); goto done; }
+        Py_DECREF(item);
+    }
+    out = Py_BuildValue("(nnnnOOO)", (Py_ssize_t)s.n_jobs, (Py_ssize_t)(s.digests.n / 32), (Py_ssize_t)s.n_chained,
+                        (Py_ssize_t)(s.n_entries - s.n_chained), roots, tail, pinned);
 done:
     Py_XDECREF(roots);
     Py_XDECREF(tail);
+    Py_XDECREF(pinned);
     Py_DECREF(wanted);
     scan_free(&s);
     return out;
@@ -411,4 +488,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_chainproof",
     "Whole-store proof of an SQLite store's record, in compiled code (see store_proof.py).", -1, methods,
     NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__chainproof(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__chainproof(void) {
+    init_hex();
+    return PyModule_Create(&module);
+}

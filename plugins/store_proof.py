@@ -13,7 +13,8 @@ It only ever says "proven" or "not proven".  Not proven (tampering, a
 column of an unexpected type, or no compiled module) sends verification down
 the Python path, which names what is wrong; so the fast path can make
 verification quicker, never more lenient.  The pinned templates are checked
-here, in Python, once per distinct template.  Set ``SOPFRAME_PURE_PYTHON=1``
+here, in Python, once per distinct ``template`` value of the start events
+(the compiled module collects them).  Set ``SOPFRAME_PURE_PYTHON=1``
 to verify without it.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import urllib.parse
 from types import ModuleType
@@ -32,11 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe_plugins.store_sqlite import SqliteStore
 
 __all__ = ["prove", "compiled"]
-
-#: the template each job's start event pins: (sha256, inline text) once per distinct pair
-_PINNED = ("SELECT DISTINCT json_extract(data, '$.template.sha256'), json_extract(data, '$.template.text') "
-           "FROM events WHERE seq = 1 AND type = 'job.started'")
-
 
 @functools.cache
 def compiled() -> ModuleType | None:
@@ -60,23 +57,27 @@ def prove(store: "SqliteStore", after: int, sizes: Sequence[int]) -> StoreProof 
         return None
     uri = "file:" + urllib.parse.quote(os.path.abspath(store.path)) + "?mode=ro"
     got: Any = module.prove(uri, after, list(sizes))
-    if isinstance(got, str) or not _templates_intact(store):
+    if isinstance(got, str):
         return None
-    jobs, events, entries, pending, roots, tail = got
+    jobs, events, entries, pending, roots, tail, pinned = got
+    if not all(_template_intact(store, text) for text in pinned):
+        return None
     return StoreProof(jobs, events, entries, pending, roots, tail)
 
 
-def _templates_intact(store: "SqliteStore") -> bool:
-    """Every pinned template is there and hashes to its SHA-256 (as ``jobcheck.template_problem`` checks)."""
+def _template_intact(store: "SqliteStore", value: str) -> bool:
+    """A start event's ``template`` value (JSON text; "" when absent) names an intact template.
+
+    The same test as ``sopframe.core.jobcheck.template_problem``: the inline
+    text, or else the store's text for the SHA-256, must hash to that SHA-256.
+    """
     try:
-        pinned = store._query(_PINNED)
-    except store.Error:  # data that is not JSON: the Python path names the job
+        t = json.loads(value) if value else None
+    except ValueError:
         return False
-    for sha, text in pinned:
-        if type(sha) is not str:
-            return False
-        if text is None:
-            text = store.template(sha)
-        if type(text) is not str or hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:
-            return False
-    return True
+    if not isinstance(t, dict):
+        return False
+    sha, text = str(t.get("sha256", "")), t.get("text")
+    if text is None:
+        text = store.template(sha)
+    return text is not None and hashlib.sha256(str(text).encode("utf-8")).hexdigest() == sha
