@@ -72,12 +72,23 @@ typedef struct {  /* a job as its chain was proven */
     sqlite3_int64 count;
 } Job;
 
+/* The jobs below a middle job id, or from it on: each part read by a thread of its own. */
 typedef struct {
-    Reader lr, jr;  /* the ledger's reader, the jobs' reader */
-    Entry *entries; size_t n_entries, n_chained, cap_entries; Buf names;
-    Job *jobs; size_t n_jobs, cap_jobs; Buf job_names;
+    Reader r;
+    const unsigned char *mid; int midlen, upper;  /* no mid: every job */
+    Job *jobs; size_t n_jobs, cap_jobs; Buf names;
     Buf digests;  /* every event's hash, job after job */
     Buf *pinned; size_t n_pinned, cap_pinned;  /* distinct "template" values of the start events */
+} Part;
+
+#define PARTS 2
+
+typedef struct {
+    Reader lr;  /* the ledger's reader */
+    Entry *entries; size_t n_entries, n_chained, cap_entries; Buf names;
+    Part part[PARTS];
+    int parts;
+    Buf mid;
     Entry **by_job;
     const char *why;
 } Scan;
@@ -225,10 +236,17 @@ static void *ledger_thread(void *arg) {
     return NULL;
 }
 
+static int scan_jobs(Part *s);
+
+static void *part_thread(void *arg) {
+    scan_jobs((Part *)arg);
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ the jobs */
 
 /* Remember the "template" value of a start event's data, once per distinct text (absent: an empty text). */
-static int pin(Scan *s, const char *data, size_t n) {
+static int pin(Part *s, const char *data, size_t n) {
     const char *v = "";
     size_t len = 0;
     if (template_value(data, n, &v, &len) < 0) return -1;
@@ -243,13 +261,13 @@ static int pin(Scan *s, const char *data, size_t n) {
 }
 
 /* One job's events (the statement is on its first row): its chain, to the head the jobs table records. */
-static int scan_job(Scan *s, sqlite3_stmt *ev, int *re, Job *j, sqlite3_int64 head_seq, const void *head_hash) {
-    Reader *r = &s->jr;
+static int scan_job(Part *s, sqlite3_stmt *ev, int *re, Job *j, sqlite3_int64 head_seq, const void *head_hash) {
+    Reader *r = &s->r;
     Buf tail = {0};  /* ,"job":"...","prev":" */
     unsigned char digest[32];
     sqlite3_int64 seq = 0;
     int ok = -1;
-    const char *job = s->job_names.p + j->job_at;
+    const char *job = s->names.p + j->job_at;
     if (PUTS(&tail, ",\"job\":") || put_quoted(&tail, (const unsigned char *)job, (size_t)j->joblen) ||
         PUTS(&tail, ",\"prev\":\"")) FAIL("out of memory");
     for (; *re == SQLITE_ROW; *re = sqlite3_step(ev)) {
@@ -287,15 +305,26 @@ done:
     return ok;
 }
 
-/* Every job's chain; each job's event hashes kept for the coverage check. */
-static int scan_jobs(Scan *s) {
-    Reader *r = &s->jr;
+/* The SQL condition of a part: together the parts read every row with a job (a primary key, never NULL). */
+static const char *part_where(const Part *s) {
+    if (!s->mid) return "";
+    return s->upper ? " WHERE job >= ?1" : " WHERE job < ?1";
+}
+
+/* Every job's chain in one part; each job's event hashes kept for the coverage check. */
+static int scan_jobs(Part *s) {
+    Reader *r = &s->r;
     sqlite3_stmt *jobs = NULL, *ev = NULL;
     int ok = -1, rj, re;
-    if (sqlite3_prepare_v2(r->db, "SELECT job, head_seq, head_hash FROM jobs ORDER BY job", -1, &jobs, NULL)
-            != SQLITE_OK ||
-        sqlite3_prepare_v2(r->db, "SELECT job, seq, type, data, actor, at, hash FROM events ORDER BY job, seq", -1,
-                           &ev, NULL) != SQLITE_OK) FAIL("the jobs or their events cannot be read");
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT job, head_seq, head_hash FROM jobs%s ORDER BY job", part_where(s));
+    if (sqlite3_prepare_v2(r->db, sql, -1, &jobs, NULL) != SQLITE_OK) FAIL("the jobs cannot be read");
+    snprintf(sql, sizeof sql, "SELECT job, seq, type, data, actor, at, hash FROM events%s ORDER BY job, seq",
+             part_where(s));
+    if (sqlite3_prepare_v2(r->db, sql, -1, &ev, NULL) != SQLITE_OK) FAIL("the events cannot be read");
+    if (s->mid && (sqlite3_bind_text(jobs, 1, (const char *)s->mid, s->midlen, SQLITE_STATIC) != SQLITE_OK ||
+                   sqlite3_bind_text(ev, 1, (const char *)s->mid, s->midlen, SQLITE_STATIC) != SQLITE_OK))
+        FAIL("the jobs cannot be read");
     re = sqlite3_step(ev);
     while ((rj = sqlite3_step(jobs)) == SQLITE_ROW) {
         if (sqlite3_column_type(jobs, 0) != SQLITE_TEXT || sqlite3_column_type(jobs, 1) != SQLITE_INTEGER ||
@@ -309,10 +338,10 @@ static int scan_jobs(Scan *s) {
         if (!p) FAIL("out of memory");
         s->jobs = p;
         Job *j = &p[s->n_jobs++];
-        j->job_at = s->job_names.n;
+        j->job_at = s->names.n;
         j->joblen = joblen;
         j->first = s->digests.n / 32;
-        if (put(&s->job_names, job, (size_t)joblen)) FAIL("out of memory");
+        if (put(&s->names, job, (size_t)joblen)) FAIL("out of memory");
         if (scan_job(s, ev, &re, j, sqlite3_column_int64(jobs, 1), sqlite3_column_blob(jobs, 2))) goto done;
     }
     if (rj != SQLITE_DONE) FAIL("the jobs cannot be read");
@@ -337,11 +366,13 @@ static int check_coverage(Scan *s) {
         s->by_job[i] = &s->entries[i];
     }
     qsort(s->by_job, s->n_entries, sizeof *s->by_job, cmp_entry);
-    const unsigned char *digests = (const unsigned char *)s->digests.p;
     size_t li = 0;
-    for (size_t k = 0; k < s->n_jobs; k++) {
-        Job *j = &s->jobs[k];
-        j->job = s->job_names.p + j->job_at;
+    for (int q = 0; q < s->parts; q++) {  /* the parts in order: every job of the first is below every later one */
+      Part *part = &s->part[q];
+      const unsigned char *digests = (const unsigned char *)part->digests.p;
+      for (size_t k = 0; k < part->n_jobs; k++) {
+        Job *j = &part->jobs[k];
+        j->job = part->names.p + j->job_at;
         if (li < s->n_entries && cmp_job(s->by_job[li]->job, s->by_job[li]->joblen, j->job, j->joblen) < 0)
             FAIL("the ledger names a job the store does not have");
         sqlite3_int64 upto = 0;
@@ -354,42 +385,73 @@ static int check_coverage(Scan *s) {
             upto = e->last;
         }
         if (upto != j->count) FAIL("a job has events the ledger does not record");
+      }
     }
     if (li != s->n_entries) FAIL("the ledger names a job the store does not have");
     return 0;
 }
 
+/* The middle job id, read in the ledger's transaction (a text: else one part reads every job). */
+static void find_mid(Scan *s) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->lr.db, "SELECT job FROM jobs ORDER BY job LIMIT 1 OFFSET (SELECT count(*) / 2 FROM jobs)",
+                           -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) == SQLITE_TEXT && sqlite3_column_bytes(st, 0) > 0 &&
+        put(&s->mid, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)) == 0) {
+        s->parts = PARTS;
+        for (int q = 0; q < PARTS; q++) {
+            s->part[q].mid = (const unsigned char *)s->mid.p;
+            s->part[q].midlen = (int)s->mid.n;
+            s->part[q].upper = q;
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 /* The whole proof (no Python calls: run without the GIL). */
 static int scan(Scan *s, const char *uri) {
     EVP_MD *md = FETCH_SHA256();
+    pthread_t threads[PARTS + 1];
     int rc = -1;
-    pthread_t ledger;
-    int threaded = 0;
     if (!md) { s->why = "SHA-256 is not available"; return -1; }
-    if (reader_open(&s->lr, uri, md) || reader_open(&s->jr, uri, md)) goto done;
-    if (s->lr.head.n != s->jr.head.n || memcmp(s->lr.head.p, s->jr.head.p, s->lr.head.n)) {
-        s->why = "the store changed while verification began";  /* an append in between: the caller may retry */
-        goto done;
+    s->parts = 1;
+    if (reader_open(&s->lr, uri, md)) goto done;
+    find_mid(s);
+    for (int q = 0; q < s->parts; q++) {
+        Reader *r = &s->part[q].r;
+        if (reader_open(r, uri, md)) goto done;
+        if (r->head.n != s->lr.head.n || memcmp(r->head.p, s->lr.head.p, r->head.n)) {
+            s->why = "the store changed while verification began";  /* an append in between: the caller retries */
+            goto done;
+        }
     }
-    threaded = pthread_create(&ledger, NULL, ledger_thread, s) == 0;
-    if (!threaded) scan_ledger(s);  /* one thread, one after the other */
-    scan_jobs(s);
-    if (threaded) pthread_join(ledger, NULL);
-    if (s->lr.why || s->jr.why) goto done;
+    /* the ledger and each part at once; where a thread cannot start, the work is done here, in turn */
+    int threaded[PARTS + 1] = {0};
+    threaded[0] = pthread_create(&threads[0], NULL, ledger_thread, s) == 0;
+    for (int q = 0; q < s->parts; q++) threaded[q + 1] = pthread_create(&threads[q + 1], NULL, part_thread, &s->part[q]) == 0;
+    if (!threaded[0]) scan_ledger(s);
+    for (int q = 0; q < s->parts; q++) if (!threaded[q + 1]) scan_jobs(&s->part[q]);
+    for (int q = 0; q <= s->parts; q++) if (threaded[q]) pthread_join(threads[q], NULL);
+    if (s->lr.why) { s->why = s->lr.why; goto done; }
+    for (int q = 0; q < s->parts; q++) if (s->part[q].r.why) { s->why = s->part[q].r.why; goto done; }
     rc = check_coverage(s);
 done:
-    if (!s->why) s->why = s->lr.why ? s->lr.why : s->jr.why;
+    if (!s->why) s->why = s->lr.why;
+    for (int q = 0; q < s->parts && !s->why; q++) s->why = s->part[q].r.why;
     FREE_MD(md);
     return rc;
 }
 
 static void scan_free(Scan *s) {
     reader_close(&s->lr);
-    reader_close(&s->jr);
-    free(s->entries); free(s->names.p); free(s->by_job);
-    free(s->jobs); free(s->job_names.p); free(s->digests.p);
-    for (size_t i = 0; i < s->n_pinned; i++) free(s->pinned[i].p);
-    free(s->pinned);
+    free(s->entries); free(s->names.p); free(s->by_job); free(s->mid.p);
+    for (int q = 0; q < PARTS; q++) {
+        Part *part = &s->part[q];
+        reader_close(&part->r);
+        free(part->jobs); free(part->names.p); free(part->digests.p);
+        for (size_t i = 0; i < part->n_pinned; i++) free(part->pinned[i].p);
+        free(part->pinned);
+    }
 }
 
 /* ------------------------------------------------------------------ Python */
@@ -446,12 +508,19 @@ static PyObject *prove(PyObject *self, PyObject *args) {
     }
     pinned = PyList_New(0);
     if (!pinned) goto done;
-    for (size_t i = 0; i < s.n_pinned; i++) {
-        PyObject *item = PyUnicode_DecodeUTF8(s.pinned[i].p ? s.pinned[i].p : "", (Py_ssize_t)s.pinned[i].n, "strict");
-        if (!item || PyList_Append(pinned, item)) { Py_XDECREF(item); goto done; }
-        Py_DECREF(item);
+    size_t jobs = 0, events = 0;
+    for (int q = 0; q < s.parts; q++) {
+        Part *part = &s.part[q];
+        jobs += part->n_jobs;
+        events += part->digests.n / 32;
+        for (size_t i = 0; i < part->n_pinned; i++) {
+            Buf *b = &part->pinned[i];
+            PyObject *item = PyUnicode_DecodeUTF8(b->p ? b->p : "", (Py_ssize_t)b->n, "strict");
+            if (!item || PyList_Append(pinned, item)) { Py_XDECREF(item); goto done; }
+            Py_DECREF(item);
+        }
     }
-    out = Py_BuildValue("(nnnnOOO)", (Py_ssize_t)s.n_jobs, (Py_ssize_t)(s.digests.n / 32), (Py_ssize_t)s.n_chained,
+    out = Py_BuildValue("(nnnnOOO)", (Py_ssize_t)jobs, (Py_ssize_t)events, (Py_ssize_t)s.n_chained,
                         (Py_ssize_t)(s.n_entries - s.n_chained), roots, tail, pinned);
 done:
     Py_XDECREF(roots);

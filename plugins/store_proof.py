@@ -33,7 +33,10 @@ from sopframe.core.ledger import StoreProof
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe_plugins.store_sqlite import SqliteStore
 
-__all__ = ["prove", "compiled"]
+__all__ = ["prove", "compiled", "CHANGED"]
+
+#: what the compiled module says when an append came between its two connections' first reads
+CHANGED = "the store changed while verification began"
 
 @functools.cache
 def compiled() -> ModuleType | None:
@@ -56,11 +59,14 @@ def prove(store: "SqliteStore", after: int, sizes: Sequence[int]) -> StoreProof 
     if module is None or store.path == ":memory:":
         return None
     uri = "file:" + urllib.parse.quote(os.path.abspath(store.path)) + "?mode=ro"
-    got: Any = module.prove(uri, after, list(sizes))
+    for _attempt in range(3):  # an append between its two connections' first reads: read again
+        got: Any = module.prove(uri, after, list(sizes))
+        if got != CHANGED:
+            break
     if isinstance(got, str):
         return None
     jobs, events, entries, pending, roots, tail, pinned = got
-    if not all(_template_intact(store, text) for text in pinned):
+    if not all(_template_intact(store, text) for text in set(pinned)):
         return None
     return StoreProof(jobs, events, entries, pending, roots, tail)
 

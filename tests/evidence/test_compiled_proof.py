@@ -201,3 +201,22 @@ def test_any_text_is_quoted_as_the_writer_quoted_it(tmp_path: Path, actor: str, 
         assert fast.proven_at_once and fast.ok and fast.events == 2
     finally:
         s.close()
+
+
+def test_it_is_used_only_beside_the_sqlite_library_python_uses(tmp_path: Path) -> None:
+    import _sqlite3
+
+    from sopframe_plugins import _chainproof  # type: ignore[attr-defined]
+
+    assert _chainproof.same_library(_sqlite3.__file__)
+    other = tmp_path / "libother.so"
+    other.write_bytes(b"not a library")
+    assert not _chainproof.same_library(str(other)) and not _chainproof.same_library(str(tmp_path / "missing.so"))
+
+
+def test_a_store_it_cannot_open_is_not_proven(tmp_path: Path) -> None:
+    from sopframe_plugins import _chainproof  # type: ignore[attr-defined]
+
+    assert _chainproof.prove(f"file:{tmp_path / 'missing.db'}?mode=ro", 0, []) == "the database cannot be opened"
+    (tmp_path / "junk.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    assert isinstance(_chainproof.prove(f"file:{tmp_path / 'junk.db'}?mode=ro", 0, []), str)
