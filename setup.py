@@ -10,6 +10,7 @@ a C compiler and the SQLite and OpenSSL headers (Debian: ``libsqlite3-dev``,
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("sopframe_plugins._chainproof", ["plugins/_chainproof.c"],
-                             depends=["plugins/_chainproof_text.h"], libraries=["sqlite3", "crypto"],
+setup(ext_modules=[Extension("sopframe_plugins._chainproof", ["plugins/_chainproof.c", "plugins/_chainproof_scan.c"],
+                             depends=["plugins/_chainproof_scan.h", "plugins/_chainproof_text.h"],
+                             libraries=["sqlite3", "crypto"],
                              extra_link_args=["-pthread"], optional=True)])

@@ -70,7 +70,8 @@ def test_wheel_and_sdist_carry_schema_types_license_and_docs(dist: Path) -> None
     (sdist,) = dist.glob("sopframe-*.tar.gz")
     members = {m.split("/", 1)[1] for m in tarfile.open(sdist).getnames() if "/" in m}
     assert {"LICENSE", "templates/sopframe.schema.json", "sopframe/py.typed", "docs/rules.md"} <= members
-    assert {"setup.py", "plugins/_chainproof.c", "plugins/_chainproof_text.h"} <= members, \
+    assert {"setup.py", "plugins/_chainproof.c", "plugins/_chainproof_scan.c", "plugins/_chainproof_scan.h",
+            "plugins/_chainproof_text.h"} <= members, \
         "the sdist builds the compiled verifier"
 
 
