@@ -18,18 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.conftest import ROLES, lifecycle_text, walk_to
-from sopframe.checkpoints import init_keys, load_private_key, load_public_key, read_checkpoints
 from sopframe.core.engine import Engine
 from sopframe.core.engine.clock import FixedClock
 from sopframe.core.engine.events import GENESIS, NewEvent, canonical, chain
 from sopframe.core.ledger import next_entry
 from sopframe.core.store import open_store
 from sopframe.errors import StoreError
-from sopframe.evidence.verify import StoreReport, checkpoint_store, verify_store
+from sopframe.evidence.verify import StoreReport, verify_store
 from sopframe.pluginmanager import load_plugins
 from sopframe_plugins import store_proof
 from sopframe_plugins.store_sqlite import SqliteStore
-from store.test_tamper_evidence import ATTACKS, _attack, _recompute_ledger
+from store.test_tamper_evidence import ATTACKS, _attack, _recompute_ledger, checkpoint_now
 
 if store_proof.compiled() is None:
     if os.environ.get("SOPFRAME_CI"):  # CI installs the build headers: a missing module is a broken build
@@ -89,12 +88,9 @@ def test_an_intact_store_is_proven_at_once_with_the_python_paths_figures(store: 
 
 
 def test_checkpoints_and_what_they_do_not_cover_agree(store: SqliteStore, tmp_path: Path) -> None:
-    init_keys(tmp_path / "k", tmp_path / "k.pub")
-    cps_file = tmp_path / "cps.jsonl"
-    checkpoint_store(store, load_private_key(tmp_path / "k"), cps_file, time="2026-03-01T00:00:00Z")
+    cps = checkpoint_now(store, tmp_path)
     engine = Engine(store, roles=ROLES, clock=FixedClock("2026-03-02T09:00:00+00:00"))
     new = engine.start(lifecycle_text(), "sop-lifecycle.yaml", actor="mike").job_id
-    cps = read_checkpoints(cps_file, load_public_key(tmp_path / "k.pub"))
     fast, slow = _both(store, checkpoints=cps)
     assert fast.proven_at_once and fast.ok and fast.covered_entries > 0
     assert fast.to_dict() == slow.to_dict() and new in fast.uncovered
@@ -126,10 +122,7 @@ def test_no_attack_is_proven(store: SqliteStore, attack: str) -> None:
                                     and "template text" not in a and "forged" not in a])
 def test_a_recomputed_ledger_is_proven_consistent_and_caught_by_the_checkpoint(store: SqliteStore, attack: str,
                                                                                 tmp_path: Path) -> None:
-    init_keys(tmp_path / "k", tmp_path / "k.pub")
-    cps_file = tmp_path / "cps.jsonl"
-    checkpoint_store(store, load_private_key(tmp_path / "k"), cps_file, time="2026-03-01T00:00:00Z")
-    cps = read_checkpoints(cps_file, load_public_key(tmp_path / "k.pub"))
+    cps = checkpoint_now(store, tmp_path)
     _attack(store, attack)
     _recompute_ledger(store)
     fast, slow = _both(store, checkpoints=cps)
