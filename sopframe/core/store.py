@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from sopframe.core.accounts import AccountRecords
+from sopframe.core.accountstore import AccountRecords
 from sopframe.core.engine.events import Event
 from sopframe.errors import ConflictError, StoreError
 
@@ -318,10 +318,12 @@ def open_store(url: str, plugins: "Plugins", *, check_schema: bool = True) -> St
                          hint="use memory://, sqlite:///path/to/file.db or postgresql://user@host/db, "
                               "or install the plugin for that scheme")
     if check_schema:
-        from sopframe.core.migrations import check_version
-
         try:
-            check_version(store, store.schema_version())
+            current = store.schema_version()
+            if current != SCHEMA_VERSION:  # the migration steps are imported only to say what to run
+                from sopframe.core.migrations import check_version
+
+                check_version(store, current)
         except BaseException:
             store.close()
             raise
