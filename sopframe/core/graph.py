@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
-from sopframe.core.diagnostics import Location
+from sopframe.core.location import Location
 from sopframe.core.dominators import immediate_dominators, reachable_avoiding
 from sopframe.core.model import FieldDef, Stage, SubJob, Template
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from sopframe.core.diagnostics import Location
+from sopframe.core.location import Location
 
 __all__ = [
     "Role",
