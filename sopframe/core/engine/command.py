@@ -67,6 +67,8 @@ def typed_value(f: "FieldDef", stored: Any) -> Any:
 
 @dataclass
 class _Pending:
+    """An event a command will append, before it is numbered and chained."""
+
     type: str
     data: Mapping[str, Any]
     actor: str

@@ -40,6 +40,8 @@ class StageRun:
 
 @dataclass
 class SubJobState:
+    """A started sub-job: where its stages are, who owns it and how it ended."""
+
     id: str
     key: str
     split: str  # node of the split stage
