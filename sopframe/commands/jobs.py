@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -24,7 +25,28 @@ stage_option = click.option("--stage", metavar="STAGE",
                             help="The stage to act on (default: the one open stage of the job or sub-job).")
 
 
-@click.group()
+#: ``job`` commands defined in other modules, imported when named: ``job list`` and ``job verify`` read the
+#: store (sopframe.commands.joblist), ``job attachment`` copies a document out (sopframe.commands.jobfiles)
+ELSEWHERE = {"list": "sopframe.commands.joblist:list_", "verify": "sopframe.commands.joblist:verify",
+             "attachment": "sopframe.commands.jobfiles:attachment"}
+
+
+class JobGroup(click.Group):
+    """The ``job`` group: the commands of this module, and those of :data:`ELSEWHERE` on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *ELSEWHERE})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        wanted = [name] if name in ELSEWHERE else [] if name in self.commands else list(ELSEWHERE)
+        for other in wanted:  # an unknown name loads them all: click's "did you mean" then knows every name
+            if other not in self.commands:
+                module, attr = ELSEWHERE[other].split(":")
+                self.add_command(getattr(importlib.import_module(module), attr), other)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=JobGroup)
 def job() -> None:
     """Start and run jobs: set fields, attach documents, sign off, complete stages.
 
@@ -292,18 +314,3 @@ def history_lines(events: "list[Event]", width: int = 10) -> list[str]:
             text += "  (late)"
         out.append(f"{ev.seq:>4}  {ev.at[:19]}Z  {escape(ev.actor):<{width}} {ev.type:<18} {text}")
     return out
-
-
-def _add_listings() -> None:
-    """``job list`` and ``job verify`` live in sopframe.commands.joblist (read models), ``job attachment`` in
-    sopframe.commands.jobfiles."""
-    from sopframe.commands.jobfiles import attachment
-    from sopframe.commands.joblist import list_, verify
-
-    job.add_command(list_)
-    job.add_command(verify)
-    job.add_command(attachment)
-
-
-_add_listings()
-

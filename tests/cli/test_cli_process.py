@@ -180,7 +180,9 @@ JOB_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe
              # memory store, findings or rules, job checks, notifications, documents or SOP-lifecycle records
              "sopframe.core.accounts", "sopframe.core.migrations", "sopframe_plugins.store_memory_backend",
              "sopframe.core.diagnostics", "sopframe.core.rules.plugin_problems", "sopframe.core.jobcheck",
-             "sopframe.core.notify", "sopframe.core.engine.documents", "sopframe.core.records")
+             "sopframe.core.notify", "sopframe.core.engine.documents", "sopframe.core.records",
+             # job attachment's module: imported when that command is named
+             "sopframe.commands.jobfiles")
 
 #: what a command that only reads a job does not import: nothing an append writes (read-model rows, ledger entries,
 #: the role record, open sign-offs)
@@ -219,6 +221,7 @@ def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
         new = run(*args)
         assert "sopframe_plugins.store_sqlite" in new, args  # the probe really ran the command
         assert _heavy(new, JOB_HEAVY) == [], args
+        assert ("sopframe.commands.joblist" in new) == (args[1] == "list"), args  # job list's module: on use
         if args[1] in ("show", "history"):
             assert "sopframe.core.engine.engine" in new and _heavy(new, READ_HEAVY) == [], args
         elif args[1] == "list":
