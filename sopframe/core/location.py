@@ -7,13 +7,12 @@ the findings' and rules' classes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Location"]
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """A place in a source file: 1-based line and column."""
 
     file: str = "<unknown>"

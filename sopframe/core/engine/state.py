@@ -135,7 +135,7 @@ class JobState:
         d = {k: v for k, v in self.__dict__.items() if k != "template_text"}
         d["active"] = {k: v.__dict__ for k, v in self.active.items()}
         d["subjobs"] = {k: v.__dict__ for k, v in self.subjobs.items()}
-        d["visits"] = [v.__dict__ for v in self.visits]
+        d["visits"] = [v._asdict() for v in self.visits]
         return copy.deepcopy(d)
 
 
