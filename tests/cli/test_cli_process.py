@@ -182,7 +182,10 @@ JOB_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe
              "sopframe.core.diagnostics", "sopframe.core.rules.plugin_problems", "sopframe.core.jobcheck",
              "sopframe.core.notify", "sopframe.core.engine.documents", "sopframe.core.records",
              # job attachment's module: imported when that command is named
-             "sopframe.commands.jobfiles")
+             "sopframe.commands.jobfiles",
+             # imported on first use: numbers (the template has no number field), month arithmetic (no SLA in
+             # months), CSV items (none entered)
+             "decimal", "calendar", "csv")
 
 #: what a command that only reads a job does not import: nothing an append writes (read-model rows, ledger entries,
 #: the role record, open sign-offs)
