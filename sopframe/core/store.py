@@ -26,8 +26,7 @@ from __future__ import annotations
 import abc
 import os
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Sequence
 
 from sopframe.core.accountstore import AccountRecords
 from sopframe.core.engine.events import Event
@@ -56,8 +55,7 @@ DEFAULT_STORE = "sqlite:///sopframe.db"
 ENV_STORE = "SOPFRAME_STORE"
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     """What an append writes besides the events, in the same transaction.
 
     ``rows``: the job's read-model rows after the append (replacing its old

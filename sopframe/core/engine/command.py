@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
 from sopframe.core.engine.clock import to_text
 from sopframe.core.engine.events import NewEvent
@@ -61,8 +61,7 @@ def typed_value(f: "FieldDef", stored: Any) -> Any:
     return convert(f.type, stored)
 
 
-@dataclass
-class _Pending:
+class _Pending(NamedTuple):
     """An event a command will append, before it is numbered and chained."""
 
     type: str

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
@@ -396,7 +395,7 @@ class Engine:
         notes = self.notify.for_events(events, cmd.loaded.template, cmd.loaded.graph, work) if self.notify else ()
         try:  # the events, their read-model rows, the notifications they cause and the role table: one transaction
             self.store.append(cmd.loaded.root, seq, events,
-                              replace(extra, rows=rows, notifications=tuple(notes), roles=self._role_record))
+                              extra._replace(rows=rows, notifications=tuple(notes), roles=self._role_record))
         except ConflictError:
             self._states.pop(cmd.loaded.root, None)  # read the job afresh next time
             raise
