@@ -19,8 +19,7 @@ Identity: the ``actor`` of every command is asserted by the caller (the CLI
 takes ``--as``, SOPFRAME_USER or the OS user) and normalised by
 :mod:`sopframe.core.identity`.  The engine checks what that user may do but
 cannot prove who they are; a server with real authentication passes the
-authenticated user as ``actor``.  What only some commands need (documents,
-job ids, job checks, the rows an append writes) is imported where it is used.
+authenticated user as ``actor``.
 """
 
 from __future__ import annotations
@@ -35,8 +34,9 @@ from sopframe.core.engine import inputs, lists, routing
 from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
-from sopframe.core.engine.events import Event, chain
 from sopframe.core.engine.following import affects_problem, refuse_reserved_id, review_due, sop_binding
+from sopframe.core.engine.events import Event, chain
+from sopframe.core.engine.ids import take_job_id
 from sopframe.core.engine.pinned import pinned_by_sha, pinned_template
 from sopframe.core.engine.publishing import early_version_problem, publication
 from sopframe.core.engine.readiness import missing
@@ -169,8 +169,6 @@ class Engine:
     def start(self, text: str, file: str, *, actor: str, template: "Template | None" = None,
               title: str | None = None, job_id: str | None = None, reason: str | None = None) -> JobState:
         """Start a job from template text (validated by the caller; ``reason``: see following.sop_binding)."""
-        from sopframe.core.engine.ids import take_job_id
-
         actor = self._actor(actor)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         pinned, graph = pinned_template(text, file, sha, compiled=self.compiled)
@@ -386,8 +384,7 @@ class Engine:
 
         state = cmd.loaded.state
         seq = state.seq if expected is None else expected
-        if self._role_record is None:
-            self._role_record = RoleRecord.of(self._roles)
+        self._role_record = self._role_record or RoleRecord.of(self._roles)  # once per role table
         events = chain(cmd.loaded.root, seq, state.head, cmd.pending, cmd.actor, cmd.at)
         work = cmd.work
         work.seq, work.head = events[-1].seq, events[-1].hash
