@@ -224,7 +224,10 @@ def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
         new = run(*args)
         assert "sopframe_plugins.store_sqlite" in new, args  # the probe really ran the command
         assert _heavy(new, JOB_HEAVY) == [], args
-        assert ("sopframe.commands.joblist" in new) == (args[1] == "list"), args  # job list's module: on use
+        # each job command's module is imported when the command is named
+        assert ("sopframe.commands.joblist" in new) == (args[1] == "list"), args
+        assert ("sopframe.commands.jobsteps" in new) == (args[1] in ("set", "complete", "sign")), args
+        assert ("sopframe.commands.jobshow" in new) == (args[1] in ("show", "history")), args
         if args[1] in ("show", "history"):
             assert "sopframe.core.engine.engine" in new and _heavy(new, READ_HEAVY) == [], args
         elif args[1] == "list":
