@@ -18,7 +18,10 @@ database:
 * as CLI processes (SQLite only): ``job show``, ``job sign``, ``job set`` and
   ``job list`` medians, beside ``sopframe --version`` (the start-up floor),
   each after one warm-up run (compiled modules, the plugin index and the
-  compiled template written once, as on a user's machine);
+  compiled template written once, as on a user's machine); with
+  ``--baseline-python PY`` the same commands also run with another
+  interpreter (another install: the code before a change), interleaved run
+  by run, each with its own cache directory (rows ending ``_baseline``);
 * stored bytes per job;
 * durable writes against the raw rate on the same server or disk, in the
   same run: on SQLite one writer's commands/s against one connection's
@@ -136,18 +139,26 @@ def to_review(store: Any, jobs: list[str], clock: Any = None) -> list[str]:
 CLI_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("SOPFRAME_")}
 
 
-def cli_medians(url: str, job: str, signable: list[str], workdir: str, runs: int) -> dict[str, float]:
+def cli_medians(url: str, job: str, signable: list[str], workdir: str, runs: int,
+                baseline: str | None = None) -> dict[str, float]:
+    """CLI medians of this interpreter and, given ``baseline`` (another interpreter), of that one, interleaved."""
     with open(os.path.join(workdir, "sopframe.toml"), "w") as f:
         f.write("[roles]\n" + "".join(f'{r} = {u!r}\n'.replace("'", '"') for r, u in ROLES.items()))
+    # each interpreter keeps its own cache (its plugin index and remembered entry points differ)
+    pythons = {"": (sys.executable, CLI_ENV)}
+    if baseline:
+        pythons["_baseline"] = (baseline, {**CLI_ENV, "SOPFRAME_CACHE_DIR": os.path.join(workdir, "cache-baseline")})
+    signs = iter(signable)
 
-    def run(*args: str, store: bool = True) -> tuple[float, float]:
+    def run(python: str, *args: str, store: bool = True) -> tuple[float, float]:
         """Wall time and CPU time (user + system) of one process."""
         import resource
 
+        exe, env = pythons[python]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sopframe", *args, *(["--store", url] if store else [])],
-                       cwd=workdir, check=True, capture_output=True, env=CLI_ENV)
+        subprocess.run([exe, "-m", "sopframe", *args, *(["--store", url] if store else [])],
+                       cwd=workdir, check=True, capture_output=True, env=env)
         wall = time.perf_counter() - t
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -155,20 +166,26 @@ def cli_medians(url: str, job: str, signable: list[str], workdir: str, runs: int
     out = {}
 
     def median(name: str, make: Callable[[int], tuple[str, ...]], store: bool = True) -> None:
-        run(*make(-1), store=store)  # warm-up: compiled modules, plugin index, compiled template
-        times = [run(*make(i), store=store) for i in range(runs)]
-        out[f"cli_{name}"] = statistics.median(w for w, _ in times)
-        out[f"cli_{name}_cpu"] = statistics.median(c for _, c in times)
+        for python in pythons:
+            run(python, *make(-1), store=store)  # warm-up: compiled modules, plugin index, compiled template
+        times: dict[str, list[tuple[float, float]]] = {python: [] for python in pythons}
+        for i in range(runs):
+            for python in pythons:
+                times[python].append(run(python, *make(i), store=store))
+        for python, took in times.items():
+            out[f"cli_{name}{python}"] = statistics.median(w for w, _ in took)
+            out[f"cli_{name}_cpu{python}"] = statistics.median(c for _, c in took)
 
     median("version", lambda i: ("--version",), store=False)
     median("show", lambda i: ("job", "show", job))
-    median("sign", lambda i: ("job", "sign", signable[i + 1], "security", "--as", "sam"))
+    median("sign", lambda i: ("job", "sign", next(signs), "security", "--as", "sam"))
     median("set", lambda i: ("job", "set", job, f"sop_title=t{i}", "--as", "mike"))
     median("list", lambda i: ("job", "list", "--limit", "50"))
     return out
 
 
-def sqlite_run(n: int, workdir: str, cli_runs: int, keep: str | None = None) -> dict[str, float]:
+def sqlite_run(n: int, workdir: str, cli_runs: int, keep: str | None = None,
+               baseline: str | None = None) -> dict[str, float]:
     from sopframe_plugins.store_sqlite import SqliteStore
 
     path = os.path.join(workdir, f"bench-{n}.db")
@@ -188,9 +205,10 @@ def sqlite_run(n: int, workdir: str, cli_runs: int, keep: str | None = None) -> 
     out = measure(store, lambda sql, a: store.db.execute(sql, a).fetchall(), "?", jobs)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     out["bytes_per_job"] = os.path.getsize(path) / n  # before the CLI runs move jobs on
-    signable = to_review(store, jobs[0:3 * (cli_runs + 1):3])  # drafted jobs (one in three)
+    signs = (cli_runs + 1) * (2 if baseline else 1)  # a warm-up and the runs, of each interpreter
+    signable = to_review(store, jobs[0:3 * signs:3])  # drafted jobs (one in three)
     store.close()
-    out.update(cli_medians(f"sqlite:///{path}", jobs[1], signable, workdir, cli_runs))  # jobs[1]: first stage
+    out.update(cli_medians(f"sqlite:///{path}", jobs[1], signable, workdir, cli_runs, baseline))  # jobs[1]: first stage
     return out
 
 
@@ -342,6 +360,8 @@ def main() -> int:
     ap.add_argument("--write-ops", type=int, default=200, help="Commands per writer per round.")
     ap.add_argument("--skip-sqlite", action="store_true", help="Measure PostgreSQL only.")
     ap.add_argument("--skip-writes", action="store_true", help="Leave out the durable-write rates.")
+    ap.add_argument("--baseline-python", metavar="PY", help="Also time the CLI commands with this interpreter "
+                    "(another install, e.g. of the code before a change), interleaved with this one.")
     ap.add_argument("--keep", metavar="DIR", help="Keep each built store (SQLite: a copy in DIR; PostgreSQL: "
                     "schema bench_keep_N) and reuse it next time instead of building it again.")
     args = ap.parse_args()
@@ -349,8 +369,8 @@ def main() -> int:
     workdir = tempfile.mkdtemp(prefix="store-bench-", dir=args.dir)
     try:
         if not args.skip_sqlite:
-            report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs, args.keep)
-                                                      for n in sizes})
+            report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs, args.keep,
+                                                                 args.baseline_python) for n in sizes})
         if not args.skip_sqlite and not args.skip_writes:
             report_writes("SQLite durable writes, one writer", write_rates(
                 f"sqlite:///{os.path.join(os.path.abspath(workdir), 'writes.db')}", 1, args.write_ops))

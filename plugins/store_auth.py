@@ -6,9 +6,12 @@ short transaction: none of them touches the events or the ledger.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from sopframe.core.accounts import Account, AccountRecords, AuditRecord, SessionRecord, TokenRecord
+from sopframe.core.accountstore import AccountRecords
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.accounts import Account, AuditRecord, SessionRecord, TokenRecord
 
 __all__ = ["AuthTables", "AUTH_DDL", "AUTH_TABLES", "AUTH_VERSION", "AUDIT_BY_REMOTE", "AUDIT_BY_REMOTE_DDL"]
 
@@ -49,7 +52,10 @@ _AUDIT = "at, kind, username, ok, detail, remote"
 
 
 class AuthTables(AccountRecords):
-    """Account reads and writes for a store with ``_x``, ``_query`` and ``_tx`` (see ``SqlStore``)."""
+    """Account reads and writes for a store with ``_x``, ``_query`` and ``_tx`` (see ``SqlStore``).
+
+    The record classes are imported by the methods that make them: a job command needs none.
+    """
 
     def _x(self, sql: str, args: Sequence[Any] = ()) -> Any:  # pragma: no cover - provided by SqlStore
         raise NotImplementedError
@@ -77,10 +83,14 @@ class AuthTables(AccountRecords):
                      account.changed_at))
 
     def account(self, user: str) -> Account | None:
+        from sopframe.core.accounts import Account
+
         rows = self._query(f"SELECT {_ACCOUNT} FROM accounts WHERE username = ?", (user,))
         return Account(rows[0][0], rows[0][1], bool(rows[0][2]), rows[0][3], rows[0][4]) if rows else None
 
     def accounts(self) -> list[Account]:
+        from sopframe.core.accounts import Account
+
         return [Account(r[0], r[1], bool(r[2]), r[3], r[4])
                 for r in self._query(f"SELECT {_ACCOUNT} FROM accounts ORDER BY username")]
 
@@ -90,6 +100,8 @@ class AuthTables(AccountRecords):
                     (s.id_hash, s.user, s.csrf, s.created_at, s.expires_at, s.ended_at, s.method))
 
     def session(self, id_hash: str) -> SessionRecord | None:
+        from sopframe.core.accounts import SessionRecord
+
         rows = self._query(f"SELECT {_SESSION} FROM sessions WHERE id_hash = ?", (id_hash,))
         return SessionRecord(*rows[0]) if rows else None
 
@@ -105,10 +117,14 @@ class AuthTables(AccountRecords):
                     (t.id, t.user, t.secret_hash, t.scope, t.label, t.created_at, t.expires_at, t.revoked_at))
 
     def token(self, id: str) -> TokenRecord | None:
+        from sopframe.core.accounts import TokenRecord
+
         rows = self._query(f"SELECT {_TOKEN} FROM api_tokens WHERE id = ?", (id,))
         return TokenRecord(*rows[0]) if rows else None
 
     def tokens(self, user: str | None = None) -> list[TokenRecord]:
+        from sopframe.core.accounts import TokenRecord
+
         if user is None:
             rows = self._query(f"SELECT {_TOKEN} FROM api_tokens ORDER BY created_at, id")
         else:
@@ -125,6 +141,8 @@ class AuthTables(AccountRecords):
 
     def audit_log(self, *, user: str | None = None, kind: str | None = None, since: str | None = None,
                   ok: bool | None = None, limit: int = 1000, remote: str | None = None) -> list[AuditRecord]:
+        from sopframe.core.accounts import AuditRecord
+
         where: list[str] = []
         args: list[Any] = []
         for column, value in (("username", user), ("remote", remote), ("kind", kind)):

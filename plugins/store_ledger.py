@@ -25,13 +25,14 @@ both (docs/evidence.md, "Chaining without a hot row").
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from sopframe.core.engine.events import GENESIS
-from sopframe.core.ledger import LedgerEntry, next_entry
 from sopframe.errors import StoreError
 from sopframe_plugins.store_events import hexed, packed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.ledger import LedgerEntry
 
 __all__ = ["LedgerTables"]
 
@@ -78,6 +79,8 @@ class LedgerTables:
 
     def _chain(self, head_row: Any, batches: Sequence[tuple[str, int, int, str, str | None]]) -> None:
         """Chain ``batches`` after the head (a locked ``(n, hash)`` row) and move the head to the last one."""
+        from sopframe.core.ledger import next_entry  # imported by writes only: a reading command needs no ledger
+
         prev = (int(head_row[0]), head_row[1]) if int(head_row[0]) else None
         for job, first, last, head, roles in batches:
             entry = next_entry(prev, job, first, last, head, roles)
@@ -91,6 +94,8 @@ class LedgerTables:
 
     def ledger_pending(self) -> list[LedgerEntry]:
         """Batches recorded but not chained yet, oldest first, numbered on from the head (no ``prev``/``hash``)."""
+        from sopframe.core.ledger import LedgerEntry
+
         rows = self._query("SELECT job, first_seq, last_seq, head, roles FROM ledger_pending ORDER BY id")
         if not rows:
             return []
@@ -101,6 +106,8 @@ class LedgerTables:
 
     def _next_entry(self, job: str, first: int, last: int, head: str, roles: str | None) -> LedgerEntry:
         """The entry after the ledger's head, with the head row moved to it (locked until the transaction ends)."""
+        from sopframe.core.ledger import next_entry
+
         row = self._head_row()
         entry = next_entry((int(row[0]), row[1]) if int(row[0]) else None, job, first, last, head, roles)
         self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", (entry.n, entry.hash))
@@ -113,6 +120,8 @@ class LedgerTables:
         return str(row[0][0])
 
     def ledger(self, after: int = 0, batch: int = 5000) -> Iterator[LedgerEntry]:
+        from sopframe.core.ledger import LedgerEntry
+
         prev = GENESIS  # each entry's ``prev`` is the hash of the entry read before it
         if after > 0:
             row = self._query("SELECT hash FROM ledger WHERE n = ?", (after,))
@@ -131,6 +140,8 @@ class LedgerTables:
 
     def _start_ledger(self) -> None:
         """Version 3: the store's id, and one entry per existing job, in the order the jobs started."""
+        import uuid
+
         self._x("INSERT INTO ledger_head (id, n, hash, store_id) VALUES (1, 0, ?, ?)", (GENESIS, uuid.uuid4().hex))
         started = self._query("SELECT job, at FROM events WHERE seq = 1 ORDER BY at, job")
         for job, _at in started:

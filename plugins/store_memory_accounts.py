@@ -5,7 +5,12 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from sopframe.core.accounts import Account, AccountRecords, AuditRecord, SessionRecord, TokenRecord
+from typing import TYPE_CHECKING
+
+from sopframe.core.accountstore import AccountRecords
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.accounts import Account, AuditRecord, SessionRecord, TokenRecord
 
 __all__ = ["MemoryAccounts"]
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 from contextlib import AbstractContextManager
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from sopframe.core.notify.model import Notification, OutboxRow
 from sopframe.errors import StoreError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.notify.model import Notification, OutboxRow
 
 __all__ = ["OutboxTables", "OUTBOX_DDL", "OUTBOX_VERSION"]
 
@@ -42,6 +44,8 @@ _ERROR_LIMIT = 2000
 
 
 def row_of(r: Sequence[Any]) -> OutboxRow:
+    from sopframe.core.notify.model import Notification, OutboxRow  # on use: job commands read no outbox
+
     note = Notification(key=r[1], kind=r[2], channel=r[3], recipient=r[4], subject=r[5], body=r[6],
                         data=json.loads(r[7]), job=r[8], created_at=r[9])
     return OutboxRow(id=int(r[0]), note=note, status=r[10], attempts=int(r[11]), next_at=r[12], lease_until=r[13],

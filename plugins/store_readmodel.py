@@ -1,17 +1,21 @@
 """The read-model tables of the SQLite and PostgreSQL stores: writing a job's rows, and the queries on them.
 
 Kept apart from :mod:`sopframe_plugins.store_sql` (the tables' DDL is there,
-with the schema version that added each: ``READ_MODELS``).
+with the schema version that added each: ``READ_MODELS``).  The row classes
+are imported by the methods that make or write rows: a job command that only
+reads events (``job show``) creates none of them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
-from sopframe.core.records import RecordRows
 from sopframe.core.store import SCHEMA_VERSION, RowsOf, rows_or_problem
 from sopframe.errors import StoreError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
+    from sopframe.core.records import RecordRows
 
 __all__ = ["ReadModelTables", "READ_MODELS", "SOP_RECORDS"]
 
@@ -28,7 +32,9 @@ _SOP_COLS = "ref, version, title, effective_date, next_review, job, template, pu
 #: the ``sops`` columns before schema version 8 (what a migration's earlier steps write)
 _SOP_COLS_4 = _SOP_COLS.rsplit(", ", 1)[0]
 _SIGNOFF_COLS = "job, node, stage, subjob, signoff, role, entered_at, due, barred"
-_VISIT_COLS = ", ".join(StageVisit._fields)
+#: the columns of ``stage_visits``, in the order of ``StageVisit``'s fields
+_VISIT_COLS = "job, template, node, stage, subjob, visit, owner, entered_at, first_action_at, first_actor, closed_at, " \
+              "closed_by, outcome, due, breached_at"
 _SUMMARY_SET = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_COLS.split(", ")[1:])
 
 
@@ -60,7 +66,9 @@ class ReadModelTables:
 
         ``version``: the schema version being filled (a migration step writes the tables it has).
         """
-        if isinstance(rows, RecordRows):
+        from sopframe.core.readmodel import JobRows
+
+        if not isinstance(rows, JobRows):  # an SOP record stream's RecordRows
             self._write_records(rows, replace)  # type: ignore[attr-defined]  # in SopRecordTables, a subclass
             return
         s = rows.summary
@@ -71,7 +79,7 @@ class ReadModelTables:
             self._x("DELETE FROM open_signoffs WHERE job = ?", (s.job,))
             self._x("DELETE FROM stage_visits WHERE job = ?", (s.job,))
         if version >= READ_MODELS["stage_visits"]:
-            marks = ", ".join("?" * len(StageVisit._fields))
+            marks = ", ".join("?" * (_VISIT_COLS.count(",") + 1))
             self._many(f"INSERT INTO stage_visits ({_VISIT_COLS}) VALUES ({marks})", [tuple(v) for v in rows.visits])
         if version >= READ_MODELS["open_signoffs"]:
             self._many(f"INSERT INTO open_signoffs ({_SIGNOFF_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -133,6 +141,8 @@ class ReadModelTables:
         fast on SQLite, faster on PostgreSQL (whose planner hashes the whole
         table for the join, or spends longer planning a lateral one).
         """
+        from sopframe.core.readmodel import JobSummary, OpenStage
+
         if not rows:
             return []
         opened: dict[str, list[OpenStage]] = {}
@@ -150,11 +160,15 @@ class ReadModelTables:
         return found[0] if found else None
 
     def open_stages_due(self, before: str) -> list[OpenStage]:
+        from sopframe.core.readmodel import OpenStage
+
         rows = self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE due IS NOT NULL AND due < ? "
                            f"ORDER BY due, job{self.collate_c}, node", (before,))
         return [OpenStage(*r) for r in rows]
 
     def open_signoffs(self, roles: Sequence[str] | None = None) -> list[OpenSignoff]:
+        from sopframe.core.readmodel import OpenSignoff
+
         sql, args = f"SELECT {_SIGNOFF_COLS} FROM open_signoffs", list(roles or ())
         if roles is not None:
             if not roles:
@@ -166,6 +180,8 @@ class ReadModelTables:
 
     def stage_visits(self, template: str | None = None, since: str | None = None,
                      job: str | None = None) -> list[StageVisit]:
+        from sopframe.core.readmodel import StageVisit
+
         where, args = [], []
         if job is not None:
             where.append("job = ?")
@@ -183,6 +199,8 @@ class ReadModelTables:
         return [StageVisit(*r) for r in rows]
 
     def sop_rows(self, ref: str | None = None) -> list[SopRow]:
+        from sopframe.core.readmodel import SopRow
+
         where, args = ("WHERE ref = ? ", (ref,)) if ref is not None else ("", ())
         rows = self._query(f"SELECT {_SOP_COLS} FROM sops {where}ORDER BY ref{self.collate_c}, published_at, "
                            f"job{self.collate_c}", args)
@@ -196,6 +214,8 @@ class ReadModelTables:
             raise StoreError(f"cannot rebuild the read models of {self.url}: {str(exc).strip()}") from None
 
     def _rebuild(self, rows_of: RowsOf, version: int = SCHEMA_VERSION) -> tuple[int, list[str]]:
+        from sopframe.core.records import RecordRows
+
         for table, since in READ_MODELS.items():
             if version >= since:
                 self._x(f"DELETE FROM {table}")

@@ -8,11 +8,13 @@ a job are replaced by the append that changes them, in its transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sopframe.core.readmodel import JobRows
-from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
 from sopframe_plugins.store_readmodel import ReadModelTables
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.readmodel import JobRows
+    from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
 
 __all__ = ["SopRecordTables", "SOP_RECORDS_DDL"]
 
@@ -70,17 +72,23 @@ class SopRecordTables(ReadModelTables):
         return (" WHERE ref = ?", (ref,)) if ref is not None else ("", ())
 
     def ack_rows(self, ref: str | None = None) -> list[AckRow]:
+        from sopframe.core.records import AckRow  # the row classes on use: job commands read none
+
         where, args = self._where_ref(ref)
         rows = self._query(f"SELECT {_ACK_COLS} FROM sop_acks{where} ORDER BY ref{self.collate_c}, at, seq", args)
         return [AckRow(r[0], int(r[1]), *r[2:]) for r in rows]
 
     def flag_rows(self, ref: str | None = None) -> list[FlagRow]:
+        from sopframe.core.records import FlagRow
+
         where, args = self._where_ref(ref)
         rows = self._query(f"SELECT {_FLAG_COLS} FROM sop_flags{where} ORDER BY ref{self.collate_c}, at, "
                            f"source{self.collate_c}, seq", args)
         return [FlagRow(r[0], int(r[1]), *r[2:]) for r in rows]
 
     def sop_job_rows(self, ref: str | None = None) -> list[SopJobRow]:
+        from sopframe.core.records import SopJobRow
+
         where, args = self._where_ref(ref)
         rows = self._query(f"SELECT {_FOLLOW_COLS} FROM sop_jobs{where} ORDER BY ref{self.collate_c}, started_at, "
                            f"job{self.collate_c}", args)

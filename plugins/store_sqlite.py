@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from sopframe.core.migrations import migrate
 from sopframe.core.store import SCHEMA_VERSION
 from sopframe.errors import StoreError
 from sopframe.hookspecs import hookimpl
@@ -83,6 +82,8 @@ class SqliteStore(SqlStore):
             raise StoreError(f"cannot open store {self.url}: {exc}",
                              hint="is it an SQLite database that this user may write?") from None
         if version < SCHEMA_VERSION and migrate_on_open:
+            from sopframe.core.migrations import migrate
+
             migrate(self)  # a newer file is refused by open_store's version check
 
     @contextmanager

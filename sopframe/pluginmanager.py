@@ -26,11 +26,10 @@ from sopframe import hookspecs
 from sopframe._registration import (ENTRY_POINT_GROUP, PluginInfo, _distribution, _entry_points,
                                     clear_discovery_cache, hook_names, hooks_of, load_entry_point,
                                     register as _register)
-from sopframe.core.diagnostics import Finding, Location, Rule
-from sopframe.core.rules.plugin_problems import PLUGIN_FAILED, RULE_CODE_COLLISION
 from sopframe.errors import PluginError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.diagnostics import Finding, Rule
     from sopframe.pluginindex import PluginIndex
 
 __all__ = ["PluginInfo", "Plugins", "load_plugins", "ENTRY_POINT_GROUP", "hook_names",
@@ -53,8 +52,13 @@ def _memoised(method: Callable[["Plugins"], Any]) -> Callable[["Plugins"], Any]:
     return once
 
 
-def _problem(plugin: str, message: str, hint: str = "", rule: Rule = PLUGIN_FAILED) -> Finding:
-    """A finding about ``plugin`` itself, made by its rule (SOP900 unless said)."""
+def _problem(plugin: str, message: str, hint: str = "", rule: "Rule | None" = None) -> Finding:
+    """A finding about ``plugin`` itself, made by its rule (SOP900 unless said); the findings' classes are
+    imported here, when a plugin has a problem, not by every command."""
+    from sopframe.core.diagnostics import Location
+    from sopframe.core.rules.plugin_problems import PLUGIN_FAILED
+
+    rule = rule or PLUGIN_FAILED
     return replace(rule.finding(message, at=Location(f"<plugin {plugin}>"), hint=hint), plugin=plugin)
 
 
@@ -191,6 +195,8 @@ class Plugins:
     @_memoised
     def rules(self) -> list[Rule]:
         """Every rule from every plugin, with its owning plugin filled in."""
+        from sopframe.core.diagnostics import Rule
+        from sopframe.core.rules.plugin_problems import RULE_CODE_COLLISION
         from sopframe.pluginrules import claim_rules
 
         rules, refused = claim_rules(self._items_of("sopframe_rules", Rule), CORE)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.store import Store
     from sopframe.notifyconfig import NotifySettings
 
-__all__ = ["store_option", "actor_option", "format_option", "open_engine", "open_store_only", "current_user",
+__all__ = ["store_option", "actor_option", "format_option", "open_engine", "open_store", "current_user",
            "roles_from_config", "limits_from_config",
            "emit_json", "resolve_template", "ENV_USER", "notify_settings_for"]
 
@@ -82,8 +82,9 @@ def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
     return engine
 
 
-def open_store_only(ctx: click.Context, store_url: str | None) -> "Store":
-    """The store alone, for commands that run no job command (verify, checkpoint, evidence); closed with it."""
+def open_store(ctx: click.Context, store_url: str | None) -> "Store":
+    """The store alone, for commands that run no job command (``job list``, verify, checkpoint, evidence packs);
+    closed with the command."""
     from sopframe.services.context import open_store_for
 
     store = open_store_for(settings_for(ctx), plugins_for(ctx), store_url)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from sopframe.commands.jobctx import emit_json, format_option, open_engine, store_option
+from sopframe.commands.jobctx import emit_json, format_option, open_engine, open_store, roles_from_config, store_option
 from sopframe.errors import IntegrityError, UsageError
 
 __all__ = ["list_", "verify"]
@@ -14,6 +14,8 @@ __all__ = ["list_", "verify"]
 
 def _since(text: str | None) -> str | None:
     """``--since`` as UTC text comparable with event times: a date or an ISO date-time."""
+    if not text:
+        return None
     from sopframe.services.reports import since_text
 
     return since_text(text)
@@ -37,8 +39,10 @@ def list_(ctx: click.Context, status: str, template_id: str | None, assigned_to:
     """List jobs with their status and where they stand, a page at a time, in job-id order."""
     from sopframe.services.jobs import list_jobs
 
-    page = list_jobs(open_engine(ctx, store_url), status=None if status == "all" else status, template=template_id,
-                     assigned_to=assigned_to, overdue=overdue, since=_since(since), cursor=cursor, limit=limit)
+    # the read models only: no engine, so neither the template model nor the engine's modules are imported
+    page = list_jobs(open_store(ctx, store_url), roles_from_config(ctx), status=None if status == "all" else status,
+                     template=template_id, assigned_to=assigned_to, overdue=overdue, since=_since(since),
+                     cursor=cursor, limit=limit)
     rows = [s.to_dict() for s in page.items]
     more = page.next_cursor
     if fmt == "json":

@@ -8,9 +8,9 @@ stolen table useless for signing in).  The audit log records sign-ins
 (succeeded or refused), sign-outs, token use and account and token changes;
 it is what the sign-in rate limit counts.
 
-:class:`AccountRecords` is the part of the store interface that reads and
-writes them; a backend that keeps no accounts (a read-only or test store)
-inherits the defaults, which refuse with a clear message.
+:class:`AccountRecords` (in :mod:`sopframe.core.accountstore`, so that a
+store is defined without these classes) is the part of the store interface
+that reads and writes them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sopframe.errors import StoreError
+from sopframe.core.accountstore import AccountRecords
 
 __all__ = ["Account", "SessionRecord", "TokenRecord", "AuditRecord", "AccountRecords"]
 
@@ -79,63 +79,3 @@ class AuditRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class AccountRecords:
-    """Accounts, sessions, tokens and the audit log of a store (schema version 7)."""
-
-    url: str = ""
-
-    def _no_accounts(self) -> StoreError:
-        return StoreError(f"{type(self).__name__} keeps no accounts",
-                          hint="use an SQLite, PostgreSQL or memory store at schema version 7 or later")
-
-    # ------------------------------------------------------------ accounts
-    def put_account(self, account: Account) -> None:
-        """Create or replace the account of ``account.user``."""
-        raise self._no_accounts()
-
-    def account(self, user: str) -> Account | None:
-        raise self._no_accounts()
-
-    def accounts(self) -> list[Account]:
-        raise self._no_accounts()
-
-    # ------------------------------------------------------------ sessions
-    def put_session(self, session: SessionRecord) -> None:
-        raise self._no_accounts()
-
-    def session(self, id_hash: str) -> SessionRecord | None:
-        raise self._no_accounts()
-
-    def end_session(self, id_hash: str, at: str) -> None:
-        """Mark a session ended (it is never accepted again)."""
-        raise self._no_accounts()
-
-    def end_sessions_of(self, user: str, at: str) -> int:
-        """End every open session of a user (password changed, account disabled); returns how many."""
-        raise self._no_accounts()
-
-    # -------------------------------------------------------------- tokens
-    def put_token(self, token: TokenRecord) -> None:
-        raise self._no_accounts()
-
-    def token(self, id: str) -> TokenRecord | None:
-        raise self._no_accounts()
-
-    def tokens(self, user: str | None = None) -> list[TokenRecord]:
-        """Tokens (of one user), oldest first."""
-        raise self._no_accounts()
-
-    def revoke_token(self, id: str, at: str) -> bool:
-        """Revoke a token; False if there is no such token or it was already revoked."""
-        raise self._no_accounts()
-
-    # --------------------------------------------------------------- audit
-    def audit(self, record: AuditRecord) -> None:
-        raise self._no_accounts()
-
-    def audit_log(self, *, user: str | None = None, kind: str | None = None, since: str | None = None,
-                  ok: bool | None = None, limit: int = 1000, remote: str | None = None) -> list[AuditRecord]:
-        """Audit entries matching every given filter (``remote``: the client address), newest first."""
-        raise self._no_accounts()

@@ -22,9 +22,10 @@ import os
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sopframe.core.diagnostics import Finding, Severity
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.diagnostics import Finding
 
 __all__ = ["ResultCache", "DEFAULT_CACHE_DIR", "cache_salt", "source_digest", "read_checked", "write_checked"]
 
@@ -93,6 +94,8 @@ def _encode(findings: Sequence[Finding]) -> list[dict[str, Any]]:
 
 
 def _decode(rows: Sequence[Mapping[str, Any]], file: str) -> list[Finding]:
+    from sopframe.core.diagnostics import Finding, Severity  # validating needs them; the source digests do not
+
     return [
         Finding(code=r["code"], slug=r["slug"], severity=Severity.parse(r["severity"]), message=r["message"],
                 file=file, line=int(r["line"]), col=int(r["col"]), hint=r["hint"], plugin=r["plugin"],

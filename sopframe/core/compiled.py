@@ -25,7 +25,7 @@ from typing import Any
 
 from sopframe.core import model
 from sopframe.core.cache import read_checked, source_digest, write_checked
-from sopframe.core.diagnostics import Location
+from sopframe.core.location import Location
 
 __all__ = ["CompiledTemplates", "encode", "decode", "FORMAT"]
 

@@ -3,6 +3,8 @@
 A :class:`Finding` is one problem at one place.  Every finding names its rule
 code and slug (``SOP101 dag-cycle``), a severity, the file, line and column
 (1-based), a message, a hint that says what to do, and the rule's docs anchor.
+:class:`Location` is in :mod:`sopframe.core.location` (the template model
+carries locations; a job command needs no findings).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import inspect
 from dataclasses import dataclass, field
 
 from typing import TYPE_CHECKING
+
+from sopframe.core.location import Location
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.frameworks import CheckContext
@@ -42,18 +46,6 @@ class Severity(enum.IntEnum):
 
     def __str__(self) -> str:
         return self.name.lower()
-
-
-@dataclass(frozen=True, order=True, slots=True)
-class Location:
-    """A place in a source file: 1-based line and column."""
-
-    file: str = "<unknown>"
-    line: int = 1
-    col: int = 1
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True)

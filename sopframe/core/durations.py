@@ -23,7 +23,6 @@ in the same units.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -103,6 +102,8 @@ class Duration:
     def add_to(self, when: datetime) -> datetime:
         """``when`` moved forward by this duration (months by the calendar)."""
         if self.months:
+            import calendar  # month arithmetic only: most durations are whole days or hours
+
             y, m = divmod(when.month - 1 + self.months, 12)
             year, month = when.year + y, m + 1
             day = min(when.day, calendar.monthrange(year, month)[1])
@@ -140,6 +141,8 @@ def _month_span(months: int) -> tuple[int, int]:
     """(shortest, longest) seconds that ``months`` calendar months span, over every start day of a leap cycle."""
     if not months:
         return 0, 0
+    import calendar
+
     cycles, rest = divmod(months, 48)  # 48 months hold one leap day in the years this looks at
     spans = []
     step = Duration(months=rest or 48)

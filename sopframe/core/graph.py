@@ -16,9 +16,9 @@ first use (:attr:`TemplateGraph.graph`), so job commands never import networkx.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
-from sopframe.core.diagnostics import Location
+from sopframe.core.location import Location
 from sopframe.core.dominators import immediate_dominators, reachable_avoiding
 from sopframe.core.model import FieldDef, Stage, SubJob, Template
 
@@ -31,8 +31,7 @@ __all__ = ["TemplateGraph", "Dangling", "FieldLookup", "build_graph", "ITEM"]
 ITEM = "item."
 
 
-@dataclass(frozen=True)
-class Dangling:
+class Dangling(NamedTuple):
     """A stage reference that names no stage of its scope."""
 
     stage: Stage
@@ -41,8 +40,7 @@ class Dangling:
     loc: Location
 
 
-@dataclass(frozen=True)
-class FieldLookup:
+class FieldLookup(NamedTuple):
     """The result of resolving a field reference from a stage."""
 
     field: FieldDef | None = None

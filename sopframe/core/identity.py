@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 __all__ = ["normalise", "name_problem", "check_name", "scripts_of", "RoleTable", "RolesProblem", "roles_from_toml"]
 
@@ -72,8 +72,7 @@ def check_name(name: str, max_length: int | None = None) -> str:
     return canonical
 
 
-@dataclass(frozen=True)
-class RolesProblem:
+class RolesProblem(NamedTuple):
     """A problem in a roles configuration, and where it is (a TOML key or value to find by scanning)."""
 
     message: str

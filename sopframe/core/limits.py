@@ -32,6 +32,8 @@ class LimitsError(ValueError):
 
 @dataclass(frozen=True)
 class Limits:
+    """Size limits on what people enter (bytes or characters), and where attachments may be read from."""
+
     text: int = 65536
     reason: int = 4000
     title: int = 300

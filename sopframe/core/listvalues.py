@@ -9,8 +9,6 @@ column, by its key: ``item 2 (F2): column 'cvss': expected a number``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from typing import Any, Iterable, Mapping
@@ -35,6 +33,8 @@ class ItemError(ValueError):
 
 def parse_item(text: str) -> dict[str, str]:
     """``id=F1,severity=high,title="a, b"`` -> a mapping (values may be quoted to hold commas)."""
+    import csv  # the readers on use: a job command that enters no items imports none
+
     try:
         parts = next(csv.reader([text], skipinitialspace=True), [])
     except csv.Error as exc:
@@ -63,6 +63,9 @@ def items_from_json(text: str) -> list[dict[str, Any]]:
 
 def items_from_csv(text: str) -> list[dict[str, str]]:
     """A CSV table with a header row of column names; one item per row (empty cells are left out)."""
+    import csv
+    import io
+
     try:
         rows = list(csv.DictReader(io.StringIO(text)))
     except csv.Error as exc:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from sopframe.core.diagnostics import Location
+from sopframe.core.location import Location
 
 __all__ = [
     "Role",
@@ -41,6 +41,8 @@ def frozen_map(items: Mapping | None = None) -> Mapping:
 
 @dataclass(frozen=True, slots=True)
 class Role:
+    """A role of the template: who may own stages, sign off or edit."""
+
     id: str
     description: str
     loc: Location = NOWHERE
@@ -48,6 +50,8 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class FieldDef:
+    """A field a stage collects: its type, constraints and who may set it."""
+
     id: str
     type: str
     title: str = ""
@@ -70,6 +74,8 @@ class FieldDef:
 
 @dataclass(frozen=True, slots=True)
 class Signoff:
+    """A sign-off a stage needs: its role, and who may not give it (``not_by``)."""
+
     id: str
     role: str
     title: str = ""
@@ -147,6 +153,8 @@ class Sla:
 
 @dataclass(frozen=True, slots=True)
 class SubJob:
+    """A sub-job a split stage starts (once, or per item of a list field), with its own stages."""
+
     id: str
     suffix: str
     title: str
@@ -162,6 +170,8 @@ class SubJob:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
+    """A stage of the template: owner, fields, sign-offs, gate, routing and SLA."""
+
     id: str
     title: str = ""
     description: str = ""
@@ -269,6 +279,8 @@ class NotifyRule:
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A compiled template: its roles and stages, and what it publishes and notifies."""
+
     id: str
     title: str
     version: str

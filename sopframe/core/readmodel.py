@@ -231,8 +231,6 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
         started_by=state.started_by, finished_at=state.finished_at, last_change=last_change, events=state.seq,
         subjobs=tuple((sj.id, sj.status, sj.owner) for sj in state.subjobs.values()),
         open_stages=tuple(open_rows))
-    from sopframe.core.records import job_sop_rows
-
     sop = None
     p = state.published
     if p:
@@ -242,7 +240,11 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
                      job=state.job_id, template=p.get("template", "") or "",
                      published_at=state.finished_at or last_change,  # published as the job completed
                      acknowledgement=_policy_text(ack))
-    follows, flags = job_sop_rows(state)
+    follows, flags = None, ()
+    if state.sop or state.review_due:  # a job that follows no SOP and asked for no review needs no SOP rows
+        from sopframe.core.records import job_sop_rows
+
+        follows, flags = job_sop_rows(state)
     return JobRows(summary, sop, open_signoffs(loaded, open_rows), follows, flags, stage_visits(loaded))
 
 

@@ -11,7 +11,10 @@ ledger exactly as a job's events are (see docs/training.md).
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from decimal import Decimal
 
 __all__ = ["REF_PATTERN", "REF_HINT", "ref_problem", "RECORD_PREFIX", "record_stream", "is_record_stream",
            "ref_of_stream", "parse_share", "split_refs"]
@@ -46,6 +49,8 @@ def ref_of_stream(stream: str) -> str:
 
 def parse_share(text: str) -> Decimal:
     """``80%`` -> Decimal('0.8'); raise ``ValueError`` unless it is a percentage above 0 and at most 100."""
+    from decimal import Decimal, InvalidOperation
+
     raw = text.strip()
     if not raw.endswith("%"):
         raise ValueError(f"{text!r} is not a percentage (write it with %, such as 80%)")

@@ -26,10 +26,9 @@ from __future__ import annotations
 import abc
 import os
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Sequence
 
-from sopframe.core.accounts import AccountRecords
+from sopframe.core.accountstore import AccountRecords
 from sopframe.core.engine.events import Event
 from sopframe.errors import ConflictError, StoreError
 
@@ -56,8 +55,7 @@ DEFAULT_STORE = "sqlite:///sopframe.db"
 ENV_STORE = "SOPFRAME_STORE"
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     """What an append writes besides the events, in the same transaction.
 
     ``rows``: the job's read-model rows after the append (replacing its old
@@ -329,10 +327,12 @@ def open_store(url: str, plugins: "Plugins", *, check_schema: bool = True) -> St
                          hint="use memory://, sqlite:///path/to/file.db or postgresql://user@host/db, "
                               "or install the plugin for that scheme")
     if check_schema:
-        from sopframe.core.migrations import check_version
-
         try:
-            check_version(store, store.schema_version())
+            current = store.schema_version()
+            if current != SCHEMA_VERSION:  # the migration steps are imported only to say what to run
+                from sopframe.core.migrations import check_version
+
+                check_version(store, current)
         except BaseException:
             store.close()
             raise

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sopframe.core.durations import Duration, parse_duration
@@ -36,6 +35,8 @@ def convert(ftype: str, raw: Any) -> Any:
             raise ValueError(f"expected a whole number, got {text!r}")
         return int(s)
     if ftype == "number":
+        from decimal import Decimal, InvalidOperation  # imported by the first number, not by every command
+
         try:
             number = Decimal(s)
         except InvalidOperation:

@@ -118,8 +118,9 @@ def list_jobs(request: Request, status: str | None = Query(None, pattern="^(open
     items: list[dict[str, Any]] = []
     after = cursor
     while True:  # pages are filtered by what the caller may see: read on until one is full or none is left
-        page = page_of(st.engine(), status=status, template=template, assigned_to=assigned_to, overdue=overdue,
-                       since=since, cursor=after, limit=limit)
+        engine = st.engine()
+        page = page_of(engine.store, engine.roles, clock=engine.clock, status=status, template=template,
+                       assigned_to=assigned_to, overdue=overdue, since=since, cursor=after, limit=limit)
         for i, s in enumerate(page.items):
             after = s.job
             if st.may_read(st.template_of(s.sha256, s.job), who.user):

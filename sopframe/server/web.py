@@ -142,7 +142,8 @@ def board(request: Request, template: str | None = None, status: str = "open", m
     st = state_of(request)
     status = status if status in ("open", "completed", "cancelled", "all") else "open"
     engine = st.engine()
-    page = list_jobs(engine, status=None if status == "all" else status, template=template or None,
+    page = list_jobs(engine.store, engine.roles, clock=engine.clock, status=None if status == "all" else status,
+                     template=template or None,
                      assigned_to=who.user if mine else None, limit=500)
     seen = [s for s in page.items if st.may_read(st.template_of(s.sha256, s.job), who.user)]
     return _page(request, "board.html", who=who, columns=board_view(seen, to_text(engine.clock())),

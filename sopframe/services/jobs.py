@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine, JobState
+    from sopframe.core.engine.clock import Clock
+    from sopframe.core.identity import RoleTable
     from sopframe.core.readmodel import JobSummary
+    from sopframe.core.store import Store
     from sopframe.pluginmanager import Plugins
 
 __all__ = ["start_job", "JobPage", "list_jobs"]
@@ -30,27 +32,27 @@ def start_job(engine: "Engine", plugins: "Plugins", text: str, path: str, *, act
     return engine.start(text, path, actor=actor, template=result.template, title=title, reason=reason)
 
 
-@dataclass(frozen=True)
-class JobPage:
+class JobPage(NamedTuple):
     """One page of a job listing; ``next_cursor`` continues it (None on the last page)."""
 
     items: list["JobSummary"]
     next_cursor: str | None
 
 
-def list_jobs(engine: "Engine", *, status: str | None = None, template: str | None = None,
-              assigned_to: str | None = None, overdue: bool = False, since: str | None = None,
-              cursor: str | None = None, limit: int = 50) -> JobPage:
+def list_jobs(store: "Store", roles: "RoleTable", *, clock: "Clock | None" = None, status: str | None = None,
+              template: str | None = None, assigned_to: str | None = None, overdue: bool = False,
+              since: str | None = None, cursor: str | None = None, limit: int = 50) -> JobPage:
     """Jobs from the read models in job-id order, filtered; ``assigned_to`` means an open stage owned by a
-    role that user holds (aliases resolve to the canonical user)."""
-    from sopframe.core.engine.clock import to_text
+    role that user holds in ``roles`` (aliases resolve to the canonical user); ``overdue`` means past an SLA
+    at ``clock()`` (default: the system clock).  Only the store is read: no engine, no template."""
+    from sopframe.core.engine.clock import system_clock, to_text
     from sopframe.core.readmodel import JobQuery
 
     owners = None
     if assigned_to:
-        table = engine.roles
-        owners = tuple(sorted(table.roles_of(table.canonical(assigned_to))))
+        owners = tuple(sorted(roles.roles_of(roles.canonical(assigned_to))))
     query = JobQuery(status=status, template=template, owners=owners,
-                     overdue_at=to_text(engine.clock()) if overdue else None, since=since, after=cursor, limit=limit)
-    rows = engine.store.summaries(query)
+                     overdue_at=to_text((clock or system_clock)()) if overdue else None, since=since, after=cursor,
+                     limit=limit)
+    rows = store.summaries(query)
     return JobPage(rows, rows[-1].job if len(rows) == limit else None)

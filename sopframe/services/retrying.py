@@ -12,7 +12,6 @@ instead of colliding again.
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -38,6 +37,8 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """The pause after failed attempt ``attempt`` (1-based): full jitter under an exponential cap."""
+        import random  # only once a command has met a conflict
+
         return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 

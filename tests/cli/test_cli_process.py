@@ -175,7 +175,26 @@ def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path, cached: bool
 JOB_HEAVY = ("networkx", "jsonschema", "strictyaml", "ruamel", "yaml", "sopframe.core.validate",
              "sopframe.core.builder", "sopframe.core.yamlsource", "sopframe_plugins.compliance",
              "sopframe_plugins.bundled_templates", "importlib.metadata", "email", "zipfile",
-             "sopframe.notifyconfig")
+             "sopframe.notifyconfig",
+             # the store plugins and the engine import their row classes on use: no accounts, migration steps,
+             # memory store, findings or rules, job checks, notifications, documents or SOP-lifecycle records
+             "sopframe.core.accounts", "sopframe.core.migrations", "sopframe_plugins.store_memory_backend",
+             "sopframe.core.diagnostics", "sopframe.core.rules.plugin_problems", "sopframe.core.jobcheck",
+             "sopframe.core.notify", "sopframe.core.engine.documents", "sopframe.core.records",
+             # job attachment's module: imported when that command is named
+             "sopframe.commands.jobfiles",
+             # imported on first use: numbers (the template has no number field), month arithmetic (no SLA in
+             # months), CSV items (none entered)
+             "decimal", "calendar", "csv")
+
+#: what a command that only reads a job does not import: nothing an append writes (read-model rows, ledger entries,
+#: the role record, open sign-offs)
+READ_HEAVY = ("sopframe.core.readmodel", "sopframe.core.ledger", "sopframe.core.rolerecord", "sopframe.core.pending")
+
+#: ``job list`` reads the read models alone: no engine, no template model, nothing an append writes
+LIST_HEAVY = ("sopframe.core.engine.engine", "sopframe.core.engine.state", "sopframe.core.model",
+              "sopframe.core.compiled", "sopframe.core.graph", "sopframe.core.ledger", "sopframe.core.rolerecord",
+              "sopframe.reports", "sopframe.services.reports")
 
 
 #: a sign-off kept from the writer: completing and signing ask which stage's field is visible (dominators)
@@ -205,3 +224,11 @@ def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
         new = run(*args)
         assert "sopframe_plugins.store_sqlite" in new, args  # the probe really ran the command
         assert _heavy(new, JOB_HEAVY) == [], args
+        # each job command's module is imported when the command is named
+        assert ("sopframe.commands.joblist" in new) == (args[1] == "list"), args
+        assert ("sopframe.commands.jobsteps" in new) == (args[1] in ("set", "complete", "sign")), args
+        assert ("sopframe.commands.jobshow" in new) == (args[1] in ("show", "history")), args
+        if args[1] in ("show", "history"):
+            assert "sopframe.core.engine.engine" in new and _heavy(new, READ_HEAVY) == [], args
+        elif args[1] == "list":
+            assert "sopframe.core.readmodel" in new and _heavy(new, LIST_HEAVY) == [], args

@@ -93,3 +93,12 @@ def test_listings_read_back_the_rows_the_engine_derived(url: str) -> None:
         assert first["overdue_by"] == describe_delta((now - from_text(first["due"])).total_seconds())
     finally:
         store.close()
+
+
+def test_stage_visit_columns_follow_the_row_class() -> None:
+    """The SQL stores spell the ``stage_visits`` columns out (the row class is imported only when rows are read or
+    written): they must stay in the order of its fields, which rows are built from and written in."""
+    from sopframe.core.readmodel import StageVisit
+    from sopframe_plugins.store_readmodel import _VISIT_COLS
+
+    assert _VISIT_COLS.split(", ") == list(StageVisit._fields)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
-from sopframe.core.durations import Duration
 from sopframe.core.engine.clock import to_text
 from sopframe.core.engine.events import NewEvent
 from sopframe.core.engine.state import JobState, SubJobState, apply
@@ -44,13 +42,11 @@ def to_json(value: Any) -> Any:
         return to_text(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, (Decimal, Duration)):
-        return str(value)
     if isinstance(value, (tuple, list)):
         return [to_json(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
-    return str(value)
+    return str(value)  # a number (Decimal), a duration: its text
 
 
 def typed_value(f: "FieldDef", stored: Any) -> Any:
@@ -65,8 +61,9 @@ def typed_value(f: "FieldDef", stored: Any) -> Any:
     return convert(f.type, stored)
 
 
-@dataclass
-class _Pending:
+class _Pending(NamedTuple):
+    """An event a command will append, before it is numbered and chained."""
+
     type: str
     data: Mapping[str, Any]
     actor: str

@@ -25,9 +25,7 @@ authenticated user as ``actor``.
 from __future__ import annotations
 
 import hashlib
-import random
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
@@ -36,7 +34,6 @@ from sopframe.core.engine import inputs, lists, routing
 from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
-from sopframe.core.engine.documents import Attachment, read_attachment
 from sopframe.core.engine.following import affects_problem, refuse_reserved_id, review_due, sop_binding
 from sopframe.core.engine.events import Event, chain
 from sopframe.core.engine.ids import take_job_id
@@ -48,9 +45,6 @@ from sopframe.core.engine.sla import record_breaches
 from sopframe.core.engine.state import JobState, apply, fold
 from sopframe.core.identity import RoleTable
 from sopframe.core.limits import Limits
-from sopframe.core.jobcheck import verify_job
-from sopframe.core.readmodel import job_rows
-from sopframe.core.rolerecord import RoleRecord
 from sopframe.core.safetext import escape
 from sopframe.core.sopref import is_record_stream
 from sopframe.core.store import Derived
@@ -58,6 +52,8 @@ from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.compiled import CompiledTemplates
+    from sopframe.core.engine.documents import Attachment
+    from sopframe.core.rolerecord import RoleRecord
     from sopframe.core.model import FieldDef, Stage, Template
     from sopframe.core.notify.planning import Planner
     from sopframe.core.store import Store
@@ -96,7 +92,7 @@ class Engine:
                 RoleTable.build({r: list(u) for r, u in (value or {}).items()})
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        self._role_record = RoleRecord.of(self._roles)  # recorded with every batch (replay needs it)
+        self._role_record: RoleRecord | None = None  # recorded with every batch (replay needs it): see _commit
 
     # ================================================================= reading
     def _folded(self, job: str, fresh: bool = True) -> JobState | None:
@@ -161,6 +157,8 @@ class Engine:
 
     def verify(self, job: str) -> str | None:
         """None if the job's chain is intact, else what is wrong with the first bad event."""
+        from sopframe.core.jobcheck import verify_job
+
         return verify_job(self.store, job)
 
     def missing(self, loaded: Loaded, node: str, state: JobState | None = None) -> list[str]:
@@ -205,6 +203,8 @@ class Engine:
                                    hint="the template's job_id pattern needs {seq} to number jobs"
                                    if not job_id else "") from None
                 floor = counter[1]
+                import random  # rarely needed: not imported by every command
+
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # another starter took it: jittered retry
         raise JobError(f"could not find a free job id for pattern {template.job_id!r}")
 
@@ -237,10 +237,12 @@ class Engine:
     def attach(self, ref: str, field_id: str, path: str | Path, *, actor: str, stage: str | None = None,
                data: bytes | None = None, uri: str | None = None) -> JobState:
         """Attach a document to a ``file`` field: recorded with its SHA-256 (``data``: its bytes, named by ``path``)."""
+        from sopframe.core.engine.documents import read_attachment
+
         return self.attach_document(ref, field_id, lambda: read_attachment(
             str(path), data, uri, self.limits.attachment, self.limits.attachments_root), actor=actor, stage=stage)
 
-    def attach_document(self, ref: str, field_id: str, document: Callable[[], Attachment], *, actor: str,
+    def attach_document(self, ref: str, field_id: str, document: Callable[[], "Attachment"], *, actor: str,
                         stage: str | None = None) -> JobState:
         """Attach what ``document()`` returns, read once the actor may attach (replay passes the record)."""
         loaded, cmd, node = self._begin(ref, actor, stage, "attach documents")
@@ -377,8 +379,12 @@ class Engine:
         return inputs.checked_value(cmd, st, f, raw, self.roles, self.limits, self.clock().date())
 
     def _commit(self, cmd: Command, expected: int | None = None, extra: Derived = Derived()) -> JobState:
+        from sopframe.core.readmodel import job_rows
+        from sopframe.core.rolerecord import RoleRecord
+
         state = cmd.loaded.state
         seq = state.seq if expected is None else expected
+        self._role_record = self._role_record or RoleRecord.of(self._roles)  # once per role table
         events = chain(cmd.loaded.root, seq, state.head, cmd.pending, cmd.actor, cmd.at)
         work = cmd.work
         work.seq, work.head = events[-1].seq, events[-1].hash
@@ -386,7 +392,7 @@ class Engine:
         notes = self.notify.for_events(events, cmd.loaded.template, cmd.loaded.graph, work) if self.notify else ()
         try:  # the events, their read-model rows, the notifications they cause and the role table: one transaction
             self.store.append(cmd.loaded.root, seq, events,
-                              replace(extra, rows=rows, notifications=tuple(notes), roles=self._role_record))
+                              extra._replace(rows=rows, notifications=tuple(notes), roles=self._role_record))
         except ConflictError:
             self._states.pop(cmd.loaded.root, None)  # read the job afresh next time
             raise

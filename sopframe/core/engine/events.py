@@ -156,8 +156,7 @@ def decode_rows(rows: Sequence[Sequence[Any]]) -> list[Event]:
     return out
 
 
-@dataclass(frozen=True)
-class ChainProblem:
+class ChainProblem(NamedTuple):
     """Where a job's chain breaks: the first bad event (by position read) and why."""
 
     job: str

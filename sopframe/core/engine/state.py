@@ -9,8 +9,8 @@ to append before it appends them.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Protocol
 
 from sopframe.core.engine.events import GENESIS, Event
 from sopframe.core.engine.visits import VISIT_STEPS, Visit
@@ -26,8 +26,7 @@ class EventLike(Protocol):
     at: str
 
 
-@dataclass
-class StageRun:
+class StageRun(NamedTuple):
     """An open stage: where the job (or one of its sub-jobs) stands."""
 
     node: str
@@ -40,6 +39,8 @@ class StageRun:
 
 @dataclass
 class SubJobState:
+    """A started sub-job: where its stages are, who owns it and how it ended."""
+
     id: str
     key: str
     split: str  # node of the split stage
@@ -131,9 +132,9 @@ class JobState:
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in self.__dict__.items() if k != "template_text"}
-        d["active"] = {k: v.__dict__ for k, v in self.active.items()}
+        d["active"] = {k: v._asdict() for k, v in self.active.items()}
         d["subjobs"] = {k: v.__dict__ for k, v in self.subjobs.items()}
-        d["visits"] = [v.__dict__ for v in self.visits]
+        d["visits"] = [v._asdict() for v in self.visits]
         return copy.deepcopy(d)
 
 
@@ -217,7 +218,7 @@ def _breached(s: JobState, e: EventLike) -> None:
     d = e.data
     run = s.active.get(d["stage"])
     if run is not None:
-        s.active[d["stage"]] = replace(run, breached_at=e.at)
+        s.active[d["stage"]] = run._replace(breached_at=e.at)
     s.breaches.append({"stage": d["stage"], "subjob": d.get("subjob"), "due": d.get("due"), "at": e.at})
 
 

@@ -15,8 +15,7 @@ recorded by ``tick``) and consequences (a sign-off voided) are not actions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from sopframe.core.identity import normalise
 
@@ -26,8 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Visit", "VISIT_STEPS"]
 
 
-@dataclass(frozen=True)
-class Visit:
+class Visit(NamedTuple):
     """One visit of a stage node (``n`` counts the node's visits: 2 after one rework)."""
 
     node: str
@@ -54,7 +52,7 @@ def _open(s: "JobState", node: str) -> int | None:
 def _close(s: "JobState", i: int, e: "EventLike", outcome: str, by: str | None) -> None:
     v = s.visits[i]
     first = (v.first_action_at, v.first_actor) if v.first_action_at or by is None else (e.at, by)
-    s.visits[i] = replace(v, closed_at=e.at, closed_by=by, outcome=outcome, first_action_at=first[0],
+    s.visits[i] = v._replace(closed_at=e.at, closed_by=by, outcome=outcome, first_action_at=first[0],
                           first_actor=first[1])
 
 
@@ -70,7 +68,7 @@ def _entered(s: "JobState", e: "EventLike") -> None:
 def _acted(s: "JobState", e: "EventLike") -> None:
     i = _open(s, e.data["stage"])
     if i is not None and s.visits[i].first_action_at is None:
-        s.visits[i] = replace(s.visits[i], first_action_at=e.at, first_actor=normalise(e.actor))
+        s.visits[i] = s.visits[i]._replace(first_action_at=e.at, first_actor=normalise(e.actor))
 
 
 def _completed(s: "JobState", e: "EventLike") -> None:
@@ -92,7 +90,7 @@ def _rejected(s: "JobState", e: "EventLike") -> None:
 def _breached(s: "JobState", e: "EventLike") -> None:
     i = _open(s, e.data["stage"])
     if i is not None and s.visits[i].breached_at is None:
-        s.visits[i] = replace(s.visits[i], breached_at=e.at)
+        s.visits[i] = s.visits[i]._replace(breached_at=e.at)
 
 
 def _cancelled(s: "JobState", e: "EventLike") -> None:

@@ -3,10 +3,12 @@ as any plugin's (under the plugin name ``core``)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from sopframe.core.diagnostics import Rule
 from sopframe.hookspecs import hookimpl
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.diagnostics import Rule
 
 __all__ = ["all_rules", "sopframe_rules"]
 
