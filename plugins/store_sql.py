@@ -144,6 +144,8 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
     events_options = ""
     #: the driver's error base class, and its unique-violation class
     Error: type[BaseException] = Exception
+    #: digests of the role tables this connection has seen committed to ``role_tables`` (never deleted)
+    _kept_roles: frozenset[str] = frozenset()
 
     # ----------------------------------------------------------- dialect
     @abc.abstractmethod
@@ -205,6 +207,8 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                     self._enqueue(derived.notifications)  # the outbox: same transaction as the events
                 roles = derived.roles if derived is not None else None
                 self._ledger_append(job, events[0].seq, last.seq, last.hash, roles.digest if roles else None)
+            if roles is not None and roles.digest not in self._kept_roles:  # committed: not stored again
+                self._kept_roles = self._kept_roles | {roles.digest}
         except ConflictError:
             raise
         except self.Error as exc:  # type: ignore[misc]
@@ -238,11 +242,11 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
             sha, data = d.attachment
             self._x("INSERT INTO attachments (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
                     (sha, len(data), data))
-        if d.roles is not None:
+        if d.roles is not None and d.roles.digest not in self._kept_roles:
             self._x("INSERT INTO role_tables (digest, body) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
                     (d.roles.digest, d.roles.body))
         if d.rows is not None:
-            self._write_rows(d.rows, replace=True)
+            self._write_rows(d.rows, replace=True, before=d.before)
 
     # -------------------------------------------------------------- read
     def read(self, job: str, after: int = 0) -> list[Event]:
@@ -318,6 +322,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
     def apply_migration(self, version: int, rows_of: RowsOf) -> None:
         from sopframe.core.migrations import MIGRATIONS
 
+        self._kept_roles = frozenset()  # a step may make the table anew
         try:
             with self._tx():
                 self._migration_lock()

@@ -49,7 +49,7 @@ from sopframe.core.engine.state import JobState, apply, fold
 from sopframe.core.identity import RoleTable
 from sopframe.core.limits import Limits
 from sopframe.core.jobcheck import verify_job
-from sopframe.core.readmodel import job_rows
+from sopframe.core.readmodel import JobRows, job_rows
 from sopframe.core.rolerecord import RoleRecord
 from sopframe.core.safetext import escape
 from sopframe.core.sopref import is_record_stream
@@ -84,6 +84,8 @@ class Engine:
         self.limits = limits or Limits()
         #: job -> its state as last read (never changed in place: commands work on copies)
         self._states: dict[str, JobState] = {}
+        #: job -> the read-model rows this engine's last append to it wrote (the next append writes what differs)
+        self._rows: dict[str, JobRows] = {}
 
     @property
     def roles(self) -> RoleTable:
@@ -384,11 +386,17 @@ class Engine:
         work.seq, work.head = events[-1].seq, events[-1].hash
         rows = job_rows(work, cmd.loaded.template, cmd.loaded.graph, cmd.at)  # read models, same transaction
         notes = self.notify.for_events(events, cmd.loaded.template, cmd.loaded.graph, work) if self.notify else ()
+        root = cmd.loaded.root
+        before = self._rows.get(root)  # the rows of this engine's own append at ``seq``, if it made that one
+        if before is not None and before.summary.events != seq:
+            before = None
         try:  # the events, their read-model rows, the notifications they cause and the role table: one transaction
-            self.store.append(cmd.loaded.root, seq, events,
-                              replace(extra, rows=rows, notifications=tuple(notes), roles=self._role_record))
-        except ConflictError:
-            self._states.pop(cmd.loaded.root, None)  # read the job afresh next time
+            self.store.append(root, seq, events, replace(extra, rows=rows, notifications=tuple(notes),
+                                                         roles=self._role_record, before=before))
+        except BaseException:
+            self._states.pop(root, None)  # read the job afresh next time
+            self._rows.pop(root, None)
             raise
-        self._states[cmd.loaded.root] = work  # the engine never changes a state it handed out
+        self._states[root] = work  # the engine never changes a state it handed out
+        self._rows[root] = rows
         return work
