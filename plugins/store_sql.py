@@ -159,9 +159,11 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
         return self.db.execute(self._sql(sql), tuple(args))
 
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            with self.db.cursor() as cur:
-                cur.executemany(self._sql(sql), rows)
+        """``INSERT ... VALUES (?, ...)`` for each row, as one statement of many rows (one round trip to a server)."""
+        head, _, group = sql.rpartition(" VALUES ")
+        for i in range(0, len(rows), 1000):  # PostgreSQL takes at most 65,535 parameters a statement
+            chunk = rows[i:i + 1000]
+            self._x(f"{head} VALUES {', '.join([group] * len(chunk))}", [v for r in chunk for v in r])
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:

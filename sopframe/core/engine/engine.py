@@ -99,6 +99,7 @@ class Engine:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         self._role_record = RoleRecord.of(self._roles)  # recorded with every batch (replay needs it)
+        self._actors: dict[tuple[str, int], str] = {}  # (name as given, length limit) -> the person
 
     # ================================================================= reading
     def _folded(self, job: str, fresh: bool = True) -> JobState | None:
@@ -355,7 +356,11 @@ class Engine:
             cmd.emit("sop.review_due", **due)
 
     def _actor(self, actor: str) -> str:
-        return inputs.actor_name(actor, self.roles, self.limits.name)
+        key = (actor, self.limits.name)
+        name = self._actors.get(key)
+        if name is None:  # checked and normalised once per name (the role table resets what is kept)
+            name = self._actors[key] = inputs.actor_name(actor, self.roles, self.limits.name)
+        return name
 
     def _check_open(self, loaded: Loaded) -> None:
         s, ref = loaded.state, loaded.ref
