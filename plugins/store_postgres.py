@@ -21,12 +21,13 @@ Install with ``pip install 'sopframe[postgres]'``.
 from __future__ import annotations
 
 import re
-from contextlib import AbstractContextManager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sopframe.errors import StoreError
 from sopframe.hookspecs import hookimpl
+from sopframe_plugins.store_batch import Batch
 from sopframe_plugins.store_sql import SqlStore
 
 __all__ = ["PostgresStore", "sopframe_store", "split_url"]
@@ -90,6 +91,31 @@ class PostgresStore(SqlStore):
 
     def _tx(self) -> AbstractContextManager[Any]:
         return self.db.transaction()
+
+    #: the append being queued (``store_batch``), or None: statements run one by one
+    _batch: Batch | None = None
+
+    def _x(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        if self._batch is not None:
+            return self._batch.add(self._sql(sql), tuple(args))
+        return self.db.execute(self._sql(sql), tuple(args))
+
+    @contextmanager
+    def _append_tx(self) -> Iterator[None]:
+        """An append's transaction, its statements sent together: up to the ledger's head, then the rest."""
+        batch = self._batch = Batch(self.db)
+        batch.add("BEGIN")
+        try:
+            yield
+            batch.add("COMMIT")
+            batch.send()
+        except BaseException:
+            self._batch = None
+            if self.db.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
+                self.db.execute("ROLLBACK")
+            raise
+        finally:
+            self._batch = None
 
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return isinstance(exc, self._psycopg.errors.UniqueViolation)

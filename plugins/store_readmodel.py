@@ -64,16 +64,14 @@ class ReadModelTables:
 
         ``version``: the schema version being filled (a migration step writes the tables it has).
         ``before``: the job's rows as the append before this one wrote them (``Derived.before``): a table
-        whose rows are unchanged is not written, the summary only in its changed columns.  Should the job
-        have no summary row after all, every row is written in full.
+        whose rows are unchanged is not written, the summary only in its changed columns.
         """
         if isinstance(rows, RecordRows):
             self._write_records(rows, replace)  # type: ignore[attr-defined]  # in SopRecordTables, a subclass
             return
         s = rows.summary
         was = before if before is not None and before.summary.job == s.job else None
-        if was is not None and not self._update_summary(was.summary, s):
-            was = None  # no row to update: the read models do not hold what ``before`` says; write them whole
+        self._write_summary(s, was.summary if was is not None else None)
         if version >= SOP_RECORDS:
             self._write_followers(s.job, rows, replace, was)  # type: ignore[attr-defined]  # SopRecordTables
         if version >= READ_MODELS["stage_visits"] and (was is None or was.visits != rows.visits):
@@ -87,11 +85,6 @@ class ReadModelTables:
             self._many(f"INSERT INTO open_signoffs ({_SIGNOFF_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [(o.job, o.node, o.stage, o.subjob, o.signoff, o.role, o.entered_at, o.due, o.barred_json())
                         for o in rows.signoffs])
-        if was is None:
-            self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    f"ON CONFLICT (job) DO UPDATE SET {_SUMMARY_SET}",
-                    (s.job, s.template, s.version, s.sha256, s.title, s.status, s.started_at, s.started_by,
-                     s.finished_at, s.last_change, s.events, s.subjobs_json()))
         if was is None or was.summary.open_stages != s.open_stages:
             if replace:
                 self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
@@ -106,16 +99,18 @@ class ReadModelTables:
             self._x(f"INSERT INTO sops ({cols}) VALUES ({', '.join('?' * len(values))}) "
                     f"ON CONFLICT (job) DO UPDATE SET {update}", values)
 
-    def _update_summary(self, was: JobSummary, s: JobSummary) -> bool:
-        """Set the summary's changed columns (only those: an index on an unchanged column is not rewritten);
-        False if the job has no summary row."""
-        changed = [(c, getattr(s, c)) for c in _SUMMARY_CHANGING if getattr(was, c) != getattr(s, c)]
-        if was.subjobs != s.subjobs:
-            changed.append(("subjobs", s.subjobs_json()))
-        if not changed:  # pragma: no cover - every append moves last_change and the event count
-            return True
-        sets = ", ".join(f"{c} = ?" for c, _ in changed)
-        return self._x(f"UPDATE job_summary SET {sets} WHERE job = ?", (*(v for _, v in changed), s.job)).rowcount == 1
+    def _write_summary(self, s: JobSummary, was: JobSummary | None) -> None:
+        """The job's summary row; with the row the append before wrote (``was``), only the columns that changed are
+        set (an index on an unchanged column is not rewritten), and a missing row is still written whole."""
+        changed = _SUMMARY_SET
+        if was is not None:
+            changed = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_CHANGING if was.__dict__[c] != s.__dict__[c])
+            if was.subjobs != s.subjobs:
+                changed += ", subjobs = excluded.subjobs" if changed else "subjobs = excluded.subjobs"
+        self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT (job) DO {f'UPDATE SET {changed}' if changed else 'NOTHING'}",
+                (s.job, s.template, s.version, s.sha256, s.title, s.status, s.started_at, s.started_by,
+                 s.finished_at, s.last_change, s.events, s.subjobs_json()))
 
     # ------------------------------------------------------- read models
     def summaries(self, query: JobQuery) -> list[JobSummary]:
