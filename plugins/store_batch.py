@@ -27,6 +27,8 @@ from typing import Any, Sequence
 
 __all__ = ["Batch", "Later"]
 
+_TUPLES_OK = 2  # libpq's ExecStatus of a result with rows (psycopg.pq.ExecStatus.TUPLES_OK)
+
 
 class Later:
     """The result of a queued statement: reading it sends every statement queued so far."""
@@ -77,7 +79,8 @@ class Batch:
         cur, before = self._cur, len(self._results)
         cur.execute("; ".join(sql for sql, _ in queued), args or None)
         while True:
-            self._results.append((cur.rowcount, cur.fetchall() if cur.description is not None else None))
+            rows = cur.fetchall() if cur.pgresult is not None and cur.pgresult.status == _TUPLES_OK else None
+            self._results.append((cur.rowcount, rows))
             if not cur.nextset():
                 break
         if len(self._results) - before != len(queued):  # pragma: no cover - a statement text with a ";" in it
