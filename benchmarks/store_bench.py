@@ -2,6 +2,7 @@
 
     python benchmarks/store_bench.py [--jobs 1000,10000] [--postgres URL] [--dir DIR] [--cli-runs 7]
     python benchmarks/store_bench.py --jobs 1000,10000,100000 ...      # 100,000 jobs: opt in (a long build)
+    python benchmarks/store_bench.py --writes-only [--write-rounds 7] [--postgres URL]   # the durable writes alone
 
 For each size it builds a store of SOP-lifecycle jobs (the bundled
 incident-management template; one job in three walked to its split, SLAs
@@ -289,7 +290,7 @@ def write_rates(url: str, writers: int, ops: int, rounds: int = 3) -> dict[str, 
     return best
 
 
-def postgres_writes(url: str, ops: int) -> dict[str, float]:
+def postgres_writes(url: str, ops: int, rounds: int = 3) -> dict[str, float]:
     import uuid
 
     import psycopg
@@ -304,10 +305,18 @@ def postgres_writes(url: str, ops: int) -> dict[str, float]:
         # made once here: four writers making it at once collide in the catalogue (IF NOT EXISTS is no lock)
         store.db.execute("CREATE TABLE raw_writes (job TEXT NOT NULL, n INTEGER NOT NULL, data TEXT NOT NULL)")
     try:
-        return write_rates(full, 4, ops)
+        return write_rates(full, 4, ops, rounds)
     finally:
         with psycopg.connect(url, autocommit=True) as db:
             db.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def fsync_state(url: str) -> str:
+    """The server's ``fsync`` setting (the write rates mean something only with it on)."""
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return str(db.execute("SHOW fsync").fetchone()[0])
 
 
 def report(name: str, results: dict[int, dict[str, float]]) -> None:
@@ -342,23 +351,27 @@ def main() -> int:
     ap.add_argument("--write-ops", type=int, default=200, help="Commands per writer per round.")
     ap.add_argument("--skip-sqlite", action="store_true", help="Measure PostgreSQL only.")
     ap.add_argument("--skip-writes", action="store_true", help="Leave out the durable-write rates.")
+    ap.add_argument("--writes-only", action="store_true", help="Measure only the durable-write rates (no store built).")
+    ap.add_argument("--write-rounds", type=int, default=3, help="Interleaved rounds of the write rates (best of).")
     ap.add_argument("--keep", metavar="DIR", help="Keep each built store (SQLite: a copy in DIR; PostgreSQL: "
                     "schema bench_keep_N) and reuse it next time instead of building it again.")
     args = ap.parse_args()
     sizes = [int(x) for x in args.jobs.split(",")]
     workdir = tempfile.mkdtemp(prefix="store-bench-", dir=args.dir)
     try:
-        if not args.skip_sqlite:
+        if not args.skip_sqlite and not args.writes_only:
             report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs, args.keep)
                                                       for n in sizes})
         if not args.skip_sqlite and not args.skip_writes:
             report_writes("SQLite durable writes, one writer", write_rates(
-                f"sqlite:///{os.path.join(os.path.abspath(workdir), 'writes.db')}", 1, args.write_ops))
-        if args.postgres:
+                f"sqlite:///{os.path.join(os.path.abspath(workdir), 'writes.db')}", 1, args.write_ops,
+                args.write_rounds))
+        if args.postgres and not args.writes_only:
             report("PostgreSQL", {n: postgres_run(n, args.postgres, bool(args.keep)) for n in sizes})
         if args.postgres and not args.skip_writes:
             report_writes("PostgreSQL durable writes, four writers on four jobs",
-                          postgres_writes(args.postgres, args.write_ops))
+                          postgres_writes(args.postgres, args.write_ops, args.write_rounds))
+            print(f"PostgreSQL fsync: {fsync_state(args.postgres)}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
