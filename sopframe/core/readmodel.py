@@ -153,6 +153,8 @@ class JobSummary:
         return obj
 
     def subjobs_json(self) -> str:
+        if not self.subjobs:
+            return "[]"
         return json.dumps([list(s) for s in self.subjobs], ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod

@@ -356,11 +356,10 @@ class Engine:
             cmd.emit("sop.review_due", **due)
 
     def _actor(self, actor: str) -> str:
-        key = (actor, self.limits.name)
-        name = self._actors.get(key)
-        if name is None:  # checked and normalised once per name (the role table resets what is kept)
-            name = self._actors[key] = inputs.actor_name(actor, self.roles, self.limits.name)
-        return name
+        key = (actor, self.limits.name)  # checked and normalised once per name (a new role table forgets them)
+        if key not in self._actors:
+            self._actors[key] = inputs.actor_name(actor, self.roles, self.limits.name)
+        return self._actors[key]
 
     def _check_open(self, loaded: Loaded) -> None:
         s, ref = loaded.state, loaded.ref
@@ -393,8 +392,7 @@ class Engine:
         notes = self.notify.for_events(events, cmd.loaded.template, cmd.loaded.graph, work) if self.notify else ()
         root = cmd.loaded.root
         before = self._rows.get(root)  # the rows of this engine's own append at ``seq``, if it made that one
-        if before is not None and before.summary.events != seq:
-            before = None
+        before = before if before is not None and before.summary.events == seq else None
         try:  # the events, their read-model rows, the notifications they cause and the role table: one transaction
             self.store.append(root, seq, events, replace(extra, rows=rows, notifications=tuple(notes),
                                                          roles=self._role_record, before=before))
