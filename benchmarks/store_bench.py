@@ -225,8 +225,9 @@ def postgres_run(n: int, url: str, keep: bool = False) -> dict[str, float]:
                 db.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def _writer(url: str, ops: int, start_at: float, raw: bool, name: str) -> tuple[float, float]:
-    """One writer: ``ops`` commands on a job of its own (or raw INSERT+COMMITs), from ``start_at``."""
+def _writer(url: str, ops: int, start_at: float, raw: bool, name: str) -> tuple[float, float, float]:
+    """One writer: ``ops`` commands on a job of its own (or raw INSERT+COMMITs), from ``start_at``: its start and
+    end times, and the CPU time (user + system) of the writing process over them."""
     if raw:
         if url.startswith("sqlite:///"):
             import sqlite3
@@ -264,12 +265,12 @@ def _writer(url: str, ops: int, start_at: float, raw: bool, name: str) -> tuple[
             engine.set_fields(job, {"summary": f"note {i}"}, actor="alice")
     while time.time() < start_at:
         time.sleep(0.001)
-    t0 = time.time()
+    t0, cpu = time.time(), time.process_time()
     for i in range(ops):
         step(i)
-    t1 = time.time()
+    t1, cpu = time.time(), time.process_time() - cpu
     db.close()
-    return t0, t1
+    return t0, t1, cpu
 
 
 def write_rates(url: str, writers: int, ops: int, rounds: int = 3) -> dict[str, float]:
@@ -278,15 +279,19 @@ def write_rates(url: str, writers: int, ops: int, rounds: int = 3) -> dict[str, 
 
     ctx = multiprocessing.get_context("spawn")
     best: dict[str, float] = {"writes": 0.0, "raw_writes": 0.0}
+    cpu: dict[str, list[float]] = {"writes": [], "raw_writes": []}
     with ctx.Pool(writers) as pool:
         for r in range(rounds):
             for raw in (True, False):
                 start_at = time.time() + 1.5  # every writer has connected and started its job by then
                 spans = pool.starmap(_writer, [(url, ops, start_at, raw, f"w{r}-{k}") for k in range(writers)])
-                rate = writers * ops / (max(t1 for _, t1 in spans) - min(t0 for t0, _ in spans))
+                rate = writers * ops / (max(t1 for _, t1, _ in spans) - min(t0 for t0, _, _ in spans))
                 key = "raw_writes" if raw else "writes"
                 best[key] = max(best[key], rate)
+                cpu[key].append(sum(c for _, _, c in spans) / (writers * ops))
     best["writes_ratio"] = best["writes"] / best["raw_writes"]
+    for key, each in cpu.items():  # the writing processes' CPU per command (a server's own is not in it)
+        best[f"{key}_cpu"] = statistics.median(each)
     return best
 
 
@@ -340,6 +345,8 @@ def report_writes(name: str, rates: dict[str, float]) -> None:
     print(f"\n{name}")
     print(f"commands/s {rates['writes']:.0f}, raw INSERT+COMMIT/s {rates['raw_writes']:.0f}, "
           f"ratio {rates['writes_ratio']:.2f}")
+    print(f"writer CPU per command {rates['writes_cpu'] * 1000:.3f} ms, "
+          f"per raw INSERT+COMMIT {rates['raw_writes_cpu'] * 1000:.3f} ms")
 
 
 def main() -> int:
