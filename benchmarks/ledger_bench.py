@@ -2,6 +2,7 @@
 
     pip install -e '.[test]'
     python benchmarks/ledger_bench.py [--jobs 300] [--verify-jobs 1500] [--rounds 3] [--skip-replay] [--dir DIR]
+                                      [--keep DIR]
 
 Measures, in one run and on one disk:
 
@@ -16,15 +17,18 @@ Measures, in one run and on one disk:
    same events' canonical bytes with ``hashlib.sha256``, already encoded
    (the limit), interleaved, best of ``--rounds``.  Target: events per
    second at least half of hashlib's (ratio >= 0.50).  Also measured, in
-   the same rounds: the command's work in process (``verify_store``) and
-   the command's start-up alone; then once each, the default
+   the same rounds: the command's work in process (``verify_store``), the
+   same work on the Python path alone (``SOPFRAME_PURE_PYTHON=1``: what a
+   store gets where the compiled module was not built, and every
+   PostgreSQL store) and the command's start-up alone; then once each, the default
    ``verify`` (which also compares every job's read models with its events)
    and ``verify --replay`` (every command re-run through the engine).
    ``--jobs 0`` leaves out part 1.
 
 The verification store is built without ``synchronous=FULL`` (durability
 is not what is measured there), so ``--verify-jobs 34200`` (444,600 events,
-the issue's size) builds in minutes.
+the issue's size) builds in minutes; ``--keep DIR`` keeps it (and its keys)
+in DIR and reuses it on the next run.
 """
 
 from __future__ import annotations
@@ -47,7 +51,13 @@ from sopframe.checkpoints import init_keys, load_private_key, load_public_key, r
 from sopframe.core.engine import Engine  # noqa: E402
 from sopframe.core.engine.events import canonical  # noqa: E402
 from sopframe.evidence.verify import checkpoint_store, verify_store  # noqa: E402
+from sopframe_plugins import store_proof  # noqa: E402
 from sopframe_plugins.store_sqlite import SqliteStore  # noqa: E402
+
+
+#: processes run as a user's do: compiled modules written once and reused (with PYTHONDONTWRITEBYTECODE set,
+#: every module would be compiled from source in every process, which alone costs the command about 0.4 s)
+CLI_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("SOPFRAME_")}
 
 
 class NoLedgerStore(SqliteStore):
@@ -86,6 +96,7 @@ def main() -> None:
     ap.add_argument("--verify-jobs", type=int, default=1500)
     ap.add_argument("--dir", default=".")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--keep", help="build the verification store in this directory, or reuse the one there")
     ap.add_argument("--skip-replay", action="store_true",
                     help="leave out `verify --replay` (minutes at 444,600 events)")
     args = ap.parse_args()
@@ -99,12 +110,17 @@ def main() -> None:
             a, b = max(with_ledger), max(without)
             print(f"durable steps/s with the ledger {a:,.0f}, without {b:,.0f}: ratio {a / b:.2f} (target >= 0.90)")
 
-        store = SqliteStore(os.path.join(workdir, "verify.db"))
-        store.db.execute("PRAGMA synchronous=OFF")  # building the store is not what is measured
-        run_jobs(store, args.verify_jobs, "V")
-        keys = Path(workdir) / "keys"
-        init_keys(keys / "cp.key", keys / "cp.pub")
-        checkpoint_store(store, load_private_key(keys / "cp.key"), keys / "cps.jsonl", time="2026-01-01T00:00:00Z")
+        where = Path(args.keep) if args.keep else Path(workdir)
+        keys = where / "keys"
+        reuse = (keys / "cps.jsonl").exists()
+        where.mkdir(parents=True, exist_ok=True)
+        store = SqliteStore(os.path.join(where, "verify.db"))
+        if not reuse:
+            store.db.execute("PRAGMA synchronous=OFF")  # building the store is not what is measured
+            run_jobs(store, args.verify_jobs, "V")
+            init_keys(keys / "cp.key", keys / "cp.pub")
+            checkpoint_store(store, load_private_key(keys / "cp.key"), keys / "cps.jsonl",
+                             time="2026-01-01T00:00:00Z")
         cps = read_checkpoints(keys / "cps.jsonl", load_public_key(keys / "cp.pub"))
         bodies = [canonical(e.body()) for job in store.job_ids() for e in store.read(job)]
         n = len(bodies)
@@ -119,21 +135,30 @@ def main() -> None:
         covers = f"covers {len(store_entries)} of {len(store_entries)} ledger entries"
 
         def cli() -> None:
-            done = subprocess.run(command, capture_output=True, text=True,
-                                  env={**os.environ, "SOPFRAME_USER": "auditor"})
+            done = subprocess.run(command, capture_output=True, text=True, env={**CLI_ENV, "SOPFRAME_USER": "auditor"})
             assert done.returncode == 0 and covers in done.stdout, done.stdout + done.stderr
 
         def startup() -> None:
-            subprocess.run([sys.executable, "-m", "sopframe", "--version"], capture_output=True, check=True)
+            subprocess.run([sys.executable, "-m", "sopframe", "--version"], capture_output=True, check=True, env=CLI_ENV)
 
         def check(**kw: object) -> None:
             report = verify_store(store, checkpoints=cps, **kw)  # type: ignore[arg-type]
             assert report.ok and report.covered_entries == report.entries, report.problems
 
+        def python_path() -> None:
+            os.environ["SOPFRAME_PURE_PYTHON"] = "1"
+            store_proof.compiled.cache_clear()
+            try:
+                check(read_models=False)
+            finally:
+                del os.environ["SOPFRAME_PURE_PYTHON"]
+                store_proof.compiled.cache_clear()
+
         measures: list[tuple[str, Callable[[], None]]] = [
             ("hashlib over the same canonical bytes", hash_all),
             ("`sopframe verify --checkpoints ... --skip-read-models` (the command, wall time)", cli),
             ("  its work in process (verify_store, read_models=False)", lambda: check(read_models=False)),
+            ("  the same on the Python path alone (SOPFRAME_PURE_PYTHON=1)", python_path),
             ("  the command's start-up alone (`sopframe --version`)", startup),
         ]
         best = {name: float("inf") for name, _ in measures}
@@ -144,7 +169,8 @@ def main() -> None:
                 best[name] = min(best[name], time.perf_counter() - t)
         h = n / best[measures[0][0]]
         print(f"{n:,} events, {len(store_entries):,} ledger entries, {len(store.job_ids()):,} jobs; "
-              f"best of {args.rounds} interleaved rounds")
+              f"best of {args.rounds} interleaved rounds; compiled proof "
+              f"{'built' if store_proof.compiled() else 'NOT built: the Python path'}")
         print(f"{measures[0][0]}: {h:,.0f} events/s")
         for name, _ in measures[1:-1]:
             v = n / best[name]

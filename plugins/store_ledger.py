@@ -123,7 +123,7 @@ class LedgerTables:
             return []
         head = self._query("SELECT n FROM ledger_head WHERE id = 1")
         n = int(head[0][0]) if head else 0
-        return [LedgerEntry(n + i, r[0], int(r[1]), int(r[2]), hexed(r[3]), "", "", hexed(r[4]))
+        return [LedgerEntry(n + i, r[0], r[1], r[2], hexed(r[3]), "", "", hexed(r[4]))
                 for i, r in enumerate(rows, 1)]
 
     def _next_entry(self, job: str, first: int, last: int, head: str, roles: str | None) -> LedgerEntry:
@@ -149,11 +149,12 @@ class LedgerTables:
                                "ORDER BY n LIMIT ?", (after, batch))
             for r in rows:
                 h = hexed(r[5])
-                yield LedgerEntry(int(r[0]), r[1], int(r[2]), int(r[3]), hexed(r[4]), prev, h, hexed(r[6]))
+                # as stored (verify_ledger and check_coverage report a value of another type)
+                yield LedgerEntry(r[0], r[1], r[2], r[3], hexed(r[4]), prev, h, hexed(r[6]))
                 prev = h
             if len(rows) < batch:
                 return
-            after = int(rows[-1][0])
+            after = rows[-1][0]
 
     def _start_ledger(self) -> None:
         """Version 3: the store's id, and one entry per existing job, in the order the jobs started."""

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
 from sopframe.core.engine.events import GENESIS, Event, canonical, decode_rows
+from sopframe.core.safetext import escape
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_auth import AUDIT_BY_REMOTE, AUDIT_BY_REMOTE_DDL, AUTH_DDL, AUTH_VERSION, AuthTables
@@ -268,7 +269,10 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
 
     def head(self, job: str) -> tuple[int, str] | None:
         rows = self._query("SELECT head_seq, head_hash FROM jobs WHERE job = ?", (job,))
-        return (int(rows[0][0]), hexed(rows[0][1])) if rows else None
+        if rows and type(rows[0][0]) is not int:
+            raise StoreError(f"job {escape(job)}: the store's record of its last event is damaged "
+                             f"(not an event number)", hint="`sopframe verify` checks the whole store")
+        return (rows[0][0], hexed(rows[0][1])) if rows else None
 
     def job_ids(self, prefix: str = "") -> list[str]:
         if prefix:  # a range on the primary key: no scan of other ids
@@ -301,7 +305,8 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                 yield job, linked(by_job.get(job, []))
 
     def heads(self) -> dict[str, tuple[int, str]]:
-        return {r[0]: (int(r[1]), hexed(r[2])) for r in self._query("SELECT job, head_seq, head_hash FROM jobs")}
+        # as stored: verification reports a head that is not (an event number, a hash)
+        return {r[0]: (r[1], hexed(r[2])) for r in self._query("SELECT job, head_seq, head_hash FROM jobs")}
 
     def template(self, sha256: str) -> str | None:
         rows = self._query("SELECT text FROM templates WHERE sha256 = ?", (sha256,))

@@ -22,13 +22,16 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from sopframe.core.migrations import migrate
 from sopframe.core.store import SCHEMA_VERSION
 from sopframe.errors import StoreError
 from sopframe.hookspecs import hookimpl
 from sopframe_plugins.store_sql import SqlStore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.ledger import StoreProof
 
 __all__ = ["SqliteStore", "sopframe_store", "path_from_url"]
 
@@ -109,6 +112,11 @@ class SqliteStore(SqlStore):
             self._x(f"INSERT INTO {table}_v11 SELECT {cols} FROM {table}")
             self._x(f"DROP TABLE {table}")
             self._x(f"ALTER TABLE {table}_v11 RENAME TO {table}")
+
+    def prove(self, after: int, sizes: Sequence[int]) -> "StoreProof | None":
+        from sopframe_plugins.store_proof import prove  # the compiled whole-store proof, when it was built
+
+        return prove(self, after, sizes)
 
     def _table_exists(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",

@@ -27,10 +27,10 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("release")
     src = tmp / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, src / name)
-    for name in ("sopframe", "plugins", "templates", "docs"):
-        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("sopframe", "plugins", "templates", "docs"):  # not the compiled module an editable install built
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd"))
     out = tmp / "dist"
     r = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "-o", str(out), str(src)],
                        capture_output=True, text=True, cwd=tmp)
@@ -70,6 +70,20 @@ def test_wheel_and_sdist_carry_schema_types_license_and_docs(dist: Path) -> None
     (sdist,) = dist.glob("sopframe-*.tar.gz")
     members = {m.split("/", 1)[1] for m in tarfile.open(sdist).getnames() if "/" in m}
     assert {"LICENSE", "templates/sopframe.schema.json", "sopframe/py.typed", "docs/rules.md"} <= members
+    assert {"setup.py", "plugins/_chainproof.c", "plugins/_chainproof_scan.c", "plugins/_chainproof_scan.h",
+            "plugins/_chainproof_text.h"} <= members, \
+        "the sdist builds the compiled verifier"
+
+
+def test_the_wheel_carries_the_compiled_verifier_where_it_could_be_built(dist: Path) -> None:
+    from sopframe_plugins import store_proof
+
+    (wheel,) = dist.glob("sopframe-*.whl")
+    compiled = [n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("sopframe_plugins/_chainproof")]
+    if store_proof.compiled() is None:  # this machine cannot build it: the wheel is pure Python
+        assert compiled == [] and wheel.name.endswith("-py3-none-any.whl")
+    else:
+        assert len(compiled) == 1 and compiled[0].endswith(".so")
 
 
 def test_installed_wheel_validates_and_explains_outside_the_checkout(dist: Path, tmp_path: Path) -> None:

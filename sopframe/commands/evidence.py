@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sopframe.commands.jobctx import emit_json, format_option, open_engine, store_option
+from sopframe.commands.jobctx import emit_json, format_option, open_store_only, store_option
 from sopframe.errors import IntegrityError, UsageError
 
 DEFAULT_CHECKPOINTS = "sopframe-checkpoints.jsonl"
@@ -65,7 +65,7 @@ def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, store
     from sopframe.checkpoints import load_private_key
     from sopframe.evidence.verify import checkpoint_store
 
-    store = open_engine(ctx, store_url).store
+    store = open_store_only(ctx, store_url)
     cp = checkpoint_store(store, load_private_key(key_path), checkpoints_path, time=_now())
     click.echo(f"checkpoint appended to {checkpoints_path}: {cp.size} ledger entries, head {cp.root[:16]}..., "
                f"signed by key {cp.key}")
@@ -100,7 +100,7 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
         raise UsageError("--checkpoints and --public-key go together")
     cps = read_checkpoints(checkpoints_path, load_public_key(public_path)) if checkpoints_path and public_path \
         else None
-    store = open_engine(ctx, store_url).store
+    store = open_store_only(ctx, store_url)
     report = verify_store(store, checkpoints=cps, jobs=jobs or None, replay=replay, read_models=not skip_read_models)
     if fmt == "json":
         emit_json(report.to_dict())
@@ -156,7 +156,7 @@ def evidence(ctx: click.Context, output: Path | None, sops: tuple[str, ...], tem
     from sopframe.evidence.pack import Selection, build_pack
     from sopframe.evidence.verify import checkpoint_store
 
-    store = open_engine(ctx, store_url).store
+    store = open_store_only(ctx, store_url)
     private = load_private_key(key_path)
     cp = checkpoint_store(store, private, checkpoints_path, time=_now())
     from cryptography.hazmat.primitives import serialization

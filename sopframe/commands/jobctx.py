@@ -16,9 +16,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine import Engine
     from sopframe.core.identity import RoleTable
     from sopframe.core.limits import Limits
+    from sopframe.core.store import Store
     from sopframe.notifyconfig import NotifySettings
 
-__all__ = ["store_option", "actor_option", "format_option", "open_engine", "current_user", "roles_from_config", "limits_from_config",
+__all__ = ["store_option", "actor_option", "format_option", "open_engine", "open_store_only", "current_user",
+           "roles_from_config", "limits_from_config",
            "emit_json", "resolve_template", "ENV_USER", "notify_settings_for"]
 
 ENV_USER = "SOPFRAME_USER"
@@ -78,6 +80,15 @@ def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
     engine = open_for(settings_for(ctx), plugins_for(ctx), store_url)
     ctx.call_on_close(engine.store.close)
     return engine
+
+
+def open_store_only(ctx: click.Context, store_url: str | None) -> "Store":
+    """The store alone, for commands that run no job command (verify, checkpoint, evidence); closed with it."""
+    from sopframe.services.context import open_store_for
+
+    store = open_store_for(settings_for(ctx), plugins_for(ctx), store_url)
+    ctx.call_on_close(store.close)
+    return store
 
 
 def notify_settings_for(ctx: click.Context, secrets: bool = False) -> "NotifySettings":

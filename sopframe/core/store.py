@@ -36,7 +36,7 @@ from sopframe.errors import ConflictError, StoreError
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.config import Config
     from sopframe.core.readmodel import JobQuery, JobRows, JobSummary, OpenSignoff, OpenStage, SopRow, StageVisit
-    from sopframe.core.ledger import LedgerEntry
+    from sopframe.core.ledger import LedgerEntry, StoreProof
     from sopframe.core.notify.model import Notification, OutboxRow
     from sopframe.core.rolerecord import RoleRecord
     from sopframe.core.records import AckRow, FlagRow, RecordRows, SopJobRow
@@ -254,6 +254,17 @@ class Store(AccountRecords, abc.ABC):
     def seal_ledger(self) -> int:
         """Chain every pending batch into the ledger now (waiting for an append that is chaining); how many."""
         return 0
+
+    def prove(self, after: int, sizes: Sequence[int]) -> "StoreProof | None":
+        """The whole store proven in one pass, or None: then verification checks it piece by piece.
+
+        ``after`` is the ledger size the last checkpoint covers (``tail``
+        lists the entries after it), ``sizes`` the entry numbers whose
+        hashes the checkpoints name.  A backend returns a proof only when
+        every check holds; None says nothing about the store (no fast
+        path, or something the piece-by-piece checks must name).
+        """
+        return None
 
     def attachment(self, sha256: str) -> bytes | None:
         """The stored copy of an attached document, by the SHA-256 it was attached with, or None."""

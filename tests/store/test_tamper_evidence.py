@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 
 from engine.conftest import ROLES, lifecycle_text, walk_to
-from sopframe.checkpoints import init_keys, load_private_key, load_public_key, read_checkpoints
+from sopframe.checkpoints import Checkpoint, init_keys, load_private_key, load_public_key, read_checkpoints
 from sopframe.core.engine import Engine
 from sopframe.core.engine.clock import FixedClock
 from sopframe.core.engine.events import GENESIS, Event, canonical
@@ -108,6 +108,14 @@ def _raw(digest: str | None) -> bytes | None:
     return bytes.fromhex(digest) if digest is not None else None
 
 
+def checkpoint_now(store: SqlStore, tmp_path: Path) -> list[Checkpoint]:
+    """A new key pair in ``tmp_path``, one checkpoint signed with it, read back as an auditor reads it."""
+    init_keys(tmp_path / "k", tmp_path / "k.pub")
+    cps_file = tmp_path / "cps.jsonl"
+    checkpoint_store(store, load_private_key(tmp_path / "k"), cps_file, time="2026-03-01T00:00:00Z")
+    return read_checkpoints(cps_file, load_public_key(tmp_path / "k.pub"))
+
+
 def _attack(store: SqlStore, name: str) -> None:
     with store._tx():
         ATTACKS[name](store)
@@ -152,10 +160,7 @@ def test_the_ledger_catches_each_attack(store: SqlStore, attack: str) -> None:
                                                                     "delete a kept document")])
 def test_a_checkpoint_catches_the_attack_even_with_the_ledger_recomputed(store: SqlStore, attack: str,
                                                                          tmp_path: Path) -> None:
-    init_keys(tmp_path / "k", tmp_path / "k.pub")
-    cps_file = tmp_path / "cps.jsonl"
-    checkpoint_store(store, load_private_key(tmp_path / "k"), cps_file, time="2026-03-01T00:00:00Z")
-    cps = read_checkpoints(cps_file, load_public_key(tmp_path / "k.pub"))
+    cps = checkpoint_now(store, tmp_path)
     _attack(store, attack)
     _recompute_ledger(store)
     if attack != "append a forged sign-off":  # an append after the checkpoint changes nothing it covered
@@ -168,10 +173,7 @@ def test_a_checkpoint_catches_the_attack_even_with_the_ledger_recomputed(store: 
 
 
 def test_deleting_the_ledger_tail_is_caught_by_the_checkpoint(store: SqlStore, tmp_path: Path) -> None:
-    init_keys(tmp_path / "k", tmp_path / "k.pub")
-    cps_file = tmp_path / "cps.jsonl"
-    checkpoint_store(store, load_private_key(tmp_path / "k"), cps_file, time="2026-03-01T00:00:00Z")
-    cps = read_checkpoints(cps_file, load_public_key(tmp_path / "k.pub"))
+    cps = checkpoint_now(store, tmp_path)
     last = list(store.ledger())[-1]
     with store._tx():
         store._x("DELETE FROM ledger WHERE n = ?", (last.n,))
