@@ -2,6 +2,7 @@
 
     python benchmarks/store_bench.py [--jobs 1000,10000] [--postgres URL] [--dir DIR] [--cli-runs 7]
     python benchmarks/store_bench.py --jobs 1000,10000,100000 ...      # 100,000 jobs: opt in (a long build)
+    python benchmarks/store_bench.py --writes-only [--write-rounds 7] [--postgres URL]   # the durable writes alone
 
 For each size it builds a store of SOP-lifecycle jobs (the bundled
 incident-management template; one job in three walked to its split, SLAs
@@ -242,8 +243,9 @@ def postgres_run(n: int, url: str, keep: bool = False) -> dict[str, float]:
                 db.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def _writer(url: str, ops: int, start_at: float, raw: bool, name: str) -> tuple[float, float]:
-    """One writer: ``ops`` commands on a job of its own (or raw INSERT+COMMITs), from ``start_at``."""
+def _writer(url: str, ops: int, start_at: float, raw: bool, name: str) -> tuple[float, float, float]:
+    """One writer: ``ops`` commands on a job of its own (or raw INSERT+COMMITs), from ``start_at``: its start and
+    end times, and the CPU time (user + system) of the writing process over them."""
     if raw:
         if url.startswith("sqlite:///"):
             import sqlite3
@@ -281,12 +283,12 @@ def _writer(url: str, ops: int, start_at: float, raw: bool, name: str) -> tuple[
             engine.set_fields(job, {"summary": f"note {i}"}, actor="alice")
     while time.time() < start_at:
         time.sleep(0.001)
-    t0 = time.time()
+    t0, cpu = time.time(), time.process_time()
     for i in range(ops):
         step(i)
-    t1 = time.time()
+    t1, cpu = time.time(), time.process_time() - cpu
     db.close()
-    return t0, t1
+    return t0, t1, cpu
 
 
 def write_rates(url: str, writers: int, ops: int, rounds: int = 3) -> dict[str, float]:
@@ -295,19 +297,23 @@ def write_rates(url: str, writers: int, ops: int, rounds: int = 3) -> dict[str, 
 
     ctx = multiprocessing.get_context("spawn")
     best: dict[str, float] = {"writes": 0.0, "raw_writes": 0.0}
+    cpu: dict[str, list[float]] = {"writes": [], "raw_writes": []}
     with ctx.Pool(writers) as pool:
         for r in range(rounds):
             for raw in (True, False):
                 start_at = time.time() + 1.5  # every writer has connected and started its job by then
                 spans = pool.starmap(_writer, [(url, ops, start_at, raw, f"w{r}-{k}") for k in range(writers)])
-                rate = writers * ops / (max(t1 for _, t1 in spans) - min(t0 for t0, _ in spans))
+                rate = writers * ops / (max(t1 for _, t1, _ in spans) - min(t0 for t0, _, _ in spans))
                 key = "raw_writes" if raw else "writes"
                 best[key] = max(best[key], rate)
+                cpu[key].append(sum(c for _, _, c in spans) / (writers * ops))
     best["writes_ratio"] = best["writes"] / best["raw_writes"]
+    for key, each in cpu.items():  # the writing processes' CPU per command (a server's own is not in it)
+        best[f"{key}_cpu"] = statistics.median(each)
     return best
 
 
-def postgres_writes(url: str, ops: int) -> dict[str, float]:
+def postgres_writes(url: str, ops: int, rounds: int = 3) -> dict[str, float]:
     import uuid
 
     import psycopg
@@ -322,10 +328,18 @@ def postgres_writes(url: str, ops: int) -> dict[str, float]:
         # made once here: four writers making it at once collide in the catalogue (IF NOT EXISTS is no lock)
         store.db.execute("CREATE TABLE raw_writes (job TEXT NOT NULL, n INTEGER NOT NULL, data TEXT NOT NULL)")
     try:
-        return write_rates(full, 4, ops)
+        return write_rates(full, 4, ops, rounds)
     finally:
         with psycopg.connect(url, autocommit=True) as db:
             db.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def fsync_state(url: str) -> str:
+    """The server's ``fsync`` setting (the write rates mean something only with it on)."""
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return str(db.execute("SHOW fsync").fetchone()[0])
 
 
 def report(name: str, results: dict[int, dict[str, float]]) -> None:
@@ -349,6 +363,8 @@ def report_writes(name: str, rates: dict[str, float]) -> None:
     print(f"\n{name}")
     print(f"commands/s {rates['writes']:.0f}, raw INSERT+COMMIT/s {rates['raw_writes']:.0f}, "
           f"ratio {rates['writes_ratio']:.2f}")
+    print(f"writer CPU per command {rates['writes_cpu'] * 1000:.3f} ms, "
+          f"per raw INSERT+COMMIT {rates['raw_writes_cpu'] * 1000:.3f} ms")
 
 
 def main() -> int:
@@ -362,23 +378,27 @@ def main() -> int:
     ap.add_argument("--skip-writes", action="store_true", help="Leave out the durable-write rates.")
     ap.add_argument("--baseline-python", metavar="PY", help="Also time the CLI commands with this interpreter "
                     "(another install, e.g. of the code before a change), interleaved with this one.")
+    ap.add_argument("--writes-only", action="store_true", help="Measure only the durable-write rates (no store built).")
+    ap.add_argument("--write-rounds", type=int, default=3, help="Interleaved rounds of the write rates (best of).")
     ap.add_argument("--keep", metavar="DIR", help="Keep each built store (SQLite: a copy in DIR; PostgreSQL: "
                     "schema bench_keep_N) and reuse it next time instead of building it again.")
     args = ap.parse_args()
     sizes = [int(x) for x in args.jobs.split(",")]
     workdir = tempfile.mkdtemp(prefix="store-bench-", dir=args.dir)
     try:
-        if not args.skip_sqlite:
+        if not args.skip_sqlite and not args.writes_only:
             report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs, args.keep,
                                                                  args.baseline_python) for n in sizes})
         if not args.skip_sqlite and not args.skip_writes:
             report_writes("SQLite durable writes, one writer", write_rates(
-                f"sqlite:///{os.path.join(os.path.abspath(workdir), 'writes.db')}", 1, args.write_ops))
-        if args.postgres:
+                f"sqlite:///{os.path.join(os.path.abspath(workdir), 'writes.db')}", 1, args.write_ops,
+                args.write_rounds))
+        if args.postgres and not args.writes_only:
             report("PostgreSQL", {n: postgres_run(n, args.postgres, bool(args.keep)) for n in sizes})
         if args.postgres and not args.skip_writes:
             report_writes("PostgreSQL durable writes, four writers on four jobs",
-                          postgres_writes(args.postgres, args.write_ops))
+                          postgres_writes(args.postgres, args.write_ops, args.write_rounds))
+            print(f"PostgreSQL fsync: {fsync_state(args.postgres)}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

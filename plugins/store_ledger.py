@@ -48,23 +48,43 @@ class LedgerTables:
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:  # pragma: no cover - provided by SqlStore
         raise NotImplementedError
 
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:  # pragma: no cover - provided by SqlStore
+        raise NotImplementedError
+
     #: what locks the ledger's head row until the transaction ends (SQLite's write transaction already does)
     lock_row = ""
     #: what takes the head row only if no other transaction holds it ("": appends wait for it instead)
     head_nowait = ""
+    #: whether a ``WITH`` clause may hold an ``INSERT`` (PostgreSQL): an entry and the head move in one statement
+    writable_cte = False
 
     def _ledger_append(self, job: str, first: int, last: int, head: str, roles: str | None = None) -> None:
         """Record this batch in the append's transaction: chained at once, or pending if another append chains."""
         if self.head_nowait:
-            row = self._x(f"SELECT n, hash FROM ledger_head WHERE id = 1{self.head_nowait}").fetchone()
-            if row is None:  # another transaction is chaining: whoever takes the head next chains this batch
+            taken = self._take_head()
+            if taken is None:  # another transaction is chaining: whoever takes the head next chains this batch
                 self._x("INSERT INTO ledger_pending (job, first_seq, last_seq, head, roles) VALUES (?, ?, ?, ?, ?)",
                         (job, first, last, packed(head, f"job {job}"),
                          packed(roles, f"job {job}") if roles is not None else None))
                 return
-            self._chain(row, [*self._take_pending(), (job, first, last, head, roles)])
+            row, pending = taken
+            self._chain(row, [*pending, (job, first, last, head, roles)])
         else:
             self._chain(self._head_row(), [(job, first, last, head, roles)])
+
+    def _take_head(self) -> tuple[Any, list[tuple[str, int, int, str, str | None]]] | None:
+        """The head row if no other transaction holds it (``head_nowait``), locked, with every pending batch
+        taken out of ``ledger_pending`` (oldest first): one statement.  None if another transaction holds it."""
+        rows = self._x(f"WITH h AS (SELECT n, hash FROM ledger_head WHERE id = 1{self.head_nowait}), "
+                       "p AS (DELETE FROM ledger_pending WHERE EXISTS (SELECT 1 FROM h) "
+                       "RETURNING id, job, first_seq, last_seq, head, roles) "
+                       "SELECT h.n, h.hash, p.id, p.job, p.first_seq, p.last_seq, p.head, p.roles "
+                       "FROM h LEFT JOIN p ON true").fetchall()
+        if not rows:
+            return None
+        taken = sorted((r for r in rows if r[2] is not None), key=lambda r: r[2])  # no batch: one row, p.* NULL
+        pending = [(r[3], int(r[4]), int(r[5]), hexed(r[6]), hexed(r[7])) for r in taken]
+        return (rows[0][0], rows[0][1]), pending
 
     def _head_row(self) -> Any:
         row = self._x(f"SELECT n, hash FROM ledger_head WHERE id = 1{self.lock_row}").fetchone()
@@ -82,15 +102,22 @@ class LedgerTables:
         from sopframe.core.ledger import next_entry  # imported by writes only: a reading command needs no ledger
 
         prev = (int(head_row[0]), head_row[1]) if int(head_row[0]) else None
+        entries = []
         for job, first, last, head, roles in batches:
             entry = next_entry(prev, job, first, last, head, roles)
             what = f"job {job}: ledger entry {entry.n}"
-            self._x("INSERT INTO ledger (n, job, first_seq, last_seq, head, hash, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (entry.n, job, first, last, packed(head, what), packed(entry.hash, what),
-                     packed(roles, what) if roles is not None else None))
+            entries.append((entry.n, job, first, last, packed(head, what), packed(entry.hash, what),
+                            packed(roles, what) if roles is not None else None))
             prev = (entry.n, entry.hash)
-        if prev is not None:
-            self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", prev)
+        if prev is None:
+            return
+        insert = "INSERT INTO ledger (n, job, first_seq, last_seq, head, hash, roles) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        if self.writable_cte and len(entries) == 1:  # the entry and the head in one statement (one round trip)
+            self._x(f"WITH chained AS ({insert}) UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1",
+                    (*entries[0], *prev))
+            return
+        self._many(insert, entries)
+        self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", prev)
 
     def ledger_pending(self) -> list[LedgerEntry]:
         """Batches recorded but not chained yet, oldest first, numbered on from the head (no ``prev``/``hash``)."""

@@ -71,12 +71,12 @@ class OutboxTables:
 
     def _enqueue(self, notes: Sequence[Notification]) -> int:
         """Insert inside the caller's transaction; returns how many keys were new."""
-        n = 0
-        for note in notes:
-            cur = self._x(_INSERT, (note.key, note.kind, note.channel, note.recipient, note.subject, note.body,
-                                    note.data_json(), note.job, note.created_at))
-            n += max(cur.rowcount, 0)
-        return n
+        return sum(max(cur.rowcount, 0) for cur in self._insert_notes(notes))
+
+    def _insert_notes(self, notes: Sequence[Notification]) -> list[Any]:
+        """Insert inside the caller's transaction; each statement's result (row count 1: its key was new)."""
+        return [self._x(_INSERT, (note.key, note.kind, note.channel, note.recipient, note.subject, note.body,
+                                  note.data_json(), note.job, note.created_at)) for note in notes]
 
     def _in_tx(self, what: str, fn: Any) -> Any:
         try:

@@ -36,6 +36,9 @@ _SIGNOFF_COLS = "job, node, stage, subjob, signoff, role, entered_at, due, barre
 _VISIT_COLS = "job, template, node, stage, subjob, visit, owner, entered_at, first_action_at, first_actor, closed_at, " \
               "closed_by, outcome, due, breached_at"
 _SUMMARY_SET = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_COLS.split(", ")[1:])
+#: the summary's columns an append may change (``subjobs`` besides: stored as JSON)
+_SUMMARY_CHANGING = ("template", "version", "sha256", "title", "status", "started_at", "started_by", "finished_at",
+                     "last_change", "events")
 
 
 class ReadModelTables:
@@ -60,11 +63,14 @@ class ReadModelTables:
     def iter_jobs(self, batch: int = 200) -> Any:  # pragma: no cover - provided by SqlStore
         raise NotImplementedError
 
-    def _write_rows(self, rows: "JobRows | RecordRows", replace: bool, version: int = SCHEMA_VERSION) -> None:
+    def _write_rows(self, rows: "JobRows | RecordRows", replace: bool, version: int = SCHEMA_VERSION,
+                    before: JobRows | None = None) -> None:
         """The rows of a job (summary and SOP row upserted, open stages and sign-offs replaced) or of an SOP's
         record stream (see ``SopRecordTables``).
 
         ``version``: the schema version being filled (a migration step writes the tables it has).
+        ``before``: the job's rows as the append before this one wrote them (``Derived.before``): a table
+        whose rows are unchanged is not written, the summary only in its changed columns.
         """
         from sopframe.core.readmodel import JobRows
 
@@ -72,27 +78,28 @@ class ReadModelTables:
             self._write_records(rows, replace)  # type: ignore[attr-defined]  # in SopRecordTables, a subclass
             return
         s = rows.summary
+        was = before if before is not None and before.summary.job == s.job else None
+        self._write_summary(s, was.summary if was is not None else None)
         if version >= SOP_RECORDS:
-            self._write_followers(s.job, rows, replace)  # type: ignore[attr-defined]  # SopRecordTables
-        if replace:
-            self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
-            self._x("DELETE FROM open_signoffs WHERE job = ?", (s.job,))
-            self._x("DELETE FROM stage_visits WHERE job = ?", (s.job,))
-        if version >= READ_MODELS["stage_visits"]:
+            self._write_followers(s.job, rows, replace, was)  # type: ignore[attr-defined]  # SopRecordTables
+        if version >= READ_MODELS["stage_visits"] and (was is None or was.visits != rows.visits):
+            if replace:
+                self._x("DELETE FROM stage_visits WHERE job = ?", (s.job,))
             marks = ", ".join("?" * (_VISIT_COLS.count(",") + 1))
             self._many(f"INSERT INTO stage_visits ({_VISIT_COLS}) VALUES ({marks})", [tuple(v) for v in rows.visits])
-        if version >= READ_MODELS["open_signoffs"]:
+        if version >= READ_MODELS["open_signoffs"] and (was is None or was.signoffs != rows.signoffs):
+            if replace:
+                self._x("DELETE FROM open_signoffs WHERE job = ?", (s.job,))
             self._many(f"INSERT INTO open_signoffs ({_SIGNOFF_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [(o.job, o.node, o.stage, o.subjob, o.signoff, o.role, o.entered_at, o.due, o.barred_json())
                         for o in rows.signoffs])
-        self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                f"ON CONFLICT (job) DO UPDATE SET {_SUMMARY_SET}",
-                (s.job, s.template, s.version, s.sha256, s.title, s.status, s.started_at, s.started_by,
-                 s.finished_at, s.last_change, s.events, s.subjobs_json()))
-        self._many(f"INSERT INTO open_stages ({_OPEN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   [(o.job, o.node, o.stage, o.subjob, o.owner, o.entered_at, o.due) for o in s.open_stages])
+        if was is None or was.summary.open_stages != s.open_stages:
+            if replace:
+                self._x("DELETE FROM open_stages WHERE job = ?", (s.job,))
+            self._many(f"INSERT INTO open_stages ({_OPEN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(o.job, o.node, o.stage, o.subjob, o.owner, o.entered_at, o.due) for o in s.open_stages])
         p = rows.sop  # a job publishes once, as it completes: its row is never taken back
-        if p is not None:
+        if p is not None and (was is None or was.sop != p):
             cols = _SOP_COLS if version >= SOP_RECORDS else _SOP_COLS_4
             values = (p.ref, p.version, p.title, p.effective_date, p.next_review, p.job, p.template, p.published_at,
                       p.acknowledgement)[:cols.count(",") + 1]
@@ -100,6 +107,18 @@ class ReadModelTables:
             self._x(f"INSERT INTO sops ({cols}) VALUES ({', '.join('?' * len(values))}) "
                     f"ON CONFLICT (job) DO UPDATE SET {update}", values)
 
+    def _write_summary(self, s: JobSummary, was: JobSummary | None) -> None:
+        """The job's summary row; with the row the append before wrote (``was``), only the columns that changed are
+        set (an index on an unchanged column is not rewritten), and a missing row is still written whole."""
+        changed = _SUMMARY_SET
+        if was is not None:
+            changed = ", ".join(f"{c} = excluded.{c}" for c in _SUMMARY_CHANGING if was.__dict__[c] != s.__dict__[c])
+            if was.subjobs != s.subjobs:
+                changed += ", subjobs = excluded.subjobs" if changed else "subjobs = excluded.subjobs"
+        self._x(f"INSERT INTO job_summary ({_SUMMARY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT (job) DO {f'UPDATE SET {changed}' if changed else 'NOTHING'}",
+                (s.job, s.template, s.version, s.sha256, s.title, s.status, s.started_at, s.started_by,
+                 s.finished_at, s.last_change, s.events, s.subjobs_json()))
 
     # ------------------------------------------------------- read models
     def summaries(self, query: JobQuery) -> list[JobSummary]:

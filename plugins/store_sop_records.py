@@ -44,14 +44,16 @@ _FOLLOW_COLS = "job, ref, version, current_version, reason, template, template_v
 class SopRecordTables(ReadModelTables):
     """The read-model tables with the SOP records' writes and queries (``SqlStore`` supplies the connection)."""
 
-    def _write_followers(self, job: str, rows: JobRows, replace: bool) -> None:
-        """A job's SOP rows: the SOP it follows, and the reviews its completion asked for."""
-        if replace:
-            self._x("DELETE FROM sop_flags WHERE source = ?", (job,))
-        self._many(f"INSERT INTO sop_flags ({_FLAG_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   [(f.source, f.seq, f.ref, f.kind, f.by, f.reason, f.at) for f in rows.flags])
+    def _write_followers(self, job: str, rows: JobRows, replace: bool, before: JobRows | None = None) -> None:
+        """A job's SOP rows: the SOP it follows, and the reviews its completion asked for (``before``: the
+        rows the append before wrote, see ``_write_rows``)."""
+        if before is None or before.flags != rows.flags:
+            if replace:
+                self._x("DELETE FROM sop_flags WHERE source = ?", (job,))
+            self._many(f"INSERT INTO sop_flags ({_FLAG_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(f.source, f.seq, f.ref, f.kind, f.by, f.reason, f.at) for f in rows.flags])
         f = rows.follows  # recorded at the start, never changed: written once
-        if f is not None:
+        if f is not None and (before is None or before.follows != f):
             self._x(f"INSERT INTO sop_jobs ({_FOLLOW_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job) DO NOTHING",
                     (f.job, f.ref, f.version, int(f.current), f.reason, f.template, f.template_version, f.started_at))
 

@@ -145,6 +145,8 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
     events_options = ""
     #: the driver's error base class, and its unique-violation class
     Error: type[BaseException] = Exception
+    #: digests of the role tables this connection has seen committed to ``role_tables`` (never deleted)
+    _kept_roles: frozenset[str] = frozenset()
 
     # ----------------------------------------------------------- dialect
     @abc.abstractmethod
@@ -158,9 +160,11 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
         return self.db.execute(self._sql(sql), tuple(args))
 
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            with self.db.cursor() as cur:
-                cur.executemany(self._sql(sql), rows)
+        """``INSERT ... VALUES (?, ...)`` for each row, as one statement of many rows (one round trip to a server)."""
+        head, _, group = sql.rpartition(" VALUES ")
+        for i in range(0, len(rows), 1000):  # PostgreSQL takes at most 65,535 parameters a statement
+            chunk = rows[i:i + 1000]
+            self._x(f"{head} VALUES {', '.join([group] * len(chunk))}", [v for r in chunk for v in r])
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -187,31 +191,41 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
         except ValueError as exc:
             raise StoreError(str(exc)) from None
         head_hash = rows[-1][6]
-        try:
-            with self._tx():
+        roles = derived.roles if derived is not None else None
+        try:  # no result is read before the ledger's head is: a server gets the statements up to it at once
+            with self._append_tx():
                 if expected_seq == 0:  # a new job: the primary key refuses a second creator
-                    cur = self._x("INSERT INTO jobs (job, head_seq, head_hash) VALUES (?, ?, ?) "
-                                  "ON CONFLICT (job) DO NOTHING", (job, last.seq, head_hash))
-                    if cur.rowcount != 1:
-                        raise ConflictError(job, 0)
+                    moved = self._x("INSERT INTO jobs (job, head_seq, head_hash) VALUES (?, ?, ?) "
+                                    "ON CONFLICT (job) DO NOTHING", (job, last.seq, head_hash))
                 else:  # moves the head only if it is where the writer expects it (the row lock orders writers)
-                    cur = self._x("UPDATE jobs SET head_seq = ?, head_hash = ? WHERE job = ? AND head_seq = ?",
-                                  (last.seq, head_hash, job, expected_seq))
-                    if cur.rowcount != 1:
-                        row = self._x("SELECT head_seq FROM jobs WHERE job = ?", (job,)).fetchone()
-                        raise ConflictError(job, expected_seq, int(row[0]) if row else 0)
+                    moved = self._x("UPDATE jobs SET head_seq = ?, head_hash = ? WHERE job = ? AND head_seq = ?",
+                                    (last.seq, head_hash, job, expected_seq))
                 self._many(f"INSERT INTO events ({EVENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                counter = None
                 if derived is not None:
-                    self._derived(job, expected_seq, derived)
-                    self._enqueue(derived.notifications)  # the outbox: same transaction as the events
-                roles = derived.roles if derived is not None else None
+                    counter = self._derived(derived)
+                    self._insert_notes(derived.notifications)  # the outbox: same transaction as the events
                 self._ledger_append(job, events[0].seq, last.seq, last.hash, roles.digest if roles else None)
+                if moved.rowcount != 1 or counter is not None and counter.rowcount != 1:
+                    raise ConflictError(job, expected_seq)  # rolled back: nothing of it is kept
         except ConflictError:
-            raise
+            raise self._conflict(job, expected_seq) from None
         except self.Error as exc:  # type: ignore[misc]
             if self._is_unique_violation(exc):
-                raise ConflictError(job, expected_seq) from None
+                raise self._conflict(job, expected_seq) from None
             raise StoreError(f"job {job}: cannot write to {self.url}: {str(exc).strip()}") from None
+        if roles is not None and roles.digest not in self._kept_roles:  # committed: not stored again
+            self._kept_roles = self._kept_roles | {roles.digest}
+
+    def _append_tx(self) -> AbstractContextManager[Any]:
+        """An append's transaction (PostgreSQL sends its statements in batches: ``store_batch``)."""
+        return self._tx()
+
+    def _conflict(self, job: str, expected_seq: int) -> ConflictError:
+        """What a refused append raises: where the job is, if another writer moved it."""
+        head = self.head(job) if expected_seq else None
+        actual = head[0] if head else 0
+        return ConflictError(job, expected_seq, actual if expected_seq and actual != expected_seq else None)
 
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return False
@@ -226,24 +240,25 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
             raise StoreError(f"cannot chain the pending ledger entries of {self.url}: {str(exc).strip()}") from None
         return len(pending)
 
-    def _derived(self, job: str, expected_seq: int, d: Derived) -> None:
+    def _derived(self, d: Derived) -> Any:
+        """Write what an append keeps besides its events; the result of the counter's statement (its row count is
+        1 unless another writer took the number), or None."""
+        counter = None
         if d.counter is not None:
-            key, number = d.counter
-            cur = self._x("INSERT INTO id_counters (key, last) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-                          "SET last = excluded.last WHERE id_counters.last < excluded.last", (key, number))
-            if cur.rowcount != 1:
-                raise ConflictError(job, expected_seq)
+            counter = self._x("INSERT INTO id_counters (key, last) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                              "SET last = excluded.last WHERE id_counters.last < excluded.last", d.counter)
         if d.template is not None:
             self._x("INSERT INTO templates (sha256, text) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", d.template)
         if d.attachment is not None:
             sha, data = d.attachment
             self._x("INSERT INTO attachments (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
                     (sha, len(data), data))
-        if d.roles is not None:
+        if d.roles is not None and d.roles.digest not in self._kept_roles:
             self._x("INSERT INTO role_tables (digest, body) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
                     (d.roles.digest, d.roles.body))
         if d.rows is not None:
-            self._write_rows(d.rows, replace=True)
+            self._write_rows(d.rows, replace=True, before=d.before)
+        return counter
 
     # -------------------------------------------------------------- read
     def read(self, job: str, after: int = 0) -> list[Event]:
@@ -323,6 +338,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
     def apply_migration(self, version: int, rows_of: RowsOf) -> None:
         from sopframe.core.migrations import MIGRATIONS
 
+        self._kept_roles = frozenset()  # a step may make the table anew
         try:
             with self._tx():
                 self._migration_lock()

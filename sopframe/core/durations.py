@@ -226,13 +226,19 @@ def _parse(s: str, interval: bool) -> Duration:
         if not interval else f"write a number and a unit (1d, 2w, 3 months, 1 year) or ISO 8601 (P3M){words}")
 
 
+@lru_cache(maxsize=256)
+def _limit(s: str) -> Duration:
+    """A time limit's duration (kept: every command works out the SLAs of a job's open stages from their text)."""
+    return _parse(s, interval=False)
+
+
 def parse_duration(text: str) -> Duration:
     """Parse a time limit; raise :class:`DurationError` (a ``ValueError``) with a readable reason."""
     s = str(text).strip()
     if not s:
         raise DurationError("empty duration")
     try:
-        return _parse(s, interval=False)
+        return _limit(s)
     except DurationError as exc:
         raise DurationError(f"{exc}: {exc.hint}" if exc.hint and "not a duration" in str(exc) else str(exc),
                             exc.hint) from None

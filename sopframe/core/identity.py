@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping, NamedTuple
 
 __all__ = ["normalise", "name_problem", "check_name", "scripts_of", "RoleTable", "RolesProblem", "roles_from_toml"]
@@ -27,6 +28,7 @@ _BAD_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 _LOOKALIKE_SCRIPTS = {"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC", "GEORGIAN"}
 
 
+@lru_cache(maxsize=1024)  # every command compares its actor with the holders of a role, again and again
 def normalise(name: str) -> str:
     """The form a name is compared and stored in: trimmed, NFKC, case-folded (NFKC again after folding)."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name.strip()).casefold())

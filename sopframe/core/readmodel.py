@@ -153,6 +153,8 @@ class JobSummary:
         return obj
 
     def subjobs_json(self) -> str:
+        if not self.subjobs:
+            return "[]"
         return json.dumps([list(s) for s in self.subjobs], ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
@@ -213,18 +215,17 @@ class JobQuery:
 def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", last_change: str) -> JobRows:
     """The read-model rows of a job: a pure function of its state, pinned template and last event time."""
     from sopframe.core.engine.command import Loaded
-    from sopframe.core.engine.sla import sla_deadline
     from sopframe.core.pending import open_signoffs
 
     loaded = Loaded(state.job_id, state.job_id, state, template, graph)
+    due_text = _deadlines(loaded)
     open_rows = []
     for node, run in sorted(state.active.items()):
         st = graph.stage(node)
         sj = state.subjob_of(node)
-        due = sla_deadline(loaded, node, run.entered_at, state)
         open_rows.append(OpenStage(job=state.job_id, node=node, stage=st.id, subjob=sj.id if sj else None,
                                    owner=st.owner or (sj.owner if sj else None), entered_at=run.entered_at,
-                                   due=to_text(due) if due is not None else None))
+                                   due=due_text(node, run.entered_at)))
     summary = JobSummary(
         job=state.job_id, template=state.template_id, version=state.template_version,
         sha256=state.template_sha256, title=state.title, status=state.status, started_at=state.started_at,
@@ -245,23 +246,38 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
         from sopframe.core.records import job_sop_rows
 
         follows, flags = job_sop_rows(state)
-    return JobRows(summary, sop, open_signoffs(loaded, open_rows), follows, flags, stage_visits(loaded))
+    return JobRows(summary, sop, open_signoffs(loaded, open_rows), follows, flags, stage_visits(loaded, due_text))
 
 
-def stage_visits(loaded: Any) -> tuple[StageVisit, ...]:
-    """A job's :class:`StageVisit` rows, from the visits its fold keeps (see :mod:`sopframe.core.engine.visits`)."""
+def _deadlines(loaded: Any) -> Callable[[str, str], "str | None"]:
+    """The SLA deadline (UTC text, or None) of a visit of a stage node entered at a time, each worked out once:
+    an open stage's row and its visit's row share it."""
     from sopframe.core.engine.sla import sla_deadline
 
+    known: dict[tuple[str, str], str | None] = {}
+
+    def due_text(node: str, entered_at: str) -> str | None:
+        key = (node, entered_at)
+        if key not in known:
+            due = sla_deadline(loaded, node, entered_at, loaded.state)
+            known[key] = to_text(due) if due is not None else None
+        return known[key]
+
+    return due_text
+
+
+def stage_visits(loaded: Any, due_text: "Callable[[str, str], str | None] | None" = None) -> tuple[StageVisit, ...]:
+    """A job's :class:`StageVisit` rows, from the visits its fold keeps (see :mod:`sopframe.core.engine.visits`)."""
     state, graph = loaded.state, loaded.graph
+    due_text = due_text or _deadlines(loaded)
     rows = []
     for v in state.visits:
         st = graph.stage(v.node)
         sj = state.subjobs.get(v.subjob) if v.subjob else None
-        due = sla_deadline(loaded, v.node, v.entered_at, state)
         rows.append(StageVisit(state.job_id, state.template_id, v.node, st.id, v.subjob, v.n,
                                st.owner or (sj.owner if sj else None), v.entered_at, v.first_action_at,
                                v.first_actor, v.closed_at, v.closed_by, v.outcome,
-                               to_text(due) if due is not None else None, v.breached_at))
+                               due_text(v.node, v.entered_at), v.breached_at))
     return tuple(rows)
 
 

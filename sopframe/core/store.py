@@ -68,6 +68,10 @@ class Derived(NamedTuple):
     and named by the batch's ledger entry (:mod:`sopframe.core.rolerecord`);
     ``attachment``: ``(sha256, bytes)`` of an attached document, kept once
     per hash (its size was checked against ``limits.attachment-size``).
+    ``before``: the job's read-model rows as the append that moved the job
+    to ``expected_seq`` wrote them, when the writer knows them (the engine
+    keeps the rows of its own appends): a backend may then write only what
+    differs.  Stores that write every row ignore it.
     """
 
     rows: "JobRows | RecordRows | None" = None
@@ -76,6 +80,7 @@ class Derived(NamedTuple):
     notifications: "tuple[Notification, ...]" = ()
     roles: "RoleRecord | None" = None
     attachment: tuple[str, bytes] | None = None
+    before: "JobRows | None" = None
 
 
 class Store(AccountRecords, abc.ABC):

@@ -53,8 +53,9 @@ from sopframe.errors import ConfigError, ConflictError, JobError, did_you_mean
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.compiled import CompiledTemplates
     from sopframe.core.engine.documents import Attachment
-    from sopframe.core.rolerecord import RoleRecord
     from sopframe.core.model import FieldDef, Stage, Template
+    from sopframe.core.readmodel import JobRows
+    from sopframe.core.rolerecord import RoleRecord
     from sopframe.core.notify.planning import Planner
     from sopframe.core.store import Store
 
@@ -80,6 +81,8 @@ class Engine:
         self.limits = limits or Limits()
         #: job -> its state as last read (never changed in place: commands work on copies)
         self._states: dict[str, JobState] = {}
+        #: job -> the read-model rows this engine's last append to it wrote (the next append writes what differs)
+        self._rows: dict[str, JobRows] = {}
 
     @property
     def roles(self) -> RoleTable:
@@ -93,6 +96,7 @@ class Engine:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         self._role_record: RoleRecord | None = None  # recorded with every batch (replay needs it): see _commit
+        self._actors: dict[tuple[str, int], str] = {}  # (name as given, length limit) -> the person
 
     # ================================================================= reading
     def _folded(self, job: str, fresh: bool = True) -> JobState | None:
@@ -355,7 +359,10 @@ class Engine:
             cmd.emit("sop.review_due", **due)
 
     def _actor(self, actor: str) -> str:
-        return inputs.actor_name(actor, self.roles, self.limits.name)
+        key = (actor, self.limits.name)  # checked and normalised once per name (a new role table forgets them)
+        if key not in self._actors:
+            self._actors[key] = inputs.actor_name(actor, self.roles, self.limits.name)
+        return self._actors[key]
 
     def _check_open(self, loaded: Loaded) -> None:
         s, ref = loaded.state, loaded.ref
@@ -390,11 +397,16 @@ class Engine:
         work.seq, work.head = events[-1].seq, events[-1].hash
         rows = job_rows(work, cmd.loaded.template, cmd.loaded.graph, cmd.at)  # read models, same transaction
         notes = self.notify.for_events(events, cmd.loaded.template, cmd.loaded.graph, work) if self.notify else ()
+        root = cmd.loaded.root
+        before = self._rows.get(root)  # the rows of this engine's own append at ``seq``, if it made that one
+        before = before if before is not None and before.summary.events == seq else None
         try:  # the events, their read-model rows, the notifications they cause and the role table: one transaction
-            self.store.append(cmd.loaded.root, seq, events,
-                              extra._replace(rows=rows, notifications=tuple(notes), roles=self._role_record))
-        except ConflictError:
-            self._states.pop(cmd.loaded.root, None)  # read the job afresh next time
+            self.store.append(root, seq, events, extra._replace(rows=rows, notifications=tuple(notes),
+                                                                roles=self._role_record, before=before))
+        except BaseException:
+            self._states.pop(root, None)  # read the job afresh next time
+            self._rows.pop(root, None)
             raise
-        self._states[cmd.loaded.root] = work  # the engine never changes a state it handed out
+        self._states[root] = work  # the engine never changes a state it handed out
+        self._rows[root] = rows
         return work
