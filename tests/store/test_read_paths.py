@@ -93,3 +93,33 @@ def test_listings_read_back_the_rows_the_engine_derived(url: str) -> None:
         assert first["overdue_by"] == describe_delta((now - from_text(first["due"])).total_seconds())
     finally:
         store.close()
+
+
+def test_pages_of_jobs_with_several_open_stages_or_none_equal_the_memory_stores(url: str) -> None:
+    """A page and its open stages (one query on PostgreSQL, with the page's limit written into it) as the memory
+    store keeps them: jobs with sub-jobs open (several open stages, of several owners), a cancelled job (none)."""
+    from sopframe.testing.contract_support import _ITEMS_TEMPLATE
+
+    store = open_store(url, load_plugins())
+    memory = MemoryStore()
+    try:
+        for s in (store, memory):
+            engine = Engine(s, roles={"author": ["alice"], "lead": ["lee"]},
+                            clock=FixedClock("2026-03-01T09:00:00+00:00"))
+            jobs = [engine.start(_ITEMS_TEMPLATE, "items.yaml", actor="alice").job_id for _ in range(5)]
+            for n, job in enumerate(jobs[:3]):
+                engine.set_fields(job, {}, add={"findings": [{"id": f"F{k}", "found_at": f"2026-02-0{k + 1}"}
+                                                             for k in range(n + 1)]}, actor="alice")
+            engine.cancel(jobs[3], "raised twice", actor="alice")
+        shapes = {len(s.open_stages) for s in memory.summaries(JobQuery())}
+        assert 0 in shapes and max(shapes) >= 3, shapes
+        for limit in (None, 1, 2, 3, 4, 5, 50):
+            for query in (JobQuery(limit=limit), JobQuery(owners=("lead",), limit=limit),
+                          JobQuery(owners=("author", "lead"), limit=limit), JobQuery(status="open", limit=limit),
+                          JobQuery(status="cancelled", limit=limit), JobQuery(overdue_at=NOW, limit=limit),
+                          JobQuery(owners=("nobody",), limit=limit), JobQuery(after=jobs[1], limit=limit)):
+                assert store.summaries(query) == memory.summaries(query), query
+        assert [store.summary(j) for j in jobs] == [memory.summary(j) for j in jobs]
+        assert store.summary("ITEMS-999") is None
+    finally:
+        store.close()
