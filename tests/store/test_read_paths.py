@@ -123,3 +123,19 @@ def test_pages_of_jobs_with_several_open_stages_or_none_equal_the_memory_stores(
         assert store.summary("ITEMS-999") is None
     finally:
         store.close()
+
+
+def test_a_postgresql_page_is_one_statement_planned_once(postgres_url: str) -> None:
+    """A page is one statement, and psycopg's prepared statement of it runs its generic plan: with the limit as a
+    parameter, PostgreSQL found that plan dearer than one for the page and planned the query again at every run."""
+    store = open_store(postgres_url, load_plugins())
+    try:
+        bench.build(store, 300)
+        store.db.execute("ANALYZE")
+        for _ in range(12):
+            assert len(store.summaries(JobQuery(owners=("author",), limit=2))) == 2
+        plans = store.db.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                                 "WHERE statement LIKE %s", ("%FROM job_summary s%",)).fetchall()
+        assert len(plans) == 1 and plans[0][0] > 0, plans
+    finally:
+        store.close()
