@@ -117,6 +117,22 @@ class PostgresStore(SqlStore):
         finally:
             self._batch = None
 
+    def _open_join(self, paged: bool) -> str | None:
+        """A page and its open stages in one query, the stages read per job by the primary key.
+
+        Two queries cost two round trips, each about what the hand-written
+        query of the benchmark costs.  Joined plainly, a page of 50 had the
+        planner hash the whole ``open_stages`` table (50 index lookups are
+        estimated dearer than scanning 10,000 rows; the scan took 2.5 ms,
+        the lookups 0.1 ms); ``OFFSET 0`` keeps the lateral subquery from
+        being flattened into that join.  A listing without a limit reads
+        every job, where hashing the table is right.
+        """
+        if not paged:
+            return "LEFT JOIN open_stages o ON o.job = p.job"
+        return ("LEFT JOIN LATERAL (SELECT node, stage, subjob, owner, entered_at, due FROM open_stages o "
+                "WHERE o.job = p.job OFFSET 0) o ON true")
+
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return isinstance(exc, self._psycopg.errors.UniqueViolation)
 

@@ -102,3 +102,49 @@ def test_stage_visit_columns_follow_the_row_class() -> None:
     from sopframe_plugins.store_readmodel import _VISIT_COLS
 
     assert _VISIT_COLS.split(", ") == list(StageVisit._fields)
+
+
+def test_pages_of_jobs_with_several_open_stages_or_none_equal_the_memory_stores(url: str) -> None:
+    """A page and its open stages (one query on PostgreSQL, with the page's limit written into it) as the memory
+    store keeps them: jobs with sub-jobs open (several open stages, of several owners), a cancelled job (none)."""
+    from sopframe.testing.contract_support import _ITEMS_TEMPLATE
+
+    store = open_store(url, load_plugins())
+    memory = MemoryStore()
+    try:
+        for s in (store, memory):
+            engine = Engine(s, roles={"author": ["alice"], "lead": ["lee"]},
+                            clock=FixedClock("2026-03-01T09:00:00+00:00"))
+            jobs = [engine.start(_ITEMS_TEMPLATE, "items.yaml", actor="alice").job_id for _ in range(5)]
+            for n, job in enumerate(jobs[:3]):
+                engine.set_fields(job, {}, add={"findings": [{"id": f"F{k}", "found_at": f"2026-02-0{k + 1}"}
+                                                             for k in range(n + 1)]}, actor="alice")
+            engine.cancel(jobs[3], "raised twice", actor="alice")
+        shapes = {len(s.open_stages) for s in memory.summaries(JobQuery())}
+        assert 0 in shapes and max(shapes) >= 3, shapes
+        for limit in (None, 1, 2, 3, 4, 5, 50):
+            for query in (JobQuery(limit=limit), JobQuery(owners=("lead",), limit=limit),
+                          JobQuery(owners=("author", "lead"), limit=limit), JobQuery(status="open", limit=limit),
+                          JobQuery(status="cancelled", limit=limit), JobQuery(overdue_at=NOW, limit=limit),
+                          JobQuery(owners=("nobody",), limit=limit), JobQuery(after=jobs[1], limit=limit)):
+                assert store.summaries(query) == memory.summaries(query), query
+        assert [store.summary(j) for j in jobs] == [memory.summary(j) for j in jobs]
+        assert store.summary("ITEMS-999") is None
+    finally:
+        store.close()
+
+
+def test_a_postgresql_page_is_one_statement_planned_once(postgres_url: str) -> None:
+    """A page is one statement, and psycopg's prepared statement of it runs its generic plan: with the limit as a
+    parameter, PostgreSQL found that plan dearer than one for the page and planned the query again at every run."""
+    store = open_store(postgres_url, load_plugins())
+    try:
+        bench.build(store, 300)
+        store.db.execute("ANALYZE")
+        for _ in range(12):
+            assert len(store.summaries(JobQuery(owners=("author",), limit=2))) == 2
+        plans = store.db.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                                 "WHERE statement LIKE %s", ("%FROM job_summary s%",)).fetchall()
+        assert len(plans) == 1 and plans[0][0] > 0, plans
+    finally:
+        store.close()
