@@ -120,6 +120,7 @@ HAND_WRITTEN = {
     "list": "SELECT s.*, (SELECT count(*) FROM open_stages o WHERE o.job = s.job) FROM job_summary s "
             "WHERE s.status = {p} ORDER BY s.job LIMIT 50",
     "overdue": "SELECT * FROM open_stages WHERE due IS NOT NULL AND due < {p} ORDER BY due",
+    "overdue50": "SELECT * FROM open_stages WHERE due IS NOT NULL AND due < {p} ORDER BY due, job, node LIMIT 50",
     "mine": "SELECT s.* FROM job_summary s WHERE EXISTS (SELECT 1 FROM open_stages o WHERE o.job = s.job "
             "AND o.owner = {p}) ORDER BY s.job LIMIT 50",
 }
@@ -144,6 +145,8 @@ def measure(store: Any, raw: Callable[[str, tuple[Any, ...]], Any], p: str, jobs
                                           lambda: raw(hand_written("list", p), ("open",)), READ_RUNS)
     out["overdue"], out["overdue_sql"] = paired(lambda: overdue(engine, from_text(now)),  # the query's time
                                                 lambda: raw(hand_written("overdue", p), (now,)))
+    out["overdue50"], out["overdue50_sql"] = paired(lambda: overdue(engine, from_text(now), limit=50),  # a page
+                                                    lambda: raw(hand_written("overdue50", p), (now,)), READ_RUNS)
     out["mine"], out["mine_sql"] = paired(lambda: store.summaries(JobQuery(owners=("author",), limit=50)),
                                           lambda: raw(hand_written("mine", p), ("author",)), READ_RUNS)
     text = (resources.files("sopframe_templates") / "incident" / "sop-lifecycle.yaml").read_text("utf-8")
@@ -380,12 +383,12 @@ def report(name: str, results: dict[int, dict[str, float]]) -> None:
     for k in keys:
         unit = 1 if k in ("bytes_per_job", "fsync") else 1000
         print(f"{k + ('' if unit == 1 else ' ms'):<28}" + "".join(f"{results[n][k] * unit:>12.2f}" for n in sizes))
-    for k in ("list", "overdue", "mine"):
+    for k in ("list", "overdue", "overdue50", "mine"):
         print(f"{k + ' / hand-written SQL':<28}" + "".join(f"{results[n][k] / results[n][k + '_sql']:>12.2f}"
                                                             for n in sizes))
     if len(sizes) > 1:
         a, b = sizes[-2], sizes[-1]
-        for k in ("list", "mine", "overdue", "start", "start_cpu"):
+        for k in ("list", "mine", "overdue", "overdue50", "start", "start_cpu"):
             print(f"{k} growth {a:,} -> {b:,}: {results[b][k] / results[a][k]:.2f}")
 
 

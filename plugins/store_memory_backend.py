@@ -198,10 +198,10 @@ class MemoryStore(MemoryAccounts, Store):
         rows = self._rows.get(job)
         return rows.summary if rows else None
 
-    def open_stages_due(self, before: str) -> list[OpenStage]:
+    def open_stages_due(self, before: str, limit: int | None = None) -> list[OpenStage]:
         with self._lock:
             found = [o for r in self._rows.values() for o in r.summary.open_stages if o.due and o.due < before]
-        return sorted(found, key=lambda o: (o.due, o.job, o.node))
+        return sorted(found, key=lambda o: (o.due, o.job, o.node))[:limit]
 
     def open_signoffs(self, roles: Sequence[str] | None = None) -> list[OpenSignoff]:
         with self._lock:

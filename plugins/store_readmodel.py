@@ -211,11 +211,12 @@ class ReadModelTables:
         found = self._page(["s.job = ?"], [job], 1)
         return found[0] if found else None
 
-    def open_stages_due(self, before: str) -> list[OpenStage]:
+    def open_stages_due(self, before: str, limit: int | None = None) -> list[OpenStage]:
         from sopframe.core.readmodel import OpenStage
 
         rows = self._query(f"SELECT {_OPEN_COLS} FROM open_stages WHERE due IS NOT NULL AND due < ? "
-                           f"ORDER BY due, job{self.collate_c}, node", (before,))
+                           f"ORDER BY due, job{self.collate_c}, node" +
+                           (f" LIMIT {int(limit)}" if limit is not None else ""), (before,))
         return [OpenStage(*r) for r in rows]
 
     def open_signoffs(self, roles: Sequence[str] | None = None) -> list[OpenSignoff]:

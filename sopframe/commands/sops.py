@@ -127,10 +127,13 @@ def reviewed(ctx: click.Context, ref: str, reason: str, store_url: str | None, a
 @click.option("--since", metavar="DATE", help="Also list recorded SLA breaches of stages that have completed, "
                                             "due on or after DATE (YYYY-MM-DD).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is overdue.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help="At most N stages past their SLA, the most overdue first (SOP reviews are all listed).")
 @store_option
 @format_option
 @click.pass_context
-def overdue(ctx: click.Context, since: str | None, exit_zero: bool, store_url: str | None, fmt: str) -> None:
+def overdue(ctx: click.Context, since: str | None, exit_zero: bool, limit: int | None, store_url: str | None,
+            fmt: str) -> None:
     """SOPs past their review date, and open stages past their SLA (exit 1 if any, like a linter)."""
     from datetime import date
 
@@ -141,7 +144,7 @@ def overdue(ctx: click.Context, since: str | None, exit_zero: bool, store_url: s
     except ValueError:
         raise UsageError(f"--since '{escape(since)}' is not a date", hint="give YYYY-MM-DD") from None
     engine = open_engine(ctx, store_url)
-    items = find_overdue(engine)
+    items = find_overdue(engine, limit=limit)
     past = breaches_since(engine, since_day) if since_day else []
     if fmt == "json":
         emit_json([i.to_dict() for i in (*items, *past)])
@@ -161,8 +164,11 @@ def overdue(ctx: click.Context, since: str | None, exit_zero: bool, store_url: s
         else:
             click.echo(f"breach  {escape(i.ref)} stage {i.what}{owner}: due {i.due}, completed {i.completed_at}, "
                        f"late by {i.overdue_by}")
+    full = limit is not None and sum(i.kind == "sla" for i in items) == limit  # there may be more stages
+    if full and fmt != "json":
+        click.echo(f"(the {limit} most overdue stages are shown: there may be more; a larger --limit shows them)")
     if items and not exit_zero:
-        raise OverdueFound(f"{len(items)} item{'s' if len(items) != 1 else ''} overdue",
+        raise OverdueFound(f"{len(items)}{' or more' if full else ''} item{'s' if len(items) != 1 else ''} overdue",
                            hint="--exit-zero exits 0 anyway")
 
 

@@ -121,7 +121,7 @@ class _History(Store):
     def summary(self, job: str) -> Any:
         return None
 
-    def open_stages_due(self, before: str) -> list[Any]:
+    def open_stages_due(self, before: str, limit: int | None = None) -> list[Any]:
         return []
 
     def open_signoffs(self, roles: Sequence[str] | None = None) -> list[Any]:

@@ -154,8 +154,8 @@ class Store(AccountRecords, abc.ABC):
         """One job's summary row, or None."""
 
     @abc.abstractmethod
-    def open_stages_due(self, before: str) -> list["OpenStage"]:
-        """Open stages whose SLA deadline is before ``before`` (UTC text), earliest first."""
+    def open_stages_due(self, before: str, limit: int | None = None) -> list["OpenStage"]:
+        """Open stages whose SLA deadline is before ``before`` (UTC text), earliest first (the first ``limit``)."""
 
     @abc.abstractmethod
     def open_signoffs(self, roles: Sequence[str] | None = None) -> list["OpenSignoff"]:

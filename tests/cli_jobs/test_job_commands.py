@@ -149,3 +149,22 @@ def test_bad_roles_configuration(cli: Cli, tmp_path: Path) -> None:
     cli("job", "start", "tiny.yaml")
     r = cli("job", "set", "TINY-001", "summary=x")
     assert r.code == 2 and "roles.author must be a list of user names, got 3" in r.err
+
+
+def test_overdue_shows_a_page_of_the_most_overdue_stages(cli: Cli) -> None:
+    from sopframe.core.store import open_store
+    from sopframe.pluginmanager import load_plugins
+    from store.test_read_paths import bench
+
+    url = "sqlite:///overdue.db"  # in the test's directory
+    store = open_store(url, load_plugins())
+    bench.build(store, 9)  # started in 2025: three jobs are in a stage long past its SLA
+    store.close()
+    everything = cli("overdue", "--format", "json", "--exit-zero", "--store", url).json()
+    assert len([i for i in everything if i["kind"] == "sla"]) == 3
+    page = cli("overdue", "--limit", "2", "--store", url)
+    assert page.code == 1 and [line[:4] for line in page.out.splitlines()].count("sla ") == 2
+    assert "the 2 most overdue stages are shown" in page.out and "or more" in page.err
+    paged = cli("overdue", "--limit", "2", "--format", "json", "--exit-zero", "--store", url).json()
+    assert [i for i in paged if i["kind"] == "sla"] == [i for i in everything if i["kind"] == "sla"][:2]
+    assert cli("overdue", "--limit", "0", "--store", url).code == 2

@@ -64,6 +64,10 @@ def test_the_benchmarks_hand_written_queries_give_the_services_answers(url: str)
         rows = raw("overdue", NOW)  # job, node, stage, subjob, owner, entered_at, due
         assert late and sorted((i.ref, i.what, i.owner, i.due) for i in late) == \
             sorted((r[3] or r[0], r[2], r[4], r[6]) for r in rows)
+        page = [i for i in overdue(Engine(store, roles=bench.ROLES), from_text(NOW), limit=1) if i.kind == "sla"]
+        rows = raw("overdue50", NOW)  # the most overdue first (ties: by job id, in each backend's own order)
+        assert len(late) > 1 and len(rows) == len(late)
+        assert len(page) == 1 and page[0].due == rows[0][6] == min(i.due for i in late) and page[0] in late
     finally:
         store.close()
 
@@ -84,10 +88,16 @@ def test_listings_read_back_the_rows_the_engine_derived(url: str) -> None:
             cursor = page[-1].job
         assert pages == memory.summaries(JobQuery(status="open"))
         assert [store.summary(j) for j in store.job_ids()] == [memory.summary(j) for j in memory.job_ids()]
-        assert store.open_stages_due(NOW) == memory.open_stages_due(NOW)
+        due = store.open_stages_due(NOW)
+        assert due == memory.open_stages_due(NOW) and len(due) > 1
+        for limit in (1, len(due) - 1, len(due), len(due) + 5):  # a page: the most overdue first
+            assert store.open_stages_due(NOW, limit) == memory.open_stages_due(NOW, limit) == due[:limit]
         now = from_text(NOW)
         items = overdue(Engine(store, roles=bench.ROLES), now)
         assert [i.to_dict() for i in items] == [i.to_dict() for i in overdue(Engine(memory, roles=bench.ROLES), now)]
+        paged = overdue(Engine(store, roles=bench.ROLES), now, limit=1)
+        assert [i for i in paged if i.kind == "sla"] == [i for i in items if i.kind == "sla"][:1]
+        assert [i for i in paged if i.kind != "sla"] == [i for i in items if i.kind != "sla"]
         first = items[0].to_dict()
         assert list(first) == ["kind", "ref", "what", "due", "overdue_by", "owner", "completed_at", "reason"]
         assert first["overdue_by"] == describe_delta((now - from_text(first["due"])).total_seconds())

@@ -84,8 +84,11 @@ def master_list(store: "Store", rows: "Sequence[SopRow] | None" = None) -> list[
     return out
 
 
-def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
-    """SOPs past their review date, and open stages past their SLA (from the read models)."""
+def overdue(engine: "Engine", now: datetime | None = None, limit: int | None = None) -> list[OverdueItem]:
+    """SOPs past their review date, and open stages past their SLA (from the read models).
+
+    ``limit``: at most that many stages, the most overdue first (the reviews and flags, one per SOP, all).
+    """
     now = now or engine.clock()
     out: list[OverdueItem] = []
     today = now.date()
@@ -103,7 +106,7 @@ def overdue(engine: "Engine", now: datetime | None = None) -> list[OverdueItem]:
     until = Until(to_text(now))
     # the open-stages read model, by its deadline index (every row has a deadline: ``due < now``)
     out.extend(OverdueItem("sla", o.subjob or o.job, o.stage, o.due, o.owner, None, None, until)
-               for o in engine.store.open_stages_due(until.at))
+               for o in engine.store.open_stages_due(until.at, limit))
     for f in open_flags(engine.store, sops=sops):  # up for review: flagged, or affected by a significant change
         out.append(OverdueItem(f.kind, f.ref, f.source, f.at, f.by, reason=f.reason, late=until))
     return out
