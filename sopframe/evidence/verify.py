@@ -239,6 +239,10 @@ def _check_documents(store: "Store", wanted: set[str] | None, report: StoreRepor
     for ev in store.events_of_type("document.attached"):
         if wanted is not None and ev.job not in wanted:
             continue
+        if not isinstance(ev.data, dict):  # rewritten in the database: the job's chain check names it too
+            report.problems.append(f"job {ev.job}: event {ev.seq} (document.attached): its data is not the "
+                                   f"object the writer stored")
+            continue
         if ev.data.get("kept") is True:
             documents.setdefault(str(ev.data.get("sha256")), ev)
         else:
