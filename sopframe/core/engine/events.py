@@ -145,13 +145,13 @@ def decode_rows(rows: Sequence[Sequence[Any]]) -> list[Event]:
         datas = json.loads("[" + ",".join(r[3] for r in rows) + "]")
         if len(datas) == len(rows):
             return [Event(r[0], int(r[1]), r[2], d, r[4], r[5], r[6], r[7]) for r, d in zip(rows, datas)]
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # a column of another type: the loop below names the row
         pass
     out = []
     for r in rows:  # one row is broken: find which
         try:
             out.append(Event(r[0], int(r[1]), r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: an event number stored as infinity
             raise ValueError(f"event {r[1]} of job {r[0]}: {exc}") from None
     return out
 
