@@ -63,7 +63,9 @@ static int reader_open(Reader *r, const char *uri, const EVP_MD *md) {
     sqlite3_busy_timeout(r->db, 30000);
     if (!(r->ctx = EVP_MD_CTX_new())) FAIL("SHA-256 is not available");
     if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(r->db, "SELECT n || ':' || hex(hash) FROM ledger_head WHERE id = 1", -1, &st, NULL)
+        /* the last entry (the head on SQLite) and the head row: any append in between changes one of them */
+        sqlite3_prepare_v2(r->db, "SELECT coalesce((SELECT n || ':' || hex(hash) FROM ledger ORDER BY n DESC LIMIT 1), "
+                           "'-') || '/' || n || ':' || hash FROM ledger_head WHERE id = 1", -1, &st, NULL)
             != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) != SQLITE_TEXT)
         FAIL("the ledger's head cannot be read");
     if (put(&r->head, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0))) FAIL("out of memory");

@@ -17,7 +17,7 @@ typedef struct {
     EVP_MD_CTX *ctx;
     const EVP_MD *md;
     Buf text;
-    Buf head;  /* the ledger head this connection's snapshot shows ("n:hash") */
+    Buf head;  /* the ledger's last entry and head row as this connection's snapshot shows them */
     const char *why;  /* why not proven (a static string), NULL while all holds */
 } Reader;
 

@@ -1,8 +1,11 @@
 """The store-wide ledger's tables, shared by the SQLite and PostgreSQL stores (schema versions 3, 8 and 12).
 
 ``ledger`` holds one row per committed batch (see :mod:`sopframe.core.ledger`);
-``ledger_head`` one row with the last entry's number and hash and the store's
-id.  Version 8 adds the ``roles`` column: the digest of the role table a
+``ledger_head`` one row with the store's id and, on PostgreSQL, the last
+entry's number and hash (on SQLite since version 13 the head is the last
+entry itself: every append holds the whole file, so reading and rewriting
+a head row per append only cost time; the row's number and hash stay 0 and
+64 zeros there).  Version 8 adds the ``roles`` column: the digest of the role table a
 batch ran under (its text is in ``role_tables``).  Version 12 drops the
 ``prev`` column, the hash of the entry before, which :meth:`LedgerTables.ledger`
 gives each entry as it reads them in order, keeps the hashes as 32 bytes
@@ -57,6 +60,10 @@ class LedgerTables:
     head_nowait = ""
     #: whether a ``WITH`` clause may hold an ``INSERT`` (PostgreSQL): an entry and the head move in one statement
     writable_cte = False
+    #: whether the head is the ledger's last entry (SQLite since version 13: appends take turns on the whole file,
+    #: so no head row need be read and rewritten by each); else the ``ledger_head`` row, which PostgreSQL's
+    #: appends lock (and skip when another holds it)
+    head_is_last_entry = False
 
     def _ledger_append(self, job: str, first: int, last: int, head: str, roles: str | None = None) -> None:
         """Record this batch in the append's transaction: chained at once, or pending if another append chains."""
@@ -87,6 +94,10 @@ class LedgerTables:
         return (rows[0][0], rows[0][1]), pending
 
     def _head_row(self) -> Any:
+        """The ledger's head ``(n, hash)``: ``(0, GENESIS)`` when empty; locked where ``lock_row`` says."""
+        if self.head_is_last_entry:
+            last = self._x("SELECT n, hash FROM ledger ORDER BY n DESC LIMIT 1").fetchone()
+            return (last[0], hexed(last[1])) if last is not None else (0, GENESIS)
         row = self._x(f"SELECT n, hash FROM ledger_head WHERE id = 1{self.lock_row}").fetchone()
         if row is None:
             raise StoreError(f"{self.url} has no ledger head", hint="run `sopframe store migrate`")
@@ -117,7 +128,8 @@ class LedgerTables:
                     (*entries[0], *prev))
             return
         self._many(insert, entries)
-        self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", prev)
+        if not self.head_is_last_entry:
+            self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", prev)
 
     def ledger_pending(self) -> list[LedgerEntry]:
         """Batches recorded but not chained yet, oldest first, numbered on from the head (no ``prev``/``hash``)."""
@@ -126,8 +138,9 @@ class LedgerTables:
         rows = self._query("SELECT job, first_seq, last_seq, head, roles FROM ledger_pending ORDER BY id")
         if not rows:
             return []
-        head = self._query("SELECT n FROM ledger_head WHERE id = 1")
-        n = int(head[0][0]) if head else 0
+        head = self._query("SELECT max(n) FROM ledger" if self.head_is_last_entry else
+                           "SELECT n FROM ledger_head WHERE id = 1")
+        n = int(head[0][0] or 0) if head else 0
         return [LedgerEntry(n + i, r[0], r[1], r[2], hexed(r[3]), "", "", hexed(r[4]))
                 for i, r in enumerate(rows, 1)]
 
@@ -137,7 +150,8 @@ class LedgerTables:
 
         row = self._head_row()
         entry = next_entry((int(row[0]), row[1]) if int(row[0]) else None, job, first, last, head, roles)
-        self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", (entry.n, entry.hash))
+        if not self.head_is_last_entry:
+            self._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", (entry.n, entry.hash))
         return entry
 
     def store_id(self) -> str:

@@ -115,6 +115,7 @@ CREATE TABLE IF NOT EXISTS ledger_pending (
     roles {blob}
 )
 """,  # and _compact: the layout of plugins/store_events.py
+    13: "",  # the ledger's head: see LedgerTables.head_is_last_entry and _head_in_ledger
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -353,6 +354,8 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                     self._start_ledger()
                 if version == 12:
                     self._compact()
+                if version == 13 and self.head_is_last_entry:  # the row's number and hash are no longer kept
+                    self._x("UPDATE ledger_head SET n = 0, hash = ? WHERE id = 1", (GENESIS,))
                 if version in READ_MODELS.values():  # a step that adds read models fills them from the events
                     self._rebuild(rows_of, version)
                 now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

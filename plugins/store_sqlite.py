@@ -64,6 +64,7 @@ class SqliteStore(SqlStore):
 
     Error = sqlite3.Error
     events_options = " WITHOUT ROWID"
+    head_is_last_entry = True  # version 13: see store_ledger.py
 
     def __init__(self, path: str | Path, url: str | None = None, timeout: float = 30.0,
                  migrate_on_open: bool = True) -> None:

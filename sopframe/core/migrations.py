@@ -49,6 +49,13 @@ Versions:
    into the new layout; PostgreSQL alters them in place, keeping grants):
    on a large store it takes a while and, on PostgreSQL, locks those tables
    until it commits.
+13. SQLite: the ledger's head is its last entry.  An append no longer reads
+   and rewrites the ``ledger_head`` row (which keeps the store's id; its
+   number and hash are set to 0 and 64 zeros): every SQLite append holds the
+   whole file anyway, and the row cost each durable command a statement and a
+   page.  PostgreSQL keeps the row, which its appends lock.  Nothing else
+   changes; code of version 12 refuses the file, as it must (it would number
+   entries from the row).
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -92,6 +99,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "SOP lifecycle read models: acknowledgements, review flags, jobs per SOP version"),
     Migration(11, "the sign-in log indexed by client address (the per-address sign-in limit)"),
     Migration(12, "compact events and ledger: no stored prev hash, events indexed by type only where read by type"),
+    Migration(13, "SQLite: the ledger's head is its last entry, not a row rewritten by every append"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

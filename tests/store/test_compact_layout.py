@@ -72,7 +72,9 @@ def to_version_11(store: SqlStore) -> None:
         store._many("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(e.job, e.seq, e.type, canonical(e.data).decode(), e.actor, e.at, e.prev, e.hash) for e in events])
         store._many("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [tuple(e) for e in entries])
-        store._x("DELETE FROM sopframe_schema WHERE version = 12")
+        if entries:  # version 11 kept the head in its row (version 13 keeps it there on PostgreSQL only)
+            store._x("UPDATE ledger_head SET n = ?, hash = ? WHERE id = 1", (entries[-1].n, entries[-1].hash))
+        store._x("DELETE FROM sopframe_schema WHERE version >= 12")
 
 
 def columns(store: SqlStore, table: str) -> list[str]:
@@ -90,7 +92,7 @@ def test_a_version_11_store_migrates_without_losing_or_changing_anything(store: 
     before = contents(store)
     to_version_11(store)
     assert store.schema_version() == 11 and "prev" in columns(store, "events") and "prev" in columns(store, "ledger")
-    assert [m.version for m in migrate(store)] == [12]
+    assert [m.version for m in migrate(store)] == [12, 13]
     assert "prev" not in columns(store, "events") and "prev" not in columns(store, "ledger")
     stored = [bytes(r[0]) for r in store._query("SELECT hash FROM events")]
     assert stored and all(len(h) == 32 for h in stored)  # 32 bytes, not 64 hex characters
@@ -112,7 +114,7 @@ def test_a_tampered_version_11_store_migrates_and_stays_caught(store: SqlStore, 
     to_version_11(store)
     with store._tx():
         store._x(sql)
-    assert [m.version for m in migrate(store)] == [12]
+    assert [m.version for m in migrate(store)] == [12, 13]
     report = verify_store(store)
     assert not report.ok and report.problems, "the step must not launder a tampered row"
 
@@ -148,5 +150,5 @@ def test_a_step_killed_half_way_leaves_version_11_and_runs_again(store: SqlStore
     proc.wait(timeout=30)
     with raw_store(url) as again:
         assert again.schema_version() == 11 and "prev" in columns(again, "events")  # nothing of the step kept
-        assert [m.version for m in migrate(again)] == [12]
+        assert [m.version for m in migrate(again)] == [12, 13]
         assert contents(again) == before and verify_store(again).ok
