@@ -92,6 +92,18 @@ class Loaded:
         """Whether a stage belongs to what was named: the job, or the sub-job (with its own sub-jobs)."""
         return in_scope(node, self.prefix)
 
+    def check_open(self) -> None:
+        """Refuse (a conflict) if the job, or the sub-job named, is no longer open: nothing can change."""
+        from sopframe.core.safetext import escape
+        from sopframe.errors import JobError
+
+        s = self.state
+        if s.status != "open":
+            why = f" ({escape(s.cancel_reason)})" if s.cancel_reason else ""
+            raise JobError(f"the job is {s.status}{why}; nothing can change", job=self.ref, kind="conflict")
+        if self.subjob is not None and self.subjob.status != "open":
+            raise JobError(f"the sub-job is {self.subjob.status}; nothing can change", job=self.ref, kind="conflict")
+
     def open_stages(self) -> list[str]:
         """The open stages this job or sub-job acts on itself (not those of its sub-jobs)."""
         own = self.subjob.id if self.subjob else None

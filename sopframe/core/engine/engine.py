@@ -34,11 +34,11 @@ from sopframe.core.engine import inputs, lists, routing
 from sopframe.core.engine.inputs import bounded as _bounded, refuse as _refuse
 from sopframe.core.engine.clock import Clock, system_clock, to_text
 from sopframe.core.engine.command import Command, Loaded, in_scope
-from sopframe.core.engine.following import affects_problem, refuse_reserved_id, review_due, sop_binding
+from sopframe.core.engine.following import affects_problem, on_job_completed, refuse_reserved_id, sop_binding
 from sopframe.core.engine.events import Event, chain
 from sopframe.core.engine.ids import take_job_id
 from sopframe.core.engine.pinned import pinned_by_sha, pinned_template
-from sopframe.core.engine.publishing import early_version_problem, publication
+from sopframe.core.engine.publishing import early_version_problem
 from sopframe.core.engine.readiness import missing
 from sopframe.core.engine.signoffs import approved, digest, void_stale
 from sopframe.core.engine.sla import record_breaches
@@ -326,7 +326,7 @@ class Engine:
         """Cancel a job (with its sub-jobs), or one per-item sub-job; a reason is required."""
         loaded = self.load(ref, fresh=False)
         actor = self._actor(actor)
-        self._check_open(loaded)
+        loaded.check_open()
         if loaded.subjob is None:
             _refuse(policy.may_cancel(self.roles, loaded, actor), loaded)
         reason = _bounded(reason, self.limits.reason, "reason", ref)
@@ -351,12 +351,7 @@ class Engine:
         return not missing(cmd.loaded, node, cmd.work)
 
     def _on_job_completed(self, cmd: Command) -> None:
-        data = publication(cmd, self.store.sop_rows)
-        if data is not None:
-            cmd.emit("sop.published", **data)
-        due = review_due(cmd)
-        if due is not None:
-            cmd.emit("sop.review_due", **due)
+        on_job_completed(cmd, self.store.sop_rows)
 
     def _actor(self, actor: str) -> str:
         key = (actor, self.limits.name)  # checked and normalised once per name (a new role table forgets them)
@@ -364,18 +359,10 @@ class Engine:
             self._actors[key] = inputs.actor_name(actor, self.roles, self.limits.name)
         return self._actors[key]
 
-    def _check_open(self, loaded: Loaded) -> None:
-        s, ref = loaded.state, loaded.ref
-        if s.status != "open":
-            why = f" ({escape(s.cancel_reason)})" if s.cancel_reason else ""
-            raise JobError(f"the job is {s.status}{why}; nothing can change", job=loaded.ref, kind="conflict")
-        if loaded.subjob is not None and loaded.subjob.status != "open":
-            raise JobError(f"the sub-job is {loaded.subjob.status}; nothing can change", job=ref, kind="conflict")
-
     def _begin(self, ref: str, actor: str, stage: str | None, doing: str) -> tuple[Loaded, Command, str]:
         actor = self._actor(actor)
         loaded = self.load(ref, fresh=False)
-        self._check_open(loaded)
+        loaded.check_open()
         node = inputs.stage_node(loaded, stage, doing)
         now = self.clock()
         cmd = Command(loaded, actor, to_text(now), loaded.state.copy())

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sopframe.core.engine.command import Command
-from sopframe.core.engine.publishing import version_key
+from sopframe.core.engine.publishing import SopRowsOf, publication, version_key
 from sopframe.core.safetext import escape
 from sopframe.core.sopref import RECORD_PREFIX, ref_problem, split_refs
 from sopframe.core.values import BOOL_TRUE
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.model import Template
     from sopframe.core.readmodel import SopRow
 
-__all__ = ["sop_binding", "refuse_reserved_id", "affects_problem", "review_due"]
+__all__ = ["sop_binding", "refuse_reserved_id", "affects_problem", "review_due", "on_job_completed"]
 
 REASON_HINT = "give --reason TEXT to start it anyway: the reason is recorded in the job"
 
@@ -106,3 +106,13 @@ def review_due(cmd: Command) -> dict[str, Any] | None:
     if not refs or not (significant is True or str(significant).strip().lower() in BOOL_TRUE):
         return None
     return {"refs": refs, "reason": f"significant change {cmd.loaded.root} completed: {cmd.work.title}"}
+
+
+def on_job_completed(cmd: Command, sop_rows: SopRowsOf) -> None:
+    """What a job's completion causes: its SOP version published, the next review scheduled (when they apply)."""
+    data = publication(cmd, sop_rows)
+    if data is not None:
+        cmd.emit("sop.published", **data)
+    due = review_due(cmd)
+    if due is not None:
+        cmd.emit("sop.review_due", **due)

@@ -137,3 +137,4 @@ def early_version_problem(cmd: Command, earlier: SopRowsOf) -> str | None:
     if not ref or not version:
         return None
     return version_problem(str(ref), version, [p for p in earlier(str(ref)) if p.job != cmd.loaded.root])
+
