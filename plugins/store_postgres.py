@@ -21,14 +21,19 @@ Install with ``pip install 'sopframe[postgres]'``.
 from __future__ import annotations
 
 import re
+import sys
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sopframe.errors import StoreError
 from sopframe.hookspecs import hookimpl
-from sopframe_plugins.store_batch import Batch
+from sopframe_plugins.store_batch import Batch, Prepared, Unprepared
 from sopframe_plugins.store_sql import SqlStore
+
+if TYPE_CHECKING:
+    from sopframe.core.engine.events import Event
+    from sopframe.core.store import Derived
 
 __all__ = ["PostgresStore", "sopframe_store", "split_url"]
 
@@ -82,6 +87,7 @@ class PostgresStore(SqlStore):
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to {self.url}: {str(exc).strip()}",
                              hint="is the server running, and may this user connect?") from None
+        self._prepared = Prepared(self.db)
         if self.schema:  # a session setting, not DDL: the schema may not exist yet (store init makes it)
             try:
                 self.db.execute(f'SET search_path TO "{self.schema}"')
@@ -103,7 +109,7 @@ class PostgresStore(SqlStore):
     @contextmanager
     def _append_tx(self) -> Iterator[None]:
         """An append's transaction, its statements sent together: up to the ledger's head, then the rest."""
-        batch = self._batch = Batch(self.db)
+        batch = self._batch = Batch(self.db, self._prepared)
         batch.add("BEGIN")
         try:
             yield
@@ -113,9 +119,22 @@ class PostgresStore(SqlStore):
             self._batch = None
             if self.db.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
                 self.db.execute("ROLLBACK")
+            self._prepared.reread()
+            if isinstance(sys.exc_info()[1], self._psycopg.errors.InvalidSqlStatementName):
+                raise Unprepared() from None
             raise
         finally:
             self._batch = None
+
+    def append(self, job: str, expected_seq: int, events: Sequence[Event], derived: Derived | None = None) -> None:
+        """As :meth:`SqlStore.append`; made again if a prepared statement went missing (``store_batch``)."""
+        for attempt in range(3):
+            try:
+                return super().append(job, expected_seq, events, derived)
+            except Unprepared:  # rolled back whole: nothing of it was kept
+                if attempt == 1:
+                    self._prepared.enabled = False  # missing twice: this connection does not keep them
+        raise StoreError(f"job {job}: cannot write to {self.url}: its prepared statements keep going missing")
 
     def _open_join(self, paged: bool) -> str | None:
         """A page and its open stages in one query, the stages read per job by the primary key.

@@ -149,7 +149,11 @@ def test_a_postgres_append_is_sent_in_two_messages(postgres_url: str, monkeypatc
         sent.clear()
         engine.set_fields(job, {"summary": "it's a \\ 'quoted' value; with; semicolons"}, actor="alice")
         assert len(sent) == 2  # up to the ledger's head, then the entry and the commit
-        assert sent[0][0] == "BEGIN" and "ledger_head" in sent[0][-1] and sent[1][-1] == "COMMIT"
+        assert sent[0][0] == "BEGIN" and sent[1][-1] == "COMMIT"
+        executed = sent[0][1:] + sent[1][:-1]  # each statement prepared on the connection, sent as EXECUTE
+        assert executed and all(sql.startswith("EXECUTE sopframe_") for sql in executed)
+        prepared = dict(store.db.execute("SELECT name, statement FROM pg_prepared_statements").fetchall())
+        assert "ledger_head" in prepared[sent[0][-1].split()[1]]
         assert engine.history(job)[-1].data["value"] == "it's a \\ 'quoted' value; with; semicolons"
         assert all(c.ok for c in verify_jobs(store))
     finally:
