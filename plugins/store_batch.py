@@ -77,9 +77,11 @@ class Prepared:
 
     def execute(self, sql: str, nargs: int) -> str | None:
         """``EXECUTE`` of ``sql`` prepared (with ``nargs`` placeholders for its values), or None: send it as text."""
+        if not self.enabled:  # this connection lost its statements twice: text only, even for names still listed
+            return None
         name = self.name(sql)
         if name not in self.names:
-            if (not self.enabled or sql in self._refused or len(self.names) >= LIMIT or nargs > _MAX_PARAMS or not _DML.match(sql)
+            if (sql in self._refused or len(self.names) >= LIMIT or nargs > _MAX_PARAMS or not _DML.match(sql)
                     or "'" in sql or "%%" in sql or ";" in sql or sql.count("%s") != nargs):
                 return None
             if not self._prepare(name, sql, nargs):

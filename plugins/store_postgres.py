@@ -21,7 +21,6 @@ Install with ``pip install 'sopframe[postgres]'``.
 from __future__ import annotations
 
 import re
-import sys
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -115,12 +114,12 @@ class PostgresStore(SqlStore):
             yield
             batch.add("COMMIT")
             batch.send()
-        except BaseException:
+        except BaseException as exc:
             self._batch = None
             if self.db.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
                 self.db.execute("ROLLBACK")
             self._prepared.reread()
-            if isinstance(sys.exc_info()[1], self._psycopg.errors.InvalidSqlStatementName):
+            if isinstance(exc, self._psycopg.errors.InvalidSqlStatementName):
                 raise Unprepared() from None
             raise
         finally:

@@ -116,3 +116,15 @@ def test_a_statement_the_server_cannot_prepare_is_sent_as_text(store: Any) -> No
     finally:
         store.db.execute("ROLLBACK")
     assert prepared.execute("SELECT 'quoted'", 0) is None  # only statements with no literal text are prepared
+
+
+def test_once_given_up_a_connection_sends_text_even_for_names_the_server_still_lists(store: Any) -> None:
+    from sopframe_plugins.store_batch import Prepared
+
+    prepared = Prepared(store.db)
+    sql = "SELECT count(*) FROM jobs WHERE job = %s"
+    assert prepared.execute(sql, 1) == f"EXECUTE {Prepared.name(sql)}(%s)"
+    assert Prepared.name(sql) in prepared.names
+    prepared.enabled = False  # what PostgresStore.append does after a second miss
+    assert prepared.execute(sql, 1) is None  # a pooler's next session may not have it
+    store.db.execute(f"DEALLOCATE {Prepared.name(sql)}")
