@@ -130,7 +130,7 @@ def _leavers(jobs: list[tuple[Template, JobState]], policy: Mapping[str, Any]) -
             continue
         checked += 1
         at = _when(revoked[0])
-        if at is None or at > limit.add_to(last_day):
+        if at is None or at > limit.deadline_from(last_day):
             ev.missing.append(f"leaver job {s.job_id}: access revoked {str(revoked[0])[:16]}, later than {text} "
                               f"after the last day {str(_record_value(t, s, 'last_day'))[:16]}")
     if not checked and not ev.missing:

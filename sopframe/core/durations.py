@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, datetime, timedelta
 from functools import lru_cache
 
 __all__ = ["Duration", "DurationError", "parse_duration", "parse_interval", "within", "calendar_hint",
@@ -92,6 +92,11 @@ class DurationError(ValueError):
         self.hint = hint
 
 
+def _out_of_range(when: datetime, by: str) -> ValueError:
+    """A date moved past the years a date can hold: a ValueError, like every other bad date (callers report or skip it)."""
+    return ValueError(f"{when.date().isoformat()} moved by {by} falls outside the years {MINYEAR}-{MAXYEAR}")
+
+
 @dataclass(frozen=True, order=True)
 class Duration:
     """A calendar-aware duration: whole months plus seconds."""
@@ -106,9 +111,22 @@ class Duration:
 
             y, m = divmod(when.month - 1 + self.months, 12)
             year, month = when.year + y, m + 1
+            if not MINYEAR <= year <= MAXYEAR:
+                raise _out_of_range(when, f"{self.months} months")
             day = min(when.day, calendar.monthrange(year, month)[1])
             when = when.replace(year=year, month=month, day=day)
-        return when + timedelta(seconds=self.seconds)
+        try:
+            return when + timedelta(seconds=self.seconds)
+        except OverflowError:
+            raise _out_of_range(when, f"{self.seconds} seconds") from None
+
+    def deadline_from(self, when: datetime) -> datetime:
+        """:meth:`add_to`, except that a deadline past the year 9999 (counted from a date written as 9999-12-31,
+        a common "never") is the last moment a date can hold: a deadline never reached."""
+        try:
+            return self.add_to(when)
+        except ValueError:
+            return datetime.max.replace(tzinfo=when.tzinfo)
 
     def approx_days(self) -> float:
         """Length in days, counting a month as 30.44 days (for ordering values; limits use :func:`within`)."""

@@ -116,7 +116,7 @@ def training_status(row: "SopRow", acks: Sequence["AckRow"], people: Sequence[st
         return base
     start = max(_start_of(row.effective_date, row.published_at), from_text(row.published_at).replace(
         hour=0, minute=0, second=0, microsecond=0))
-    first_due = parse_duration(policy.within).add_to(start)
+    first_due = parse_duration(policy.within).deadline_from(start)
     every = parse_duration(policy.every) if policy.every else None
     key = version_key(str(row.version or ""))
     latest: dict[str, "AckRow"] = {}
@@ -129,7 +129,7 @@ def training_status(row: "SopRow", acks: Sequence["AckRow"], people: Sequence[st
     out = []
     for person in people:
         found = latest.get(person)
-        due = every.add_to(from_text(found.at)) if (found is not None and every) else first_due
+        due = every.deadline_from(from_text(found.at)) if (found is not None and every) else first_due
         if found is not None and (every is None or now <= due):
             out.append(PersonStatus(person, "acknowledged", to_text(due) if every else to_text(first_due), found.at))
             continue

@@ -7,7 +7,7 @@ the job engine (is what the user entered valid?).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sopframe.core.durations import Duration, parse_duration
@@ -57,9 +57,16 @@ def convert(ftype: str, raw: Any) -> Any:
             raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
     if ftype == "datetime":
         try:
-            return datetime.fromisoformat(s.replace("Z", "+00:00"))
+            when = datetime.fromisoformat(s.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(f"expected a date and time as YYYY-MM-DDTHH:MM[:SS][+00:00], got {text!r}") from None
+        if when.tzinfo is not None:  # stored in UTC: an offset must not carry it past 0001-01-01 or 9999-12-31
+            try:
+                when.astimezone(timezone.utc)
+            except OverflowError:
+                raise ValueError(f"{text!r} is out of range: in UTC it falls before 0001-01-01 or after "
+                                 "9999-12-31") from None
+        return when
     if ftype == "duration":
         return parse_duration(s)
     if ftype == "url":

@@ -109,6 +109,15 @@ def test_add_seconds_keeps_timezone() -> None:
     assert parse_duration("1mo 1d").add_to(start) == datetime(2026, 4, 2, 23, 30, tzinfo=timezone.utc)
 
 
+@pytest.mark.parametrize(("text", "start"), [("1d", datetime(9999, 12, 31, 12, tzinfo=timezone.utc)),
+                                             ("1 months", datetime(9999, 12, 15, tzinfo=timezone.utc))])
+def test_moving_past_the_last_year_is_a_value_error_not_an_overflow(text: str, start: datetime) -> None:
+    with pytest.raises(ValueError, match=r"9999-12-.. moved by .* outside the years 1-9999"):
+        parse_duration(text).add_to(start)
+    with pytest.raises(ValueError, match="outside the years"):
+        Duration(months=-1).add_to(datetime(1, 1, 15, tzinfo=timezone.utc))
+
+
 def test_approx_days_orders_mixed_units() -> None:
     assert parse_duration("1d").approx_days() == 1
     assert parse_duration("12h").approx_days() == 0.5
@@ -175,3 +184,22 @@ def test_ambiguous_or_unreadable_intervals_are_refused_with_a_hint(text: str, hi
 
 def test_m_is_still_minutes_in_time_limits() -> None:
     assert parse_duration("3m") == Duration(seconds=3 * MIN)
+
+
+def test_a_deadline_past_the_year_9999_is_the_last_moment_never_an_error() -> None:
+    never = datetime(9999, 12, 31, tzinfo=timezone.utc)  # a common way of writing "no end date"
+    assert parse_duration("30d").deadline_from(never) == datetime.max.replace(tzinfo=timezone.utc)
+    start = datetime(2026, 1, 31, tzinfo=timezone.utc)
+    assert parse_duration("1 months").deadline_from(start) == parse_duration("1 months").add_to(start)
+
+
+def test_training_counted_from_an_effective_date_of_9999_12_31_is_never_late() -> None:
+    from sopframe.core.readmodel import SopRow
+    from sopframe.core.training import TrainingPolicy, training_status
+
+    row = SopRow(ref="SOP-1", version="1.0", title="t", effective_date="9999-12-31", next_review=None, job="J-1",
+                 template="t", published_at="2026-01-05T09:00:00.000000Z")
+    status = training_status(row, [], ["ann"], TrainingPolicy(audience=("ops",), within="30d"),
+                             datetime(2026, 2, 1, tzinfo=timezone.utc))
+    (ann,) = status.people
+    assert (ann.status, ann.due) == ("pending", "9999-12-31T23:59:59.999999Z")

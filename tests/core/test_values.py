@@ -70,6 +70,8 @@ def test_convert_valid(ftype: str, raw: Any, value: Any) -> None:
         ("date", "31/01/2026", "YYYY-MM-DD"),
         ("date", "2026-02-30", "YYYY-MM-DD"),
         ("datetime", "yesterday", "YYYY-MM-DD"),
+        ("datetime", "0001-01-01T00:30:00+01:00", "out of range"),  # before year 1 once in UTC
+        ("datetime", "9999-12-31T23:30:00-01:00", "out of range"),  # after 9999 once in UTC
         ("duration", "soon", "not a duration"),
         ("url", "example.org/doc", "URL"),
         ("url", "https://exa mple.org", "URL"),

@@ -113,3 +113,39 @@ def test_minus_and_calendar_months(engine: Engine) -> None:
     assert shifted(datetime(2026, 3, 1, tzinfo=timezone.utc), "-2h") == datetime(2026, 2, 28, 22,
                                                                               tzinfo=timezone.utc)
     assert shifted(date(2026, 3, 1), "+12h") == datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("year", [1, 999, 1000, 2026, 9999])
+def test_times_are_stored_as_iso_text_whatever_the_year(year: int) -> None:
+    from datetime import datetime, timezone
+
+    from sopframe.core.engine.clock import from_text, to_text
+
+    when = datetime(year, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+    assert to_text(when) == f"{year:04d}-01-02T03:04:05.000006Z"  # strftime would write "999-01-02..."
+    assert from_text(to_text(when)) == when
+
+
+def test_an_sla_anchored_on_a_time_before_the_year_1000_runs_out(engine: Engine) -> None:
+    job = engine.start(LEAVER, "leaver.yaml", actor="hana").job_id
+    engine.set_fields(job, {"last_day": "0900-01-01"}, actor="hana")
+    engine.complete(job, actor="hana")
+    engine.set_fields(job, {"revoked_at": "0900-01-02T00:00:00Z"}, actor="adam")
+    (value,) = [e.data["value"] for e in engine.history(job) if e.type == "field.set" and e.data["field"] == "revoked_at"]
+    assert value == "0900-01-02T00:00:00.000000Z"
+    (ev,) = [e for e in engine.history(job) if e.type == "sla.breached"]
+    assert ev.data["due"] == "0900-01-03T00:00:00.000000Z"
+    assert engine.complete(job, actor="adam").status == "completed"  # the gate compares it with the anchor
+    store = engine.store
+    assert rows_from_events(store.read(job), store.template).summary == store.summary(job)
+
+
+def test_a_deadline_past_the_year_9999_is_no_deadline_and_no_crash(engine: Engine, clock: FixedClock) -> None:
+    job = notified(engine, "9999-12-31")  # the SLA would run out in the year 10000
+    (st,) = standing(engine, job)["open_stages"]
+    assert st["sla_due"] is None and engine.store.summary(job).open_stages[0].due is None
+    assert engine.tick(actor="adam") == {}
+    engine.set_fields(job, {"revoked_at": "9999-12-31T23:00:00Z"}, actor="adam")
+    with pytest.raises(JobError, match=r"'revoked_at' must be at most notified.last_day \+ 2d, which cannot be "
+                                       r"worked out: 9999-12-31 moved by .* outside the years 1-9999"):
+        engine.complete(job, actor="adam")

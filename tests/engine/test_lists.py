@@ -250,3 +250,41 @@ def test_rebuilt_read_models_equal_the_incremental_ones(engine: Engine, clock: F
     rebuilt = rows_from_events(store.read(job), store.template)
     assert rebuilt.summary == store.summary(job)
     assert [o.due for o in rebuilt.summary.open_stages if "F2" in o.node] == ["2026-02-27T00:00:00.000000Z"]
+
+
+def test_dates_moved_past_the_year_9999_are_refused_by_the_gates_not_crashed_on(engine: Engine) -> None:
+    text = SCAN.replace("""          found_at:
+            type: date
+            required: yes
+""", """          found_at:
+            type: date
+            required: yes
+          reported_on:
+            type: date
+""", 1).replace("""        every:
+          severity:
+            in:
+              - critical
+              - high
+              - low
+""", """        every:
+          reported_on:
+            at_most:
+              field: item.found_at
+              plus: 1d
+""", 1)
+    assert "reported_on:\n            at_most" in text
+    job = engine.start(text, "scan.yaml", actor="ann").job_id
+    engine.set_fields(job, {"scanned_at": "2026-03-01"}, actor="ann")
+    engine.complete(job, actor="ann")
+    engine.set_fields(job, {}, add={"findings": [item("F1", found="9999-12-31", reported_on="9999-12-31")]},
+                      actor="ann")
+    sub = f"{job}-FF1"
+    assert engine.store.summary(job).open_stages[1].due is None  # its SLA would run out in the year 10000
+    engine.set_fields(sub, {"fixed_on": "9999-12-31"}, actor="eve")
+    with pytest.raises(JobError, match=r"fixed_on' must be at most item.found_at \+ 30d, which cannot be worked out"):
+        engine.complete(sub, actor="eve")
+    state = engine.cancel(sub, "found in the year 9999: a typing slip", actor="ann")
+    assert list(state.active) == ["report"]
+    with pytest.raises(JobError, match=r"reported_on must be at most item.found_at \+ 1d, which cannot be worked out"):
+        engine.complete(job, actor="ann")

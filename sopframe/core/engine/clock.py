@@ -36,7 +36,8 @@ def to_text(when: datetime) -> str:
     """Canonical UTC text of a time, to the microsecond: ``2026-01-05T09:00:00.000000Z``."""
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: strftime("%Y") does not pad years before 1000 ("900-01-01"), which no reader parses
+    return when.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_text(text: str) -> datetime:

@@ -66,7 +66,10 @@ def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition"
     if cond.other:
         from sopframe.core.engine.anchors import other_value
 
-        found, other = other_value(loaded, state, st, cond)
+        try:
+            found, other = other_value(loaded, state, st, cond)
+        except ValueError as exc:  # e.g. a date moved past the year 9999
+            return f"gate: {name!r} must {describe(cond)}, which cannot be worked out: {exc}"
         if not found:
             return f"gate: field {cond.other!r} is not set ({name!r} must {describe(cond)})"
     try:

@@ -278,7 +278,11 @@ def list_gate_problem(f: "FieldDef", cond: "Condition", items: list[dict[str, An
                 if other is None:
                     out.append(f"{c.other} is not set")
                     continue
-                other = shifted(other, c.offset)
+                try:
+                    other = shifted(other, c.offset)
+                except ValueError as exc:  # e.g. a date moved past the year 9999
+                    out.append(f"{c.field} must {describe(c)}, which cannot be worked out: {exc}")
+                    continue
             try:
                 ok = holds(col, c, value, other)
             except (ValueError, TypeError):

@@ -39,9 +39,9 @@ def _before(end: datetime, duration: str) -> datetime | None:
     """``end`` moved back by ``duration`` (the lead time before a deadline)."""
     try:
         d = parse_duration(duration)
-    except ValueError:
+        return end - (d.add_to(end) - end)
+    except ValueError:  # not a duration, or a deadline too close to the year 9999 to measure back from
         return None
-    return end - (d.add_to(end) - end)
 
 
 class _Templates:
