@@ -207,15 +207,24 @@ MAX_YEARS = 100
 def _checked(text: str, d: Duration) -> Duration:
     if d == Duration():
         raise DurationError(f"duration {text!r} is zero", "a limit or interval must be longer than zero")
-    if d.approx_days() > MAX_YEARS * 366:
+    # whole numbers first: a count with hundreds of digits is too large for the float of approx_days
+    if d.months > MAX_YEARS * 12 or d.seconds > MAX_YEARS * 366 * 86400 or d.approx_days() > MAX_YEARS * 366:
         raise DurationError(f"duration {text!r} is longer than {MAX_YEARS} years")
     return d
+
+
+def _count(text: str, digits: str) -> int:
+    """A number of units; more digits than any duration up to :data:`MAX_YEARS` needs is refused before ``int``
+    (which refuses thousands of digits with a message about Python)."""
+    if len(digits.lstrip("0")) > 12:
+        raise DurationError(f"duration {text!r} is longer than {MAX_YEARS} years")
+    return int(digits)
 
 
 def _parse(s: str, interval: bool) -> Duration:
     iso = _ISO.match(s.upper()) if s[:1] in "Pp" else None
     if iso and any(iso.groupdict().values()):
-        g = {k: int(v or 0) for k, v in iso.groupdict().items()}
+        g = {k: _count(s, v or "0") for k, v in iso.groupdict().items()}
         iso_duration = Duration(months=g["y"] * 12 + g["mo"],
                                 seconds=g["w"] * 604800 + g["d"] * 86400 + g["h"] * 3600 + g["mi"] * 60 + g["s"])
         return _checked(s, iso_duration)
@@ -230,9 +239,9 @@ def _parse(s: str, interval: bool) -> Duration:
                 f"write `{m.group(1)} months` (or `{m.group(1)}mo`) for months, `{m.group(1)}min` for minutes")
         kind, factor = _UNITS[unit]
         if kind == "months":
-            months += int(m.group(1)) * factor
+            months += _count(s, m.group(1)) * factor
         else:
-            seconds += int(m.group(1)) * factor
+            seconds += _count(s, m.group(1)) * factor
         pos, seen = m.end(), True
     else:
         if seen and not s[pos:].strip():

@@ -33,6 +33,8 @@ def convert(ftype: str, raw: Any) -> Any:
     if ftype == "integer":
         if not _INT.match(s):
             raise ValueError(f"expected a whole number, got {text!r}")
+        if len(s) > 4000:  # int() refuses thousands of digits with a message about Python's settings
+            raise ValueError(f"expected a whole number of at most 4000 digits, got {len(s)} characters")
         return int(s)
     if ftype == "number":
         from decimal import Decimal, InvalidOperation  # imported by the first number, not by every command

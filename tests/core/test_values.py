@@ -62,6 +62,7 @@ def test_convert_valid(ftype: str, raw: Any, value: Any) -> None:
         ("integer", "4.2", "whole number"),
         ("integer", "four", "whole number"),
         ("integer", "", "whole number"),
+        ("integer", "9" * 5000, "at most 4000 digits"),
         ("number", "abc", "number"),
         ("number", "1,5", "number"),
         ("number", "NaN", "finite"),
