@@ -93,7 +93,7 @@ class DurationError(ValueError):
 
 
 def _out_of_range(when: datetime, by: str) -> ValueError:
-    """A date moved past the years a date can hold: a ValueError, like every other bad date (callers report or skip it)."""
+    """A date moved past the years a date can hold: a ValueError, like any bad date (callers report or skip it)."""
     return ValueError(f"{when.date().isoformat()} moved by {by} falls outside the years {MINYEAR}-{MAXYEAR}")
 
 

@@ -131,7 +131,8 @@ def test_an_sla_anchored_on_a_time_before_the_year_1000_runs_out(engine: Engine)
     engine.set_fields(job, {"last_day": "0900-01-01"}, actor="hana")
     engine.complete(job, actor="hana")
     engine.set_fields(job, {"revoked_at": "0900-01-02T00:00:00Z"}, actor="adam")
-    (value,) = [e.data["value"] for e in engine.history(job) if e.type == "field.set" and e.data["field"] == "revoked_at"]
+    (value,) = [e.data["value"] for e in engine.history(job)
+                if e.type == "field.set" and e.data["field"] == "revoked_at"]
     assert value == "0900-01-02T00:00:00.000000Z"
     (ev,) = [e for e in engine.history(job) if e.type == "sla.breached"]
     assert ev.data["due"] == "0900-01-03T00:00:00.000000Z"
