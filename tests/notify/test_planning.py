@@ -202,3 +202,13 @@ def test_acknowledgements_due_soon_and_late_tell_the_person_once_and_the_trainer
         ("ack.late", "alice@example.com"), ("ack.late", "rob@example.com")]  # rob, and the template's `to`
     assert all(n.data["person"] == "rob" for n in late)
     assert store.enqueue(late) == 2 and store.enqueue(reminders()) == 0
+
+
+def test_a_reminder_before_a_deadline_at_the_end_of_the_calendar_is_skipped_not_crashed_on() -> None:
+    from datetime import datetime, timezone
+
+    from sopframe.core.notify.timed import _before
+
+    end = datetime(9999, 12, 31, 12, tzinfo=timezone.utc)  # a deadline counted from "no end date"
+    assert _before(end, "2d") is None
+    assert _before(datetime(2026, 3, 10, tzinfo=timezone.utc), "2d") == datetime(2026, 3, 8, tzinfo=timezone.utc)
