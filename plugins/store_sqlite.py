@@ -9,6 +9,11 @@ command's events (and the read-model rows they change) are stored or none,
 and a concurrent writer gets a :class:`~sopframe.errors.ConflictError`
 instead of a lost update.
 
+A command that only works on records that exist already (``job show``,
+``job list``, ``verify``...) opens the store with ``create=False``: a file
+that does not exist is then refused, so a mistyped path is reported instead
+of being answered with "no jobs" from a new, empty store.
+
 Schema: the embedded store migrates itself.  Opening a file that is new or
 at an older schema version applies the pending steps (each one transaction,
 so an interrupted step is simply run again by the next open); ``sopframe
@@ -67,12 +72,16 @@ class SqliteStore(SqlStore):
     head_is_last_entry = True  # version 13: see store_ledger.py
 
     def __init__(self, path: str | Path, url: str | None = None, timeout: float = 30.0,
-                 migrate_on_open: bool = True) -> None:
+                 migrate_on_open: bool = True, create: bool = True) -> None:
         self.path = str(path)
         self.url = url or f"sqlite:///{path}"
         parent = Path(self.path).parent
         if self.path != ":memory:" and not parent.is_dir():
             raise StoreError(f"cannot open store {self.url}: directory {str(parent)!r} does not exist")
+        if not create and self.path != ":memory:" and not Path(self.path).exists():
+            raise StoreError(f"no store at {self.url}: the file {self.path!r} does not exist",
+                             hint="check --store, SOPFRAME_STORE or the configuration's 'store' key; "
+                                  "`sopframe job start` or `sopframe store init` creates a new store")
         try:
             self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
@@ -141,9 +150,9 @@ def path_from_url(url: str) -> str:
 
 
 @hookimpl
-def sopframe_store(url: str) -> Any:
+def sopframe_store(url: str, create: bool) -> Any:
     if not url.startswith("sqlite:"):
         return None
     if not url.startswith("sqlite://"):
         raise StoreError(f"store URL {url!r} is not sqlite:///PATH")
-    return SqliteStore(path_from_url(url), url)
+    return SqliteStore(path_from_url(url), url, create=create)

@@ -95,7 +95,7 @@ def sopframe_cli_commands() -> Sequence[Any]:
 
 
 @hookspec(firstresult=True)
-def sopframe_store(url: str) -> Any:
+def sopframe_store(url: str, create: bool) -> Any:
     """Open a job store for ``url``, or return None if this plugin does not handle it.
 
     Called by every command that reads or writes jobs (``sopframe job ...``,
@@ -106,6 +106,15 @@ def sopframe_store(url: str) -> Any:
     call order (``tryfirst`` first), is used.  Raise
     :class:`sopframe.StoreError` if the URL is yours but the store
     cannot be opened.  Run :mod:`sopframe.testing.store_contract`'s suite against it.
+
+    ``create`` is False when the command only works on records that must
+    exist already (``job show``, ``job list``, ``verify``, ``sops``,
+    ``overdue``...): a backend that makes a new, empty store when it opens
+    one that does not exist (as the embedded SQLite file does) should raise
+    :class:`sopframe.StoreError` instead, so that a mistyped location is
+    reported rather than answered with "no jobs".  It is True for commands
+    that start records (``job start``, ``demo``) or manage the store.  An
+    implementation may leave the argument out of its signature.
     """
 
 

@@ -299,9 +299,10 @@ class Plugins:
                 out[name] = value
         return out
 
-    def store(self, url: str) -> Any:
+    def store(self, url: str, create: bool = True) -> Any:
         """The job store (a :class:`sopframe.Store`) the first willing
-        ``sopframe_store`` implementation opens for ``url``, or None.
+        ``sopframe_store`` implementation opens for ``url``, or None
+        (``create``: whether a store that does not exist yet may be made).
 
         The hook is ``firstresult``: implementations are asked in pluggy's
         order (``tryfirst`` first, else the last registered first) until one
@@ -313,7 +314,7 @@ class Plugins:
 
         for impl, caller in self._callers("sopframe_store"):
             try:
-                value = caller(url=url)
+                value = caller(url=url, create=create)
             except SopframeError:
                 raise
             except Exception as exc:  # a backend's bug, reported with its name

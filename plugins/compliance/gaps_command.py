@@ -84,7 +84,7 @@ def gaps(ctx: click.Context, paths: tuple[str, ...], store_url: str | None, as_o
         from sopframe_plugins.compliance.evidence import Audience, gather
 
         people = Audience(roles_from_config(ctx), groups_from_config(ctx), *training_defaults(ctx))
-        with open_store(store_url, plugins) as store:
+        with open_store(store_url, plugins, create=False) as store:
             evidence = gather(store, [r.template for r in results if r.template is not None], policy, when, people)
     done = sum(1 for a in assessed if a.complete)
     proved = sum(1 for e in evidence.values() if e.complete) if evidence is not None else None

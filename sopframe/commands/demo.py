@@ -112,7 +112,7 @@ def demo(ctx: click.Context, store_url: str) -> None:
     errors = [f for f in result.findings if f.severity >= Severity.ERROR]
     if errors or result.template is None:
         raise TemplateError("/".join(TEMPLATE), errors or result.findings)
-    engine = open_engine(ctx, store_url)
+    engine = open_engine(ctx, store_url, create=True)
     engine.roles = DEMO_ROLES  # type: ignore[assignment]
     now = engine.clock()
     today = now.date().isoformat()

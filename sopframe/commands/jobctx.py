@@ -73,21 +73,24 @@ def limits_from_config(ctx: click.Context) -> "Limits":
     return limits_from_settings(settings_for(ctx))
 
 
-def open_engine(ctx: click.Context, store_url: str | None) -> "Engine":
-    """An engine on the store the options, environment or configuration name; closed with the command."""
+def open_engine(ctx: click.Context, store_url: str | None, create: bool = False) -> "Engine":
+    """An engine on the store the options, environment or configuration name; closed with the command.
+
+    Only commands that start records pass ``create``: any other refuses a store that does not exist
+    (a mistyped ``--store`` path is an error, not an empty store)."""
     from sopframe.services.context import open_engine as open_for
 
-    engine = open_for(settings_for(ctx), plugins_for(ctx), store_url)
+    engine = open_for(settings_for(ctx), plugins_for(ctx), store_url, create=create)
     ctx.call_on_close(engine.store.close)
     return engine
 
 
 def open_store(ctx: click.Context, store_url: str | None) -> "Store":
     """The store alone, for commands that run no job command (``job list``, verify, checkpoint, evidence packs);
-    closed with the command."""
+    closed with the command; a store that does not exist is refused."""
     from sopframe.services.context import open_store_for
 
-    store = open_store_for(settings_for(ctx), plugins_for(ctx), store_url)
+    store = open_store_for(settings_for(ctx), plugins_for(ctx), store_url, create=False)
     ctx.call_on_close(store.close)
     return store
 

@@ -70,7 +70,7 @@ def start(ctx: click.Context, template: str, title: str | None, reason: str | No
     from sopframe.services.jobs import start_job
 
     text, path = resolve_template(ctx, template)
-    engine = open_engine(ctx, store_url)
+    engine = open_engine(ctx, store_url, create=True)
     state = start_job(engine, plugins_for(ctx), text, path, actor=current_user(actor), title=title, reason=reason)
     _done(engine, f"started {state.job_id} from {state.template_id} {state.template_version}", state, fmt)
 

@@ -20,7 +20,7 @@ def _store(ctx: click.Context, store_url: str | None) -> "Store":
     from sopframe.commands.common import config_for, plugins_for
     from sopframe.core.store import open_store, store_url as pick_url
 
-    s = open_store(pick_url(store_url, config_for(ctx)), plugins_for(ctx))
+    s = open_store(pick_url(store_url, config_for(ctx)), plugins_for(ctx), create=False)
     ctx.call_on_close(s.close)
     return s
 

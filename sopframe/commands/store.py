@@ -14,12 +14,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["store"]
 
 
-def _open(ctx: click.Context, store_url: str | None) -> "Store":
-    """The store, opened without the schema-version check (these commands are how a store gets there)."""
+def _open(ctx: click.Context, store_url: str | None, create: bool = False) -> "Store":
+    """The store, opened without the schema-version check (these commands are how a store gets there);
+    only ``init`` creates one that does not exist."""
     from sopframe.commands.common import config_for, plugins_for
     from sopframe.core.store import open_store, store_url as pick_url
 
-    s = open_store(pick_url(store_url, config_for(ctx)), plugins_for(ctx), check_schema=False)
+    s = open_store(pick_url(store_url, config_for(ctx)), plugins_for(ctx), check_schema=False, create=create)
     ctx.call_on_close(s.close)
     return s
 
@@ -42,7 +43,7 @@ def init(ctx: click.Context, store_url: str | None) -> None:
     from sopframe.core.migrations import migrate, status
     from sopframe.errors import StoreError
 
-    s = _open(ctx, store_url)
+    s = _open(ctx, store_url, create=True)
     st = status(s)
     if st.current == st.latest:
         click.echo(f"{s.url}: already at schema version {st.current}")

@@ -6,7 +6,7 @@ expected to be at; if another writer got there first it raises
 :class:`~sopframe.errors.ConflictError` and writes nothing.  One append is
 atomic: all of its events are stored, or none.
 
-Backends are plugins implementing the ``sopframe_store(url)`` hook; the
+Backends are plugins implementing the ``sopframe_store(url, create)`` hook; the
 built-in ones are ``memory://``, ``sqlite:///path`` and ``postgresql://...``.
 :mod:`sopframe.testing.store_contract` is the test suite every backend must pass.
 
@@ -318,14 +318,18 @@ def store_url(explicit: str | None = None, config: "Config | None" = None) -> st
     return explicit or os.environ.get(ENV_STORE) or (config.get("store") if config else None) or DEFAULT_STORE
 
 
-def open_store(url: str, plugins: "Plugins", *, check_schema: bool = True) -> Store:
+def open_store(url: str, plugins: "Plugins", *, check_schema: bool = True, create: bool = True) -> Store:
     """Open the store a URL names, asking the given plugins' ``sopframe_store`` hooks.
 
     The caller passes the plugins in: core never starts plugin discovery.
     With ``check_schema`` a store not at :data:`SCHEMA_VERSION` is refused
     (closed) with what to run; ``sopframe store`` commands open without it.
+    Without ``create`` a backend that would make a new, empty store on open
+    (the embedded SQLite file) refuses instead: commands that only work on
+    records that must exist already pass it, so a mistyped path is an error,
+    not an empty store.
     """
-    store = plugins.store(url)
+    store = plugins.store(url, create=create)
     if store is None:
         scheme = url.split(":", 1)[0] if ":" in url else url
         raise StoreError(f"no store backend handles {url!r} (scheme {scheme!r})",

@@ -120,11 +120,13 @@ def limits_from_settings(settings: "Settings") -> "Limits":
         raise ConfigError(str(exc), path=_where(settings, exc.key, "limits")) from None
 
 
-def open_store_for(settings: "Settings", plugins: "Plugins", store_url: str | None = None) -> "Store":
-    """The store ``store_url`` names, else the settings' (command line > environment > configuration)."""
+def open_store_for(settings: "Settings", plugins: "Plugins", store_url: str | None = None, *,
+                   create: bool = True) -> "Store":
+    """The store ``store_url`` names, else the settings' (command line > environment > configuration);
+    without ``create`` one that does not exist yet is refused (see :func:`sopframe.core.store.open_store`)."""
     from sopframe.core.store import open_store
 
-    return open_store(store_url or settings.store_url, plugins)
+    return open_store(store_url or settings.store_url, plugins, create=create)
 
 
 def compiled_for(settings: "Settings") -> "CompiledTemplates | None":
@@ -169,11 +171,12 @@ def engine_on(store: "Store", roles: "RoleTable", limits: "Limits",
                                  notify=notify))
 
 
-def open_engine(settings: "Settings", plugins: "Plugins", store_url: str | None = None) -> "Engine":
+def open_engine(settings: "Settings", plugins: "Plugins", store_url: str | None = None, *,
+                create: bool = True) -> "Engine":
     """An engine on the store the settings name, with the configured roles, limits and notification routes.
 
-    The caller closes ``engine.store`` when done.
+    The caller closes ``engine.store`` when done.  Without ``create`` a store that does not exist is refused.
     """
     roles, limits = roles_from_settings(settings), limits_from_settings(settings)
-    return engine_on(open_store_for(settings, plugins, store_url), roles, limits, compiled_for(settings),
+    return engine_on(open_store_for(settings, plugins, store_url, create=create), roles, limits, compiled_for(settings),
                      planner_from(settings, plugins, roles))
