@@ -43,10 +43,10 @@ _UNITS = {
     "quarter": ("months", 3), "quarters": ("months", 3),
     "y": ("months", 12), "year": ("months", 12), "years": ("months", 12),
 }
-_PART = re.compile(r"(\d+)\s*([A-Za-z]+)")
+_PART = re.compile(r"([0-9]+)\s*([A-Za-z]+)")
 _ISO = re.compile(
-    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+    r"^P(?:(?P<y>[0-9]+)Y)?(?:(?P<mo>[0-9]+)M)?(?:(?P<w>[0-9]+)W)?(?:(?P<d>[0-9]+)D)?"
+    r"(?:T(?:(?P<h>[0-9]+)H)?(?:(?P<mi>[0-9]+)M)?(?:(?P<s>[0-9]+)S)?)?$"
 )
 
 #: the words an interval may be written as, and what each means exactly
@@ -79,8 +79,8 @@ def _alternatives(words: Iterable[str]) -> str:
 #: a JSON Schema ``pattern`` for what :func:`parse_interval` reads (any case; zero is refused by the parser)
 INTERVAL_PATTERN = (
     r"^\s*(?:(?:" + _alternatives(INTERVAL_WORDS) + r")"
-    r"|(?:\d+\s*(?:" + _alternatives(_INTERVAL_UNITS) + r")(?![A-Za-z])[\s,]*)+"
-    r"|[Pp](?:\d+[YyMmWwDd])*(?:[Tt](?:\d+[HhMmSs])+)?)\s*$"
+    r"|(?:[0-9]+\s*(?:" + _alternatives(_INTERVAL_UNITS) + r")(?![A-Za-z])[\s,]*)+"
+    r"|[Pp](?:[0-9]+[YyMmWwDd])*(?:[Tt](?:[0-9]+[HhMmSs])+)?)\s*$"
 )
 
 

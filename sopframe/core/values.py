@@ -20,6 +20,11 @@ BOOL_FALSE = frozenset({"no", "false", "off", "n", "0"})
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$")
 _INT = re.compile(r"^[+-]?[0-9]+$")
+# the forms the messages promise: Python's fromisoformat also reads week dates (2026-W01-1), basic forms
+# (20260105) and digits of other scripts, which would be stored as something else than what was typed
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+                       r"(?:Z|[+-][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?$")
 
 
 def convert(ftype: str, raw: Any) -> Any:
@@ -40,6 +45,8 @@ def convert(ftype: str, raw: Any) -> Any:
         from decimal import Decimal, InvalidOperation  # imported by the first number, not by every command
 
         try:
+            if not s.isascii():  # Decimal reads digits of every script (１２ as 12); integers do not
+                raise InvalidOperation
             number = Decimal(s)
         except InvalidOperation:
             raise ValueError(f"expected a number, got {text!r}") from None
@@ -54,11 +61,15 @@ def convert(ftype: str, raw: Any) -> Any:
         raise ValueError(f"expected yes or no, got {text!r}")
     if ftype == "date":
         try:
+            if not _DATE.match(s):
+                raise ValueError
             return date.fromisoformat(s)
         except ValueError:
             raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
     if ftype == "datetime":
         try:
+            if not _DATETIME.match(s):
+                raise ValueError
             when = datetime.fromisoformat(s.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(f"expected a date and time as YYYY-MM-DDTHH:MM[:SS][+00:00], got {text!r}") from None

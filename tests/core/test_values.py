@@ -41,6 +41,8 @@ from sopframe.pluginmanager import load_plugins
         ("date", "2026-01-31", date(2026, 1, 31)),
         ("datetime", "2026-01-31T10:15:00", datetime(2026, 1, 31, 10, 15)),
         ("datetime", "2026-01-31T10:15:00Z", datetime(2026, 1, 31, 10, 15, tzinfo=timezone.utc)),
+        ("datetime", "2026-01-31T10:15:00.250+00:00",
+         datetime(2026, 1, 31, 10, 15, 0, 250000, tzinfo=timezone.utc)),
         ("datetime", "2026-01-31 10:15+02:00",
          datetime(2026, 1, 31, 10, 15, tzinfo=timezone(timedelta(hours=2)))),
         ("duration", "4h", Duration(seconds=4 * 3600)),
@@ -71,6 +73,18 @@ def test_convert_valid(ftype: str, raw: Any, value: Any) -> None:
         ("date", "31/01/2026", "YYYY-MM-DD"),
         ("date", "2026-02-30", "YYYY-MM-DD"),
         ("datetime", "yesterday", "YYYY-MM-DD"),
+        # only the forms the messages promise, in ASCII digits: Python's own parsers read more, and the
+        # value stored would then differ from what was typed (a week date stored as a calendar date)
+        ("number", "\uff11\uff12", "expected a number"),  # full-width 12
+        ("number", "\u0661\u0662", "expected a number"),  # Arabic-Indic 12
+        ("date", "2026-W01-1", "YYYY-MM-DD"),
+        ("date", "20260105", "YYYY-MM-DD"),
+        ("date", "\uff12\uff10\uff12\uff16-01-05", "YYYY-MM-DD"),
+        ("datetime", "2026-01-05T10", "YYYY-MM-DD"),
+        ("datetime", "20260105T103000", "YYYY-MM-DD"),
+        ("datetime", "2026-W01-1T10:00", "YYYY-MM-DD"),
+        ("datetime", "2026-01-05T10:30+0100", "YYYY-MM-DD"),
+        ("duration", "\uff14h", "not a duration"),
         ("datetime", "0001-01-01T00:30:00+01:00", "out of range"),  # before year 1 once in UTC
         ("datetime", "9999-12-31T23:30:00-01:00", "out of range"),  # after 9999 once in UTC
         ("duration", "soon", "not a duration"),
