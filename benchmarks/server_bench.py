@@ -97,11 +97,11 @@ async def run_user(base: str, job: str, cycles: int, think: float, go: Any, gate
                    errors: list[str], accepted: dict[str, dict[str, int]]) -> None:
     import random
 
-    import httpx
+    import httpx2
 
-    limits = httpx.Limits(max_connections=1)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as lee, \
-            httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as sam:
+    limits = httpx2.Limits(max_connections=1)
+    async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=120) as lee, \
+            httpx2.AsyncClient(base_url=base, limits=limits, timeout=120) as sam:
         async with gate:  # Argon2id is slow on purpose: a few sign-ins at a time, before the measured part
             lee_csrf, sam_csrf = await sign_in(lee, "lee"), await sign_in(sam, "sam")
         for client in (lee, sam):  # warm up: connections, each worker's compiled template (not measured)
@@ -118,7 +118,7 @@ async def run_user(base: str, job: str, cycles: int, think: float, go: Any, gate
                 ok = r.status_code == expect
                 if not ok:
                     errors.append(f"{kind} {path}: {r.status_code} {r.text[:200]}")
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 ok = False
                 errors.append(f"{kind} {path}: {type(exc).__name__}")
             out[kind].append(time.perf_counter() - t)
@@ -209,13 +209,13 @@ def main() -> int:
                                "--port", str(port), "--store", url, "--insecure-cookies"], cwd=work)
     base = f"http://127.0.0.1:{port}"
     try:
-        import httpx
+        import httpx2
 
         for _ in range(300):
             try:
-                if httpx.get(f"{base}/signin", timeout=1).status_code == 200:
+                if httpx2.get(f"{base}/signin", timeout=1).status_code == 200:
                     break
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 time.sleep(0.1)
         out: dict[str, list[float]] = defaultdict(list)
         errors: list[str] = []

@@ -39,9 +39,9 @@ _DISCOVERY: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
 def _get_json(url: str) -> dict[str, Any]:
-    import httpx
+    import httpx2
 
-    r = httpx.get(url, timeout=10)
+    r = httpx2.get(url, timeout=10)
     r.raise_for_status()
     data = r.json()
     if not isinstance(data, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-import httpx
+import httpx2
 import pytest
 from oidc_idp import CLIENT_ID, CLIENT_SECRET, IdP
 from serversupport import Server, make_server, running
@@ -34,15 +34,15 @@ def _through_provider(client: Any, next_path: str = "/") -> Any:
     """Start the sign-in, let the provider answer, and bring its redirect back to the server."""
     start = client.get(f"/signin/oidc?next={next_path}", follow_redirects=False)
     assert start.status_code == 303
-    at_provider = httpx.get(start.headers["location"], follow_redirects=False)
+    at_provider = httpx2.get(start.headers["location"], follow_redirects=False)
     assert at_provider.status_code == 302, at_provider.text
-    back = httpx.URL(at_provider.headers["location"])
+    back = httpx2.URL(at_provider.headers["location"])
     return client.get(f"{back.path}?{back.query.decode()}", follow_redirects=False)
 
 
 def test_the_authorization_request_uses_pkce_and_a_nonce(oidc_server: Server, idp: IdP) -> None:
     start = oidc_server.client().get("/signin/oidc", follow_redirects=False)
-    url = httpx.URL(start.headers["location"])
+    url = httpx2.URL(start.headers["location"])
     assert str(url).startswith(f"{idp.issuer}/authorize")
     q = dict(url.params)
     assert q["code_challenge_method"] == "S256" and len(q["code_challenge"]) >= 43
@@ -73,8 +73,8 @@ def test_a_bad_id_token_signs_nobody_in(oidc_server: Server, idp: IdP, tamper: s
 def test_a_callback_with_another_state_or_no_flow_is_refused(oidc_server: Server, idp: IdP) -> None:
     client = oidc_server.client()
     start = client.get("/signin/oidc", follow_redirects=False)
-    at_provider = httpx.get(start.headers["location"], follow_redirects=False)
-    code = httpx.URL(at_provider.headers["location"]).params["code"]
+    at_provider = httpx2.get(start.headers["location"], follow_redirects=False)
+    code = httpx2.URL(at_provider.headers["location"]).params["code"]
     before = idp.token_requests
     r = client.get(f"/signin/oidc/callback?code={code}&state=forged", follow_redirects=False)
     assert r.status_code == 403 and idp.token_requests == before  # the code is never exchanged
