@@ -48,11 +48,41 @@ def _display_width(text: str) -> int:
 
 
 def _one_line(text: str) -> str:
-    """Text on one line, so a finding's block keeps its shape whatever a plugin's message holds."""
+    """Text on one line, so a finding's block keeps its shape whatever a plugin's message holds, with any
+    control or formatting character still raw in it escaped (what messages quote is escaped already)."""
+    from sopframe.core.safetext import escape
+
     lines = text.splitlines()
     if len(lines) <= 1:
-        return lines[0] if lines else ""
-    return " ".join(part.strip() for part in lines if part.strip())
+        return escape(lines[0], backslash=False) if lines else ""
+    return escape(" ".join(part.strip() for part in lines if part.strip()), backslash=False)
+
+
+def _shown(text: str) -> str:
+    """A file name or message as printed: control and formatting characters escaped, line breaks kept."""
+    from sopframe.core.safetext import escape
+
+    return "\n".join(escape(part, backslash=False) for part in _LINE_BREAK.split(text))
+
+
+#: a source line longer than this is shown as a window of :data:`_WINDOW` characters around the column
+_LONG_LINE, _WINDOW = 200, 160
+
+
+def _excerpt(line: str, col: int) -> tuple[str, str]:
+    """(the source line as shown, what stands before the column as shown): tabs as arrows, control and
+    formatting characters escaped (a file's bytes never reach the terminal raw), a long line cut to a window."""
+    from sopframe.core.safetext import escape
+
+    line = line.replace("\t", "\u2192")  # a tab shown as an arrow, one column
+    start, end = 0, len(line)
+    if len(line) > _LONG_LINE:
+        start = min(max(col - 1 - _WINDOW // 2, 0), len(line) - _WINDOW)
+        end = start + _WINDOW
+    lead, tail = ("\u2026" if start else ""), ("\u2026" if end < len(line) else "")
+    shown = lead + escape(line[start:end], backslash=False) + tail
+    before = lead + escape(line[start:max(col - 1, start)], backslash=False)
+    return shown, before
 
 
 def render_text(findings: Sequence[Finding], files: int, sources: dict[str, str], rules: Sequence[Rule],
@@ -66,17 +96,18 @@ def render_text(findings: Sequence[Finding], files: int, sources: dict[str, str]
 
     out: list[str] = []
     for f in findings:
-        head = f"{f.file}:{f.line}:{f.col}: "
+        head = f"{_shown(f.file)}:{f.line}:{f.col}: "
         sev = style(str(f.severity), fg=_COLOURS[f.severity], bold=True)
         out.append(f"{style(head, bold=True)}{sev} {style(f.code, bold=True)} [{f.slug}] {_one_line(f.message)}")
         lines = sources.get(f.file)
         if lines is not None:
             text_lines = _LINE_BREAK.split(lines)
             if 1 <= f.line <= len(text_lines):
-                src = text_lines[f.line - 1].replace("\t", "\u2192")  # a tab shown as an arrow, one column
+                line = text_lines[f.line - 1]
+                src, before = _excerpt(line, f.col)
                 gutter = f"{f.line:>5} | "
                 out.append(f"{gutter}{src}")
-                pad = _display_width(src[: f.col - 1]) + max(f.col - 1 - len(src), 0)
+                pad = _display_width(before) + max(f.col - 1 - len(line), 0)
                 out.append(" " * (len(gutter) - 2) + "| " + " " * pad + style("^", fg=_COLOURS[f.severity], bold=True))
         if f.hint:
             out.append(f"  {style('hint:', fg='cyan')} {_one_line(f.hint)}")
@@ -215,10 +246,10 @@ def render_github(findings: Sequence[Finding], files: int, sources: dict[str, st
     kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     out = []
     for f in findings:
-        props = [f"file={_gh_escape(f.file, True)}", f"line={f.line}", f"col={f.col}",
+        props = [f"file={_gh_escape(_shown(f.file), True)}", f"line={f.line}", f"col={f.col}",
                  f"title={_gh_escape(f'{f.code} {f.slug}', True)}"]
         msg = f.message + (f" (hint: {f.hint})" if f.hint else "")
-        out.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(msg)}")
+        out.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(_shown(msg))}")
     if summary:
         out.append(summary_line(findings, files))
     return "\n".join(out)

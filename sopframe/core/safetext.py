@@ -33,12 +33,19 @@ def _escaped(ch: str) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
 
 
-def escape(value: Any) -> str:
-    """``value`` as text on one line, with every unsafe character written as an escape."""
+def escape(value: Any, backslash: bool = True) -> str:
+    """``value`` as text on one line, with every unsafe character written as an escape.
+
+    ``backslash=False`` leaves backslashes as they are: for showing a line of a file as it reads (a
+    pattern's ``\\d`` stays ``\\d``) and for text that already holds escapes, where only what is still raw
+    must be escaped.
+    """
     text = value if isinstance(value, str) else str(value)
-    if text.isascii() and text.isprintable() and "\\" not in text:
+    if text.isascii() and text.isprintable() and (not backslash or "\\" not in text):
         return text
-    return "".join(_escaped(ch) if _needs_escape(ch) else ch for ch in text)
+    if backslash:
+        return "".join(_escaped(ch) if _needs_escape(ch) else ch for ch in text)
+    return "".join(_escaped(ch) if ch != "\\" and _needs_escape(ch) else ch for ch in text)
 
 
 _JSON_UNSAFE = re.compile("[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")

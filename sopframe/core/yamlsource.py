@@ -288,6 +288,8 @@ def _syntax_finding(path: str, text: str, exc: Any) -> Finding:
                             hint=f"indent `{key}:` like the key above it ({_indent(above)} spaces)")
         value = here.split(":", 1)[1].strip() if ":" in here else ""
         quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        if len(quoted) > 60 or len(key) > 40:  # the line is already shown above the hint
+            key, quoted = key[:40], "..."
         return _finding(YAML_SYNTAX, f"the value of '{key}' holds `: `, which YAML reads as another key",
                         path, line, col, hint=f'quote the value: {key}: "{quoted}"')
     if problem.startswith("expected <block end>") or "block mapping" in problem:

@@ -16,6 +16,7 @@ from cli_helpers import BROKEN, CLEAN, WARN, invoke, write
 from testsupport import data_file
 
 from sopframe.core.diagnostics import Finding, Severity
+from sopframe.core.safetext import escape
 from sopframe.formats import render
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -62,6 +63,36 @@ def test_caret_accounts_for_wide_characters() -> None:
     text = "title: 変更管理 x\n"  # col 13 is the x; the four CJK characters take two columns each
     out = render("text", [f], 1, {"x.yaml": text}).splitlines()
     assert out[2].index("^") - out[1].index("title") == len("title: ") + 8 + 1
+
+
+@pytest.mark.parametrize("raw", ["\x1b]0;PWNED\x07", "\x1bc", "\x9b31m", "\u202e", "\x00", "\x7f", "\x0b\x0c"])
+def test_a_files_control_characters_never_reach_the_terminal(raw: str) -> None:
+    line = f"title: a{raw}b x"
+    col = line.index(" x") + 2
+    f = Finding("SOP004", "not-text", Severity.ERROR, "m", file=f"t{raw}.yaml", line=1, col=col, hint=f"h{raw}")
+    out = render("text", [f], 1, {f"t{raw}.yaml": line + "\n"})
+    unsafe = [ch for ch in raw if not ch.isprintable()]
+    assert unsafe and not any(ch in out for ch in unsafe)
+    head, src, caret = out.splitlines()[:3]
+    assert head.startswith("t\\") and src.endswith("b x") and "\\" in src
+    assert caret.index("^") == src.index(" x") + 1  # under the x, after the escapes
+    gh = render("github", [f], 1, {})
+    assert not any(ch in gh for ch in unsafe)
+
+
+def test_a_backslash_in_the_source_line_is_shown_as_written() -> None:
+    f = Finding("SOP107", "x", Severity.ERROR, "m", file="x.yaml", line=1, col=10)
+    out = render("text", [f], 1, {"x.yaml": "pattern: '^\\d+$'\n"}).splitlines()
+    assert out[1].endswith("pattern: '^\\d+$'")
+
+
+def test_a_very_long_line_is_shown_around_the_column() -> None:
+    line = "x: " + "a" * 5000 + ": b"
+    col = line.rindex(": b") + 1
+    f = Finding("SOP001", "yaml-syntax", Severity.ERROR, "m", file="x.yaml", line=1, col=col)
+    out = render("text", [f], 1, {"x.yaml": line}).splitlines()
+    assert len(out[1]) < 200 and out[1].endswith("\u2026") is False and "\u2026a" in out[1]
+    assert out[1][out[2].index("^")] == ":"  # the caret still under the column
 
 
 def test_summary_counts_each_severity(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -305,10 +336,11 @@ def test_any_finding_renders_in_every_format(name: str, line: int, col: int, mes
                 hint=hint)
     source = "a: 1\n\tb: 変更\nc: x y z\n"
     text = render("text", [f], 1, {f.file: source}).split("\n")
-    head = f"d/{name}.yaml:{line}:{col}: warning SOP012 [invalid-value] "
-    # the block keeps its shape: one head line holding every word of the message, the source, the caret
+    head = f"d/{escape(name, backslash=False)}.yaml:{line}:{col}: warning SOP012 [invalid-value] "
+    # the block keeps its shape: one head line holding every word of the message (what is not printable
+    # escaped), the source, the caret
     assert text[0].startswith(head) and len(text[0].splitlines()) == 1
-    assert text[0][len(head):].split() == message.split()
+    assert text[0][len(head):].split() == escape(" ".join(message.splitlines()), backslash=False).split()
     if line <= 3:
         assert text[1] == f"    {line} | " + source.splitlines()[line - 1].replace("\t", "\u2192")  # a tab shown as an arrow
         assert text[2].endswith("^")
