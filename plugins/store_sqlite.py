@@ -84,13 +84,31 @@ class SqliteStore(SqlStore):
                                   "`sopframe job start` or `sopframe store init` creates a new store")
         try:
             self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-            self.db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            version = self.schema_version()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open store {self.url}: {exc}",
                              hint="is it an SQLite database that this user may write?") from None
+        try:
+            self.db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self.db.execute("PRAGMA schema_version").fetchone()  # reads the header: a file that is no database
+            version = self.schema_version()
+            others = self._other_tables() if version == 0 else 0
+            if version == 0 and (others or not create):  # another program's database is never changed
+                what = (f"an SQLite database with {others} table{'s' if others != 1 else ''} of something else"
+                        if others else "an empty database")
+                raise StoreError(f"{self.url} is not a sopframe store: it is {what}",
+                                 hint="check the path; a new store is created by `sopframe job start` or "
+                                      "`sopframe store init` in a file of its own")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise StoreError(f"cannot open store {self.url}: {exc}",
+                             hint="is it an SQLite database that this user may write?") from None
+        except StoreError:
+            self.db.close()
+            raise
+        #: the schema version the file was at when opened (0: created by this open), before it migrated itself
+        self.opened_at = version
         if version < SCHEMA_VERSION and migrate_on_open:
             from sopframe.core.migrations import migrate
 
@@ -128,6 +146,10 @@ class SqliteStore(SqlStore):
         from sopframe_plugins.store_proof import prove  # the compiled whole-store proof, when it was built
 
         return prove(self, after, sizes)
+
+    def _other_tables(self) -> int:
+        """How many tables the file holds (at version 0: none of them sopframe's)."""
+        return int(self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])
 
     def _table_exists(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",

@@ -171,6 +171,15 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if isinstance(exc, SopframeError):
             click.echo(f"sopframe: error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
+        if isinstance(exc, UnicodeEncodeError) and exc.reason == "surrogates not allowed":
+            from sopframe.core.safetext import escape
+
+            bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+            given = escape(bad)  # a surrogate is written as its \\u escape
+            click.echo(f"sopframe: error: text given holds characters that are not valid Unicode ({given}: bytes "
+                       "that are not UTF-8, or an escape such as \\ud800 in JSON)\n"
+                       "  hint: give the names, values and files as UTF-8", err=True)
+            sys.exit(ExitCode.USAGE)
         if os.environ.get("SOPFRAME_DEBUG"):
             raise
         notes = "".join(f"\n  {note}" for note in getattr(exc, "__notes__", ()))

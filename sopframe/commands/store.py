@@ -45,8 +45,9 @@ def init(ctx: click.Context, store_url: str | None) -> None:
 
     s = _open(ctx, store_url, create=True)
     st = status(s)
-    if st.current == st.latest:
-        click.echo(f"{s.url}: already at schema version {st.current}")
+    if st.current == st.latest:  # the embedded store creates (and migrates) itself when opened
+        made = getattr(s, "opened_at", None) == 0
+        click.echo(f"{s.url}: {'created at' if made else 'already at'} schema version {st.current}")
         return
     if st.current:
         raise StoreError(f"{s.url} already holds sopframe data at schema version {st.current}",

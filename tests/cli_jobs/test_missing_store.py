@@ -86,3 +86,34 @@ def test_a_backend_written_without_the_argument_still_opens(tmp_path: Path) -> N
     store = open_store("old://x", plugins, create=False)
     assert isinstance(store, MemoryStore)
     store.close()
+
+
+@pytest.mark.parametrize("argv", [("job", "list"), ("job", "start", "tiny.yaml"), ("store", "init")], ids=" ".join)
+def test_another_programs_database_is_refused_and_left_as_it_was(cli: Cli, tmp_path: Path,
+                                                                 argv: tuple[str, ...]) -> None:
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE invoices (n INTEGER)")
+    before = path.read_bytes()
+    r = cli(*argv, "--store", f"sqlite:///{path}")
+    assert r.code == 2 and "is not a sopframe store: it is an SQLite database with 1 table of something else" in r.err
+    assert path.read_bytes() == before  # not even its journal mode changed
+    assert not (tmp_path / "other.db-wal").exists()
+
+
+def test_an_empty_file_is_refused_by_a_reader_and_made_a_store_by_a_starter(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "empty.db").write_bytes(b"")
+    r = cli("job", "list", "--store", "sqlite:///empty.db")
+    assert r.code == 2 and "is not a sopframe store: it is an empty database" in r.err
+    assert (tmp_path / "empty.db").read_bytes() == b""
+    assert cli("job", "start", "tiny.yaml", "--store", "sqlite:///empty.db").code == 0
+
+
+def test_store_init_says_it_created_the_embedded_store(cli: Cli, tmp_path: Path) -> None:
+    r = cli("store", "init", "--store", "sqlite:///new.db")
+    from sopframe.core.store import SCHEMA_VERSION
+
+    assert r.code == 0 and r.out.strip() == f"sqlite:///new.db: created at schema version {SCHEMA_VERSION}"
+    assert "already at schema version" in cli("store", "init", "--store", "sqlite:///new.db").out

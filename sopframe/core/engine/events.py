@@ -81,10 +81,58 @@ def chain(job: str, after_seq: int, after_hash: str, new: Sequence[NewEvent], ac
         text = _CANONICAL(dict(ev.data))
         data = json.loads(text)  # plain JSON values only, exactly as they will be read back
         body = f'{head}{text}{tail_job}{prev}","seq":{seq},"type":{enc(ev.type)}}}'
-        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        try:
+            raw = body.encode("utf-8")
+        except UnicodeEncodeError:  # nothing is written: the append never starts
+            raise _not_unicode(job, ev, actor) from None
+        digest = hashlib.sha256(raw).hexdigest()
         out.append(Event(job, seq, ev.type, data, actor, at, prev, digest))
         prev = digest
     return out
+
+
+def _lone_surrogate(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where in ``value`` a text holds a lone surrogate (no UTF-8 encoding exists for it), or None."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            found = _lone_surrogate(k, path) if isinstance(k, str) else None
+            found = found if found is not None else _lone_surrogate(v, (*path, str(k)))
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value, 1):
+            found = _lone_surrogate(v, (*path, f"item {i}"))
+            if found is not None:
+                return found
+    return None
+
+
+def _not_unicode(job: str, ev: NewEvent, actor: str) -> Exception:
+    """The refusal of text that cannot be recorded: a lone surrogate (a ``\\ud800`` escape in JSON, or bytes
+    that are not UTF-8 passed through by the operating system), named by where it is."""
+    from sopframe.errors import JobError
+
+    data = ev.data if isinstance(ev.data, Mapping) else {}
+    where = _lone_surrogate(dict(data))
+    if _lone_surrogate(actor) is not None:
+        what = "the user name"
+    elif _lone_surrogate(job) is not None or where is None:
+        what = "the job id"
+    else:
+        what = "the value" if where[:1] == ("value",) else " ".join(where) or ev.type
+    stage, field = data.get("stage"), data.get("field")
+    return JobError(f"{what} holds text that is not valid Unicode (a lone surrogate such as \\ud800, or bytes "
+                    "that are not UTF-8); nothing was recorded",
+                    job=_printable(job), stage=_printable(stage), field=_printable(field),
+                    hint="give the text again as valid UTF-8")
+
+
+def _printable(value: Any) -> str | None:
+    from sopframe.core.safetext import escape
+
+    return escape(value) if isinstance(value, str) else None  # a surrogate is written as its \\u escape
 
 
 def rows_intact(job: str, rows: Sequence[Sequence[Any]], head: tuple[int, str] | None = None) -> bool:
