@@ -25,6 +25,8 @@ def test_demo_walks_every_stage_and_prints_history_and_master_list(cli: Cli, tmp
     assert "1.0    archived" in r.out and "1.1    current" in r.out
     listing = cli("sops", "--store", "sqlite:///sopframe-demo.db", "--format", "json").json()
     assert [(e["version"], e["status"]) for e in listing] == [("1.0", "archived"), ("1.1", "current")]
+    policy = listing[-1]["acknowledgement"]  # an object, not JSON text inside the JSON
+    assert policy["every"] == "12 months" and "it_lead" in policy["audience"]
     assert cli("job", "verify", "--all", "--store", "sqlite:///sopframe-demo.db").code == 0
 
 

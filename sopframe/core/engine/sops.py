@@ -30,7 +30,13 @@ class SopEntry(SopRow):
     archived_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The entry as JSON values: the acknowledgement policy as an object (the row keeps it as JSON text)."""
+        import json
+
+        d = asdict(self)
+        if isinstance(d.get("acknowledgement"), str):
+            d["acknowledgement"] = json.loads(d["acknowledgement"])
+        return d
 
 
 class OverdueItem(NamedTuple):
