@@ -119,9 +119,18 @@ def resolve_template(ctx: click.Context, name: str) -> tuple[str, str]:
     path = Path(name)
     if path.is_file():
         try:
-            return path.read_text("utf-8"), str(path)
-        except (OSError, UnicodeDecodeError) as exc:
+            data = path.read_bytes()
+            return data.decode("utf-8"), str(path)
+        except OSError as exc:
             raise UsageError(f"cannot read template {name!r}: {exc}") from None
+        except UnicodeDecodeError as exc:  # where, as `sopframe validate` says it (SOP004)
+            start = data.rfind(b"\n", 0, exc.start) + 1
+            line, col = data.count(b"\n", 0, exc.start) + 1, len(data[start:exc.start].decode("utf-8", "replace")) + 1
+            from sopframe.core.safetext import escape
+
+            raise UsageError(f"{escape(name)}:{line}:{col}: the template is not UTF-8 text (byte "
+                             f"0x{data[exc.start]:02x})",
+                             hint=f"save it as UTF-8; `sopframe validate {escape(name)}` checks the whole file") from None
     from sopframe.core.templates import find_shipped
 
     return find_shipped(plugins_for(ctx), name, also="template file or ",

@@ -51,3 +51,9 @@ def test_the_engine_names_where_the_text_is_and_writes_nothing() -> None:
         engine.set_fields(job, {"summary": "a\ud800b"}, actor="alice")
     assert info.value.job == job and info.value.stage == "write" and info.value.field == "summary"
     assert store.read(job) == before
+
+
+def test_a_template_that_is_not_utf8_is_refused_at_its_line_and_column(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_bytes(b"template: x\ntitle: \"caf\xff\"\n")
+    r = cli("job", "start", "bad.yaml")
+    assert r.code == 2 and "bad.yaml:2:12: the template is not UTF-8 text (byte 0xff)" in r.err
