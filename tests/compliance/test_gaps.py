@@ -118,6 +118,21 @@ def test_an_absent_number_keeps_the_point_open(capsys, sops: Path, point: int, s
     assert not after[point]["complete"] and "policy" in " ".join(after[point]["missing"])
 
 
+@pytest.mark.parametrize(("point", "key", "value"), [
+    (3, "leaver-revocation", "1h"),
+    (5, "patch-critical", "1d"),
+    (6, "dr-drill-every", "1 month"),
+    (7, "sop-review-every", "1 month"),
+])
+def test_design_numbers_are_the_organisations_policy(capsys, sops: Path, point: int, key: str, value: str) -> None:
+    config = sops.parent / "sopframe.toml"
+    config.write_text(f'[policy]\n{key} = "{value}"\n', "utf-8")
+    code, out = run(capsys, "--config", str(config), "gaps", str(sops), "--format", "json")
+    after = {p["number"]: p for p in json.loads(out)["points"]}
+    assert code == 1 and [n for n, p in after.items() if not p["complete"]] == [point]
+    assert f"organisation's policy of {value} (policy {key})" in " ".join(after[point]["missing"])
+
+
 # --------------------------------------------------------------- evidence
 
 @pytest.fixture
