@@ -248,3 +248,14 @@ def test_acknowledgements_by_the_audience_are_evidence_of_point_7(capsys, sops: 
     early = json.loads(run(capsys, *gaps, "--as-of", "2026-03-10")[1])["points"][6]["evidence"]
     assert early["complete"] and early["missing"] == []
     assert early["shown"][-1] == "SOP SOP-T-001 version 1.0.0: 2 of 3 acknowledged, nobody late"
+
+
+def test_an_unknown_policy_key_names_its_line(capsys, sops: Path) -> None:
+    config = sops.parent / "sopframe.toml"
+    config.write_text('store = "memory://"\n\n[policy]\nleaver-revocation = "4h"\npatch-crit = "1d"\n', "utf-8")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main(["--config", str(config), "gaps", str(sops)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and f"{config}:5: unknown policy key 'patch-crit' (did you mean 'patch-critical'?)" \
+        in err, err
