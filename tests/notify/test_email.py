@@ -105,7 +105,7 @@ def test_implicit_tls_and_an_untrusted_certificate(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("options, problem", [
     ({"from": "sop@example.com"}, "needs `host`"),
-    ({"host": "h", "from": "sop@example.com", "security": "ssl"}, "security must be"),
+    ({"host": "h", "from": "sop@example.com", "security": "ssl"}, "`security` must be"),
     ({"host": "h", "from": "sop@example.com", "username": "u"}, "password-env"),
     ({"host": "h", "from": "nobody"}, "not a mail address"),
 ])
