@@ -78,7 +78,8 @@ class EmailNotifier(Notifier):
         o = channel.options
         problems = [f"needs `{k}`" for k in ("host", "from") if not o.get(k)]
         problems += option_problems(o, _OPTIONS)
-        if o.get("security", "starttls") not in _PORTS:
+        security = o.get("security", "starttls")
+        if not isinstance(security, str) or security not in _PORTS:
             problems.append(f"`security` must be starttls, tls or none, not {escape(repr(o.get('security')))}")
         if o.get("username") and "password" not in o and "password-env" not in o:
             problems.append("`username` needs `password-env`, the environment variable holding the password")
