@@ -7,7 +7,10 @@ or ``none``), ``username`` with ``password-env`` (the environment variable
 holding the password), ``timeout`` in seconds (30), ``ca-file`` (a PEM
 bundle to trust instead of the system's, for a private CA).
 
-Each notification is one message to one recipient; its ``Message-ID`` is
+Each notification is one message to exactly one recipient: its address
+must be one plain ``local@domain`` (:mod:`sopframe.core.notify.address`
+refuses lists, display names, comments and control characters), and the
+envelope names that address alone.  Its ``Message-ID`` is
 ``<KEY@sopframe>`` (the notification's idempotency key), so a mail system
 or a script that keeps Message-IDs drops a redelivered duplicate.  Header
 values are built by :mod:`email` with the SMTP policy, which refuses CR and
@@ -27,14 +30,19 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from sopframe.core.engine.clock import from_text
+from sopframe.core.notify.address import single_address
 from sopframe.core.notify.model import Notification
-from sopframe.core.notify.notifier import DeliveryError, Notifier
+from sopframe.core.notify.notifier import DeliveryError, Notifier, option_problems
+from sopframe.core.safetext import escape
 from sopframe.core.notify.routing import ChannelSpec
 from sopframe.hookspecs import hookimpl
 
 __all__ = ["EmailNotifier", "build_message", "sopframe_notifiers"]
 
 _PORTS = {"starttls": 587, "tls": 465, "none": 25}
+#: every option of an email channel (``password`` is read from the variable ``password-env`` names)
+_OPTIONS = {"host": "text", "from": "text", "port": "port", "security": "text", "username": "text",
+            "password-env": "text", "password": "text", "timeout": "seconds", "ca-file": "file"}
 
 
 def _one_line(text: str) -> str:
@@ -69,12 +77,14 @@ class EmailNotifier(Notifier):
     def check(self, channel: ChannelSpec) -> list[str]:
         o = channel.options
         problems = [f"needs `{k}`" for k in ("host", "from") if not o.get(k)]
-        if o.get("security", "starttls") not in _PORTS:
-            problems.append(f"security must be starttls, tls or none, not {o.get('security')!r}")
+        problems += option_problems(o, _OPTIONS)
+        security = o.get("security", "starttls")
+        if not isinstance(security, str) or security not in _PORTS:
+            problems.append(f"`security` must be starttls, tls or none, not {escape(repr(o.get('security')))}")
         if o.get("username") and "password" not in o and "password-env" not in o:
             problems.append("`username` needs `password-env`, the environment variable holding the password")
-        if o.get("from") and "@" not in parseaddr(str(o["from"]))[1]:
-            problems.append(f"`from` {o['from']!r} is not a mail address")
+        if isinstance(o.get("from"), str) and "@" not in parseaddr(o["from"])[1]:
+            problems.append(f"`from` {escape(repr(o['from']))} is not a mail address")
         return problems
 
     def _context(self, o: Any) -> ssl.SSLContext:
@@ -98,12 +108,16 @@ class EmailNotifier(Notifier):
     def deliver(self, note: Notification, channel: ChannelSpec) -> None:
         if not note.recipient:
             raise DeliveryError("no recipient address", permanent=True)
+        try:
+            recipient = single_address(note.recipient)
+        except ValueError as exc:
+            raise DeliveryError(f"recipient {escape(note.recipient)}: {exc}", permanent=True) from None
         msg = build_message(note, channel.options["from"])
         for attempt in (1, 2):  # a kept connection the server closed is opened again once
             try:
                 smtp = self._open.get(channel.name) or self._connect(channel)
                 self._open[channel.name] = smtp
-                refused = smtp.send_message(msg)
+                refused = smtp.send_message(msg, to_addrs=[recipient])
                 if refused:
                     raise DeliveryError(f"recipient refused: {refused}", permanent=True)
                 return

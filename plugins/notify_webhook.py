@@ -28,7 +28,7 @@ import urllib.request
 from typing import Any, Callable
 
 from sopframe.core.notify.model import Notification
-from sopframe.core.notify.notifier import DeliveryError, Notifier
+from sopframe.core.notify.notifier import DeliveryError, Notifier, option_problems
 from sopframe.core.notify.routing import ChannelSpec
 from sopframe.hookspecs import hookimpl
 
@@ -63,9 +63,14 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float, cafile
 class _HttpNotifier(Notifier):
     clock: Callable[[], float] = staticmethod(time.time)  # type: ignore[assignment]
 
+    #: every option of the channel type
+    options = {"url": "text", "timeout": "seconds", "ca-file": "file"}
+
     def check(self, channel: ChannelSpec) -> list[str]:
-        url = str(channel.options.get("url", ""))
-        return [] if url.startswith(("http://", "https://")) else ["needs `url`, an http:// or https:// address"]
+        url = channel.options.get("url", "")
+        problems = [] if isinstance(url, str) and url.startswith(("http://", "https://")) else [
+            "needs `url`, an http:// or https:// address"]
+        return problems + [p for p in option_problems(channel.options, self.options) if not p.startswith("`url`")]
 
     def payload(self, note: Notification) -> dict[str, Any]:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
@@ -83,6 +88,7 @@ class WebhookNotifier(_HttpNotifier):
     """The generic webhook: the whole notification as JSON, signed with HMAC-SHA256."""
 
     types = ("webhook",)
+    options = {**_HttpNotifier.options, "secret-env": "text", "secret": "text"}
 
     def payload(self, note: Notification) -> dict[str, Any]:
         return {"id": note.key, "kind": note.kind, "job": note.job, "subject": note.subject, "text": note.body,

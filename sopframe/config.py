@@ -8,14 +8,15 @@ dashes (``fail-level``); command-line options override them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sopframe.errors import ConfigError, did_you_mean
 
-__all__ = ["Config", "find_config", "load_config", "key_position", "KNOWN_KEYS", "ENV_DISABLE"]
+__all__ = ["Config", "find_config", "load_config", "key_position", "key_line", "KNOWN_KEYS", "ENV_DISABLE"]
 
 #: plugins never to import, comma-separated, besides ``--disable-plugin`` and ``disable-plugins``
 ENV_DISABLE = "SOPFRAME_DISABLE_PLUGINS"
@@ -60,6 +61,18 @@ class Config:
     def path(self) -> Path | None:
         """The configuration file, if there is one."""
         return None if self.file is None else Path(self.file)
+
+    def where(self, *keys: str) -> str | None:
+        """``file:line`` of the key at path ``keys`` below sopframe's table (``"notify", "channels", "mail",
+        "port"``), or of the nearest enclosing key or table written; None without a file."""
+        if self.file is None:
+            return None
+        try:
+            text = Path(self.file).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return self.file
+        prefix = ("tool", "sopframe") if Path(self.file).name == "pyproject.toml" else ()
+        return f"{self.file}:{key_line(text, (*prefix, *keys))}"
 
     @property
     def directory(self) -> str:
@@ -147,6 +160,59 @@ def key_position(path: "str | os.PathLike[str]", key: str) -> str:
         if m:
             return f"{path}:{i + 1}:{len(m.group(1)) + 1}"
     return str(path)
+
+
+_BARE = r"[A-Za-z0-9_-]+"
+_KEY = r"(?:[A-Za-z0-9_-]+|\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*')"
+_DOTTED = re.compile(r"\s*(" + _KEY + r"(?:\s*\.\s*" + _KEY + r")*)\s*")
+_HEADER = re.compile(r"\s*\[\[?" + _DOTTED.pattern + r"\]\]?\s*(?:#.*)?$")
+_ASSIGN = re.compile(_DOTTED.pattern + "=")
+
+
+def _split(dotted: str) -> tuple[str, ...]:
+    parts = re.findall(_KEY, dotted)
+    return tuple(p[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape") if p.startswith('"')
+                 else p[1:-1] if p.startswith("'") else p for p in parts)
+
+
+def _inline(lines: list[str], start: int, key: str) -> int | None:
+    """The line of ``key = `` inside the inline table or array whose assignment starts on ``start``."""
+    pattern = re.compile(r"[{,]\s*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key)
+                         + r"')\s*=")
+    for i in range(start, len(lines)):
+        if i > start and (_HEADER.match(lines[i]) or _ASSIGN.match(lines[i])):
+            return None
+        if pattern.search(lines[i]):
+            return i
+    return None
+
+
+def key_line(text: str, keys: Sequence[str]) -> int:
+    """The line (1-based) where the TOML key at path ``keys`` is written: its own assignment, inside an
+    inline table, or else the line of the nearest enclosing key or table header (1 if none)."""
+    lines = text.splitlines()
+    want = tuple(keys)
+    current: tuple[str, ...] = ()
+    best, best_len = 1, 0
+    for i, line in enumerate(lines):
+        header = _HEADER.match(line)
+        if header:
+            current = _split(header.group(1))
+            path = current
+        else:
+            assign = _ASSIGN.match(line)
+            if not assign:
+                continue
+            path = current + _split(assign.group(1))
+        if path == want:
+            return i + 1
+        if len(path) > best_len and want[: len(path)] == path:
+            best, best_len = i + 1, len(path)
+            if not header and len(want) > len(path):
+                inner = _inline(lines, i, want[len(path)])
+                if inner is not None:
+                    best, best_len = inner + 1, len(path) + 1
+    return best
 
 
 def _check(values: Mapping[str, Any], path: str) -> None:

@@ -73,7 +73,7 @@ def gaps(ctx: click.Context, paths: tuple[str, ...], store_url: str | None, as_o
     policy = checked_policy(ctx)
     context = CheckContext.of(None, policy)
     results = [validate_file(p, plugins=plugins, schema=schema, context=context) for p in files]
-    assessed = assess([(r.template, r.path, r.findings) for r in results])
+    assessed = assess([(r.template, r.path, r.findings) for r in results], policy)
     evidence = None
     if store_url:
         from sopframe.core.store import open_store

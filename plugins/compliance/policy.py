@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 from sopframe.core.durations import Duration, DurationError, parse_duration, parse_interval
 
-__all__ = ["DEFAULTS", "GAPS_POLICY_KEYS", "INTERVAL_KEYS", "Limit", "ResolvedLimit", "policy_value"]
+__all__ = ["DEFAULTS", "GAPS_POLICY_KEYS", "INTERVAL_KEYS", "Limit", "ResolvedLimit", "policy_value", "bind_limits"]
 
 #: policy key -> (default, what it limits)
 DEFAULTS: dict[str, tuple[str, str]] = {
@@ -116,3 +116,15 @@ class Limit:
         value, text, problem = policy_value(self.policy, policy)
         source = f"{self.set_by}, policy {self.policy}" if self.enforced else f"policy {self.policy}"
         return ResolvedLimit(value, text, self.enforced, source, problem, self.minimum)
+
+
+def bind_limits(params: Mapping[str, Any], policy: Mapping[str, Any]) -> dict[str, Any]:
+    """A check's parameters with every limit (alone, or in a mapping of limits) reading the run's policy."""
+    def bind(value: Any) -> Any:
+        if isinstance(value, Limit):
+            return value.bound(policy)
+        if isinstance(value, Mapping) and value and all(isinstance(v, Limit) for v in value.values()):
+            return {k: v.bound(policy) for k, v in value.items()}
+        return value
+
+    return {key: bind(value) for key, value in params.items()}

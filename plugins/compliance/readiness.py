@@ -14,7 +14,7 @@ job store shows was done is :mod:`.evidence`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from sopframe.core.diagnostics import Finding, Severity
 from sopframe.core.graph import build_graph
@@ -22,7 +22,7 @@ from sopframe.core.model import Template
 
 from sopframe_plugins.compliance.checks import CHECKS, Issue
 from sopframe_plugins.compliance.extension import declared
-from sopframe_plugins.compliance.policy import Limit
+from sopframe_plugins.compliance.policy import Limit, bind_limits
 
 __all__ = ["Point", "PointResult", "POINTS", "assess"]
 
@@ -73,13 +73,15 @@ class PointResult:
     missing: list[str] = field(default_factory=list)
 
 
-def _issues(template: Template, check: str) -> list[Issue]:
+def _issues(template: Template, check: str, policy: Mapping[str, Any]) -> list[Issue]:
     tg = build_graph(template)
-    return list(CHECKS[check].run(tg, _PARAMS.get(check, {})))
+    return list(CHECKS[check].run(tg, bind_limits(_PARAMS.get(check, {}), policy)))
 
 
-def assess(templates: Sequence[tuple[Template | None, str, Sequence[Finding]]]) -> list[PointResult]:
-    """Assess (template, file, findings) triples against the checklist.
+def assess(templates: Sequence[tuple[Template | None, str, Sequence[Finding]]],
+           policy: Mapping[str, Any] | None = None) -> list[PointResult]:
+    """Assess (template, file, findings) triples against the checklist, under the organisation's ``policy``
+    values (``[policy]`` of the configuration; the defaults where it sets none).
 
     ``findings`` are the template's validation findings: a template with
     errors of its own (codes starting with SOP) does not count.
@@ -99,7 +101,7 @@ def assess(templates: Sequence[tuple[Template | None, str, Sequence[Finding]]]) 
                 r.missing.append(f"{path}: {len(broken)} template error(s) to fix first, e.g. {broken[0].code} "
                                  f"{broken[0].message}")
                 continue
-            issues = [(c, i) for c in point.checks for i in _issues(t, c)]
+            issues = [(c, i) for c in point.checks for i in _issues(t, c, policy or {})]
             if issues:
                 r.missing.extend(f"{path}: {i.message}" for _, i in issues)
                 continue

@@ -31,7 +31,7 @@ from sopframe.hookspecs import hookimpl
 from sopframe_plugins.compliance.catalogue import Catalogue, evidenceable, titles
 from sopframe_plugins.compliance.checks import CHECKS
 from sopframe_plugins.compliance.extension import EXTENSION
-from sopframe_plugins.compliance.policy import DEFAULTS, GAPS_POLICY_KEYS, Limit
+from sopframe_plugins.compliance.policy import DEFAULTS, GAPS_POLICY_KEYS, Limit, bind_limits
 
 __all__ = ["RuleSpec", "FrameworkPlugin", "framework_plugin", "ERROR", "WARNING"]
 
@@ -114,16 +114,6 @@ def _limits_text(params: Mapping[str, Any]) -> str:
     return " ".join(out)
 
 
-def _bound(params: Mapping[str, Any], policy: Mapping[str, Any]) -> dict[str, Any]:
-    """A rule's parameters with every limit (alone, or in a mapping of limits) reading the run's policy."""
-    def bind(value: Any) -> Any:
-        if isinstance(value, Limit):
-            return value.bound(policy)
-        if isinstance(value, Mapping) and value and all(isinstance(v, Limit) for v in value.values()):
-            return {k: v.bound(policy) for k, v in value.items()}
-        return value
-
-    return {key: bind(value) for key, value in params.items()}
 
 
 def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tuple[str, ...]]:
@@ -137,7 +127,7 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
         if fw_id not in ctx.active_frameworks(t) or t.kind not in kinds or not chk.applies(t):
             return
         rule = holder[0]
-        for issue in chk.run(tg, _bound(spec.params, ctx.policy)):
+        for issue in chk.run(tg, bind_limits(spec.params, ctx.policy)):
             yield rule.finding(
                 f"{issue.message} ({'policy; ' if issue.policy else ''}{cite})",
                 at=issue.at or t.loc, hint=issue.hint,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from sopframe.commands.jobctx import actor_option, current_user, emit_json, format_option, store_option
-from sopframe.commands.sopctx import open_records
+from sopframe.commands.sopctx import open_records, training_defaults
 from sopframe.core.safetext import escape
 
 
@@ -22,6 +22,7 @@ from sopframe.core.safetext import escape
 def ack(ctx: click.Context, ref: str, version: str | None, attest: str | None, store_url: str | None,
         actor: str | None, fmt: str) -> None:
     """Acknowledge the current version of SOP-REF as USER (who must be in its audience)."""
+    training_defaults(ctx)  # the [training] table is checked as `training status` checks it
     data = open_records(ctx, store_url).acknowledge(ref, actor=current_user(actor), version=version, attest=attest)
     if fmt == "json":
         emit_json(data)

@@ -98,7 +98,7 @@ def checked_policy(ctx: click.Context) -> dict[str, object]:
     if known:
         for key in policy:
             if key not in known:
-                raise ConfigError(f"unknown policy key {key!r}{did_you_mean(key, known)}", path=str(config.file),
+                raise ConfigError(f"unknown policy key {key!r}{did_you_mean(key, known)}", path=config.where("policy", key),
                                   hint="policy keys and defaults: " + ", ".join(f"{k} = {v!r}"
                                                                                 for k, v in sorted(known.items())))
     return policy

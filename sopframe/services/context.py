@@ -144,8 +144,9 @@ def notify_settings_from(settings: "Settings", plugins: "Plugins", secrets: bool
     config = settings.config
     if config.get("notify") is None:
         return NotifySettings()
+    roles = config.get("roles") or {}
     return notify_settings(config, plugins.notifiers(), tuple(t.kind for t in plugins.notify_triggers()),
-                           secrets=secrets)
+                           secrets=secrets, roles=tuple(roles) if isinstance(roles, dict) else ())
 
 
 def planner_from(settings: "Settings", plugins: "Plugins", roles: "RoleTable") -> "Planner | None":

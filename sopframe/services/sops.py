@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sopframe.core.engine.clock import from_text
 from sopframe.core.training import TrainingStatus, audience_people, policy_of, training_status
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,24 +23,27 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["training_report", "training_for", "VersionJobs", "sop_versions"]
 
 
-def _current_rows(store: "Store", ref: str | None) -> list["SopRow"]:
+def _current_rows(store: "Store", ref: str | None, now: datetime) -> list["SopRow"]:
+    """The version of each SOP current at ``now``: the last one published by then."""
     current: dict[str, "SopRow"] = {}
     for row in store.sop_rows():  # by reference, then publication: the last one of a reference is current
-        if ref is None or row.ref == ref:
+        if (ref is None or row.ref == ref) and from_text(row.published_at) <= now:
             current[row.ref] = row
     return [current[r] for r in sorted(current)]
 
 
 def training_report(store: "Store", roles: "RoleTable", groups: "RoleTable", now: datetime, ref: str | None = None,
                     grace: str | None = None, every: str | None = None) -> list[TrainingStatus]:
-    """The training status of the current version of ``ref`` (or of every SOP whose template names an audience)."""
+    """The training status of the current version of ``ref`` (or of every SOP whose template names an audience)
+    at ``now``: only the versions published and the acknowledgements made by then count."""
     out = []
-    for row in _current_rows(store, ref):
+    for row in _current_rows(store, ref, now):
         policy = policy_of(row, grace, every)
         if policy is None and ref is None:
             continue
         people = audience_people(policy, roles, groups) if policy else []
-        status = training_status(row, store.ack_rows(row.ref), people, policy, now)
+        acks = [a for a in store.ack_rows(row.ref) if from_text(a.at) <= now]
+        status = training_status(row, acks, people, policy, now)
         missing = tuple(a for a in (policy.audience if policy else ()) if a.startswith("group:")
                         and not groups.holders(a[len("group:"):]))
         out.append(replace(status, undefined_groups=missing))

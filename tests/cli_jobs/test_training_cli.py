@@ -129,3 +129,26 @@ def test_bad_groups_or_training_configuration_names_file_and_line(cli: Cli, tmp_
     (tmp_path / "sopframe.toml").write_text(toml, "utf-8")
     r = cli("training", "status", "--store", cli.store)
     assert r.code == 2 and message in r.err, r.err
+
+
+def test_as_of_counts_only_what_had_happened_by_then(published: Cli) -> None:
+    store = published.store
+    before_ack = published("training", "status", "SOP-T-001", "--as-of", "2026-01-05T12:00:00Z", "--format", "json",
+                           "--store", store).json()
+    assert [(p["person"], p["status"], p["acknowledged_at"]) for p in before_ack[0]["people"]] == [
+        ("owen", "pending", None), ("rita", "pending", None), ("rob", "pending", None)]
+    assert before_ack[0]["acknowledged"] == 0
+    after_ack = published("training", "status", "SOP-T-001", "--as-of", "2026-01-06T12:00:00Z", "--format", "json",
+                          "--store", store).json()
+    assert [p["status"] for p in after_ack[0]["people"]] == ["pending", "pending", "acknowledged"]
+    before_publication = published("training", "status", "--as-of", "2026-01-01", "--store", store)
+    assert before_publication.code == 0 and "SOP-T-001" not in before_publication.out
+
+
+def test_ack_checks_the_training_table_as_training_status_does(published: Cli, tmp_path: Path) -> None:
+    (tmp_path / "sopframe.toml").write_text(CONFIG.replace('grace = "7d"', 'grace = "abc"'), "utf-8")
+    for argv in (("training", "status"), ("ack", "SOP-T-001", "--as", "rita")):
+        r = published(*argv, "--store", published.store)
+        assert r.code == 2 and "sopframe.toml:10: training.grace" in r.err, (argv, r.err)
+    (tmp_path / "sopframe.toml").write_text(CONFIG, "utf-8")
+    assert published("training", "status", "--format", "json", "--store", published.store).json()[0]["acknowledged"] == 1

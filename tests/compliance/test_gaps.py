@@ -118,6 +118,21 @@ def test_an_absent_number_keeps_the_point_open(capsys, sops: Path, point: int, s
     assert not after[point]["complete"] and "policy" in " ".join(after[point]["missing"])
 
 
+@pytest.mark.parametrize(("point", "key", "value"), [
+    (3, "leaver-revocation", "1h"),
+    (5, "patch-critical", "1d"),
+    (6, "dr-drill-every", "1 month"),
+    (7, "sop-review-every", "1 month"),
+])
+def test_design_numbers_are_the_organisations_policy(capsys, sops: Path, point: int, key: str, value: str) -> None:
+    config = sops.parent / "sopframe.toml"
+    config.write_text(f'[policy]\n{key} = "{value}"\n', "utf-8")
+    code, out = run(capsys, "--config", str(config), "gaps", str(sops), "--format", "json")
+    after = {p["number"]: p for p in json.loads(out)["points"]}
+    assert code == 1 and [n for n, p in after.items() if not p["complete"]] == [point]
+    assert f"organisation's policy of {value} (policy {key})" in " ".join(after[point]["missing"])
+
+
 # --------------------------------------------------------------- evidence
 
 @pytest.fixture
@@ -233,3 +248,14 @@ def test_acknowledgements_by_the_audience_are_evidence_of_point_7(capsys, sops: 
     early = json.loads(run(capsys, *gaps, "--as-of", "2026-03-10")[1])["points"][6]["evidence"]
     assert early["complete"] and early["missing"] == []
     assert early["shown"][-1] == "SOP SOP-T-001 version 1.0.0: 2 of 3 acknowledged, nobody late"
+
+
+def test_an_unknown_policy_key_names_its_line(capsys, sops: Path) -> None:
+    config = sops.parent / "sopframe.toml"
+    config.write_text('store = "memory://"\n\n[policy]\nleaver-revocation = "4h"\npatch-crit = "1d"\n', "utf-8")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main(["--config", str(config), "gaps", str(sops)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and f"{config}:5: unknown policy key 'patch-crit' (did you mean 'patch-critical'?)" \
+        in err, err

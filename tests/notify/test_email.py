@@ -105,10 +105,21 @@ def test_implicit_tls_and_an_untrusted_certificate(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("options, problem", [
     ({"from": "sop@example.com"}, "needs `host`"),
-    ({"host": "h", "from": "sop@example.com", "security": "ssl"}, "security must be"),
+    ({"host": "h", "from": "sop@example.com", "security": "ssl"}, "`security` must be"),
     ({"host": "h", "from": "sop@example.com", "username": "u"}, "password-env"),
     ({"host": "h", "from": "nobody"}, "not a mail address"),
 ])
 def test_channel_options_are_checked(options: dict, problem: str) -> None:
     found = EmailNotifier().check(ChannelSpec("mail", "email", options))
     assert found and problem in found[0]
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"host": "h", "from": "s@example.com", "security": ["tls"]}, "`security` must be"),
+    ({"host": "h", "from": "s@example.com", "prot": 25}, "`prot`: unknown option (did you mean 'port'?)"),
+    ({"host": "h", "from": "s@example.com", "timeout": True}, "`timeout` must be a number of seconds"),
+    ({"host": "h", "from": ["s@example.com"]}, "`from` must be a non-empty string"),
+])
+def test_option_types_and_names_are_checked_before_delivery(options: dict, problem: str) -> None:
+    found = EmailNotifier().check(ChannelSpec("mail", "email", options))
+    assert any(problem in p for p in found), found

@@ -13,13 +13,19 @@ receiver can drop a duplicate.
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Any, Mapping
+
+from sopframe.errors import did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.notify.model import Notification
     from sopframe.core.notify.routing import ChannelSpec
 
-__all__ = ["Notifier", "DeliveryError"]
+__all__ = ["Notifier", "DeliveryError", "option_problems"]
+
+#: the kinds of channel option :func:`option_problems` checks
+OPTION_KINDS = ("text", "port", "seconds", "file")
 
 
 class DeliveryError(Exception):
@@ -46,3 +52,31 @@ class Notifier(abc.ABC):
 
     def close(self) -> None:
         """Release connections kept between deliveries (called when a worker stops)."""
+
+
+def _shown(value: Any) -> str:
+    from sopframe.core.safetext import escape
+
+    return escape(repr(value))
+
+
+def option_problems(options: Mapping[str, Any], kinds: Mapping[str, str]) -> list[str]:
+    """Problems with a channel's options against ``kinds`` (option -> ``text``, ``port``, ``seconds`` or
+    ``file``): unknown options (``type`` is always known) and values of the wrong type.  Each problem
+    names its option first, in backticks, so the configuration reader can point at its line."""
+    problems: list[str] = []
+    for key, value in options.items():
+        if key == "type":
+            continue
+        kind = kinds.get(key)
+        if kind is None:
+            problems.append(f"`{key}`: unknown option{did_you_mean(key, kinds)}; options: {', '.join(sorted(kinds))}")
+        elif kind in ("text", "file") and (not isinstance(value, str) or not value.strip()):
+            problems.append(f"`{key}` must be a non-empty string, not {_shown(value)}")
+        elif kind == "file" and not os.path.isfile(value):
+            problems.append(f"`{key}`: no such file {_shown(value)}")
+        elif kind == "port" and (not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536):
+            problems.append(f"`{key}` must be a whole number from 1 to 65535, not {_shown(value)}")
+        elif kind == "seconds" and (not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0):
+            problems.append(f"`{key}` must be a number of seconds greater than 0, not {_shown(value)}")
+    return problems

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from sopframe.core.notify.address import is_single_address
+
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.identity import RoleTable
     from sopframe.core.model import NotifyRule, Template
@@ -94,12 +96,12 @@ class NotifyRouting:
 
     def address(self, user: str, channel: ChannelSpec) -> str | None:
         """A person's address on a channel: by channel name, then by type; a user named like an
-        e-mail address is its own mail address."""
+        e-mail address (exactly one, see :mod:`sopframe.core.notify.address`) is its own mail address."""
         book = self.people.get(user, {})
         found = book.get(channel.name) or book.get(channel.type)
         if found:
             return found
-        if channel.type == "email" and "@" in user:
+        if channel.type == "email" and is_single_address(user):
             return user
         return None
 
