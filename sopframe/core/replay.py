@@ -6,8 +6,8 @@ the signing key) can make a perfect chain in which one person gave both
 sign-offs.  Replay catches that: every committed batch of the job (its
 ledger entry gives the boundaries) is turned back into the command that
 wrote it -- ``start``, ``set``, ``attach``, ``sign``, ``complete``,
-``reject``, ``cancel`` or ``tick`` -- and run by a real
-:class:`~sopframe.core.engine.Engine`, with
+``reject``, ``cancel`` (of a job, or of one item's sub-job) or ``tick`` --
+and run by a real :class:`~sopframe.core.engine.Engine`, with
 
 * the pinned template (by its SHA-256),
 * the role table the batch's ledger entry names (:mod:`sopframe.core.rolerecord`),
@@ -224,18 +224,15 @@ def _command(engine: Engine, job: str, batch: Sequence[Event], template: Callabl
         text = template(str(pinned.get("sha256")))
         if text is None:
             raise _Refused("its pinned template is missing from the store")
+        sop = d.get("sop") or {}
         engine.start(text, str(pinned.get("file") or "template.yaml"), actor=actor, title=d.get("title"),
-                     job_id=job)
+                     job_id=job, reason=sop.get("reason"))  # a start off the current SOP version: as recorded
         return
     stage = str(d.get("stage", ""))
     ref = _stage_ref(engine, job, stage) if stage else job
     if ev.type == "field.set":
-        values = {}
-        for e in batch[batch.index(ev):]:
-            if e.type != "field.set" or e.data.get("stage") != stage:
-                break
-            values[str(e.data["field"])] = _as_input(e.data["value"])
-        engine.set_fields(ref, values, actor=actor, stage=stage)
+        values, add = _set_command(engine, ref, stage, batch[batch.index(ev):])
+        engine.set_fields(ref, values, actor=actor, stage=stage, add=add)
     elif ev.type == "document.attached":
         record = {k: v for k, v in d.items() if k not in ("stage", "field")}
         engine.attach_document(ref, str(d["field"]), lambda: Attachment(record), actor=actor, stage=stage)
@@ -247,8 +244,37 @@ def _command(engine: Engine, job: str, batch: Sequence[Event], template: Callabl
         engine.reject(ref, str(d.get("reason", "")), actor=actor, stage=stage)
     elif ev.type == "job.cancelled":
         engine.cancel(job, str(d.get("reason", "")), actor=actor)
+    elif ev.type == "subjob.cancelled":  # one per-item sub-job cancelled alone
+        engine.cancel(str(d["subjob"]), str(d.get("reason", "")), actor=actor)
     else:
         raise _Refused(f"no command records a {ev.type!r} event first: it was not written by sopframe")
+
+
+def _set_command(engine: Engine, ref: str, stage: str, batch: Sequence[Event]
+                 ) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """The values and list items of the ``set`` that recorded the leading ``field.set`` events of ``batch``.
+
+    A list field's value is its whole list of items, given as it was stored; a list field set twice in one
+    batch (``FIELD=[...]`` and ``--add FIELD ...``) had the second one's new items appended.
+    """
+    fields = engine.load(ref, fresh=False).graph.stage(stage).fields
+    values: dict[str, Any] = {}
+    add: dict[str, list[Any]] = {}
+    for e in batch:
+        if e.type != "field.set" or e.data.get("stage") != stage:
+            break
+        fid, value = str(e.data["field"]), e.data["value"]
+        f = fields.get(fid)
+        if f is None or f.type != "list":
+            values[fid] = _as_input(value)
+        elif fid not in values:
+            values[fid] = value
+        else:  # appended to the list this batch set first: items past what it held then
+            before = [*values[fid], *add.get(fid, [])]
+            if not isinstance(value, list) or value[:len(before)] != before:
+                raise _Refused(f"field {fid!r} is set twice in one batch, the second time not by adding items")
+            add[fid] = [*add.get(fid, []), *value[len(before):]]
+    return values, add
 
 
 def _as_input(value: Any) -> Any:
