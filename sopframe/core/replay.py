@@ -23,7 +23,9 @@ checks is what the commands check.
 Size limits (``limits``) are operational settings, not part of who may do
 what: replay does not re-apply them.  Batches written before the store
 recorded role tables (schema version 8) cannot be checked for
-authorisation; they are folded in unchecked and reported as such.
+authorisation; they are folded in unchecked and reported as such.  SOP
+record streams are replayed through their own commands
+(:mod:`sopframe.core.replayrecords`).
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ from sopframe.core.engine.clock import FixedClock
 from sopframe.core.engine.documents import Attachment
 from sopframe.core.engine.engine import Engine
 from sopframe.core.engine.events import Event
+from sopframe.core.identity import RoleTable
 from sopframe.core.ledger import LedgerEntry
 from sopframe.core.limits import Limits
+from sopframe.core.replayrecords import NotARecordCommand, record_command
 from sopframe.core.rolerecord import RoleRecord
+from sopframe.core.sopref import is_record_stream
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import SopframeError
 
@@ -136,6 +141,13 @@ class _History(Store):
 
         return sop_rows_of([*self._published(), *self.events], ref)
 
+    def ack_rows(self, ref: str | None = None) -> list[Any]:
+        """The acknowledgements of this SOP record stream so far (none, for a job)."""
+        from sopframe.core.records import record_rows
+
+        acks = record_rows(self.job, self.events).acks if is_record_stream(self.job) else ()
+        return [a for a in acks if ref is None or a.ref == ref]
+
     def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
         return 0, []
 
@@ -143,19 +155,21 @@ class _History(Store):
 def replay_job(job: str, events: Sequence[Event], entries: Iterable[LedgerEntry], *,
                template: Callable[[str], str | None], role_table: Callable[[str], str | None],
                published_before: Callable[[int], list[Event]], roles_since: int | None) -> ReplayResult:
-    """Replay one job whose chain and ledger entries were verified.
+    """Replay one job (or SOP record stream) whose chain and ledger entries were verified.
 
     ``entries`` are the job's ledger entries in order; ``role_table(digest)``
     returns a stored role table's text; ``published_before(n)`` the
     ``sop.published`` events of *other* jobs recorded before ledger entry
-    ``n``; ``roles_since`` the first ledger entry of the store that names a
-    role table (every later entry must name one), or None.
+    ``n``; ``roles_since`` the first ledger entry of the store's jobs (for a
+    record stream: of its record streams) that names a role table (every
+    later one must name one), or None.
     """
     current = [0]
     history = _History(job, template, lambda: published_before(current[0]))
     engine = Engine(history, limits=UNLIMITED)
+    stream = is_record_stream(job)
     checked = unchecked = 0
-    tables: dict[str, Any] = {}
+    tables: dict[str, tuple[RoleRecord, RoleTable]] = {}  # digest -> the record and its table, read once
     for entry in entries:
         batch = list(events[entry.first - 1:entry.last])
         if not batch or len(batch) != entry.last - entry.first + 1 or batch[-1].hash != entry.head:
@@ -165,7 +179,8 @@ def replay_job(job: str, events: Sequence[Event], entries: Iterable[LedgerEntry]
             if roles_since is not None and entry.n > roles_since:
                 return ReplayResult(job, checked, unchecked, ReplayProblem(
                     job, batch[0].seq, batch[0].type, f"ledger entry {entry.n} names no role table, though every "
-                    f"entry since {roles_since} does (the ledger was rewritten)"))
+                    f"{'record-stream ' if stream else ''}entry since {roles_since} does (the ledger was "
+                    f"rewritten)"))
             history.events += batch  # before roles were recorded: folded in, not checked
             unchecked += len(batch)
             if history.events[0].type == "job.started":
@@ -176,14 +191,19 @@ def replay_job(job: str, events: Sequence[Event], entries: Iterable[LedgerEntry]
                 text = role_table(entry.roles)
                 if text is None:
                     raise _Refused(f"the role table it ran under ({entry.roles[:12]}...) is missing from the store")
-                tables[entry.roles] = RoleRecord.parse(entry.roles, text).table()
-            if engine.roles is not tables[entry.roles]:
-                engine.roles = tables[entry.roles]
-            engine.clock = FixedClock(batch[0].at)
+                parsed = RoleRecord.parse(entry.roles, text)
+                tables[entry.roles] = (parsed, parsed.table())
+            record, table = tables[entry.roles]
             current[0] = entry.n
             history.produced = []
-            _command(engine, job, batch, template)
-        except (_Refused, ValueError) as exc:
+            if stream:
+                record_command(history, job, batch, record, UNLIMITED)
+            else:
+                if engine.roles is not table:
+                    engine.roles = table
+                engine.clock = FixedClock(batch[0].at)
+                _command(engine, job, batch, template)
+        except (_Refused, NotARecordCommand, ValueError) as exc:
             first = _primary(batch)
             return ReplayResult(job, checked, unchecked, ReplayProblem(job, first.seq, first.type, str(exc)))
         except SopframeError as exc:
@@ -339,7 +359,9 @@ class Replayer:
 
     def __init__(self, store: ReplaySource, entries: Sequence[LedgerEntry]) -> None:
         self.store = store
-        self.roles_since = first_roles_entry(entries)
+        self.roles_since = first_roles_entry(e for e in entries if not is_record_stream(e.job))
+        #: record streams recorded their tables later than jobs: entries of an older store's streams name none
+        self.records_since = first_roles_entry(e for e in entries if is_record_stream(e.job))
         self.before = published_index(entries, store.events_of_type("sop.published"))
         self.by_job: dict[str, list[LedgerEntry]] = {}
         for e in entries:
@@ -349,4 +371,4 @@ class Replayer:
         """Replay one job (``events``: its verified history)."""
         return replay_job(job, events, self.by_job.get(job, []), template=self.store.template,
                           role_table=self.store.role_table, published_before=lambda n: self.before(job, n),
-                          roles_since=self.roles_since)
+                          roles_since=self.records_since if is_record_stream(job) else self.roles_since)
