@@ -6,8 +6,8 @@ the signing key) can make a perfect chain in which one person gave both
 sign-offs.  Replay catches that: every committed batch of the job (its
 ledger entry gives the boundaries) is turned back into the command that
 wrote it -- ``start``, ``set``, ``attach``, ``sign``, ``complete``,
-``reject``, ``cancel`` or ``tick`` -- and run by a real
-:class:`~sopframe.core.engine.Engine`, with
+``reject``, ``cancel`` (of a job, or of one item's sub-job) or ``tick`` --
+and run by a real :class:`~sopframe.core.engine.Engine`, with
 
 * the pinned template (by its SHA-256),
 * the role table the batch's ledger entry names (:mod:`sopframe.core.rolerecord`),
@@ -23,7 +23,9 @@ checks is what the commands check.
 Size limits (``limits``) are operational settings, not part of who may do
 what: replay does not re-apply them.  Batches written before the store
 recorded role tables (schema version 8) cannot be checked for
-authorisation; they are folded in unchecked and reported as such.
+authorisation; they are folded in unchecked and reported as such.  SOP
+record streams are replayed through their own commands
+(:mod:`sopframe.core.replayrecords`).
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ from sopframe.core.engine.clock import FixedClock
 from sopframe.core.engine.documents import Attachment
 from sopframe.core.engine.engine import Engine
 from sopframe.core.engine.events import Event
+from sopframe.core.identity import RoleTable
 from sopframe.core.ledger import LedgerEntry
 from sopframe.core.limits import Limits
+from sopframe.core.replayrecords import NotARecordCommand, record_command
 from sopframe.core.rolerecord import RoleRecord
+from sopframe.core.sopref import is_record_stream
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import SopframeError
 
@@ -136,6 +141,13 @@ class _History(Store):
 
         return sop_rows_of([*self._published(), *self.events], ref)
 
+    def ack_rows(self, ref: str | None = None) -> list[Any]:
+        """The acknowledgements of this SOP record stream so far (none, for a job)."""
+        from sopframe.core.records import record_rows
+
+        acks = record_rows(self.job, self.events).acks if is_record_stream(self.job) else ()
+        return [a for a in acks if ref is None or a.ref == ref]
+
     def rebuild(self, rows_of: RowsOf) -> tuple[int, list[str]]:
         return 0, []
 
@@ -143,19 +155,21 @@ class _History(Store):
 def replay_job(job: str, events: Sequence[Event], entries: Iterable[LedgerEntry], *,
                template: Callable[[str], str | None], role_table: Callable[[str], str | None],
                published_before: Callable[[int], list[Event]], roles_since: int | None) -> ReplayResult:
-    """Replay one job whose chain and ledger entries were verified.
+    """Replay one job (or SOP record stream) whose chain and ledger entries were verified.
 
     ``entries`` are the job's ledger entries in order; ``role_table(digest)``
     returns a stored role table's text; ``published_before(n)`` the
     ``sop.published`` events of *other* jobs recorded before ledger entry
-    ``n``; ``roles_since`` the first ledger entry of the store that names a
-    role table (every later entry must name one), or None.
+    ``n``; ``roles_since`` the first ledger entry of the store's jobs (for a
+    record stream: of its record streams) that names a role table (every
+    later one must name one), or None.
     """
     current = [0]
     history = _History(job, template, lambda: published_before(current[0]))
     engine = Engine(history, limits=UNLIMITED)
+    stream = is_record_stream(job)
     checked = unchecked = 0
-    tables: dict[str, Any] = {}
+    tables: dict[str, tuple[RoleRecord, RoleTable]] = {}  # digest -> the record and its table, read once
     for entry in entries:
         batch = list(events[entry.first - 1:entry.last])
         if not batch or len(batch) != entry.last - entry.first + 1 or batch[-1].hash != entry.head:
@@ -165,7 +179,8 @@ def replay_job(job: str, events: Sequence[Event], entries: Iterable[LedgerEntry]
             if roles_since is not None and entry.n > roles_since:
                 return ReplayResult(job, checked, unchecked, ReplayProblem(
                     job, batch[0].seq, batch[0].type, f"ledger entry {entry.n} names no role table, though every "
-                    f"entry since {roles_since} does (the ledger was rewritten)"))
+                    f"{'record-stream ' if stream else ''}entry since {roles_since} does (the ledger was "
+                    f"rewritten)"))
             history.events += batch  # before roles were recorded: folded in, not checked
             unchecked += len(batch)
             if history.events[0].type == "job.started":
@@ -176,14 +191,19 @@ def replay_job(job: str, events: Sequence[Event], entries: Iterable[LedgerEntry]
                 text = role_table(entry.roles)
                 if text is None:
                     raise _Refused(f"the role table it ran under ({entry.roles[:12]}...) is missing from the store")
-                tables[entry.roles] = RoleRecord.parse(entry.roles, text).table()
-            if engine.roles is not tables[entry.roles]:
-                engine.roles = tables[entry.roles]
-            engine.clock = FixedClock(batch[0].at)
+                parsed = RoleRecord.parse(entry.roles, text)
+                tables[entry.roles] = (parsed, parsed.table())
+            record, table = tables[entry.roles]
             current[0] = entry.n
             history.produced = []
-            _command(engine, job, batch, template)
-        except (_Refused, ValueError) as exc:
+            if stream:
+                record_command(history, job, batch, record, UNLIMITED)
+            else:
+                if engine.roles is not table:
+                    engine.roles = table
+                engine.clock = FixedClock(batch[0].at)
+                _command(engine, job, batch, template)
+        except (_Refused, NotARecordCommand, ValueError) as exc:
             first = _primary(batch)
             return ReplayResult(job, checked, unchecked, ReplayProblem(job, first.seq, first.type, str(exc)))
         except SopframeError as exc:
@@ -224,18 +244,15 @@ def _command(engine: Engine, job: str, batch: Sequence[Event], template: Callabl
         text = template(str(pinned.get("sha256")))
         if text is None:
             raise _Refused("its pinned template is missing from the store")
+        sop = d.get("sop") or {}
         engine.start(text, str(pinned.get("file") or "template.yaml"), actor=actor, title=d.get("title"),
-                     job_id=job)
+                     job_id=job, reason=sop.get("reason"))  # a start off the current SOP version: as recorded
         return
     stage = str(d.get("stage", ""))
     ref = _stage_ref(engine, job, stage) if stage else job
     if ev.type == "field.set":
-        values = {}
-        for e in batch[batch.index(ev):]:
-            if e.type != "field.set" or e.data.get("stage") != stage:
-                break
-            values[str(e.data["field"])] = _as_input(e.data["value"])
-        engine.set_fields(ref, values, actor=actor, stage=stage)
+        values, add = _set_command(engine, ref, stage, batch[batch.index(ev):])
+        engine.set_fields(ref, values, actor=actor, stage=stage, add=add)
     elif ev.type == "document.attached":
         record = {k: v for k, v in d.items() if k not in ("stage", "field")}
         engine.attach_document(ref, str(d["field"]), lambda: Attachment(record), actor=actor, stage=stage)
@@ -247,8 +264,37 @@ def _command(engine: Engine, job: str, batch: Sequence[Event], template: Callabl
         engine.reject(ref, str(d.get("reason", "")), actor=actor, stage=stage)
     elif ev.type == "job.cancelled":
         engine.cancel(job, str(d.get("reason", "")), actor=actor)
+    elif ev.type == "subjob.cancelled":  # one per-item sub-job cancelled alone
+        engine.cancel(str(d["subjob"]), str(d.get("reason", "")), actor=actor)
     else:
         raise _Refused(f"no command records a {ev.type!r} event first: it was not written by sopframe")
+
+
+def _set_command(engine: Engine, ref: str, stage: str, batch: Sequence[Event]
+                 ) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """The values and list items of the ``set`` that recorded the leading ``field.set`` events of ``batch``.
+
+    A list field's value is its whole list of items, given as it was stored; a list field set twice in one
+    batch (``FIELD=[...]`` and ``--add FIELD ...``) had the second one's new items appended.
+    """
+    fields = engine.load(ref, fresh=False).graph.stage(stage).fields
+    values: dict[str, Any] = {}
+    add: dict[str, list[Any]] = {}
+    for e in batch:
+        if e.type != "field.set" or e.data.get("stage") != stage:
+            break
+        fid, value = str(e.data["field"]), e.data["value"]
+        f = fields.get(fid)
+        if f is None or f.type != "list":
+            values[fid] = _as_input(value)
+        elif fid not in values:
+            values[fid] = value
+        else:  # appended to the list this batch set first: items past what it held then
+            before = [*values[fid], *add.get(fid, [])]
+            if not isinstance(value, list) or value[:len(before)] != before:
+                raise _Refused(f"field {fid!r} is set twice in one batch, the second time not by adding items")
+            add[fid] = [*add.get(fid, []), *value[len(before):]]
+    return values, add
 
 
 def _as_input(value: Any) -> Any:
@@ -313,7 +359,9 @@ class Replayer:
 
     def __init__(self, store: ReplaySource, entries: Sequence[LedgerEntry]) -> None:
         self.store = store
-        self.roles_since = first_roles_entry(entries)
+        self.roles_since = first_roles_entry(e for e in entries if not is_record_stream(e.job))
+        #: record streams recorded their tables later than jobs: entries of an older store's streams name none
+        self.records_since = first_roles_entry(e for e in entries if is_record_stream(e.job))
         self.before = published_index(entries, store.events_of_type("sop.published"))
         self.by_job: dict[str, list[LedgerEntry]] = {}
         for e in entries:
@@ -323,4 +371,4 @@ class Replayer:
         """Replay one job (``events``: its verified history)."""
         return replay_job(job, events, self.by_job.get(job, []), template=self.store.template,
                           role_table=self.store.role_table, published_before=lambda n: self.before(job, n),
-                          roles_since=self.roles_since)
+                          roles_since=self.records_since if is_record_stream(job) else self.roles_since)

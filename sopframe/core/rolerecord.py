@@ -15,6 +15,11 @@ it keeps templates:
   digest proves the stored text unchanged;
 * ``Store.role_table(digest)`` returns the stored text.
 
+An SOP record stream's append (:mod:`sopframe.core.engine.records`) also
+records the ``groups`` table: who belongs to an acknowledgement audience
+depends on it.  A job's record has no ``groups`` member, so its digest is
+what it always was.
+
 A role change is therefore recorded by the first command that runs under
 the new table.  Code that changes roles on purpose (an administration
 screen, a server) records the change as it happens: it appends its own
@@ -47,9 +52,12 @@ class RoleRecord:
     body: str
 
     @classmethod
-    def of(cls, table: RoleTable) -> "RoleRecord":
-        doc = {"format": FORMAT, "roles": {r: list(users) for r, users in table.holders_of.items()},
-               "aliases": dict(table.aliases)}
+    def of(cls, table: RoleTable, groups: RoleTable | None = None) -> "RoleRecord":
+        """The record of ``table`` (and of the ``groups`` table, for an SOP record stream's append)."""
+        doc: dict[str, Any] = {"format": FORMAT, "roles": {r: list(users) for r, users in table.holders_of.items()},
+                               "aliases": dict(table.aliases)}
+        if groups is not None:
+            doc["groups"] = {g: list(users) for g, users in groups.holders_of.items()}
         body = canonical(doc)
         return cls(hashlib.sha256(body).hexdigest(), body.decode("utf-8"))
 
@@ -60,6 +68,7 @@ class RoleRecord:
             raise ValueError(f"the stored role table {digest[:12]}... does not match its digest (edited)")
         record = cls(digest, body)
         record.table()  # refuse a body that is not a role table
+        record.groups()
         return record
 
     def table(self) -> RoleTable:
@@ -73,3 +82,13 @@ class RoleRecord:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"the role table {self.digest[:12]}... cannot be read: {exc}") from None
         return RoleTable(roles, aliases)
+
+    def groups(self) -> RoleTable:
+        """The groups table the record holds (empty if it names none: a job's record), with the table's aliases."""
+        try:
+            doc: Any = json.loads(self.body)
+            groups = {str(g): tuple(str(u) for u in users) for g, users in (doc.get("groups") or {}).items()}
+            aliases = {str(a): str(u) for a, u in doc["aliases"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"the role table {self.digest[:12]}... cannot be read: {exc}") from None
+        return RoleTable(groups, aliases)

@@ -87,7 +87,8 @@ class StoreReport:
             shown = ", ".join(f"{j} ({self.unchecked[j]})" for j in jobs[:5]) + (" ..." if len(jobs) > 5 else "")
             out.append(f"replay cannot check authorisation before the first recorded role table: "
                        f"{sum(self.unchecked.values())} events of {len(jobs)} jobs were recorded without one "
-                       f"(before schema version 8) and were not checked: {shown}")
+                       f"(jobs before schema version 8, SOP records before the release that recorded their "
+                       f"tables) and were not checked: {shown}")
         return out
 
 

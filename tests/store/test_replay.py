@@ -186,3 +186,106 @@ def test_a_missing_role_table_is_named(mem) -> None:
     report = verify_store(store, replay=True)
     assert report.problems == [f"job {job}: event 1 (job.started): replay: the role table it ran under "
                                f"({roles.digest[:12]}...) is missing from the store"]
+
+
+# ------------------------------------------------------------------ list fields, sub-jobs, starts off-version
+_LISTS = """\
+template: listed
+title: Lists and their sub-jobs
+version: 1.0.0
+kind: change
+job_id: LST-{seq:03}
+roles:
+  req: Asks
+  eng: Fixes
+stages:
+  collect:
+    owner: req
+    fields:
+      things:
+        type: list
+        key: id
+        columns:
+          id:
+            type: text
+            required: yes
+          txt:
+            type: text
+          on:
+            type: date
+    next: fix
+  fix:
+    owner: req
+    fields:
+      findings:
+        type: list
+        key: id
+        columns:
+          id:
+            type: text
+            required: yes
+    split:
+      finding:
+        for_each: findings
+        suffix: F
+        owner: eng
+        stages:
+          patch:
+            fields:
+              done:
+                type: bool
+                required: yes
+    rejoin: close
+  close:
+    owner: req
+"""
+
+
+def test_every_list_operation_replays_as_it_was_recorded() -> None:
+    """Items added (--add, --items), a whole list set, set and added to in one command, changed, removed,
+    cleared; per-item sub-jobs started, one cancelled alone, the others completed."""
+    store = MemoryStore()
+    engine = Engine(store, roles={"req": ["alice"], "eng": ["ed"]}, clock=FixedClock("2026-01-05T09:00:00+00:00"))
+    job = engine.start(_LISTS, "listed.yaml", actor="alice").job_id
+    engine.set_fields(job, {}, add={"things": [{"id": "a"}]}, actor="alice")
+    engine.set_fields(job, {}, add={"things": [{"id": "b", "txt": "two", "on": "2026-01-06"}]}, actor="alice")
+    engine.set_fields(job, {"things": '[{"id": "a", "txt": "changed"}]'}, actor="alice")  # b removed, a changed
+    engine.set_fields(job, {"things": [{"id": "c"}]}, add={"things": [{"id": "d"}, {"id": "e"}]}, actor="alice")
+    engine.set_fields(job, {"things": ""}, actor="alice")  # cleared
+    engine.set_fields(job, {"things": '[{"id": "z"}]'}, actor="alice")
+    engine.complete(job, actor="alice")
+    engine.set_fields(job, {}, add={"findings": [{"id": "F1"}, {"id": "F2"}]}, actor="alice")
+    engine.cancel(f"{job}-FF2", "a false positive", actor="alice")
+    engine.set_fields(f"{job}-FF1", {"done": "yes"}, actor="ed")
+    engine.complete(f"{job}-FF1", actor="ed")
+    types = [e.type for e in store.read(job)]
+    assert types.count("field.set") == 9 and "subjob.cancelled" in types and types[-1] == "stage.entered"
+    report = verify_store(store, replay=True)
+    assert report.ok and report.replayed == store.head(job)[0], report.problems
+
+
+def test_a_list_set_twice_in_one_batch_not_by_adding_is_named() -> None:
+    """Two whole values of one list in a batch: no command writes that."""
+    store = MemoryStore()
+    engine = Engine(store, roles={"req": ["alice"]}, clock=FixedClock("2026-01-05T09:00:00+00:00"))
+    job = engine.start(_LISTS, "listed.yaml", actor="alice").job_id
+    roles = RoleRecord.of(engine.roles)
+    seq = _forge(store, job, [NewEvent("field.set", {"stage": "collect", "field": "things", "value": [{"id": "a"}]}),
+                              NewEvent("field.set", {"stage": "collect", "field": "things", "value": [{"id": "b"}]})],
+                 "alice", roles)
+    report = verify_store(store, replay=True)
+    assert report.problems == [f"job {job}: event {seq} (field.set): replay: field 'things' is set twice in one "
+                               f"batch, the second time not by adding items"]
+
+
+def test_a_start_off_the_current_sop_version_replays_with_its_reason() -> None:
+    """`job start --reason` lets a job follow an SOP that is not the current published version: replay gives the
+    reason recorded, so the start is allowed again."""
+    from sopframe.testing.sop_lifecycle import incident_of
+
+    store = MemoryStore()
+    engine = Engine(store, roles={"responder": ["rita"]}, clock=FixedClock("2026-01-05T09:00:00+00:00"))
+    job = engine.start(incident_of(), "incident.yaml", actor="rita", reason="a pilot before publication").job_id
+    assert store.read(job)[0].data["sop"]["reason"] == "a pilot before publication"
+    report = verify_store(store, replay=True)
+    assert report.ok and report.replayed == store.head(job)[0], report.problems

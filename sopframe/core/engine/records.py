@@ -2,8 +2,10 @@
 
 Each SOP reference has one stream in the store, ``sop~REF``.  Its events are
 numbered, hash-chained and appended through the store's single atomic
-``append`` with their read-model rows (:func:`~sopframe.core.records.record_rows`),
-so the store-wide ledger, ``sopframe verify``, ``job verify``, ``store
+``append`` with their read-model rows (:func:`~sopframe.core.records.record_rows`)
+and the role and group tables the command ran under (a
+:class:`~sopframe.core.rolerecord.RoleRecord`, which replay re-runs the
+command with), so the store-wide ledger, ``sopframe verify``, ``job verify``, ``store
 rebuild`` and evidence packs treat them as they treat a job's.
 
 Events (``actor`` is always the person acting, normalised):
@@ -35,6 +37,7 @@ from sopframe.errors import ConflictError, JobError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.readmodel import SopRow
+    from sopframe.core.rolerecord import RoleRecord
     from sopframe.core.store import Store
 
 __all__ = ["SopRecords"]
@@ -139,14 +142,20 @@ class SopRecords:
         self._append(ref, type_, data, person)
         return data
 
+    def _role_record(self) -> "RoleRecord":
+        from sopframe.core.rolerecord import RoleRecord
+
+        return RoleRecord.of(self.roles, self.groups)
+
     def _append(self, ref: str, type_: str, data: dict[str, Any], actor: str) -> None:
         stream = record_stream(ref)
         for _attempt in range(12):  # a concurrent writer on the same SOP: read its head again
             events = self.store.read(stream)
             seq, head = (events[-1].seq, events[-1].hash) if events else (0, GENESIS)
             new = chain(stream, seq, head, [NewEvent(type_, data)], actor, to_text(self.clock()))
-            try:
-                self.store.append(stream, seq, new, Derived(rows=record_rows(stream, [*events, *new])))
+            try:  # with the role and group tables it ran under, as a job's append records its roles (replay)
+                self.store.append(stream, seq, new, Derived(rows=record_rows(stream, [*events, *new]),
+                                                            roles=self._role_record()))
                 return
             except ConflictError:
                 continue
