@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sopframe.core.engine.events import GENESIS, canonical
+from sopframe.core.safetext import escape
 from sopframe.errors import ConfigError, IntegrityError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +50,9 @@ def _crypto() -> Any:
 def init_keys(private_path: Path, public_path: Path, *, overwrite: bool = False) -> str:
     """Make an Ed25519 key pair; the private key file is readable by its owner only.  Returns the key id."""
     serialization, ed25519 = _crypto()
+    if Path(private_path).resolve() == Path(public_path).resolve():
+        raise UsageError(f"the private and the public key would both be written to {escape(str(private_path))}",
+                         hint="give --private-key and --public-key different paths")
     for p in (private_path, public_path):
         if p.exists() and not overwrite:
             raise UsageError(f"{p} already exists; refusing to overwrite a key",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import click
 
 from sopframe.commands.common import checked_policy, framework_selection, plugins_for, settings_for
+from sopframe.commands.output import check_output, force_option, store_files, write_output
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.diagnostics import Rule
@@ -324,10 +325,11 @@ def shown_path(path: str, arguments: Sequence[str]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
               help="Output format; html is one self-contained file to hand over.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to this file instead of standard output.")
+              help="Write to this file instead of standard output (an existing file only with --force).")
+@force_option
 @click.pass_context
 def coverage(ctx: click.Context, paths: tuple[str, ...], frameworks: tuple[str, ...], fmt: str,
-             output: str | None) -> int:
+             output: str | None, force: bool) -> int:
     """Show which framework controls the templates cover, and the gaps.
 
     PATH (files or directories, recursively) defaults to the current directory.
@@ -339,6 +341,7 @@ def coverage(ctx: click.Context, paths: tuple[str, ...], frameworks: tuple[str, 
     from sopframe.settings import CommandLine
 
     settings_for(ctx)  # a broken configuration is reported before any work
+    target = check_output(output, force=force, protected=store_files(ctx, None)) if output else None
     files = collect_paths(paths or (".",))
     plugins = plugins_for(ctx)
     known = plugins.frameworks()
@@ -364,13 +367,11 @@ def coverage(ctx: click.Context, paths: tuple[str, ...], frameworks: tuple[str, 
         text = render_html(matrices)
     else:
         text = render_text(matrices)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"coverage written to {output}", err=True)
+    if target is not None:
+        from sopframe.core.safetext import escape
+
+        write_output(target, text + "\n")
+        click.echo(f"coverage written to {escape(str(target))}", err=True)
     else:
         click.echo(text)
     return 0

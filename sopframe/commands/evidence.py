@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sopframe.commands.jobctx import emit_json, format_option, open_store, store_option
+from sopframe.commands.output import check_output, force_option, store_files, write_output
 from sopframe.errors import IntegrityError, UsageError
 
 DEFAULT_CHECKPOINTS = "sopframe-checkpoints.jsonl"
@@ -33,6 +34,24 @@ def _checkpoints_option(f):  # type: ignore[no-untyped-def]
                         help="The checkpoint file (one signed checkpoint per line; keep a copy elsewhere).")(f)
 
 
+def _safe_path(path: Path) -> str:
+    from sopframe.core.safetext import escape
+
+    return escape(str(path))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _check_checkpoints(path: Path, protected: list[Path]) -> None:
+    """The checkpoint file is appended to: never the job store's own file."""
+    if Path(path).resolve() in protected:
+        raise UsageError(f"--checkpoints {_safe_path(path)}: that is the job store's own file",
+                         hint=f"keep checkpoints in a file of their own (default {DEFAULT_CHECKPOINTS}), "
+                              "ideally a copy elsewhere too")
+
+
 @click.group()
 def keys() -> None:
     """Make the Ed25519 key pair that signs checkpoints (kept outside the database)."""
@@ -43,13 +62,19 @@ def keys() -> None:
               help="Where to write the private key (default: the user's sopframe config folder).")
 @click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the public key (default: beside the private key, .pub).")
-@click.option("--force", is_flag=True, help="Replace existing key files.")
-def keys_init(private_path: Path | None, public_path: Path | None, force: bool) -> None:
+@click.option("--force", is_flag=True, help="Replace existing key files (never the job store's own file).")
+@click.pass_context
+def keys_init(ctx: click.Context, private_path: Path | None, public_path: Path | None, force: bool) -> None:
     """Make a key pair; give the public key to your auditors."""
     from sopframe.checkpoints import init_keys
 
     private_path = private_path or _key_dir() / "checkpoint.key"
     public_path = public_path or private_path.with_suffix(".pub")
+    protected = store_files(ctx, None)
+    for option, path in (("--private-key", private_path), ("--public-key", public_path)):
+        if path.resolve() in protected:
+            raise UsageError(f"{option} {_safe_path(path)}: that is the job store's own file; refusing to write "
+                             "over it", hint="choose another path (--force does not apply to the store)")
     kid = init_keys(private_path, public_path, overwrite=force)
     click.echo(f"private key: {private_path} (readable by you only; back it up, never share it)")
     click.echo(f"public key:  {public_path} (key id {kid}; auditors verify with it)")
@@ -65,6 +90,7 @@ def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, store
     from sopframe.checkpoints import load_private_key
     from sopframe.evidence.verify import checkpoint_store
 
+    _check_checkpoints(checkpoints_path, store_files(ctx, store_url))
     store = open_store(ctx, store_url)
     cp = checkpoint_store(store, load_private_key(key_path), checkpoints_path, time=_now())
     click.echo(f"checkpoint appended to {checkpoints_path}: {cp.size} ledger entries, head {cp.root[:16]}..., "
@@ -122,7 +148,9 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
 
 
 @click.group(invoke_without_command=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the pack.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the pack (an existing file only with --force).")
+@force_option
 @click.option("--sop", "sops", multiple=True, metavar="REF", help="An SOP reference: every version of it.")
 @click.option("--template", "templates", multiple=True, metavar="ID", help="Jobs started from this template.")
 @click.option("--job", "jobs", multiple=True, metavar="JOB", help="This job.")
@@ -134,7 +162,7 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
 @_checkpoints_option
 @store_option
 @click.pass_context
-def evidence(ctx: click.Context, output: Path | None, sops: tuple[str, ...], templates: tuple[str, ...],
+def evidence(ctx: click.Context, output: Path | None, force: bool, sops: tuple[str, ...], templates: tuple[str, ...],
              jobs: tuple[str, ...], since: str | None, last: int | None, with_files: bool, key_path: Path,
              checkpoints_path: Path, store_url: str | None) -> None:
     """Write an evidence pack: procedures, jobs, histories, and the proof they are unchanged.
@@ -156,6 +184,12 @@ def evidence(ctx: click.Context, output: Path | None, sops: tuple[str, ...], tem
     from sopframe.evidence.pack import Selection, build_pack
     from sopframe.evidence.verify import checkpoint_store
 
+    protected = store_files(ctx, store_url)
+    _check_checkpoints(checkpoints_path, protected)
+    check_output(output, force=force, protected=protected)
+    if _same_file(output, checkpoints_path) or _same_file(output, key_path):
+        raise UsageError(f"-o {_safe_path(output)}: that is the checkpoint file or the signing key; refusing to "
+                         "write over it", hint="choose another path for the pack")
     store = open_store(ctx, store_url)
     private = load_private_key(key_path)
     cp = checkpoint_store(store, private, checkpoints_path, time=_now())
@@ -167,7 +201,7 @@ def evidence(ctx: click.Context, output: Path | None, sops: tuple[str, ...], tem
     fetch = getattr(store, "attachment", None) if with_files else None
     data = build_pack(store, sel, cp, pem, sign=private.sign, created=_now(), version=__version__,
                       attachments=fetch)
-    output.write_bytes(data)
+    write_output(output, data)
     click.echo(f"evidence pack written to {output} ({len(data)} bytes), proven by checkpoint over {cp.size} "
                f"ledger entries")
 

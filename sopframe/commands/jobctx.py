@@ -33,10 +33,22 @@ def store_option(f: F) -> F:
                              "Also SOPFRAME_STORE or the `store` configuration key.")(f)
 
 
+def _given_actor(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--as`` given empty is refused before any work, not taken as "not given"."""
+    if value is not None and not value.strip():
+        _refuse_empty_actor()
+    return value
+
+
+def _refuse_empty_actor() -> None:
+    raise UsageError("--as is empty: it must name who is acting",
+                     hint="give --as USER, or leave --as out to act as SOPFRAME_USER or the OS user")
+
+
 def actor_option(f: F) -> F:
-    return click.option("--as", "actor", metavar="USER",
-                        help="Who is acting (default: SOPFRAME_USER, then the OS user). Asserted, not "
-                             "authenticated: see docs/jobs.md.")(f)
+    return click.option("--as", "actor", metavar="USER", callback=_given_actor,
+                        help="Who is acting (default: SOPFRAME_USER, then the OS user; an empty --as is "
+                             "refused). Asserted, not authenticated: see docs/jobs.md.")(f)
 
 
 def format_option(f: F) -> F:
@@ -45,8 +57,10 @@ def format_option(f: F) -> F:
 
 
 def current_user(given: str | None = None) -> str:
-    """``--as``, then SOPFRAME_USER, then the operating-system user."""
-    if given and given.strip():
+    """``--as``, then SOPFRAME_USER, then the operating-system user; an empty ``--as`` is refused."""
+    if given is not None:
+        if not given.strip():
+            _refuse_empty_actor()
         return given.strip()
     env = os.environ.get(ENV_USER, "").strip()
     if env:

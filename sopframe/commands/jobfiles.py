@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sopframe.commands.jobctx import open_engine, store_option
+from sopframe.commands.output import check_output, force_option, store_files, write_output
 
 __all__ = ["attachment"]
 
@@ -17,10 +18,11 @@ __all__ = ["attachment"]
 @click.argument("field")
 @click.option("--stage", metavar="STAGE", help="The stage the field is in, when several stages have it.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), required=True,
-              help="Where to write the document (- for standard output).")
+              help="Where to write the document (- for standard output); an existing file only with --force.")
+@force_option
 @store_option
 @click.pass_context
-def attachment(ctx: click.Context, job_id: str, field: str, stage: str | None, output: Path,
+def attachment(ctx: click.Context, job_id: str, field: str, stage: str | None, output: Path, force: bool,
                store_url: str | None) -> None:
     """Write the document last attached to FIELD of JOB, from the store's copy (checked against its SHA-256)."""
     import hashlib
@@ -28,6 +30,7 @@ def attachment(ctx: click.Context, job_id: str, field: str, stage: str | None, o
     from sopframe.core.safetext import escape
     from sopframe.errors import IntegrityError, JobError, did_you_mean
 
+    check_output(output, force=force, protected=store_files(ctx, store_url), dash=True)
     engine = open_engine(ctx, store_url)
     loaded = engine.load(job_id)
     docs = {node: d[field] for node, d in loaded.state.documents.items() if field in d and loaded.covers(node)}
@@ -56,6 +59,6 @@ def attachment(ctx: click.Context, job_id: str, field: str, stage: str | None, o
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    output.write_bytes(data)
+    write_output(output, data)
     click.echo(f"{escape(str(output))}: {len(data)} bytes, sha256 {sha} ({escape(str(doc.get('name')))}, "
                f"stage {node}, field {field})", err=True)

@@ -57,7 +57,7 @@ def describe_event(type: str, d: Any) -> str:
     if type == "field.set":
         from sopframe.core.engine.gates import shown
 
-        return f"{stage(d['stage'])}.{e(d['field'])} = {e(shown(d['value']))}"
+        return f"{stage(d['stage'])}.{e(d['field'])} = {e(shown(d['value']), backslash=False)}"  # repr: escaped once
     if type == "document.attached":
         where = f", from {e(d['path'])}" if d.get("path") and d.get("path") != d.get("uri") else ""
         link = f", via symlink to {e(d['symlink'])}" if d.get("symlink") else ""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from sopframe.commands.jobctx import emit_json, open_engine, store_option
+from sopframe.commands.output import check_output, force_option, store_files, write_output
+from sopframe.core.safetext import escape
 from sopframe.errors import UsageError
 
 __all__ = ["report"]
@@ -23,13 +23,14 @@ def report() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html"]), default="text",
               show_default=True, help="Output format (html: one self-contained page with charts).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write to this file instead of standard output.")
+              help="Write to this file instead of standard output (an existing file only with --force).")
+@force_option
 @click.option("--top", type=click.IntRange(0, 50), default=3, show_default=True,
               help="How many stages to name as bottlenecks.")
 @store_option
 @click.pass_context
 def bottlenecks(ctx: click.Context, template_id: str | None, since: str | None, fmt: str, output: str | None,
-                top: int, store_url: str | None) -> None:
+                force: bool, top: int, store_url: str | None) -> None:
     """Per stage, owner role and person: visits, queue and work time (median, p90, max), SLA breach rate,
     rework, work in progress and its age, throughput per week; the top bottlenecks in a sentence each."""
     from sopframe.reports import render
@@ -37,6 +38,7 @@ def bottlenecks(ctx: click.Context, template_id: str | None, since: str | None, 
 
     from sopframe.core.engine.clock import to_text
 
+    target = check_output(output, force=force, protected=store_files(ctx, store_url)) if output else None
     engine = open_engine(ctx, store_url)
     now, start = engine.clock(), since_text(since)
     if start and start > to_text(now):
@@ -59,11 +61,8 @@ def bottlenecks(ctx: click.Context, template_id: str | None, since: str | None, 
         text = json_safe(json.dumps(render.to_data(result), indent=2, ensure_ascii=False)) + "\n"
     else:
         text = render.to_text(result)
-    if output is None:
+    if target is None:
         click.echo(text, nl=False)
         return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"bottleneck report written to {output}", err=True)
+    write_output(target, text)
+    click.echo(f"bottleneck report written to {escape(str(target))}", err=True)

@@ -5,6 +5,9 @@ item is a mapping of column -> value; each is converted and checked with the
 column's type and constraints (:func:`sopframe.core.values.coerce`).  Errors
 name the item by its position (1-based) and, when the list has a ``key``
 column, by its key: ``item 2 (F2): column 'cvss': expected a number``.
+An item read with a column given twice (``id=a,id=b``, a CSV header or a JSON
+object naming it twice) remembers it, and is refused when checked: the last
+value silently winning would drop what was written.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from typing import Any, Iterable, Mapping
 from sopframe.core.model import FieldDef
 from sopframe.core.values import coerce
 
-__all__ = ["ItemError", "parse_item", "items_from_json", "items_from_csv", "check_items", "KEY_PATTERN",
-           "item_key"]
+__all__ = ["ItemError", "Item", "item_from_pairs", "parse_item", "items_from_json", "items_from_csv",
+           "check_items", "KEY_PATTERN", "item_key"]
 
 #: a key column's values become part of sub-job ids and stage nodes
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -31,6 +34,25 @@ class ItemError(ValueError):
         self.where = where
 
 
+class Item(dict):  # type: ignore[type-arg]
+    """An item as it was read: column -> value, with ``repeated``, the columns it gave more than once."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def item_from_pairs(pairs: Iterable[tuple[str, Any]]) -> Item:
+    """An :class:`Item` from (column, value) pairs in the order read, remembering repeated columns
+    (the ``object_pairs_hook`` of JSON items)."""
+    item = Item()
+    repeated: list[str] = []
+    for name, value in pairs:
+        if name in item and name not in repeated:
+            repeated.append(name)
+        item[name] = value
+    item.repeated = tuple(repeated)
+    return item
+
+
 def parse_item(text: str) -> dict[str, str]:
     """``id=F1,severity=high,title="a, b"`` -> a mapping (values may be quoted to hold commas)."""
     import csv  # the readers on use: a job command that enters no items imports none
@@ -39,12 +61,13 @@ def parse_item(text: str) -> dict[str, str]:
         parts = next(csv.reader([text], skipinitialspace=True), [])
     except csv.Error as exc:
         raise ItemError("", f"cannot read the item: {exc}") from None
-    out: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     for part in parts:
         name, sep, value = part.partition("=")
         if not sep or not name.strip():
             raise ItemError("", f"{part!r} is not COLUMN=VALUE")
-        out[name.strip()] = value
+        pairs.append((name.strip(), value))
+    out = item_from_pairs(pairs)
     if not out:
         raise ItemError("", "an empty item: give COLUMN=VALUE,COLUMN=VALUE")
     return out
@@ -53,12 +76,12 @@ def parse_item(text: str) -> dict[str, str]:
 def items_from_json(text: str) -> list[dict[str, Any]]:
     """A JSON array of objects (one per item)."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=item_from_pairs)
     except ValueError as exc:
         raise ItemError("", f"not valid JSON: {exc}") from None
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
         raise ItemError("", "expected a JSON array of objects, one per item")
-    return [dict(x) for x in data]
+    return list(data)
 
 
 def items_from_csv(text: str) -> list[dict[str, str]]:
@@ -67,14 +90,20 @@ def items_from_csv(text: str) -> list[dict[str, str]]:
     import io
 
     try:
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = [row for row in csv.reader(io.StringIO(text)) if row]
     except csv.Error as exc:
         raise ItemError("", f"cannot read the CSV: {exc}") from None
-    out = []
-    for i, row in enumerate(rows, 1):
-        if None in row:
+    if not rows:
+        return []
+    header = [name.strip() for name in rows[0]]
+    repeated = item_from_pairs((name, "") for name in header).repeated  # a column the header names twice
+    out: list[dict[str, str]] = []
+    for i, row in enumerate(rows[1:], 1):
+        if len(row) > len(header):
             raise ItemError(f"row {i + 1}", "more cells than the header has columns")
-        out.append({k.strip(): v for k, v in row.items() if k is not None and v not in (None, "")})
+        item = item_from_pairs((name, v) for name, v in zip(header, row) if v != "")
+        item.repeated = repeated
+        out.append(item)
     return out
 
 
@@ -93,9 +122,12 @@ def check_items(f: FieldDef, items: Iterable[Mapping[str, Any]], to_json: Any = 
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for position, item in enumerate(items, 1):
-        where = _where(f, item, position)
         if not isinstance(item, Mapping):
-            raise ItemError(where, "an item is a mapping of column to value")
+            raise ItemError(f"item {position}", f"expected an object with the columns {', '.join(f.columns)}")
+        repeated = getattr(item, "repeated", ())
+        where = f"item {position}" if f.key in repeated else _where(f, item, position)
+        if repeated:
+            raise ItemError(where, f"column {str(repeated[0])!r} is given more than once")
         unknown = [c for c in item if c not in f.columns]
         if unknown:
             raise ItemError(where, f"unknown column {str(unknown[0])!r}; columns: {', '.join(f.columns)}")

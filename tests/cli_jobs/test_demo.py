@@ -38,3 +38,20 @@ def test_demo_leaves_the_real_store_alone(cli: Cli, tmp_path: Path, monkeypatch)
     assert not (tmp_path / "sopframe.db").exists()
     r = cli("demo", "--store", "memory://")
     assert r.code == 0 and "store: memory://" in r.out
+
+
+def test_the_docs_name_the_demo_store_the_demo_uses() -> None:
+    import re
+
+    from sopframe.commands.demo import DEMO_STORE
+
+    root = Path(__file__).resolve().parents[2]
+    demo_file = DEMO_STORE[len("sqlite:///"):]
+    for doc in ("README.md", "docs/jobs.md"):
+        text = (root / doc).read_text("utf-8")
+        lines = [line for line in text.splitlines() if re.search(r"sopframe demo\b", line) and ".db" in line]
+        assert lines, doc
+        for line in lines:
+            named = re.findall(r"\./([\w.-]+\.db)", line)
+            assert demo_file in named, (doc, line)
+            assert all(n == demo_file or "not" in line for n in named), (doc, line)

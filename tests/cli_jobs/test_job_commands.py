@@ -61,6 +61,25 @@ def test_actor_from_as_then_environment_then_os_user(cli: Cli, monkeypatch) -> N
     assert [e["actor"] for e in history] == ["osuser", "osuser", "lee", "alice"]
 
 
+def test_an_empty_as_is_refused_not_taken_for_the_os_user(cli: Cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import getpass
+
+    from pathlib import Path
+
+    Path("sopframe.toml").write_text('[roles]\nauthor = ["alice", "osuser"]\nlead = ["lee"]\n', "utf-8")
+    monkeypatch.setattr(getpass, "getuser", lambda: "osuser")
+    monkeypatch.setenv("SOPFRAME_USER", "alice")
+    cli("job", "start", "tiny.yaml")
+    before = cli("job", "history", "TINY-001", "--format", "json").json()
+    for empty in ("", "  "):
+        for args in (("job", "set", "TINY-001", "summary=x"), ("job", "start", "tiny.yaml"), ("inbox",),
+                     ("job", "cancel", "TINY-001", "--reason", "r")):
+            r = cli(*args, "--as", empty, user=None)
+            assert r.code == 2 and "--as is empty: it must name who is acting" in r.err, (args, r)
+    assert cli("job", "history", "TINY-001", "--format", "json").json() == before
+    assert cli("job", "list", "--format", "json").json()[-1]["job"] == "TINY-001"  # no second job
+
+
 def test_bad_input_gets_a_clear_error_and_changes_nothing(cli: Cli) -> None:
     cli("job", "start", "tiny.yaml")
     before = cli("job", "history", "TINY-001", "--format", "json").json()

@@ -108,3 +108,28 @@ def test_a_bad_item_names_its_position_and_key_and_writes_nothing(cli: Cli, tmp_
     r = cli("job", "set", job, "--items", "findings=bad.json")
     assert r.code == 2 and "JSON array of objects" in r.err
     assert cli("job", "set", job).code == 2
+
+
+def test_a_column_given_twice_is_refused_with_job_stage_field_item_and_column(cli: Cli, tmp_path: Path,
+                                                                               job: str) -> None:
+    where = f"job {job}, stage remediate, field findings: list field: item 1 (F1): column 'severity' is given " \
+            "more than once"
+    events = cli("job", "show", job, "--format", "json").json()["events"]
+    r = cli("job", "set", job, "--add", "findings", "id=F1,severity=high,found_at=2026-01-02,severity=low")
+    assert r.code == 1 and where in r.err, r.err
+    (tmp_path / "twice.csv").write_text("id,severity,found_at,severity\nF1,high,2026-01-02,low\n", "utf-8")
+    r = cli("job", "set", job, "--items", "findings=twice.csv")
+    assert r.code == 1 and where in r.err, r.err
+    (tmp_path / "twice.json").write_text('[{"id": "F1", "severity": "high", "found_at": "2026-01-02", '
+                                         '"severity": "low"}]', "utf-8")
+    r = cli("job", "set", job, "--items", "findings=twice.json")
+    assert r.code == 1 and where in r.err, r.err
+    assert cli("job", "show", job, "--format", "json").json()["events"] == events  # nothing was written
+
+
+@pytest.mark.parametrize("value", ["[1]", "[null]", "[[]]", '["F1"]'])
+def test_items_that_are_not_objects_are_refused_not_crashed_on(cli: Cli, job: str, value: str) -> None:
+    r = cli("job", "set", job, f"findings={value}")
+    assert r.code == 1, r.err
+    assert (f"job {job}, stage remediate, field findings: list field: item 1: expected an object with the "
+            "columns id, severity, cvss, found_at") in r.err

@@ -288,3 +288,46 @@ def test_dates_moved_past_the_year_9999_are_refused_by_the_gates_not_crashed_on(
     assert list(state.active) == ["report"]
     with pytest.raises(JobError, match=r"reported_on must be at most item.found_at \+ 1d, which cannot be worked out"):
         engine.complete(job, actor="ann")
+
+
+def test_items_that_are_not_objects_are_named_not_crashed_on(engine: Engine) -> None:
+    job = started(engine)
+    for bad in (1, None, [], "F1"):
+        with pytest.raises(JobError) as info:
+            engine.set_fields(job, {"findings": [item("F1"), bad]}, actor="ann")
+        err = info.value
+        assert "item 2: expected an object with the columns id, severity, cvss, found_at" in str(err), bad
+        assert (err.job, err.stage, err.field, err.kind) == (job, "remediate", "findings", "invalid")
+    with pytest.raises(JobError, match="item 1: expected an object"):
+        engine.set_fields(job, {"findings": "[1]"}, actor="ann")
+    assert engine.state(job).subjobs == {}
+
+
+def test_a_column_given_twice_is_refused_not_overwritten(engine: Engine) -> None:
+    from sopframe.core.listvalues import items_from_csv, items_from_json, parse_item
+
+    job = started(engine)
+    given = {
+        "COLUMN=VALUE": [parse_item("id=F1,severity=high,found_at=2026-02-20,severity=low")],
+        "CSV header": items_from_csv("id,severity,found_at,severity\nF1,high,2026-02-20,low\n"),
+        "JSON object": items_from_json('[{"id": "F1", "severity": "high", "found_at": "2026-02-20",'
+                                       ' "severity": "low"}]'),
+        "JSON text": '[{"id": "F1", "severity": "high", "found_at": "2026-02-20", "severity": "low"}]',
+    }
+    for how, items in given.items():
+        with pytest.raises(JobError) as info:
+            if isinstance(items, str):
+                engine.set_fields(job, {"findings": items}, actor="ann")
+            else:
+                engine.set_fields(job, {}, add={"findings": items}, actor="ann")
+        err = info.value
+        assert "item 1 (F1): column 'severity' is given more than once" in str(err), how
+        assert (err.job, err.stage, err.field) == (job, "remediate", "findings")
+    with pytest.raises(JobError, match="item 1: column 'id' is given more than once"):  # which key is unsure
+        engine.set_fields(job, {}, add={"findings": [parse_item("id=a,severity=high,found_at=2026-02-20,id=b")]},
+                          actor="ann")
+    # a CSV header naming a column twice is refused even where a row leaves one of the cells empty
+    with pytest.raises(JobError, match="column 'cvss' is given more than once"):
+        engine.set_fields(job, {}, add={"findings": items_from_csv(
+            "id,severity,found_at,cvss,cvss\nF1,high,2026-02-20,7.5,\n")}, actor="ann")
+    assert engine.state(job).subjobs == {}

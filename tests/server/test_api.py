@@ -140,3 +140,27 @@ def test_the_board_form_starts_an_unpublished_sop_template_with_its_reason(tmp_p
     assert r.status_code == 303, r.text
     (job,) = s.store().job_ids()
     assert s.store().read(job)[0].data["sop"]["reason"] == "SOP-IR-001 not yet published"
+
+
+def test_list_items_that_are_not_objects_are_422_naming_the_field(tmp_path: Any) -> None:
+    from serversupport import make_server
+
+    s = make_server(tmp_path, users=("sam",), extra_roles='vuln_analyst = ["sam"]\n')
+    client, auth = s.client(), token_for(s, "sam")
+    r = client.post("/api/v1/jobs", json={"template": "vulnerability-remediation", "reason": "not yet published"},
+                    headers=auth)
+    assert r.status_code == 201, r.text
+    job = r.json()["job"]
+    r = client.post(f"/api/v1/jobs/{job}/fields", headers=auth, json={"values": {
+        "source": "internal-scan", "scan_reference": "SCAN-1", "scanned_at": "2026-01-02T09:00:00Z"}})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/jobs/{job}/attachments", headers=auth, data={"field": "scan_report"},
+                    files={"file": ("scan.csv", b"id\nCVE-1\n", "text/csv")})
+    assert r.status_code == 200, r.text
+    assert client.post(f"/api/v1/jobs/{job}/complete", headers=auth, json={}).status_code == 200
+    for bad in ([1], [None], [[]]):
+        r = client.post(f"/api/v1/jobs/{job}/fields", headers=auth, json={"values": {"findings": bad}})
+        assert r.status_code == 422, (bad, r.text)
+        problem = r.json()
+        assert problem["field"] == "findings" and "item 1: expected an object with the columns id" in problem["detail"]
+    s.state.close()

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from sopframe.core import policy
 from sopframe.core.engine.command import Command, Loaded, to_json
 from sopframe.core.engine.ids import subjob_id
-from sopframe.core.listvalues import ItemError, check_items, item_key
+from sopframe.core.listvalues import ItemError, check_items, item_from_pairs, item_key
 from sopframe.core.model import frozen_map
 from sopframe.core.safetext import escape
 from sopframe.errors import JobError
@@ -191,7 +191,7 @@ def checked_list(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, limits: "Li
     """A whole list value (a list of mappings, or its JSON text) checked item by item."""
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw.strip() else []
+            raw = json.loads(raw, object_pairs_hook=item_from_pairs) if raw.strip() else []
         except ValueError:
             raise JobError("list field: give a JSON array of objects, or add items with --add",
                            job=cmd.loaded.ref, stage=st.id, field=f.id) from None
