@@ -252,7 +252,8 @@ def _translate(err: Any, doc: ParsedDocument, root: Mapping[str, Any]) -> Iterat
     if v == "enum":
         choices = [str(c) for c in err.validator_value]
         shown = [c for c in choices if c not in ("True", "False", "Yes", "No", "on", "off", "true", "false")] or choices
-        yield _finding(INVALID_VALUE, f"{where}: {_show(err.instance)} is not allowed{did_you_mean(str(err.instance), choices)}",
+        # suggest only a word the hint lists: never `on` for `n`, which would mean the opposite
+        yield _finding(INVALID_VALUE, f"{where}: {_show(err.instance)} is not allowed{did_you_mean(str(err.instance), shown)}",
                        doc.value_at(path), f"use one of: {', '.join(dict.fromkeys(shown))}")
         return
     if v in ("minProperties", "minItems"):

@@ -186,6 +186,16 @@ def test_enum_value_suggests_the_known_one(plugins: Plugins) -> None:
     assert (f.line, f.col) == (4, 7)
 
 
+@pytest.mark.parametrize(("wrong", "guess"), [("n", "no"), ("ys", "yes"), ("of", None), ("maybe", None)])
+def test_a_yes_no_value_suggests_only_a_word_the_hint_lists(plugins: Plugins, wrong: str, guess: str | None) -> None:
+    # `on` and `off` are accepted but not listed: `n` (no) must never be met with `on` (yes)
+    res = validate_text(MINIMAL + f"    fields:\n      f:\n        type: text\n        required: {wrong}\n",
+                        "t.yaml", plugins=plugins)
+    (f,) = res.findings
+    assert f.code == "SOP012" and f.hint == "use one of: yes, no"
+    assert f.message.endswith(f"(did you mean {guess!r}?)" if guess else "is not allowed"), f.message
+
+
 # ------------------------------------------------------------------ extensions
 
 class _Extension:
