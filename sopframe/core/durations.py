@@ -46,7 +46,7 @@ _UNITS = {
 _PART = re.compile(r"([0-9]+)\s*([A-Za-z]+)")
 _ISO = re.compile(
     r"^P(?:(?P<y>[0-9]+)Y)?(?:(?P<mo>[0-9]+)M)?(?:(?P<w>[0-9]+)W)?(?:(?P<d>[0-9]+)D)?"
-    r"(?:T(?:(?P<h>[0-9]+)H)?(?:(?P<mi>[0-9]+)M)?(?:(?P<s>[0-9]+)S)?)?$"
+    r"(?:T(?=[0-9])(?:(?P<h>[0-9]+)H)?(?:(?P<mi>[0-9]+)M)?(?:(?P<s>[0-9]+)S)?)?$"  # T only before a time part
 )
 
 #: the words an interval may be written as, and what each means exactly
@@ -246,6 +246,10 @@ def _parse(s: str, interval: bool) -> Duration:
     else:
         if seen and not s[pos:].strip():
             return _checked(s, Duration(months, seconds))
+    if re.fullmatch(r"P[0-9YMWD]*T", s.upper()):
+        left_out = f", or left out ({s[:-1]})" if len(s) > 2 else ""
+        raise DurationError(f"{s!r} is not a duration", "in ISO 8601 a `T` must be followed by a time part: "
+                            f"hours, minutes or seconds ({s}1H){left_out}")
     words = f", or a word ({', '.join(INTERVAL_WORDS)})" if interval else ""
     raise DurationError(
         f"{s!r} is not a duration",

@@ -47,6 +47,8 @@ class FieldLookup(NamedTuple):
     stage: Stage | None = None  # the stage that captures it
     #: captured, but not on every path before the referencing stage
     not_on_every_path: tuple[Stage, ...] = ()
+    #: every path passes through one of ``not_on_every_path``, but through no one of them on every path
+    per_path: bool = False
     #: the reference names a stage that does not exist (``stage.field``)
     unknown_stage: str | None = None
     #: ``item.column`` inside a per-item sub-job: the sub-job's scope (its node prefix)
@@ -200,6 +202,19 @@ class TemplateGraph:
     def reachable(self, node: str) -> bool:
         return node in self.idom
 
+    def together(self, a: str, b: str) -> bool:
+        """Whether one job can pass through both stages: one leads to the other, or they lie on parallel
+        branches (of a `next` without `when`, or of a split's sub-jobs)."""
+        if a == b or b in self.descendants(a) or a in self.descendants(b):
+            return True
+        for st in self.stages():
+            if not (st.split or (st.next is not None and st.next.parallel)):
+                continue
+            ahead = [self.descendants(n) | {n} for n in self._succ.get(st.node, ())]
+            if any(a in x and b in y for i, x in enumerate(ahead) for j, y in enumerate(ahead) if i != j):
+                return True
+        return False
+
     # ----------------------------------------------------------------- fields
     def all_fields(self) -> Iterator[tuple[Stage, FieldDef]]:
         for st in self.stages():
@@ -230,7 +245,10 @@ class TemplateGraph:
         """Resolve ``field`` or ``stage.field`` as seen from stage ``at``.
 
         A field is visible if the stage itself captures it or a stage on
-        every path before it (a dominator) does.
+        every path before it (a dominator) does: the nearest such stage.
+        Stages that capture the same name on different paths do not make a
+        field visible (``not_on_every_path``, with ``per_path`` set): a job
+        reads one stage's value, which may lie on a path it did not take.
         """
         if ref.startswith(ITEM):
             return self.item_column(at, ref[len(ITEM):])
@@ -255,11 +273,12 @@ class TemplateGraph:
         elsewhere = tuple(self.captured_by(ref))
         if elsewhere:
             first = elsewhere[0]
-            if not self.reachable(at.node) or self._every_path_passes(at.node, {s.node for s in elsewhere}):
-                # unreachable stages are reported as such; otherwise every
-                # path passes through one of the stages that capture it
-                return FieldLookup(field=first.fields[ref], stage=first)
-            return FieldLookup(field=elsewhere[0].fields[ref], stage=elsewhere[0], not_on_every_path=elsewhere)
+            if not self.reachable(at.node):
+                return FieldLookup(field=first.fields[ref], stage=first)  # reported as unreachable
+            # A running job reads one stage's value (``stage``), so stages capturing the same name on
+            # different paths do not make it certain: the value read may be on a path the job did not take.
+            per_path = len(elsewhere) > 1 and self._every_path_passes(at.node, {s.node for s in elsewhere})
+            return FieldLookup(field=first.fields[ref], stage=first, not_on_every_path=elsewhere, per_path=per_path)
         return FieldLookup()
 
     def item_list(self, at: Stage) -> tuple[str, "FieldDef | None"] | None:

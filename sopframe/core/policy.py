@@ -25,7 +25,9 @@ names user fields or other sign-offs.  Against a user field it holds for the
 person the field names, whoever recorded the field, and everyone who acted
 on the field's stage (set a value, attached, completed or rejected it, in
 any visit: rework does not wash hands).  Against a sign-off it holds for its
-signer, both ways.
+signer, both ways and across stages: whichever of the two is given second is
+refused to the person who gave the first, even when ``not_by`` names a
+sign-off of a later stage.
 """
 
 from __future__ import annotations
@@ -120,11 +122,18 @@ def separation_problem(loaded: "Loaded", state: "JobState", node: str, signoff: 
         why = _field_involvement(loaded, state, st, ref, actor)
         if why:
             return f"sign-off {signoff!r} must not be given by {why} (not_by: {ref})"
-    for other in st.signoffs.values():  # the constraint holds both ways within a stage
-        if other.id != signoff and signoff in other.not_by and \
-                state.signoffs.get(node, {}).get(other.id, {}).get("user") == actor:
-            return (f"{actor} gave sign-off {other.id!r}, which must not be given by the same person as "
-                    f"{signoff!r} (not_by: {signoff})")
+    # the constraint holds both ways, across stages too: a sign-off already given that names this one
+    for onode, given in state.signoffs.items():
+        ost = loaded.graph.stage(onode)
+        for oid, rec in given.items():
+            other = ost.signoffs.get(oid)
+            if other is None or (onode, oid) == (node, signoff) or rec.get("user") != actor:
+                continue
+            for ref in other.not_by:
+                if signoff_ref(loaded, ost, ref) == (node, signoff):
+                    named = oid if onode == node else f"{ost.id}.{oid}"
+                    return (f"{actor} gave sign-off {named!r}, which must not be given by the same person as "
+                            f"{signoff!r} (not_by: {ref})")
     return None
 
 

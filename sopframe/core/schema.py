@@ -198,6 +198,36 @@ def _expected(schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
     return names.get(t, str(t or "another value"))
 
 
+#: what a ``job_id`` pattern may contain between braces
+_ID_PLACEHOLDERS = ("year", "month", "day", "template", "seq")
+
+
+def job_id_problem(pattern: str) -> str | None:
+    """What is wrong with a ``job_id`` pattern, in words (None if nothing this function knows of)."""
+    import re
+
+    seqs = 0
+    for m in re.finditer(r"\{([^{}]*)\}|[{}]", pattern):
+        if m.group(1) is None:
+            return f"an unmatched {m.group(0)!r}"
+        name, colon, width = m.group(1).partition(":")
+        if name not in _ID_PLACEHOLDERS:
+            return f"unknown placeholder {m.group(0)!r} (known: {', '.join('{' + p + '}' for p in _ID_PLACEHOLDERS)})"
+        if colon and name != "seq":
+            return f"{{{name}}} takes no width"
+        if colon and not re.fullmatch(r"[0-9]{1,2}", width):
+            if not re.fullmatch(r"[0-9]+", width):
+                return f"the width of {m.group(0)!r} must be a number of digits from 1 to 99"
+            return (f"the width of {m.group(0)!r} is over 99 digits" if int(width) > 99
+                    else f"the width of {m.group(0)!r} must be written in at most two digits")
+        seqs += name == "seq"
+    if seqs > 1:
+        return "{seq} may appear only once"
+    if not seqs:
+        return "a job id pattern must contain {seq}, such as ITSOP-{year}-{seq:02}"
+    return None
+
+
 def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -252,7 +282,8 @@ def _translate(err: Any, doc: ParsedDocument, root: Mapping[str, Any]) -> Iterat
     if v == "enum":
         choices = [str(c) for c in err.validator_value]
         shown = [c for c in choices if c not in ("True", "False", "Yes", "No", "on", "off", "true", "false")] or choices
-        yield _finding(INVALID_VALUE, f"{where}: {_show(err.instance)} is not allowed{did_you_mean(str(err.instance), choices)}",
+        # suggest only a word the hint lists: never `on` for `n`, which would mean the opposite
+        yield _finding(INVALID_VALUE, f"{where}: {_show(err.instance)} is not allowed{did_you_mean(str(err.instance), shown)}",
                        doc.value_at(path), f"use one of: {', '.join(dict.fromkeys(shown))}")
         return
     if v in ("minProperties", "minItems"):
@@ -262,8 +293,11 @@ def _translate(err: Any, doc: ParsedDocument, root: Mapping[str, Any]) -> Iterat
         yield _finding(INVALID_VALUE, f"{where} lists the same value twice", doc.value_at(path), "remove the repeated item")
         return
     if v == "pattern":
-        yield _finding(INVALID_VALUE, f"{where}: expected {_expected(err.schema, root)}, got {_show(err.instance)}",
-                       doc.value_at(path))
+        wrong = job_id_problem(err.instance) if path == ("job_id",) and isinstance(err.instance, str) else None
+        yield _finding(INVALID_VALUE, f"{where}: {wrong or 'expected ' + _expected(err.schema, root)}, got "
+                       f"{_show(err.instance)}", doc.value_at(path),
+                       "placeholders: {year}, {month}, {day}, {template} and {seq} once, with an optional width "
+                       "of 1-99 digits ({seq:03})" if wrong else "")
         return
     if v == "type":
         yield _finding(INVALID_VALUE, f"{where}: expected {_expected(err.schema, root)}, got {_show(err.instance)}",

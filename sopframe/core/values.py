@@ -121,7 +121,10 @@ def check_constraints(f: FieldDef, value: Any) -> None:
 def bound_value(f: FieldDef, bound: str) -> Any:
     """A ``min``/``max`` constraint converted for comparison with the field's values."""
     if f.type in ("text", "longtext"):
-        return convert("integer", bound)
+        length = convert("integer", bound)
+        if length < 0:
+            raise ValueError(f"a length cannot be negative, got {bound}")
+        return length
     return convert(f.type, bound)
 
 

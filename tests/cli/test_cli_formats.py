@@ -377,3 +377,36 @@ def test_skip_non_templates_leaves_other_yaml_alone_but_not_broken_templates(
     r = invoke(capsys, "validate", "--no-cache", "--skip-non-templates", "ci.yml", "clean.yaml", "syntax.yaml")
     assert r.code == 1 and "syntax.yaml:3:" in r.out and "ci.yml" not in r.out
     assert r.out.splitlines()[-1].endswith("in 2 files")
+
+
+TEMPLATE_HEAD = "template: x\ntitle: y\n"
+
+
+@pytest.mark.parametrize("name, data", [
+    ("utf16.yaml", TEMPLATE_HEAD.encode("utf-16")),  # with a byte order mark
+    ("utf16le.yaml", TEMPLATE_HEAD.encode("utf-16-le")),  # without one
+    ("utf16be.yaml", TEMPLATE_HEAD.encode("utf-16-be")),
+    ("utf32.yaml", TEMPLATE_HEAD.encode("utf-32")),
+    ("tab.yaml", ("\t" + TEMPLATE_HEAD).encode()),
+    ("indented.yaml", b"# a template\n\n  stages:\n    - x\n"),
+    ("stray-mark.yaml", b"\xff\xfe" + TEMPLATE_HEAD.encode()),
+    ("not-utf8.yaml", b"title: caf\xe9\ntemplate: x\n"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_skip_non_templates_still_checks_a_template_in_any_encoding_or_indentation(
+        work: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes) -> None:
+    (work / name).write_bytes(data)
+    r = invoke(capsys, "validate", "--no-cache", "--skip-non-templates", name)
+    assert r.code == 1 and f"{name}:" in r.out, r.out
+    assert r.out.splitlines()[-1].endswith("in 1 file")
+
+
+@pytest.mark.parametrize("data", [
+    "repos: []\n".encode("utf-16"),
+    "repos: []\n".encode("utf-16-le"),
+    b"spec:\n  template:\n    metadata: {}\n",  # a nested `template:` of another tool's file
+], ids=["utf16", "utf16le", "nested"])
+def test_skip_non_templates_still_skips_other_yaml_in_any_encoding(
+        work: Path, capsys: pytest.CaptureFixture[str], data: bytes) -> None:
+    (work / "other.yaml").write_bytes(data)
+    r = invoke(capsys, "validate", "--no-cache", "--skip-non-templates", "other.yaml")
+    assert (r.code, r.out.strip()) == (0, "no problems in 0 files")

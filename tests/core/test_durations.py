@@ -59,6 +59,9 @@ def test_valid_durations(text: str, months: int, seconds: int) -> None:
         "P",
         "PT",
         "P1H",  # hours belong after T
+        "P1DT",  # a T with no time part after it
+        "p1dt",
+        "P1Y2MT",
         "0m",
         "0h 0m",
         "P0D",  # zero is not a time limit, in either notation
@@ -72,6 +75,13 @@ def test_invalid_durations(text: str) -> None:
     assert message and "Traceback" not in message
     if text.strip():
         assert repr(text.strip()) in message  # the message quotes what was written
+
+
+@pytest.mark.parametrize("text, fixed", [("P1DT", "P1DT1H), or left out (P1D)"), ("PT", "PT1H)")])
+def test_a_t_without_a_time_part_says_so(text: str, fixed: str) -> None:
+    with pytest.raises(ValueError, match=r"T` must be followed by a time part") as exc:
+        parse_duration(text)
+    assert str(exc.value).endswith(fixed)
 
 
 def test_invalid_duration_message_teaches_the_syntax() -> None:

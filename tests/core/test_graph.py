@@ -276,11 +276,13 @@ def test_lookup_from_inside_a_subjob(example: TemplateGraph) -> None:
     assert example.find_stage(training, "draft") is example.stage("draft")
     assert example.find_stage(training, "comms_approval") is None
     # both sub-jobs capture staff_trained, and every path to the rejoin passes
-    # through one of them: it counts as captured
+    # through one of them; but a name is one stage's field, and neither is on
+    # every path: it does not count as captured
     sec = example.stage("security_review")
     look = example.lookup_field(sec, "staff_trained")
-    assert look.field is not None and look.not_on_every_path == ()
-    assert look.stage is example.stage("components/classification/training")
+    assert look.field is not None and look.per_path
+    assert look.not_on_every_path[:2] == (example.stage("components/classification/training"),
+                                          example.stage("components/communication/training"))
     # but a field captured in one sub-job only is not
     comms = example.stage("components/communication/comms_approval")
     look = example.lookup_field(comms, "staff_trained")
@@ -293,9 +295,9 @@ def test_lookup_field_not_on_every_path() -> None:
     assert tg.lookup_field(check, "result").stage is tg.stage("outer/one/inner/deep/work")
     assert tg.lookup_field(check, "ticket").stage is tg.stage("start")
     after = tg.stage("outer/one/after")
-    # captured in both nested sub-jobs: every path to `after` passes one of them
+    # captured in both nested sub-jobs: every path to `after` passes one of them, but not one on every path
     look = tg.lookup_field(after, "result")
-    assert look.field is not None and look.not_on_every_path == ()
+    assert look.field is not None and look.per_path and len(look.not_on_every_path) == 2
     # inside sub-job `two`, no path passes through either
     other = tg.stage("outer/two/other")
     look = tg.lookup_field(other, "result")

@@ -186,6 +186,41 @@ def test_enum_value_suggests_the_known_one(plugins: Plugins) -> None:
     assert (f.line, f.col) == (4, 7)
 
 
+@pytest.mark.parametrize(("wrong", "guess"), [("n", "no"), ("ys", "yes"), ("of", None), ("maybe", None)])
+def test_a_yes_no_value_suggests_only_a_word_the_hint_lists(plugins: Plugins, wrong: str, guess: str | None) -> None:
+    # `on` and `off` are accepted but not listed: `n` (no) must never be met with `on` (yes)
+    res = validate_text(MINIMAL + f"    fields:\n      f:\n        type: text\n        required: {wrong}\n",
+                        "t.yaml", plugins=plugins)
+    (f,) = res.findings
+    assert f.code == "SOP012" and f.hint == "use one of: yes, no"
+    assert f.message.endswith(f"(did you mean {guess!r}?)" if guess else "is not allowed"), f.message
+
+
+@pytest.mark.parametrize(("job_id", "problem"), [
+    ("PWR-{seq}-{seq}", "{seq} may appear only once"),
+    ("PWR-{foo}-{seq}", "unknown placeholder '{foo}' (known: {year}, {month}, {day}, {template}, {seq})"),
+    ("PWR-{seq:100}", "the width of '{seq:100}' is over 99 digits"),
+    ("PWR-{seq:x}", "the width of '{seq:x}' must be a number of digits from 1 to 99"),
+    ("PWR-{year:2}-{seq}", "{year} takes no width"),
+    ("PWR-{year-{seq}", "an unmatched '{'"),
+    ("PWR-{year}", "a job id pattern must contain {seq}, such as ITSOP-{year}-{seq:02}"),
+])
+def test_a_wrong_job_id_pattern_says_what_is_wrong(plugins: Plugins, job_id: str, problem: str) -> None:
+    text = MINIMAL.replace("stages:", f"job_id: '{job_id}'\nstages:")
+    (f,) = validate_text(text, "t.yaml", plugins=plugins).findings
+    assert f.code == "SOP012" and f.message == f"'job_id': {problem}, got {job_id!r}"
+    assert (f.line, f.col) == (text.splitlines().index(f"job_id: '{job_id}'") + 1, 9)
+
+
+@pytest.mark.parametrize("suffix", ["ABCDEFGHI", "A-B", "''"])
+def test_a_wrong_sub_job_suffix_says_what_a_suffix_is(plugins: Plugins, suffix: str) -> None:
+    text = MINIMAL + ("    split:\n      one:\n        suffix: " + suffix + "\n        owner: engineer\n"
+                      "        stages:\n          work:\n            title: Work\n    rejoin: done\n"
+                      "  done:\n    owner: engineer\n")
+    (f,) = validate_text(text, "t.yaml", plugins=plugins).findings
+    assert f.code == "SOP012" and "expected a suffix of 1-8 letters or digits, such as A, got" in f.message
+
+
 # ------------------------------------------------------------------ extensions
 
 class _Extension:

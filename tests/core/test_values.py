@@ -172,3 +172,29 @@ stages:
 """
     res = validate_text(text, "t.yaml", plugins=load_plugins(entry_points=lambda: []))
     assert sorted((f.code, f.line, f.col) for f in res.findings) == [("SOP116", 13, 14), ("SOP117", 17, 19)]
+
+
+@pytest.mark.parametrize("key, bound", [("max", "-1"), ("min", "-5")])
+def test_a_negative_length_bound_is_refused(key: str, bound: str) -> None:
+    # a required text field with `max: -1` could never be filled
+    text = f"""\
+template: demo
+title: Demo procedure
+version: 1.0.0
+kind: change
+roles:
+  engineer: Does the work
+stages:
+  start:
+    owner: engineer
+    fields:
+      note:
+        type: text
+        required: yes
+        {key}: {bound}
+"""
+    res = validate_text(text, "t.yaml", plugins=load_plugins(entry_points=lambda: []))
+    assert [(f.code, f.line, f.col, f.message) for f in res.findings] == [
+        ("SOP116", 14, 14, f"`{key}` of field 'note': a length cannot be negative, got {bound}")]
+    with pytest.raises(ValueError, match="a length cannot be negative"):
+        bound_value(field("text"), bound)

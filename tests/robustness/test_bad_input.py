@@ -337,7 +337,7 @@ WRONG_TYPES = [
     ("      system:", "required: yes", "required: maybe",
      "'required' in field 'system' in stage 'scope': 'maybe' is not allowed", "required: maybe", 19),
     ("      accounts:", "suffix: A\n", "suffix:\n          x: y\n",
-     "'suffix' in sub-job 'accounts' in stage 'checks': expected text or integer, got a mapping",
+     "'suffix' in sub-job 'accounts' in stage 'checks': expected a suffix of 1-8 letters or digits, such as A, got a mapping",
      "          x: y", 11),  # regression: a list of types in the schema crashed the message
     ("  scope:", "next: checks", "next:\n      - checks\n      -\n        x: y",
      "item 2 in 'next' in stage 'scope': expected an id (a letter, then letters, digits, _ or -), got a mapping",

@@ -8,7 +8,7 @@ from sopframe.core.diagnostics import Finding, Location, Rule, Severity
 from sopframe.core.graph import ITEM, TemplateGraph
 from sopframe.core.model import Condition, FieldDef, Stage
 from sopframe.core.rules.definitions import ORDERED
-from sopframe.core.rules.references import ANCHORED, _field_refs
+from sopframe.core.rules.references import ANCHORED, _field_refs, not_certain
 from sopframe.core.values import convert
 from sopframe.errors import did_you_mean
 
@@ -104,10 +104,8 @@ def _anchors(tg: TemplateGraph) -> Iterator[Finding]:
             continue  # unknown: SOP108, SOP121
         sla = what == ANCHORED[0]
         if look.not_on_every_path:
-            where = ", ".join(repr(s.node) for s in look.not_on_every_path)
             yield ANCHOR.finding(
-                f"{what} of stage {st.node!r} measures from {ref!r}, but it is captured only in {where}, "
-                "which not every path passes through first", at=loc, stage=st.node,
+                f"{what} of stage {st.node!r} measures from {ref!r}, but {not_certain(look)}", at=loc, stage=st.node,
                 hint="capture it in a stage every path passes through before this one")
         elif sla and look.item_scope is None and look.stage.node == st.node:
             yield ANCHOR.finding(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from sopframe.core.diagnostics import Finding, Location, Rule, Severity
-from sopframe.core.graph import TemplateGraph
+from sopframe.core.graph import FieldLookup, TemplateGraph
 from sopframe.core.model import NOWHERE, Stage
 from sopframe.errors import did_you_mean
 
@@ -103,18 +103,27 @@ def _undefined_fields(tg: TemplateGraph) -> Iterator[Finding]:
                 )
 
 
+def not_certain(look: FieldLookup) -> str:
+    """Why a field a lookup found in ``not_on_every_path`` is not certain to be captured: a message's tail."""
+    where = ", ".join(repr(s.node) for s in look.not_on_every_path)
+    if look.per_path:
+        return (f"it is captured in {where} on different paths, and a name refers to one stage's field: none "
+                "of them is on every path before this one")
+    return f"it is captured only in {where}, which not every path passes through first"
+
+
 def _not_captured(tg: TemplateGraph) -> Iterator[Finding]:
     for st, ref, loc, what in _field_refs(tg):
         if what in ANCHORED:
             continue  # SOP123
         look = tg.lookup_field(st, ref)
         if look.field is not None and look.not_on_every_path:
-            where = ", ".join(repr(s.node) for s in look.not_on_every_path)
             yield NOT_CAPTURED.finding(
-                f"{what} of stage {st.node!r} uses field {ref!r}, but it is captured only in {where}, "
-                "which not every path passes through first",
+                f"{what} of stage {st.node!r} uses field {ref!r}, but {not_certain(look)}",
                 at=loc, stage=st.node,
-                hint="capture the field in this stage or in a stage every path passes through before it",
+                hint=("capture the field once, in a stage every path passes through, or check it on each path"
+                      if look.per_path else
+                      "capture the field in this stage or in a stage every path passes through before it"),
             )
 
 
@@ -182,6 +191,16 @@ def _separation(tg: TemplateGraph) -> Iterator[Finding]:
                     sid, name = ref.split(".", 1)
                     other = tg.find_stage(st, sid)
                     if other is not None and name in other.signoffs:
+                        if not (tg.reachable(st.node) and tg.reachable(other.node)) or \
+                                tg.together(st.node, other.node):
+                            continue  # enforced whichever of the two is given second
+                        yield SEPARATION.finding(
+                            f"`not_by` of sign-off {so.id!r} names sign-off {ref!r}, but no job passes through "
+                            f"both stage {other.node!r} and stage {st.node!r}: the two are never given in one "
+                            "job, so they are never kept apart",
+                            at=loc, stage=st.node,
+                            hint="name a sign-off of a stage on the same path as this one (before or after it)",
+                        )
                         continue
                 look = tg.lookup_field(st, ref)
                 if look.field is not None and look.field.type == "user" and not look.not_on_every_path:
@@ -221,6 +240,8 @@ NO_DEFAULT = Rule("SOP111", "route-without-default", E, "Conditional routing or 
                   "choice field (or yes and no of a bool) needs no default.", _no_default)
 SEPARATION = Rule("SOP115", "separation-invalid", E, "A `not_by` that names nothing a person can be compared with.",
                   "Segregation of duties compares people: `not_by` names another sign-off (of the same "
-                  "stage, or `stage.signoff`) or a user field captured on every path before.", _separation)
+                  "stage, or `stage.signoff` of a stage a job can pass through together with this one: "
+                  "before it, after it or on a parallel branch; whichever is given second is refused to "
+                  "the person who gave the first) or a user field captured on every path before.", _separation)
 
 RULES = [UNDEFINED_ROLE, UNDEFINED_FIELD, UNDEFINED_STAGE, NOT_CAPTURED, NO_DEFAULT, SEPARATION]
