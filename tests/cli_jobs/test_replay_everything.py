@@ -278,7 +278,7 @@ def test_an_ordinary_day_replays_clean(day: Cli, tmp_path: Path) -> None:
     assert r.code == 0 and "BROKEN" not in r.out, r.out
     # an auditor's packs: the jobs of a template, and an SOP with its record stream
     assert day("keys", "init", "--private-key", "k/cp.key").code == 0
-    for what in (("--template", "everything"), ("--sop", "SOP-T-001")):
-        _ok(day, "evidence", "-o", "pack.zip", *what, "--key", "k/cp.key", "--store", day.store)
-        r = day("evidence", "verify", "pack.zip", "--public-key", "k/cp.pub", "--replay")
+    for n, what in enumerate((("--template", "everything"), ("--sop", "SOP-T-001"))):
+        _ok(day, "evidence", "-o", f"pack{n}.zip", *what, "--key", "k/cp.key", "--store", day.store)
+        r = day("evidence", "verify", f"pack{n}.zip", "--public-key", "k/cp.pub", "--replay")
         assert r.code == 0 and r.out.rstrip().endswith("ok"), r.out
