@@ -34,3 +34,13 @@ def test_cli_reference_lists_every_core_command() -> None:
     text = (ROOT / "README.md").read_text("utf-8")
     missing = [name for name in CORE_COMMANDS if f"`sopframe {name}" not in text]
     assert not missing, f"README's CLI reference lacks: {missing}"
+
+
+def test_no_test_imports_the_tests_directory_as_a_package() -> None:
+    """`pytest` run as the README says (not `python -m pytest`) has no checkout root on
+    sys.path, so `from tests.x import y` works on a developer's machine and fails in CI;
+    shared test code lives in modules beside testsupport.py instead."""
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "tests").rglob("*.py"))
+             for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+             if re.match(r"\s*(from|import)\s+tests(\.|\s|$)", line)]
+    assert not found, found

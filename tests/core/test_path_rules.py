@@ -9,50 +9,7 @@ import pytest
 from sopframe.core.validate import validate_bytes
 from sopframe.pluginmanager import Plugins, load_plugins
 
-HEAD = """\
-template: t
-title: T
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-stages:
-  start:
-    owner: engineer
-    fields:
-      path:
-        type: choice
-        options:
-          - a
-          - b
-    next:
-      when: path
-      is:
-        a: via_a
-        b: via_b
-"""
-
-#: both paths capture `checked`; `finish`, where they meet, gates on it
-BOTH_PATHS = HEAD + """\
-  via_a:
-    owner: engineer
-    fields:
-      checked:
-        type: bool
-        required: yes
-    next: finish
-  via_b:
-    owner: engineer
-    fields:
-      checked:
-        type: bool
-        required: yes
-    next: finish
-  finish:
-    owner: engineer
-    gate:
-      checked: yes
-"""
+from pathtemplates import BOTH_PATHS, HEAD
 
 #: `not_by` naming a sign-off of the other branch of a `when`
 OTHER_BRANCH = HEAD + """\

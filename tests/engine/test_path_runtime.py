@@ -12,7 +12,7 @@ from sopframe.pluginmanager import load_plugins
 from sopframe.services.jobs import start_job
 from sopframe_plugins.store_memory import MemoryStore
 
-from tests.core.test_path_rules import BOTH_PATHS
+from pathtemplates import BOTH_PATHS
 
 PLUGINS = load_plugins(entry_points=lambda: [])
 
