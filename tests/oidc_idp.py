@@ -50,6 +50,8 @@ class IdP:
         ])
 
     async def discovery(self, request: Request) -> Response:
+        if self.tamper == "discovery-incomplete":
+            return JSONResponse({"issuer": self.issuer, "token_endpoint": f"{self.issuer}/token"})
         return JSONResponse({
             "issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
             "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
@@ -58,6 +60,8 @@ class IdP:
             "token_endpoint_auth_methods_supported": ["client_secret_basic"]})
 
     async def jwks(self, request: Request) -> Response:
+        if self.tamper == "jwks-html":
+            return Response("<html>maintenance</html>", media_type="text/html")
         return JSONResponse(KeySet([self.key]).as_dict(private=False))
 
     async def authorize(self, request: Request) -> Response:

@@ -91,11 +91,11 @@ def _seeded(users: tuple[str, ...], tmp_path: Path) -> bytes:
     return _SEEDS[users]
 
 
-def sign_in(client: Any, user: str, password: str = PASSWORD) -> Any:
+def sign_in(client: Any, user: str, password: str = PASSWORD, next_path: str = "/") -> Any:
     """Sign in through the form (with its CSRF cookie), returning the last response."""
     page = client.get("/signin")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    return client.post("/signin", data={"user": user, "password": password, "csrf": token, "next": "/"},
+    return client.post("/signin", data={"user": user, "password": password, "csrf": token, "next": next_path},
                        follow_redirects=False)
 
 

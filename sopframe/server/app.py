@@ -8,6 +8,7 @@ and each worker resolves the same settings from them).
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,7 +36,7 @@ THREADS = 16
 
 
 def _error_response(request: Request, exc: BaseException) -> Response:
-    from sopframe.server.web import SignInNeeded, templates
+    from sopframe.server.web import SignInNeeded, templates, wanted_path
 
     if isinstance(exc, SignInNeeded):
         return RedirectResponse(f"/signin?next={quote(exc.next_path)}", status_code=303)
@@ -43,7 +44,7 @@ def _error_response(request: Request, exc: BaseException) -> Response:
     if request.url.path.startswith("/api/"):
         return problem_response(request, problem)
     if problem.status == 401:
-        return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+        return RedirectResponse(f"/signin?next={quote(wanted_path(request))}", status_code=303)
     return templates.TemplateResponse(request, "error.html", {"problem": problem}, status_code=problem.status)
 
 
@@ -86,6 +87,20 @@ def create_app(state: ServerState) -> FastAPI:
     async def handle_http(request: Request, exc: StarletteHTTPException) -> Response:
         return _error_response(request, Problem(exc.status_code, str(exc.detail)))
 
+    async def handle_unexpected(request: Request, exc: Exception) -> Response:
+        """A defect: logged with its traceback under a reference the caller is shown, never the traceback itself."""
+        import secrets
+
+        ref = secrets.token_hex(6)
+        logging.getLogger("sopframe.server").error("internal error %s on %s %s", ref, request.method,
+                                                   request.url.path, exc_info=exc)
+        response = _error_response(request, Problem(500, f"internal error (reference {ref})",
+                                                    hint="the server's log has the details under that reference; "
+                                                         "reload the job to see whether a command was recorded"))
+        for k, v in SECURITY_HEADERS.items():  # outside the middleware that adds them to every other response
+            response.headers.setdefault(k, v)
+        return response
+
     async def handle_validation(request: Request, exc: RequestValidationError) -> Response:
         where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()[:5])
         return _error_response(request, Problem(422, f"invalid request: {where}"))
@@ -97,6 +112,7 @@ def create_app(state: ServerState) -> FastAPI:
         app.add_exception_handler(kind, handle)
     app.add_exception_handler(StarletteHTTPException, handle_http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, handle_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, handle_unexpected)
     return app
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
@@ -35,28 +36,50 @@ __all__ = ["router", "COOKIE"]
 router = APIRouter(include_in_schema=False)
 COOKIE = "sopframe_oidc"
 _FLOW_SECONDS = 600
+_log = logging.getLogger("sopframe.server")
 _DISCOVERY: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
-def _get_json(url: str) -> dict[str, Any]:
+class Unreachable(Problem):
+    """The identity provider could not be asked (network, HTTP status or a body that is not a JSON object)."""
+
+    def __init__(self, what: str, cause: BaseException | str) -> None:
+        why = cause if isinstance(cause, str) else type(cause).__name__
+        super().__init__(502, f"the identity provider did not answer as expected ({what}: {why}): try again later",
+                         hint="the server's log and the provider's status say more")
+
+
+def _get_json(url: str, what: str) -> dict[str, Any]:
     import httpx2
 
-    r = httpx2.get(url, timeout=10)
-    r.raise_for_status()
-    data = r.json()
+    try:
+        r = httpx2.get(url, timeout=10)
+        r.raise_for_status()
+        data = r.json()
+    except (httpx2.HTTPError, ValueError) as exc:
+        _log.warning("identity provider: %s at %s: %s", what, url, exc)
+        raise Unreachable(what, exc) from None
     if not isinstance(data, dict):
-        raise ValueError(f"{url} did not return a JSON object")
+        _log.warning("identity provider: %s at %s is not a JSON object", what, url)
+        raise Unreachable(what, "not a JSON object")
     return data
 
 
+#: what a discovery document must name for the authorization code flow
+_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+
+
 def discovery(cfg: "OidcConfig") -> dict[str, Any]:
-    """The provider's discovery document (cached for five minutes), its issuer checked."""
+    """The provider's discovery document (cached for five minutes), its issuer and endpoints checked."""
     hit = _DISCOVERY.get(cfg.issuer)
     if hit and hit[0] > time.monotonic():
         return hit[1]
-    doc = _get_json(f"{cfg.issuer}/.well-known/openid-configuration")
+    doc = _get_json(f"{cfg.issuer}/.well-known/openid-configuration", "discovery document")
     if str(doc.get("issuer", "")).rstrip("/") != cfg.issuer:
         raise Problem(502, "the identity provider's discovery document names another issuer")
+    missing = [k for k in _ENDPOINTS if not isinstance(doc.get(k), str) or not doc[k].startswith(("https://", "http://"))]
+    if missing:
+        raise Unreachable("discovery document", f"no {', '.join(missing)}")
     _DISCOVERY[cfg.issuer] = (time.monotonic() + 300, doc)
     return doc
 
@@ -94,12 +117,18 @@ def start(request: Request, next: str = "/") -> Response:
     return resp
 
 
+#: the sign-in flow cookie's fields and their types; anything else is not a flow this server started
+_FLOW_FIELDS = {"state": str, "nonce": str, "verifier": str, "next": str, "at": int}
+
+
 def _flow(request: Request) -> dict[str, Any]:
+    """The flow this browser started, from its cookie; a missing, expired or altered cookie is refused (403)."""
     try:
         flow = json.loads(base64.urlsafe_b64decode(request.cookies.get(COOKIE, "")))
-    except ValueError:
+    except ValueError:  # not base64, not UTF-8 or not JSON
         flow = None
-    if not isinstance(flow, dict) or int(flow.get("at", 0)) + _FLOW_SECONDS < time.time():
+    if not isinstance(flow, dict) or any(type(flow.get(k)) is not kind for k, kind in _FLOW_FIELDS.items()) \
+            or flow["at"] + _FLOW_SECONDS < time.time():
         raise Problem(403, "the sign-in with your identity provider expired or did not start here: try again")
     return flow
 
@@ -109,7 +138,11 @@ def _verified_claims(cfg: "OidcConfig", doc: dict[str, Any], id_token: str, nonc
     from joserfc.errors import JoseError
     from joserfc.jwk import KeySet
 
-    keys = KeySet.import_key_set(_get_json(doc["jwks_uri"]))  # type: ignore[arg-type]
+    keys_doc = _get_json(doc["jwks_uri"], "signing keys")
+    try:
+        keys = KeySet.import_key_set(keys_doc)  # type: ignore[arg-type]
+    except (JoseError, ValueError, KeyError, TypeError) as exc:
+        raise Unreachable("signing keys", exc) from None
     try:
         token = jwt.decode(id_token, keys, algorithms=["RS256", "ES256"])
         jwt.JWTClaimsRegistry(iss={"essential": True, "value": cfg.issuer},
@@ -125,20 +158,26 @@ def _verified_claims(cfg: "OidcConfig", doc: dict[str, Any], id_token: str, nonc
 def callback(request: Request, code: str = "", state: str = "", error: str = "") -> Response:
     from sopframe.core.accounts import AuditRecord
     from sopframe.core.engine.clock import system_clock, to_text
-    from sopframe.server.web import session_redirect
+    from sopframe.server.web import _safe_next, expire_cookie, session_redirect
     from sopframe.services.auth import open_session, user_name
+
+    import httpx2
 
     st, cfg = _config(request)
     flow = _flow(request)
     store = st.engine().store
     at = to_text(system_clock())
-    if error or not code or not secrets.compare_digest(state, str(flow.get("state", ""))):
+    if error or not code or not secrets.compare_digest(state.encode(), flow["state"].encode()):
         store.audit(AuditRecord(at, "signin", "", False, "oidc: bad state or provider error", remote_of(request)))
         raise Problem(403, "the identity provider's answer does not belong to this sign-in: try again")
     doc = discovery(cfg)
     client = _client(cfg, str(request.url_for("oidc_callback")))
     try:
         tokens = client.fetch_token(doc["token_endpoint"], code=code, code_verifier=flow["verifier"])
+    except httpx2.TransportError as exc:  # the provider could not be reached: nothing was signed in
+        store.audit(AuditRecord(at, "signin", "", False, f"oidc: token endpoint unreachable ({type(exc).__name__})",
+                                remote_of(request)))
+        raise Unreachable("token endpoint", exc) from None
     except Exception as exc:  # the provider refused the code: nothing was signed in
         store.audit(AuditRecord(at, "signin", "", False, f"oidc: token exchange failed ({type(exc).__name__})",
                                 remote_of(request)))
@@ -154,6 +193,6 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
     user = st.roles.canonical(user_name(name))
     issued = open_session(store, user, "oidc", lifetime=st.config.session_lifetime)
     store.audit(AuditRecord(at, "signin", user, True, f"oidc {cfg.issuer} sub {claims['sub']}", remote_of(request)))
-    resp = session_redirect(st, issued.cookie, str(flow.get("next") or "/"))
-    resp.delete_cookie(COOKIE, path="/signin/oidc")
+    resp = session_redirect(st, issued.cookie, _safe_next(flow["next"]))
+    expire_cookie(resp, COOKIE, "/signin/oidc", st.config.secure_cookies)
     return resp

@@ -15,7 +15,8 @@ __all__ = ["Problem", "problem_of", "problem_response", "STATUS_OF_KIND"]
 STATUS_OF_KIND = {"forbidden": 403, "not_found": 404, "conflict": 409, "invalid": 422}
 
 _TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found", 409: "Conflict",
-           413: "Too large", 422: "Unprocessable request", 429: "Too many requests", 503: "Store unavailable"}
+           413: "Too large", 422: "Unprocessable request", 429: "Too many requests", 500: "Internal error",
+           502: "Bad gateway", 503: "Store unavailable"}
 
 
 class Problem(Exception):

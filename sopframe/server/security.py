@@ -7,8 +7,9 @@
   API calls made by a page.  Token requests need none (no cookie is sent).
 - A principal must hold at least one role of the configuration to see or do
   anything (a user without a role gets 403); the engine decides every command.
-- Every response carries a Content-Security-Policy without inline scripts or
-  any other origin, and the usual hardening headers.
+- Every response carries a Content-Security-Policy that allows no script at
+  all (the pages work without JavaScript) and no other origin, and the usual
+  hardening headers.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PRE_CSRF_COOKIE = "sopframe_signin"
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",

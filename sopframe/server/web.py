@@ -21,7 +21,7 @@ from sopframe.server.api import state_of, visible
 from sopframe.server.problems import Problem, problem_of
 from sopframe.server.security import PRE_CSRF_COOKIE, Principal, authenticate, check_csrf, cookie_name, remote_of
 
-__all__ = ["router", "templates", "SignInNeeded"]
+__all__ = ["router", "templates", "SignInNeeded", "wanted_path", "expire_cookie"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescapes .html
@@ -42,7 +42,7 @@ def _who(request: Request, groups_too: bool = False) -> Principal:
     st = state_of(request)
     who = authenticate(request, st)
     if who is None:
-        raise SignInNeeded(request.url.path)
+        raise SignInNeeded(wanted_path(request))
     if not st.holds_any(who.user, groups_too):
         raise Problem(403, f"{who.user} holds no role in the configuration, so may see and do nothing here")
     return who
@@ -60,6 +60,17 @@ async def _in_thread(request: Request, handler: Any, *args: Any) -> Response:
 
     form = await request.form()
     return await run_in_threadpool(handler, request, form, *args)  # type: ignore[no-any-return]
+
+
+def wanted_path(request: Request) -> str:
+    """The path and query a signed-out browser asked for, to return to after signing in."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def expire_cookie(resp: Response, name: str, path: str, secure: bool) -> None:
+    """Delete a cookie with the attributes it was set with (a browser ignores a ``__Host-`` deletion without Secure)."""
+    resp.delete_cookie(name, path=path, secure=secure, httponly=True, samesite="lax")
 
 
 def _safe_next(value: str | None) -> str:
@@ -108,7 +119,7 @@ def session_redirect(st: Any, cookie: str, target: str) -> Response:
     resp.set_cookie(cookie_name(st.config.secure_cookies), cookie, httponly=True, samesite="lax",
                     secure=st.config.secure_cookies, path="/",
                     max_age=int(st.config.session_lifetime.total_seconds()))
-    resp.delete_cookie(PRE_CSRF_COOKIE, path="/signin")
+    expire_cookie(resp, PRE_CSRF_COOKIE, "/signin", st.config.secure_cookies)
     return resp
 
 
@@ -127,7 +138,7 @@ def _signout(request: Request, form: Any) -> Response:
         sign_out(st.engine().store, request.cookies.get(cookie_name(st.config.secure_cookies)),
                  remote=remote_of(request))
     resp = RedirectResponse("/signin", status_code=303)
-    resp.delete_cookie(cookie_name(st.config.secure_cookies), path="/")
+    expire_cookie(resp, cookie_name(st.config.secure_cookies), "/", st.config.secure_cookies)
     return resp
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -9,6 +11,8 @@ import httpx2
 import pytest
 from oidc_idp import CLIENT_ID, CLIENT_SECRET, IdP
 from serversupport import Server, make_server, running
+
+from sopframe.server.oidc import COOKIE
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +85,91 @@ def test_a_callback_with_another_state_or_no_flow_is_refused(oidc_server: Server
     stranger = oidc_server.client()  # a browser that did not start the flow
     r = stranger.get(f"/signin/oidc/callback?code={code}&state=x", follow_redirects=False)
     assert r.status_code == 403 and stranger.get("/api/v1/me").status_code == 401
+
+
+_GOOD = {"state": "s", "nonce": "n", "verifier": "v" * 43, "next": "/"}
+
+
+@pytest.mark.parametrize("flow", [
+    "%%%not-base64", b"\xff\xfe not UTF-8", b"[1, 2]", {**_GOOD, "at": "soon"}, {**_GOOD, "at": [1]},
+    {k: v for k, v in _GOOD.items() if k != "verifier"}, {**_GOOD, "state": 7}, {**_GOOD, "next": None},
+], ids=["base64", "utf8", "list", "at-text", "at-list", "no-verifier", "state-number", "next-null"])
+def test_an_altered_flow_cookie_is_refused_not_an_internal_error(oidc_server: Server, idp: IdP,
+                                                                 flow: Any) -> None:
+    import time
+
+    if isinstance(flow, dict):  # started just now, so only its shape can be wrong
+        flow = json.dumps({"at": int(time.time()), **flow}).encode()
+    cookie = flow if isinstance(flow, str) else base64.urlsafe_b64encode(flow).decode()
+    client = oidc_server.client()
+    before = idp.token_requests
+    r = client.get("/signin/oidc/callback?code=c&state=s", headers={"cookie": f"{COOKIE}={cookie}"},
+                   follow_redirects=False)
+    assert r.status_code == 403 and "did not start here" in r.text, r.text
+    assert idp.token_requests == before and client.get("/api/v1/me").status_code == 401
+
+
+def test_a_well_formed_flow_cookie_made_up_by_the_browser_gets_no_further_than_the_provider(
+        oidc_server: Server, idp: IdP) -> None:
+    """The control for the case above: a cookie of the right shape passes the shape check (and the provider,
+    which never issued the code, refuses it)."""
+    import time
+
+    client = oidc_server.client()
+    flow = base64.urlsafe_b64encode(json.dumps({**_GOOD, "at": int(time.time())}).encode()).decode()
+    before = idp.token_requests
+    r = client.get("/signin/oidc/callback?code=c&state=s", headers={"cookie": f"{COOKIE}={flow}"},
+                   follow_redirects=False)
+    assert r.status_code == 403 and "did not accept the sign-in code" in r.text, r.text
+    assert idp.token_requests == before + 1
+
+
+def test_a_state_with_characters_outside_ascii_is_refused(oidc_server: Server, idp: IdP) -> None:
+    client = oidc_server.client()
+    client.get("/signin/oidc", follow_redirects=False)
+    r = client.get("/signin/oidc/callback?code=c&state=%C3%A9t%C3%A9", follow_redirects=False)
+    assert r.status_code == 403 and "does not belong to this sign-in" in r.text
+
+
+def test_an_unreachable_provider_is_a_bad_gateway_with_a_plain_message(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from sopframe.server import oidc
+
+    monkeypatch.setattr(oidc, "_DISCOVERY", {})
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing answers there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    toml = f'\n[server.oidc]\nissuer = "http://127.0.0.1:{port}"\nclient-id = "{CLIENT_ID}"\n'
+    s = make_server(tmp_path, extra_toml=toml, users=("audrey",),
+                    environ={"SOPFRAME_OIDC_CLIENT_SECRET": CLIENT_SECRET})
+    try:
+        r = s.client().get("/signin/oidc", follow_redirects=False)
+    finally:
+        s.state.close()
+    assert r.status_code == 502 and "identity provider did not answer" in r.text
+    assert "ConnectError" in r.text and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("tamper, where", [("discovery-incomplete", "start"), ("jwks-html", "callback")])
+def test_a_provider_answering_nonsense_is_a_bad_gateway_and_signs_nobody_in(
+        oidc_server: Server, idp: IdP, monkeypatch: pytest.MonkeyPatch, tamper: str, where: str) -> None:
+    from sopframe.server import oidc
+
+    monkeypatch.setattr(oidc, "_DISCOVERY", {})
+    client = oidc_server.client()
+    if where == "start":
+        idp.tamper = tamper
+        r = client.get("/signin/oidc", follow_redirects=False)
+        assert r.status_code == 502 and "no authorization_endpoint, jwks_uri" in r.text, r.text
+        return
+    start = client.get("/signin/oidc", follow_redirects=False)
+    at_provider = httpx2.get(start.headers["location"], follow_redirects=False)
+    idp.tamper = tamper
+    back = httpx2.URL(at_provider.headers["location"])
+    r = client.get(f"{back.path}?{back.query.decode()}", follow_redirects=False)
+    assert r.status_code == 502 and "signing keys" in r.text, r.text
+    assert client.get("/api/v1/me").status_code == 401
+    (refused,) = oidc_server.store().audit_log(kind="signin", ok=False)
+    assert "signing keys" in refused.detail
