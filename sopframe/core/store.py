@@ -331,8 +331,14 @@ def open_store(url: str, plugins: "Plugins", *, check_schema: bool = True, creat
     """
     store = plugins.store(url, create=create)
     if store is None:
-        scheme = url.split(":", 1)[0] if ":" in url else url
-        raise StoreError(f"no store backend handles {url!r} (scheme {scheme!r})",
+        from sopframe.core.safetext import escape
+
+        if "://" not in url:  # a file name where a URL belongs: the commonest slip
+            raise StoreError(f"'{escape(url)}' is not a store URL",
+                             hint=f"for a SQLite file write sqlite:///{escape(url)} (four slashes before an "
+                                  "absolute path); for PostgreSQL postgresql://user@host/db")
+        scheme = url.split(":", 1)[0]
+        raise StoreError(f"no store backend handles '{escape(url)}' (scheme '{escape(scheme)}')",
                          hint="use memory://, sqlite:///path/to/file.db or postgresql://user@host/db, "
                               "or install the plugin for that scheme")
     if check_schema:

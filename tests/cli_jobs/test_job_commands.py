@@ -136,6 +136,12 @@ def test_unknown_store_scheme(cli: Cli) -> None:
     assert r.code == 2 and "no store backend handles 'mongodb://x'" in r.err
 
 
+def test_a_file_name_given_as_the_store_says_how_to_write_it(cli: Cli) -> None:
+    r = cli("verify", "--store", "team.db")
+    assert r.code == 2 and "'team.db' is not a store URL" in r.err
+    assert "sqlite:///team.db" in r.err and "Traceback" not in r.err
+
+
 def test_tampering_is_reported_by_verify(cli: Cli, tmp_path: Path) -> None:
     import sqlite3
 
