@@ -198,3 +198,28 @@ stages:
         ("SOP116", 14, 14, f"`{key}` of field 'note': a length cannot be negative, got {bound}")]
     with pytest.raises(ValueError, match="a length cannot be negative"):
         bound_value(field("text"), bound)
+
+
+@pytest.mark.parametrize("required, found", [("yes", True), ("no", False)])
+def test_a_required_text_field_with_max_zero_is_reported(required: str, found: bool) -> None:
+    # `max: 0` allows only the empty value; a required field needs a value, so its stage could never complete
+    text = f"""\
+template: demo
+title: Demo procedure
+version: 1.0.0
+kind: change
+roles:
+  engineer: Does the work
+stages:
+  start:
+    owner: engineer
+    fields:
+      note:
+        type: longtext
+        required: {required}
+        max: 0
+"""
+    res = validate_text(text, "t.yaml", plugins=load_plugins(entry_points=lambda: []))
+    expected = [("SOP116", 14, 14)] if found else []
+    assert [(f.code, f.line, f.col) for f in res.findings] == expected
+    assert not found or "can never complete" in res.findings[0].message

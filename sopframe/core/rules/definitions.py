@@ -125,6 +125,10 @@ def _constraints(tg: TemplateGraph) -> Iterator[Finding]:
                 if lo > hi:
                     yield CONSTRAINT.finding(f"field {f.id!r} has `min` {f.min} above `max` {f.max}",
                                              at=at("min", f.loc), stage=st.node)
+            if f.required and f.type in ("text", "longtext") and bounds.get("max") == 0:
+                yield CONSTRAINT.finding(f"required field {f.id!r} has `max` 0: no value is both present and at "
+                                         "most 0 characters long, so its stage can never complete",
+                                         at=at("max", f.loc), stage=st.node)
 
 
 def _condition_values(tg: TemplateGraph) -> Iterator[Finding]:
@@ -194,7 +198,7 @@ DUPLICATE = Rule("SOP114", "duplicate-id", E, "Two things share an id where they
 CONSTRAINT = Rule("SOP116", "field-constraint", E, "A field constraint that does not fit the field's type.",
                   "choice and multichoice fields need `options`; `pattern` is for text; `role` is for "
                   "user fields; `min`/`max` must be values of the field's type (a length for text) with "
-                  "min not above max.", _constraints)
+                  "min not above max; a required text field needs a `max` above 0.", _constraints)
 COND_VALUE = Rule("SOP117", "condition-value", E, "A gate, route or SLA value the field can never hold.",
                   "A condition compares a field with a value; the value must be possible for the field: "
                   "one of a choice field's options, yes/no for bool, a date for a date field.", _condition_values)
