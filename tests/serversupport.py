@@ -136,3 +136,52 @@ def running(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+#: a small template whose first stage has a longtext, a multichoice and a choice field and a sign-off on them
+FORMS_TEMPLATE = """\
+template: form-check
+title: Form check
+version: 1.0.0
+kind: change
+job_id: FRM-{seq:03}
+roles:
+  author: Writes it down
+  it_lead: Checks it
+starters: author
+stages:
+  write:
+    owner: author
+    fields:
+      notes:
+        type: longtext
+      areas:
+        type: multichoice
+        options:
+          - network
+          - storage
+          - docs
+      outcome:
+        type: choice
+        options:
+          - pass
+          - fail
+    signoffs:
+      checked:
+        role: it_lead
+    next: close
+  close:
+    owner: author
+    fields:
+      closed_on:
+        type: date
+"""
+
+
+def signed_forms_job(server: Server, values: dict[str, Any]) -> str:
+    """A job of :data:`FORMS_TEMPLATE` with ``values`` set by alice through the engine, then signed by lee."""
+    engine = server.state.engine()
+    job = str(engine.start(FORMS_TEMPLATE, "form-check.yaml", actor="alice").job_id)
+    engine.set_fields(job, values, actor="alice")
+    engine.sign(job, "checked", actor="lee")
+    return job

@@ -13,7 +13,7 @@ from typing import Any
 from sopframe.core.durations import Duration, parse_duration
 from sopframe.core.model import FieldDef
 
-__all__ = ["coerce", "check_constraints", "convert", "BOOL_TRUE", "BOOL_FALSE"]
+__all__ = ["coerce", "check_constraints", "convert", "input_problem", "BOOL_TRUE", "BOOL_FALSE"]
 
 BOOL_TRUE = frozenset({"yes", "true", "on", "y", "1"})
 BOOL_FALSE = frozenset({"no", "false", "off", "n", "0"})
@@ -27,10 +27,62 @@ _DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-
                        r"(?:Z|[+-][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?$")
 
 
+#: what each field type takes besides a string, as a message names it
+_EXPECTED = {"bool": "yes or no (a JSON boolean or string)", "integer": "a whole number (a JSON number or string)",
+             "number": "a number (a JSON number or string)",
+             "multichoice": "the choices (a JSON array of strings, or one string with the choices comma-separated)"}
+
+
+def _json_kind(raw: Any) -> str:
+    if raw is None:
+        return "null"
+    if isinstance(raw, bool):
+        return "a boolean"
+    if isinstance(raw, (int, float)):
+        return "a number"
+    if isinstance(raw, dict):
+        return "an object"
+    if isinstance(raw, (list, tuple)):
+        return "an array"
+    return f"a {type(raw).__name__}"
+
+
+def input_problem(ftype: str, raw: Any) -> str | None:
+    """Why ``raw``, as an API or a program gives it, is of a kind a ``ftype`` field does not take; else None.
+
+    A string suits every type (it is converted and checked after this).  Only a bool field takes a boolean,
+    only integer and number fields take a number, only a multichoice field takes an array (of strings); no
+    field takes null or an object.  Text fields take no number: 1.10 as a JSON number would be stored as 1.1.
+    ``list`` fields (items of their own) are checked elsewhere.
+    """
+    if isinstance(raw, str):
+        return None
+    if isinstance(raw, bool):
+        ok = ftype == "bool"
+    elif isinstance(raw, (int, float)):
+        ok = ftype in ("integer", "number")
+    elif isinstance(raw, (list, tuple)):
+        if ftype == "multichoice":
+            if all(isinstance(item, str) for item in raw):
+                return None
+            odd = next(item for item in raw if not isinstance(item, str))
+            return f"expected {_EXPECTED[ftype]}, got an array holding {_json_kind(odd)}"
+        ok = False
+    elif raw is None or isinstance(raw, dict):
+        ok = False
+    else:
+        return None  # another Python object (a date from a program): converted from its text as before
+    if ok:
+        return None
+    return f"expected {_EXPECTED.get(ftype, 'a string')}, got {_json_kind(raw)}"
+
+
 def convert(ftype: str, raw: Any) -> Any:
     """Convert one value to ``ftype``; raise ``ValueError`` saying what was expected."""
     if isinstance(raw, bool) and ftype == "bool":
         return raw
+    if isinstance(raw, (list, tuple)) and ftype == "multichoice":  # the choices one by one
+        return tuple(str(p).strip() for p in raw if str(p).strip())
     text = raw if isinstance(raw, str) else str(raw)
     s = text.strip()
     if ftype in ("text", "longtext", "user", "file", "choice"):

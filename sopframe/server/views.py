@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import shutil
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sopframe.core.engine.gates import shown
+from sopframe.core.safetext import escape
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.engine.command import Loaded
     from sopframe.core.readmodel import JobSummary
     from sopframe.server.state import ServerState
 
-__all__ = ["job_view", "board_view", "history_rows"]
+__all__ = ["job_view", "board_view", "history_rows", "form_values", "changed_values"]
 
 
 def _signoff_view(st: "ServerState", loaded: "Loaded", node: str, stage: Any, user: str) -> list[dict[str, Any]]:
@@ -38,22 +39,78 @@ def _field_view(loaded: "Loaded", node: str, f: Any) -> dict[str, Any]:
     value = loaded.state.field_value(node, f.id)
     doc = loaded.state.documents.get(node, {}).get(f.id) if f.type == "file" else None
     return {"id": f.id, "title": f.title or f.id, "type": f.type, "required": f.required, "options": list(f.options),
-            "value": _form_value(value), "document": doc}
+            "value": _form_value(value), "chosen": _choices(value) if f.type == "multichoice" else [],
+            "document": doc}
 
 
 def _form_value(value: Any) -> str:
-    """A stored value as a form shows it for editing (yes/no for booleans, as templates write them)."""
+    """A stored value as a form shows it for editing (yes/no for booleans, as templates write them; the
+    choices of a multichoice comma-separated, as they are typed)."""
     if value is None:
         return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
     return shown(value) if isinstance(value, bool) else str(value)
+
+
+def _choices(value: Any) -> list[str]:
+    """The choices of a multichoice: stored (a list) or submitted (comma-separated)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [c for c in (str(i).strip() for i in items) if c]
+
+
+def _lf(text: str) -> str:
+    """Line breaks as LF: browsers submit a textarea's with CRLF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _stage_fields(loaded: "Loaded", node: str | None) -> dict[str, Any]:
+    if node is None or node not in loaded.state.active:
+        return {}
+    return dict(loaded.graph.stage(node).fields)
+
+
+def form_values(loaded: "Loaded", node: str | None, items: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """The field values a job page's form submits (``f:FIELD`` entries), line breaks as LF.
+
+    A multichoice field sends each chosen option as a value of its own, after an empty one that is always
+    there (so that choosing none clears it): they are joined, comma-separated.  Another field sent more than
+    once is refused.
+    """
+    sent: dict[str, list[str]] = {}
+    for key, value in items:
+        if key.startswith("f:") and isinstance(value, str):
+            sent.setdefault(key[len("f:"):], []).append(_lf(value))
+    fields = _stage_fields(loaded, node)
+    given = {}
+    for fid, values in sent.items():
+        f = fields.get(fid)
+        if f is not None and f.type == "multichoice":
+            given[fid] = ", ".join(v for v in values if v.strip())
+        elif len(values) > 1:
+            raise ValueError(f"field '{escape(fid)}' was sent {len(values)} times")
+        else:
+            given[fid] = values[0]
+    return given
 
 
 def changed_values(loaded: "Loaded", node: str | None, given: dict[str, str]) -> dict[str, str]:
     """The fields of a submitted form whose value differs from what is recorded (a form sends every field;
-    recording the unchanged ones again would void sign-offs that approved them)."""
+    recording the unchanged ones again would void sign-offs that approved them).
+
+    Line breaks are compared as LF on both sides, and a multichoice's choices as a set (in any order)."""
     if node is None or node not in loaded.state.active:
         return given  # the engine names the problem with the stage
-    return {k: v for k, v in given.items() if v != _form_value(loaded.state.field_value(node, k))}
+    fields = _stage_fields(loaded, node)
+    return {k: v for k, v in given.items() if not _same(fields.get(k), v, loaded.state.field_value(node, k))}
+
+
+def _same(f: Any, given: str, stored: Any) -> bool:
+    if f is not None and f.type == "multichoice":
+        return set(_choices(given)) == set(_choices(stored))
+    return _lf(given) == _lf(_form_value(stored))
 
 
 def job_view(st: "ServerState", job: str, user: str) -> dict[str, Any]:

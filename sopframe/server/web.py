@@ -195,10 +195,14 @@ def _job_page(request: Request, who: Principal, job: str, error: str | None = No
 
 
 def _set(engine: Any, job: str, user: str, form: Any, stage: str | None) -> None:
-    from sopframe.server.views import changed_values
+    from sopframe.server.views import changed_values, form_values
 
-    given = {k[len("f:"):]: str(v) for k, v in form.multi_items() if k.startswith("f:") and isinstance(v, str)}
-    values = changed_values(engine.load(job), stage, given)
+    loaded = engine.load(job)
+    try:
+        given = form_values(loaded, stage, form.multi_items())
+    except ValueError as exc:
+        raise Problem(422, str(exc)) from None
+    values = changed_values(loaded, stage, given)
     if not values:
         raise Problem(422, "nothing was changed")
     engine.set_fields(job, values, actor=user, stage=stage)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from browsersupport import chromium_page
-from serversupport import PASSWORD, TEMPLATE, make_server, running, token_for
+from serversupport import PASSWORD, TEMPLATE, make_server, running, signed_forms_job, token_for
 
 
 def _sign_in(page: Any, base: str, user: str) -> None:
@@ -113,5 +113,55 @@ def test_a_job_through_the_pages_with_segregation_of_duties(tmp_path: Path) -> N
             assert "done" in page.locator("ol.stages li[data-node=technical_review]").inner_text()
             if shutil.which("dot"):  # Graphviz draws the diagram too where it is installed
                 assert page.locator("img.diagram").evaluate("img => img.naturalWidth") > 0
+    finally:
+        server.state.close()
+
+
+def test_saving_a_page_unchanged_keeps_the_signoff_and_typed_text_is_stored_with_lf(tmp_path: Path) -> None:
+    server = make_server(tmp_path)
+    # set through the engine, as the CLI and the API do: LF line breaks, choices in an order of their own
+    job = signed_forms_job(server, {"notes": "first line\nsecond line", "areas": ["docs", "network"],
+                                    "outcome": "pass"})
+    engine = server.state.engine()
+    before = [e.type for e in engine.history(job)]
+    try:
+        with running(server.app) as base, chromium_page() as page:
+            _sign_in(page, base, "alice")
+            page.goto(f"{base}/jobs/{job}")
+            areas = "select[name='f:areas']"
+            assert page.locator(areas).evaluate("s => s.multiple") is True
+            chosen = page.locator(areas).evaluate("s => Array.from(s.selectedOptions, o => o.value)")
+            assert chosen == ["network", "docs"]
+            assert page.locator("textarea[name='f:notes']").input_value() == "first line\nsecond line"
+            assert "signed by lee" in page.locator("#signoff-checked").inner_text()
+
+            # Chromium submits the textarea with CRLF and the choices in the options' order: nothing changed
+            with page.expect_navigation():
+                page.click("form.fields button")
+            assert page.url.endswith(f"/jobs/{job}/set")
+            assert "nothing was changed" in page.locator("#refusal").inner_text()
+            assert "signed by lee" in page.locator("#signoff-checked").inner_text()
+            assert [e.type for e in engine.history(job)] == before
+
+            # text typed in the box is stored with LF; choosing no option clears the field
+            page.goto(f"{base}/jobs/{job}")
+            page.fill("textarea[name='f:notes']", "alpha\nbeta")
+            page.select_option(areas, [])
+            with page.expect_navigation():  # the page's URL is the same before and after
+                page.click("form.fields button")
+            assert page.url.endswith(f"/jobs/{job}")
+            state = engine.load(job).state
+            assert state.field_value("write", "notes") == "alpha\nbeta"
+            assert state.field_value("write", "areas") == []
+            assert "signed by" not in page.locator("#signoff-checked").inner_text()  # its values changed
+
+            # several choices are recorded, and shown chosen
+            page.select_option(areas, ["storage", "docs"])
+            with page.expect_navigation():  # the page's URL is the same before and after
+                page.click("form.fields button")
+            assert page.url.endswith(f"/jobs/{job}")
+            assert engine.load(job).state.field_value("write", "areas") == ["storage", "docs"]
+            chosen = page.locator(areas).evaluate("s => Array.from(s.selectedOptions, o => o.value)")
+            assert chosen == ["storage", "docs"]
     finally:
         server.state.close()

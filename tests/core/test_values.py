@@ -11,7 +11,7 @@ import pytest
 from sopframe.core.durations import Duration
 from sopframe.core.model import FieldDef
 from sopframe.core.validate import validate_text
-from sopframe.core.values import bound_value, check_constraints, coerce, convert
+from sopframe.core.values import bound_value, check_constraints, coerce, convert, input_problem
 from sopframe.pluginmanager import load_plugins
 
 
@@ -49,6 +49,7 @@ from sopframe.pluginmanager import load_plugins
         ("url", "https://example.org/doc?x=1", "https://example.org/doc?x=1"),
         ("email", " ops@example.org ", "ops@example.org"),
         ("multichoice", "a, b,,c ", ("a", "b", "c")),
+        ("multichoice", ["a", " b", ""], ("a", "b")),  # the choices one by one (a JSON array)
         ("ipaddress", "10.0.0.1", "10.0.0.1"),  # a plugin's type is kept as text
     ],
 )
@@ -223,3 +224,45 @@ stages:
     expected = [("SOP116", 14, 14)] if found else []
     assert [(f.code, f.line, f.col) for f in res.findings] == expected
     assert not found or "can never complete" in res.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("ftype", "raw"),
+    [
+        ("text", "any text"), ("integer", "7"), ("bool", "yes"),  # a string suits every type
+        ("bool", True), ("bool", False),
+        ("integer", 3), ("number", 2.5), ("number", -1),
+        ("multichoice", ["a", "b"]), ("multichoice", ("a",)), ("multichoice", []),
+        ("date", date(2026, 1, 5)),  # a program's date: converted from its text as before
+    ],
+)
+def test_input_kinds_a_field_takes(ftype: str, raw: Any) -> None:
+    assert input_problem(ftype, raw) is None
+
+
+@pytest.mark.parametrize(
+    ("ftype", "raw", "says"),
+    [
+        ("text", {"a": 1}, "expected a string, got an object"),
+        ("text", ["a"], "expected a string, got an array"),
+        ("text", True, "expected a string, got a boolean"),
+        ("text", None, "expected a string, got null"),
+        ("text", 1.10, "expected a string, got a number"),  # 1.10 would be stored as 1.1
+        ("longtext", 5, "got a number"),
+        ("choice", False, "got a boolean"),
+        ("date", None, "got null"),
+        ("ipaddress", {"v": 4}, "expected a string, got an object"),  # a plugin's type takes text
+        ("integer", True, "expected a whole number (a JSON number or string), got a boolean"),
+        ("number", None, "expected a number (a JSON number or string), got null"),
+        ("number", [1], "got an array"),
+        ("bool", 1, "expected yes or no (a JSON boolean or string), got a number"),
+        ("bool", {}, "got an object"),
+        ("multichoice", ["a", 1], "expected the choices (a JSON array of strings, or one string with the "
+                                  "choices comma-separated), got an array holding a number"),
+        ("multichoice", {"a": True}, "got an object"),
+        ("multichoice", None, "got null"),
+    ],
+)
+def test_input_kinds_a_field_refuses(ftype: str, raw: Any, says: str) -> None:
+    problem = input_problem(ftype, raw)
+    assert problem is not None and says in problem

@@ -59,6 +59,46 @@ def test_wrong_type_names_what_was_expected(engine: Engine, store: MemoryStore, 
             "field test_outcome", "not one of the options: pass, fail")
 
 
+def test_a_value_of_a_kind_the_field_does_not_take(engine: Engine, store: MemoryStore, job: str) -> None:
+    """JSON objects, arrays, null and booleans are refused by kind, never stored as Python's text of them."""
+    refused(store, job, lambda: engine.set_fields(job, {"sop_title": {"a": 1}}, actor="mike"),
+            f"job {job}, stage initiated, field sop_title", "text field: expected a string, got an object")
+    refused(store, job, lambda: engine.set_fields(job, {"sop_title": True}, actor="mike"),
+            "field sop_title", "got a boolean")
+    refused(store, job, lambda: engine.set_fields(job, {"it_process": None}, actor="mike"),
+            "field it_process", "got null")
+    refused(store, job, lambda: engine.set_fields(job, {"author": ["alice"]}, actor="mike"),
+            "field author", "user field: expected a string, got an array")
+    refused(store, job, lambda: engine.set_fields(job, {"draft_due": 20260120}, actor="mike"),
+            "field draft_due", "got a number")
+    walk_to(engine, job, "test_run")
+    refused(store, job, lambda: engine.set_fields(job, {"test_incidents": True}, actor="alice"),
+            "field test_incidents", "expected a whole number (a JSON number or string), got a boolean")
+    refused(store, job, lambda: engine.set_fields(job, {"adjustments_made": 1}, actor="alice"),
+            "field adjustments_made", "expected yes or no (a JSON boolean or string), got a number")
+    assert "test_run" not in engine.state(job).fields
+    engine.set_fields(job, {"test_incidents": 3, "adjustments_made": False}, actor="alice")
+    assert engine.state(job).fields["test_run"] == {"test_incidents": 3, "adjustments_made": False}
+
+
+def test_multichoice_takes_an_array_of_choices(store: MemoryStore, clock: FixedClock) -> None:
+    from pathlib import Path
+
+    engine = Engine(store, roles={"requester": ["alice"], "approver": ["dana"], "sub_owner": ["sol"]},
+                    clock=clock)
+    job = engine.start((Path(__file__).parent / "custom.yaml").read_text("utf-8"), "custom.yaml",
+                       actor="dana").job_id
+    engine.set_fields(job, {"tags": ["b", "a"]}, actor="alice")
+    assert engine.state(job).fields["request"]["tags"] == ["b", "a"]
+    engine.set_fields(job, {"tags": "a"}, actor="alice")  # the comma-separated text still does
+    assert engine.state(job).fields["request"]["tags"] == ["a"]
+    refused(store, job, lambda: engine.set_fields(job, {"tags": ["a", 2]}, actor="alice"),
+            "field tags", "got an array holding a number")
+    refused(store, job, lambda: engine.set_fields(job, {"tags": ["a", "c"]}, actor="alice"),
+            "field tags", "'c' not among the options: a, b")
+    assert engine.state(job).fields["request"]["tags"] == ["a"]
+
+
 def test_one_bad_value_refuses_the_whole_command(engine: Engine, store: MemoryStore, job: str) -> None:
     refused(store, job, lambda: engine.set_fields(job, {"sop_title": "ok", "draft_due": "bad"}, actor="mike"),
             "field draft_due")

@@ -164,3 +164,22 @@ def test_list_items_that_are_not_objects_are_422_naming_the_field(tmp_path: Any)
         problem = r.json()
         assert problem["field"] == "findings" and "item 1: expected an object with the columns id" in problem["detail"]
     s.state.close()
+
+
+def test_a_json_value_of_the_wrong_kind_is_refused_and_nothing_recorded(server: Server) -> None:
+    client = server.client()
+    job = _start(server, client)
+    mike = token_for(server, "mike")
+    before = client.get(f"/api/v1/jobs/{job}/history", headers=mike).json()["items"]
+    for value, kind in (({"a": 1}, "an object"), (["x"], "an array"), (True, "a boolean"), (None, "null"),
+                        (1.10, "a number")):
+        r = client.post(f"/api/v1/jobs/{job}/fields", headers=mike,
+                        json={"values": {"it_process": "IM", "sop_title": value}})
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        problem = r.json()
+        assert problem["field"] == "sop_title" and problem["stage"] == "initiated" and problem["job"] == job
+        assert f"text field: expected a string, got {kind}" in problem["detail"]
+    after = client.get(f"/api/v1/jobs/{job}/history", headers=mike).json()["items"]
+    assert after == before
+    assert not any(e["type"] == "field.set" for e in after)

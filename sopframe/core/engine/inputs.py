@@ -10,7 +10,7 @@ from sopframe.core.engine.command import Command, Loaded, to_json
 from sopframe.core.identity import RoleTable, check_name
 from sopframe.core.limits import Limits
 from sopframe.core.safetext import escape
-from sopframe.core.values import coerce
+from sopframe.core.values import coerce, input_problem
 from sopframe.errors import JobError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,6 +87,13 @@ def checked_value(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, roles: Rol
         from sopframe.core.engine.lists import checked_list
 
         return checked_list(cmd, st, f, raw, limits)
+    problem = input_problem(f.type, raw)
+    if problem:
+        raise JobError(f"{f.type} field: {escape(problem)}", job=job, stage=st.id, field=f.id,
+                       hint="what each field type takes: \"The JSON API\" in docs/server.md")
+    if isinstance(raw, (list, tuple)) and sum(len(c) for c in raw) > limits.text:
+        raise JobError(f"the choices are {sum(len(c) for c in raw)} characters, over the limit of {limits.text}",
+                       job=job, stage=st.id, field=f.id, hint="raise limits.text-length if it must be")
     if f.type == "user":
         if not str(raw).strip():
             return ""  # clearing the field

@@ -1,0 +1,89 @@
+"""The job page's form of values: multichoice fields, line breaks, and saving what did not change."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from serversupport import Server, csrf_of, sign_in, signed_forms_job
+
+
+def _client(server: Server, user: str = "alice") -> Any:
+    client = server.client()
+    sign_in(client, user)
+    return client
+
+
+def _post(client: Any, job: str, fields: dict[str, Any]) -> Any:
+    data = {"stage": "write", "csrf": csrf_of(client), **{f"f:{k}": v for k, v in fields.items()}}
+    return client.post(f"/jobs/{job}/set", data=data, follow_redirects=False)
+
+
+def _events(server: Server, job: str) -> list[str]:
+    return [e.type for e in server.state.engine().history(job)]
+
+
+def _signed(server: Server, job: str) -> bool:
+    return "checked" in server.state.engine().load(job).state.signoffs.get("write", {})
+
+
+def test_a_multichoice_field_is_shown_with_every_stored_choice_selected(server: Server) -> None:
+    job = signed_forms_job(server, {"areas": ["docs", "network"], "outcome": "pass"})
+    page = _client(server).get(f"/jobs/{job}").text
+    select = re.search(r'<select name="f:areas" multiple[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None, page
+    chosen = re.findall(r'<option value="([^"]+)" selected>', select.group(1))
+    assert chosen == ["network", "docs"]  # the template's order
+    assert '<input type="hidden" name="f:areas" value="">' in page
+
+
+def test_a_stored_list_is_edited_as_its_comma_separated_choices() -> None:
+    from sopframe.server.views import _form_value
+
+    assert _form_value(["docs", "network"]) == "docs, network"  # never "['docs', 'network']"
+    assert _form_value(("a",)) == "a" and _form_value([]) == ""
+    assert _form_value(True) == "yes" and _form_value(None) == ""
+
+
+def test_saving_the_page_unchanged_records_nothing_and_keeps_the_signoff(server: Server) -> None:
+    # set through the engine (as the CLI and the API do): LF line breaks, choices in an order of their own
+    job = signed_forms_job(server, {"notes": "line one\nline two\n", "areas": ["docs", "network"],
+                                    "outcome": "pass"})
+    before = _events(server, job)
+    client = _client(server)
+    # what a browser submits for that page: CRLF in the textarea, the choices in the options' order after the
+    # always-present empty value
+    r = _post(client, job, {"notes": "line one\r\nline two\r\n", "areas": ["", "network", "docs"],
+                            "outcome": "pass"})
+    assert r.status_code == 422 and "nothing was changed" in r.text
+    assert _events(server, job) == before
+    assert _signed(server, job)
+
+
+def test_values_typed_on_the_page_are_stored_with_lf(server: Server) -> None:
+    job = signed_forms_job(server, {"outcome": "pass"})
+    r = _post(_client(server), job, {"notes": "one\r\ntwo\rthree\n", "areas": [""], "outcome": "pass"})
+    assert r.status_code == 303, r.text
+    state = server.state.engine().load(job).state
+    assert state.field_value("write", "notes") == "one\ntwo\nthree\n"
+    assert state.field_value("write", "areas") is None  # untouched: not recorded
+    assert _events(server, job)[-2:] == ["field.set", "signoff.voided"]  # the notes changed
+
+
+def test_several_choices_are_recorded_and_choosing_none_clears_them(server: Server) -> None:
+    job = signed_forms_job(server, {"areas": ["docs"]})
+    client = _client(server)
+    assert _post(client, job, {"areas": ["", "network", "docs"]}).status_code == 303
+    assert server.state.engine().load(job).state.field_value("write", "areas") == ["network", "docs"]
+    assert _post(client, job, {"areas": [""]}).status_code == 303
+    assert server.state.engine().load(job).state.field_value("write", "areas") == []
+    assert 'selected>' not in re.search(r'<select name="f:areas".*?</select>',  # type: ignore[union-attr]
+                                        client.get(f"/jobs/{job}").text, re.S).group(0)
+
+
+def test_another_field_sent_twice_is_refused(server: Server) -> None:
+    job = signed_forms_job(server, {"outcome": "pass"})
+    before = _events(server, job)
+    r = _post(_client(server), job, {"outcome": ["pass", "fail"]})
+    assert r.status_code == 422 and "field &#39;outcome&#39; was sent 2 times" in r.text
+    assert _events(server, job) == before
