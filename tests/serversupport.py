@@ -155,6 +155,8 @@ stages:
     fields:
       notes:
         type: longtext
+      summary:
+        type: text
       areas:
         type: multichoice
         options:

@@ -87,3 +87,15 @@ def test_another_field_sent_twice_is_refused(server: Server) -> None:
     r = _post(_client(server), job, {"outcome": ["pass", "fail"]})
     assert r.status_code == 422 and "field &#39;outcome&#39; was sent 2 times" in r.text
     assert _events(server, job) == before
+
+
+def test_a_one_line_field_holding_line_breaks_is_edited_in_a_textarea(server: Server) -> None:
+    # a browser strips line breaks from <input>: saving such a page unchanged would change the value
+    job = signed_forms_job(server, {"summary": "first\nsecond", "outcome": "pass"})
+    client = _client(server)
+    page = client.get(f"/jobs/{job}").text
+    assert re.search(r'<textarea name="f:summary"[^>]*>\nfirst\nsecond</textarea>', page), page
+    before = _events(server, job)
+    r = _post(client, job, {"summary": "first\r\nsecond", "notes": "", "areas": [""], "outcome": "pass"})
+    assert r.status_code == 422 and "nothing was changed" in r.text
+    assert _events(server, job) == before and _signed(server, job)
