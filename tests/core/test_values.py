@@ -151,8 +151,8 @@ def test_bound_value() -> None:
         bound_value(field("text"), "five")
 
 
-def test_non_finite_number_bound_is_reported_not_crashed() -> None:
-    text = """\
+#: a template with one stage, whose fields follow
+HEAD = """\
 template: demo
 title: Demo procedure
 version: 1.0.0
@@ -163,39 +163,24 @@ stages:
   start:
     owner: engineer
     fields:
-      ratio:
-        type: number
-        min: nan
-        max: 5
-    gate:
-      ratio:
-        at_least: Infinity
 """
-    res = validate_text(text, "t.yaml", plugins=load_plugins(entry_points=lambda: []))
-    assert sorted((f.code, f.line, f.col) for f in res.findings) == [("SOP116", 13, 14), ("SOP117", 17, 19)]
+
+
+def _findings(fields: str) -> list[Any]:
+    return list(validate_text(HEAD + fields, "t.yaml", plugins=load_plugins(entry_points=lambda: [])).findings)
+
+
+def test_non_finite_number_bound_is_reported_not_crashed() -> None:
+    found = _findings("      ratio:\n        type: number\n        min: nan\n        max: 5\n"
+                      "    gate:\n      ratio:\n        at_least: Infinity\n")
+    assert sorted((f.code, f.line, f.col) for f in found) == [("SOP116", 13, 14), ("SOP117", 17, 19)]
 
 
 @pytest.mark.parametrize("key, bound", [("max", "-1"), ("min", "-5")])
 def test_a_negative_length_bound_is_refused(key: str, bound: str) -> None:
     # a required text field with `max: -1` could never be filled
-    text = f"""\
-template: demo
-title: Demo procedure
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-stages:
-  start:
-    owner: engineer
-    fields:
-      note:
-        type: text
-        required: yes
-        {key}: {bound}
-"""
-    res = validate_text(text, "t.yaml", plugins=load_plugins(entry_points=lambda: []))
-    assert [(f.code, f.line, f.col, f.message) for f in res.findings] == [
+    found = _findings(f"      note:\n        type: text\n        required: yes\n        {key}: {bound}\n")
+    assert [(f.code, f.line, f.col, f.message) for f in found] == [
         ("SOP116", 14, 14, f"`{key}` of field 'note': a length cannot be negative, got {bound}")]
     with pytest.raises(ValueError, match="a length cannot be negative"):
         bound_value(field("text"), bound)
@@ -204,26 +189,9 @@ stages:
 @pytest.mark.parametrize("required, found", [("yes", True), ("no", False)])
 def test_a_required_text_field_with_max_zero_is_reported(required: str, found: bool) -> None:
     # `max: 0` allows only the empty value; a required field needs a value, so its stage could never complete
-    text = f"""\
-template: demo
-title: Demo procedure
-version: 1.0.0
-kind: change
-roles:
-  engineer: Does the work
-stages:
-  start:
-    owner: engineer
-    fields:
-      note:
-        type: longtext
-        required: {required}
-        max: 0
-"""
-    res = validate_text(text, "t.yaml", plugins=load_plugins(entry_points=lambda: []))
-    expected = [("SOP116", 14, 14)] if found else []
-    assert [(f.code, f.line, f.col) for f in res.findings] == expected
-    assert not found or "can never complete" in res.findings[0].message
+    findings = _findings(f"      note:\n        type: longtext\n        required: {required}\n        max: 0\n")
+    assert [(f.code, f.line, f.col) for f in findings] == ([("SOP116", 14, 14)] if found else [])
+    assert not found or "can never complete" in findings[0].message
 
 
 @pytest.mark.parametrize(
