@@ -130,7 +130,7 @@ def demo(ctx: click.Context, store_url: str) -> None:
     click.echo("")
     click.echo(f"history of {job}:")
     for ev in engine.history(job):
-        click.echo(f"  {ev.seq:>3}  {escape(ev.actor):<6} {ev.type:<18} {describe_event(ev.type, ev.data)}")
+        click.echo(f"  {ev.seq:>3}  {escape(ev.actor):<6} {ev.type:<18} {describe_event(ev.type, ev.data)}".rstrip())
     problem = engine.verify(job)
     click.echo(f"hash chain: {'intact' if problem is None else problem}")
     click.echo("")

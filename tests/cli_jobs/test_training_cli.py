@@ -84,6 +84,8 @@ def test_job_start_follows_the_current_version_or_records_a_reason(published: Cl
     assert "--reason" in r.err
     r = published("job", "start", "old-incident.yaml", "--reason", "printed runbook still in use", user="rob")
     assert r.code == 0, r.err
+    started = published("job", "history", "TINC-001").out.splitlines()[0]
+    assert started.endswith(", started off the current version of SOP-T-001 (1.0.0): printed runbook still in use")
     r = published("job", "start", "incident.yaml", user="rob")
     assert r.code == 0, r.err
     out = published("sops", "show", "SOP-T-001").out.splitlines()
