@@ -140,4 +140,7 @@ def demo(ctx: click.Context, store_url: str) -> None:
         click.echo(f"  {entry.ref:<16} {entry.version or '-':<6} {entry.status:<9} effective "
                    f"{entry.effective_date}  review by {entry.next_review}  {entry.job}{note}")
     click.echo("")
-    click.echo(f"look around: sopframe job list --store {engine.store.url}")
+    if engine.store.url.startswith("memory:"):  # nothing is left to look at once this process ends
+        click.echo("the memory store ends with this process: run `sopframe demo` without --store to keep one")
+    else:
+        click.echo(f"look around: sopframe job list --store {engine.store.url}")
