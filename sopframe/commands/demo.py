@@ -130,7 +130,7 @@ def demo(ctx: click.Context, store_url: str) -> None:
     click.echo("")
     click.echo(f"history of {job}:")
     for ev in engine.history(job):
-        click.echo(f"  {ev.seq:>3}  {escape(ev.actor):<6} {ev.type:<18} {describe_event(ev.type, ev.data)}")
+        click.echo(f"  {ev.seq:>3}  {escape(ev.actor):<6} {ev.type:<18} {describe_event(ev.type, ev.data)}".rstrip())
     problem = engine.verify(job)
     click.echo(f"hash chain: {'intact' if problem is None else problem}")
     click.echo("")
@@ -140,4 +140,7 @@ def demo(ctx: click.Context, store_url: str) -> None:
         click.echo(f"  {entry.ref:<16} {entry.version or '-':<6} {entry.status:<9} effective "
                    f"{entry.effective_date}  review by {entry.next_review}  {entry.job}{note}")
     click.echo("")
-    click.echo(f"look around: sopframe job list --store {engine.store.url}")
+    if engine.store.url.startswith("memory:"):  # nothing is left to look at once this process ends
+        click.echo("the memory store ends with this process: run `sopframe demo` without --store to keep one")
+    else:
+        click.echo(f"look around: sopframe job list --store {engine.store.url}")

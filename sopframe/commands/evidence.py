@@ -18,6 +18,11 @@ def _key_dir() -> Path:
     return Path(click.get_app_dir("sopframe"))
 
 
+def _n(count: int, one: str, many: str | None = None) -> str:
+    """``1 job``, ``2 jobs``."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -131,9 +136,10 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
     if fmt == "json":
         emit_json(report.to_dict())
     else:
-        click.echo(f"{report.jobs} jobs, {report.events} events, {report.entries} ledger entries checked")
+        click.echo(f"{_n(report.jobs, 'job')}, {_n(report.events, 'event')}, "
+                   f"{_n(report.entries, 'ledger entry', 'ledger entries')} checked")
         if cps is not None:
-            click.echo(f"{report.checkpoints} signed checkpoints; the last covers {report.covered_entries} of "
+            click.echo(f"{_n(report.checkpoints, 'signed checkpoint')}; the last covers {report.covered_entries} of "
                        f"{report.entries} ledger entries")
         else:
             click.echo("no checkpoints given: consistency is checked, but nothing anchors it outside the "
@@ -224,7 +230,8 @@ def evidence_verify(pack: Path, public_path: Path, replay: bool, fmt: str) -> No
         emit_json({"ok": report.ok, "problems": report.problems, "notes": report.notes, "jobs": report.jobs,
                    "events": report.events, "covered": report.covered})
     else:
-        click.echo(f"{report.jobs} jobs, {report.events} events, {report.covered} proven by the signed checkpoint")
+        click.echo(f"{_n(report.jobs, 'job')}, {_n(report.events, 'event')}, {report.covered} proven by the signed "
+                   "checkpoint")
         _outcome(report.notes, report.problems, prefix="note: ")
     if not report.ok:
         raise IntegrityError(f"the evidence pack fails: {safe(report.problems[0])}")

@@ -53,7 +53,15 @@ def describe_event(type: str, d: Any) -> str:
 
     if type == "job.started":
         t = d["template"]
-        return f"{e(d['job'])} from {e(t['id'])} {e(t['version'])} (sha256 {t['sha256'][:12]})"
+        text = f"{e(d['job'])} from {e(t['id'])} {e(t['version'])} (sha256 {t['sha256'][:12]})"
+        sop = d.get("sop")
+        if isinstance(sop, dict) and sop.get("ref"):
+            if sop.get("current"):
+                text += f", follows {e(sop['ref'])} {e(sop.get('version'))}"
+            else:
+                text += (f", started off the current version of {e(sop['ref'])} "
+                         f"({e(sop.get('version') or 'none')}): {e(sop.get('reason') or '')}")
+        return text
     if type == "field.set":
         from sopframe.core.engine.gates import shown
 
@@ -77,6 +85,8 @@ def describe_event(type: str, d: Any) -> str:
     if type in ("subjob.started", "subjob.completed"):
         extra = f" {e(d.get('title', ''))} (owner {e(d.get('owner'))})" if type == "subjob.started" else ""
         return f"{e(d['subjob'])}{extra}"
+    if type == "subjob.cancelled":
+        return f"{e(d.get('subjob'))}: {e(d.get('reason', ''))}"
     if type == "job.cancelled":
         return e(d.get("reason", ""))
     if type == "sop.published":
@@ -102,5 +112,5 @@ def history_lines(events: "list[Event]", width: int = 10) -> list[str]:
             late.discard(node)
         elif ev.type == "stage.completed" and node in late:
             text += "  (late)"
-        out.append(f"{ev.seq:>4}  {ev.at[:19]}Z  {escape(ev.actor):<{width}} {ev.type:<18} {text}")
+        out.append(f"{ev.seq:>4}  {ev.at[:19]}Z  {escape(ev.actor):<{width}} {ev.type:<18} {text}".rstrip())
     return out

@@ -125,5 +125,11 @@ def retry(ctx: click.Context, store_url: str | None, ids: tuple[int, ...], all_d
 
     if bool(ids) == all_dead:
         raise UsageError("give notification ids, or --all-dead", hint="`sopframe notify list --status dead`")
-    n = _store(ctx, store_url).retry_notifications(None if all_dead else list(ids), to_text(system_clock()))
+    store = _store(ctx, store_url)
+    dead = {r.id for r in store.notifications("dead")} if ids else set()
+    n = store.retry_notifications(None if all_dead else list(ids), to_text(system_clock()))
     click.echo(f"{n} notification{'s' if n != 1 else ''} will be sent again")
+    others = [f"#{i}" for i in dict.fromkeys(ids) if i not in dead]
+    if others:
+        click.echo(f"note: {', '.join(others)} {'is' if len(others) == 1 else 'are'} not dead-lettered (unknown, "
+                   f"pending or delivered): left alone; `sopframe notify list` shows the ids", err=True)

@@ -46,6 +46,9 @@ def status(ctx: click.Context, ref: str | None, as_of: str | None, store_url: st
     if fmt == "json":
         emit_json([s.to_dict() for s in report])
         return
+    if not report and ref and as_of:  # the SOP is on the master list (else refused above), but was not yet then
+        click.echo(f"{escape(ref)} had no published version yet at {escape(as_of)}")
+        return
     click.echo(render_status(report), nl=False)
 
 

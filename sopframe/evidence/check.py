@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -140,8 +141,14 @@ def _read_members(zf: zipfile.ZipFile, max_bytes: int, report: PackReport) -> di
         return None
     out: dict[str, bytes] = {}
     for info in infos:
-        with zf.open(info) as fh:
-            out[info.filename] = _read_bounded(fh, info.file_size)
+        try:
+            with zf.open(info) as fh:
+                out[info.filename] = _read_bounded(fh, info.file_size)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            # a changed byte in the compressed data: a failed CRC or a broken deflate stream
+            why = str(exc) if len(str(exc)) <= 100 else str(exc)[:100] + "..."
+            report.problems.append(f"{info.filename}: damaged in the pack, it cannot be read ({why})")
+            return None
     return out
 
 

@@ -53,6 +53,6 @@ def list_jobs(store: "Store", roles: "RoleTable", *, clock: "Clock | None" = Non
         owners = tuple(sorted(roles.roles_of(roles.canonical(assigned_to))))
     query = JobQuery(status=status, template=template, owners=owners,
                      overdue_at=to_text((clock or system_clock)()) if overdue else None, since=since, after=cursor,
-                     limit=limit)
-    rows = store.summaries(query)
-    return JobPage(rows, rows[-1].job if len(rows) == limit else None)
+                     limit=limit + 1)
+    rows = store.summaries(query)  # one more than the page: a cursor only when another page really follows
+    return JobPage(rows[:limit], rows[limit - 1].job if len(rows) > limit else None)

@@ -38,6 +38,7 @@ def test_demo_leaves_the_real_store_alone(cli: Cli, tmp_path: Path, monkeypatch)
     assert not (tmp_path / "sopframe.db").exists()
     r = cli("demo", "--store", "memory://")
     assert r.code == 0 and "store: memory://" in r.out
+    assert "look around" not in r.out and r.out.rstrip().endswith("without --store to keep one")  # nothing to list
 
 
 def test_the_docs_name_the_demo_store_the_demo_uses() -> None:

@@ -193,3 +193,14 @@ def test_overdue_shows_a_page_of_the_most_overdue_stages(cli: Cli) -> None:
     paged = cli("overdue", "--limit", "2", "--format", "json", "--exit-zero", "--store", url).json()
     assert [i for i in paged if i["kind"] == "sla"] == [i for i in everything if i["kind"] == "sla"][:2]
     assert cli("overdue", "--limit", "0", "--store", url).code == 2
+
+
+def test_a_page_offers_a_cursor_only_when_another_page_follows(cli: Cli) -> None:
+    for _ in range(2):
+        assert cli("job", "start", "tiny.yaml").code == 0
+    first = cli("job", "list", "--limit", "1")
+    assert first.out.splitlines()[-1] == "more: --cursor TINY-001"
+    last = cli("job", "list", "--limit", "1", "--cursor", "TINY-001")
+    assert "TINY-002" in last.out and "more:" not in last.out  # an exactly full last page has no next page
+    assert "more:" not in cli("job", "list", "--limit", "2").out
+    assert "more:" not in cli("job", "list", "--limit", "2", "--format", "json").err

@@ -89,6 +89,9 @@ def test_items_added_one_by_one_and_from_csv_and_json(cli: Cli, tmp_path: Path, 
     text = cli("job", "show", job).out
     assert f"{job}-F2" in text and "[cancelled] (false positive)" in text
     assert cli("job", "verify", job).code == 0
+    history = cli("job", "history", f"{job}-F2").out.splitlines()
+    assert history[-1].endswith(f"subjob.cancelled   {job}-F2: false positive")  # what was cancelled, and why
+    assert all(line == line.rstrip() for line in cli("job", "history", job).out.splitlines())
 
 
 def test_a_bad_item_names_its_position_and_key_and_writes_nothing(cli: Cli, tmp_path: Path, job: str) -> None:

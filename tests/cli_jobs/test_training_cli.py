@@ -84,6 +84,8 @@ def test_job_start_follows_the_current_version_or_records_a_reason(published: Cl
     assert "--reason" in r.err
     r = published("job", "start", "old-incident.yaml", "--reason", "printed runbook still in use", user="rob")
     assert r.code == 0, r.err
+    started = published("job", "history", "TINC-001").out.splitlines()[0]
+    assert started.endswith(", started off the current version of SOP-T-001 (1.0.0): printed runbook still in use")
     r = published("job", "start", "incident.yaml", user="rob")
     assert r.code == 0, r.err
     out = published("sops", "show", "SOP-T-001").out.splitlines()
@@ -143,6 +145,8 @@ def test_as_of_counts_only_what_had_happened_by_then(published: Cli) -> None:
     assert [p["status"] for p in after_ack[0]["people"]] == ["pending", "pending", "acknowledged"]
     before_publication = published("training", "status", "--as-of", "2026-01-01", "--store", store)
     assert before_publication.code == 0 and "SOP-T-001" not in before_publication.out
+    named = published("training", "status", "SOP-T-001", "--as-of", "2026-01-01", "--store", store)
+    assert named.code == 0 and named.out == "SOP-T-001 had no published version yet at 2026-01-01\n"
 
 
 def test_ack_checks_the_training_table_as_training_status_does(published: Cli, tmp_path: Path) -> None:

@@ -131,3 +131,15 @@ def test_history_of_a_subjob_is_about_it(engine: Engine, clock: FixedClock) -> N
     assert all(e.data.get("subjob") == f"{job}-B" or e.data["stage"].startswith("components/communication/")
                for e in events)
     assert len(engine.history(job)) > len(events)
+
+
+def test_a_subjob_shows_who_started_it_not_who_started_the_job(engine: Engine, clock: FixedClock) -> None:
+    from sopframe.core.engine.standing import standing
+
+    job = start(engine)  # started by mike
+    walk_to(engine, job, "components", clock)
+    entered = [e for e in engine.history(f"{job}-A") if e.type == "subjob.started"][0]
+    assert entered.actor != "mike"  # the test run's owner completed it and so started the sub-jobs
+    sub = standing(engine, f"{job}-A")
+    assert (sub["started_at"], sub["started_by"]) == (entered.at, entered.actor)
+    assert standing(engine, job)["started_by"] == "mike"

@@ -38,6 +38,14 @@ def test_the_auditor_round_trip(capsys, url: str, tmp_path: Path, busy_store) ->
     assert code == 0 and (tmp_path / "pack.zip").is_file()
     code, out, _ = run(capsys, "evidence", "verify", "pack.zip", "--public-key", "k/cp.pub")
     assert code == 0 and out.rstrip().endswith("ok")
+    code, out, _ = run(capsys, "evidence", "-o", "one.zip", "--job", busy_store.job_ids()[0], "--key", "k/cp.key",
+                       "--store", url)
+    assert code == 0, out
+    code, out, _ = run(capsys, "evidence", "verify", "one.zip", "--public-key", "k/cp.pub")
+    assert code == 0 and out.startswith("1 job, ")  # counted in words that agree with the number
+    code, out, _ = run(capsys, "verify", "--store", url, "--checkpoints", "sopframe-checkpoints.jsonl",
+                       "--public-key", "k/cp.pub")
+    assert code == 0 and "\n3 signed checkpoints; the last covers" in out
     code, out, _ = run(capsys, "evidence", "verify", "pack.zip", "--public-key", "k/cp.pub", "--replay")
     assert code == 0 and out.rstrip().endswith("ok")
     code, out, _ = run(capsys, "verify", "--store", url, "--replay")

@@ -148,6 +148,23 @@ def test_any_change_is_caught(busy_store: MemoryStore, keys, tmp_path: Path, dam
     assert any(expected in p for p in report.problems), report.problems
 
 
+@pytest.mark.parametrize("member", ["checkpoint.json", "events.json", "index.html"])
+def test_a_byte_changed_inside_the_zip_is_a_problem_not_a_crash(busy_store: MemoryStore, keys, tmp_path: Path,
+                                                                member: str) -> None:
+    pack = _pack(busy_store, keys, tmp_path)
+    raw = bytearray(pack.read_bytes())
+    with zipfile.ZipFile(pack) as zf:
+        info = next(i for i in zf.infolist() if i.filename.endswith(member))
+    name_len, extra_len = int.from_bytes(raw[info.header_offset + 26:info.header_offset + 28], "little"), \
+        int.from_bytes(raw[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    raw[start + info.compress_size // 2] ^= 0xFF  # the stored bytes change, the zip's directory does not
+    pack.write_bytes(bytes(raw))
+    report = check_pack(pack, load_public_key(keys[1]))
+    assert not report.ok
+    assert report.problems[0].startswith(f"{info.filename}: damaged in the pack, it cannot be read")
+
+
 def test_a_pack_made_with_another_key_fails(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
     from sopframe.checkpoints import init_keys
 

@@ -110,6 +110,9 @@ def test_dead_letters_are_listed_and_retried(configured: Cli, tmp_path: Path) ->
         assert cli("notify", "retry", "--all-dead", "--store", cli.store).out.strip() == \
             "1 notification will be sent again"
         assert "delivered 1" in cli("notify", "run", "--store", cli.store).out
+        r = cli("notify", "retry", "1", "99", "--store", cli.store)  # delivered now, and an id that never was
+        assert r.code == 0 and r.out.strip() == "0 notifications will be sent again"
+        assert "note: #1, #99 are not dead-lettered" in r.err
     assert len(rx.requests) == 2
 
 

@@ -50,6 +50,7 @@ class SubJobState:
     owner: str | None  # the owning role
     status: str = "open"  # open, completed, cancelled
     started_at: str = ""
+    started_by: str = ""  # who entered the split stage that started it
     completed_at: str | None = None
     #: per-item sub-jobs: the item's key (its key column, else its position) and its record
     item_key: str | None = None
@@ -226,7 +227,7 @@ def _subjob_started(s: JobState, e: EventLike) -> None:
     d = e.data
     s.subjobs[d["subjob"]] = SubJobState(id=d["subjob"], key=d["key"], split=d["split"], scope=d["scope"],
                                          suffix=d["suffix"], title=d.get("title", ""), owner=d.get("owner"),
-                                         started_at=e.at, item_key=d.get("item_key"), item=d.get("item"))
+                                         started_at=e.at, started_by=e.actor, item_key=d.get("item_key"), item=d.get("item"))
 
 
 def _subjob_cancelled(s: JobState, e: EventLike) -> None:
