@@ -116,6 +116,7 @@ CREATE TABLE IF NOT EXISTS ledger_pending (
 )
 """,  # and _compact: the layout of plugins/store_events.py
     13: "",  # the ledger's head: see LedgerTables.head_is_last_entry and _head_in_ledger
+    14: "",  # read models rebuilt (apply_migration)
 }
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
@@ -356,7 +357,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                     self._compact()
                 if version == 13 and self.head_is_last_entry:  # the row's number and hash are no longer kept
                     self._x("UPDATE ledger_head SET n = 0, hash = ? WHERE id = 1", (GENESIS,))
-                if version in READ_MODELS.values():  # a step that adds read models fills them from the events
+                if version in READ_MODELS.values() or version == 14:  # fill read models from the events
                     self._rebuild(rows_of, version)
                 now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
                 self._x("INSERT INTO sopframe_schema (version, name, applied_at) VALUES (?, ?, ?)",

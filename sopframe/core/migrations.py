@@ -56,6 +56,10 @@ Versions:
    page.  PostgreSQL keeps the row, which its appends lock.  Nothing else
    changes; code of version 12 refuses the file, as it must (it would number
    entries from the row).
+14. The read models are rebuilt from the events, as `sopframe store rebuild`
+   does: a per-item sub-job cancelled on its own now ends its stages' open
+   visits (the bottleneck report showed them as waiting for ever).  No event
+   changes.  On a large store the step takes as long as a rebuild.
 
 Opening a store never changes its schema on PostgreSQL: a store that is not
 at :data:`~sopframe.core.store.SCHEMA_VERSION` is refused with the command
@@ -100,6 +104,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "the sign-in log indexed by client address (the per-address sign-in limit)"),
     Migration(12, "compact events and ledger: no stored prev hash, events indexed by type only where read by type"),
     Migration(13, "SQLite: the ledger's head is its last entry, not a row rewritten by every append"),
+    Migration(14, "read models rebuilt from the events: visits of a cancelled per-item sub-job end with it"),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

@@ -45,7 +45,7 @@ __all__ = ["Store", "Derived", "RowsOf", "open_store", "store_url", "DEFAULT_STO
            "SCHEMA_VERSION"]
 
 #: the schema version this code reads and writes (see sopframe.core.migrations)
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 #: a job's read-model rows from its events (sopframe.core.readmodel.rows_from_events, bound to a store)
 RowsOf = Callable[[Sequence[Event]], "JobRows | RecordRows"]
 

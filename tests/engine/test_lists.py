@@ -199,6 +199,19 @@ def test_cancelling_the_last_open_item_releases_the_rejoin(engine: Engine) -> No
     assert list(state.active) == ["report"]
 
 
+def test_a_cancelled_sub_jobs_stage_visit_ends_with_it(engine: Engine) -> None:
+    # the bottleneck report reads visits: one left open would show a cancelled finding as waiting for ever
+    job = started(engine)
+    engine.set_fields(job, {}, add={"findings": [item("F1"), item("F2")]}, actor="ann")
+    state = engine.cancel(f"{job}-FF2", "false positive", actor="ann")
+    by_node = {v.node: v for v in state.visits}
+    cancelled, other = by_node["remediate/finding#F2/patch"], by_node["remediate/finding#F1/patch"]
+    assert (cancelled.outcome, cancelled.closed_by) == ("cancelled", None) and cancelled.closed_at
+    assert other.outcome == "open" and by_node["remediate"].outcome == "open"
+    rows = rows_from_events(engine.history(job), engine.store.template)
+    assert {v.node: v.outcome for v in rows.visits}["remediate/finding#F2/patch"] == "cancelled"
+
+
 def test_a_fixed_sub_job_cannot_be_cancelled_alone(engine: Engine) -> None:
     from .conftest import ROLES as LIFE_ROLES, lifecycle_text, walk_to
 

@@ -92,7 +92,7 @@ def test_a_version_11_store_migrates_without_losing_or_changing_anything(store: 
     before = contents(store)
     to_version_11(store)
     assert store.schema_version() == 11 and "prev" in columns(store, "events") and "prev" in columns(store, "ledger")
-    assert [m.version for m in migrate(store)] == [12, 13]
+    assert [m.version for m in migrate(store)] == [12, 13, 14]
     assert "prev" not in columns(store, "events") and "prev" not in columns(store, "ledger")
     stored = [bytes(r[0]) for r in store._query("SELECT hash FROM events")]
     assert stored and all(len(h) == 32 for h in stored)  # 32 bytes, not 64 hex characters
@@ -114,7 +114,7 @@ def test_a_tampered_version_11_store_migrates_and_stays_caught(store: SqlStore, 
     to_version_11(store)
     with store._tx():
         store._x(sql)
-    assert [m.version for m in migrate(store)] == [12, 13]
+    assert [m.version for m in migrate(store)] == [12, 13, 14]
     report = verify_store(store)
     assert not report.ok and report.problems, "the step must not launder a tampered row"
 
@@ -150,5 +150,35 @@ def test_a_step_killed_half_way_leaves_version_11_and_runs_again(store: SqlStore
     proc.wait(timeout=30)
     with raw_store(url) as again:
         assert again.schema_version() == 11 and "prev" in columns(again, "events")  # nothing of the step kept
-        assert [m.version for m in migrate(again)] == [12, 13]
+        assert [m.version for m in migrate(again)] == [12, 13, 14]
         assert contents(again) == before and verify_store(again).ok
+
+
+def test_version_14_ends_the_visits_of_sub_jobs_cancelled_before_it(url: str) -> None:
+    """A store of version 13 kept a cancelled per-item sub-job's stage visit open; the step rebuilds the read
+    models from the events, so the visit ends and `verify` finds no drift, with every event unchanged."""
+    from engine.test_lists import ROLES as SCAN_ROLES, SCAN, item
+
+    store = open_store(url, load_plugins(), create=True)
+    engine = Engine(store, roles=SCAN_ROLES, clock=FixedClock("2026-03-01T09:00:00+00:00"))
+    job = engine.start(SCAN, "scan.yaml", actor="ann").job_id
+    engine.set_fields(job, {"scanned_at": "2026-03-01"}, actor="ann")
+    engine.complete(job, actor="ann")
+    engine.set_fields(job, {}, add={"findings": [item("F1"), item("F2")]}, actor="ann")
+    engine.cancel(f"{job}-FF2", "false positive", actor="ann")
+    store.close()
+    raw = raw_store(url)
+    before = contents(raw)
+    node = "remediate/finding#F2/patch"
+    with raw._tx():  # what version 13's code wrote for that visit, and its version
+        raw._x("UPDATE stage_visits SET outcome = 'open', closed_at = NULL WHERE job = ? AND node = ?", (job, node))
+        raw._x("DELETE FROM sopframe_schema WHERE version = 14")
+    assert raw.schema_version() == 13
+    assert [m.version for m in migrate(raw)] == [14]
+    ((outcome, closed),) = raw._query("SELECT outcome, closed_at FROM stage_visits WHERE job = ? AND node = ?",
+                                      (job, node))
+    assert outcome == "cancelled" and closed
+    assert contents(raw) == before
+    report = verify_store(raw)
+    assert report.ok, report.problems
+    raw.close()

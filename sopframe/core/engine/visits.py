@@ -7,7 +7,7 @@ from them like every other row.  The bottleneck report reads that model.
 
 A visit starts with ``stage.entered`` and ends when the stage is completed
 (``completed``), sent back (``rejected``), reset by a rejection further on
-(``reset``) or cancelled with the job (``cancelled``).  Its *first action*
+(``reset``) or cancelled with the job or with its per-item sub-job (``cancelled``).  Its *first action*
 is the first thing a person did on it: set a value, attach a document,
 give a sign-off, complete or reject it.  Time-based events (an SLA breach
 recorded by ``tick``) and consequences (a sign-off voided) are not actions.
@@ -99,6 +99,14 @@ def _cancelled(s: "JobState", e: "EventLike") -> None:
             _close(s, i, e, "cancelled", None)
 
 
+def _subjob_cancelled(s: "JobState", e: "EventLike") -> None:
+    """A per-item sub-job cancelled on its own: its stages' open visits end with it (the rest of the job goes on)."""
+    inside = s.subjobs[e.data["subjob"]].scope + "/"
+    for i, v in enumerate(s.visits):
+        if v.outcome == "open" and v.node.startswith(inside):
+            _close(s, i, e, "cancelled", None)
+
+
 VISIT_STEPS: dict[str, Callable[["JobState", "EventLike"], None]] = {
     "stage.entered": _entered,
     "field.set": _acted,
@@ -108,5 +116,6 @@ VISIT_STEPS: dict[str, Callable[["JobState", "EventLike"], None]] = {
     "stage.rejected": _rejected,
     "sla.breached": _breached,
     "job.cancelled": _cancelled,
+    "subjob.cancelled": _subjob_cancelled,
 }
 
