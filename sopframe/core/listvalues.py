@@ -17,7 +17,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from sopframe.core.model import FieldDef
-from sopframe.core.values import coerce
+from sopframe.core.values import coerce, input_problem
 
 __all__ = ["ItemError", "Item", "item_from_pairs", "parse_item", "items_from_json", "items_from_csv",
            "check_items", "KEY_PATTERN", "item_key"]
@@ -117,8 +117,12 @@ def _where(f: FieldDef, item: Mapping[str, Any], position: int) -> str:
     return f"item {position}" + (f" ({key})" if key not in (None, "") else "")
 
 
-def check_items(f: FieldDef, items: Iterable[Mapping[str, Any]], to_json: Any = None) -> list[dict[str, Any]]:
-    """Every item converted and checked; raises :class:`ItemError` naming the first bad item."""
+def check_items(f: FieldDef, items: Iterable[Mapping[str, Any]], to_json: Any = None,
+                today: str | None = None) -> list[dict[str, Any]]:
+    """Every item converted and checked; raises :class:`ItemError` naming the first bad item.
+
+    With ``today`` (YYYY-MM-DD), a date column's value ``today`` is that date, as for a date field.
+    """
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for position, item in enumerate(items, 1):
@@ -140,6 +144,11 @@ def check_items(f: FieldDef, items: Iterable[Mapping[str, Any]], to_json: Any = 
                 continue
             if isinstance(raw, (dict, list)):
                 raise ItemError(where, f"column {cid!r}: expected a single value")
+            problem = input_problem(col.type, raw)
+            if problem:
+                raise ItemError(where, f"column {cid!r}: {problem}")
+            if today and col.type == "date" and isinstance(raw, str) and raw.strip().lower() == "today":
+                raw = today
             try:
                 value = coerce(col, raw)
             except ValueError as exc:

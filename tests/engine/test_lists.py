@@ -344,3 +344,26 @@ def test_a_column_given_twice_is_refused_not_overwritten(engine: Engine) -> None
         engine.set_fields(job, {}, add={"findings": items_from_csv(
             "id,severity,found_at,cvss,cvss\nF1,high,2026-02-20,7.5,\n")}, actor="ann")
     assert engine.state(job).subjobs == {}
+
+
+def test_a_date_column_takes_today_as_a_date_field_does(engine: Engine) -> None:
+    job = started(engine)
+    state = engine.set_fields(job, {}, add={"findings": [item("F1", found="Today")]}, actor="ann")
+    (stored,) = state.field_value("remediate", "findings")
+    assert stored["found_at"] == "2026-03-01"  # the clock's date
+
+
+@pytest.mark.parametrize("column, raw, kind", [("cvss", True, "a boolean"), ("id", 7, "a number"),
+                                               ("found_at", None, "")])
+def test_an_item_value_of_a_kind_its_column_does_not_take_is_refused(engine: Engine, column: str, raw: object,
+                                                                      kind: str) -> None:
+    job = started(engine)
+    bad = {**item("F1"), column: raw}
+    if raw is None:  # no value: a required column is missing, said as such
+        with pytest.raises(JobError, match="column 'found_at' is required"):
+            engine.set_fields(job, {}, add={"findings": [bad]}, actor="ann")
+        return
+    with pytest.raises(JobError, match=f"column '{column}': expected .*, got {kind}") as e:
+        engine.set_fields(job, {}, add={"findings": [bad]}, actor="ann")
+    assert e.value.field == "findings"
+    assert engine.load(job).state.field_value("remediate", "findings") is None

@@ -203,7 +203,7 @@ def checked_list(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, limits: "Li
                 raise JobError(f"item {i}: a value is {len(v)} characters, over the limit of {limits.text}",
                                job=cmd.loaded.ref, stage=st.id, field=f.id)
     try:
-        return check_items(f, raw, to_json)
+        return check_items(f, raw, to_json, today=cmd.at[:10])
     except ItemError as exc:
         raise JobError(f"list field: {escape(str(exc))}", job=cmd.loaded.ref, stage=st.id, field=f.id) from None
 
