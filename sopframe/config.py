@@ -105,16 +105,24 @@ def find_config(start: "str | os.PathLike[str] | None" = None) -> tuple[str, dic
 def _read(path: str) -> dict[str, Any]:
     import tomllib
 
+    text = ""
     try:
         with open(path, encoding="utf-8") as fh:
-            return tomllib.loads(fh.read())
+            text = fh.read()
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         import re
 
         message = str(exc)
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
         where = f"{path}:{m.group(1)}:{m.group(2)}" if m else str(path)
-        raise ConfigError(f"invalid TOML: {message[: m.start()] if m else message}", path=where) from None
+        end = re.search(r"\s*\(at end of document\)$", message)
+        if end:  # the file ended inside something left open: point at its last position
+            where = f"{path}:{text.count(chr(10)) + 1}:{len(text.rsplit(chr(10), 1)[-1]) + 1}"
+            message = message[: end.start()] + " before the end of the file"
+        elif m:
+            message = message[: m.start()]
+        raise ConfigError(f"invalid TOML: {message}", path=where) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
 

@@ -125,6 +125,17 @@ def test_invalid_toml_exits_2_naming_file_line_and_column(project: Path, capsys:
     assert "Traceback" not in r.err
 
 
+@pytest.mark.parametrize("tail, where", [("", "5:1"), ("   ", "5:4")])
+def test_toml_that_ends_inside_an_array_names_where_the_file_ends(project: Path, capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch, tail: str,
+                                                                 where: str) -> None:
+    cfg = write(project, "pyproject.toml", f'[project]\nname = "x"\n[tool.sopframe]\nignore = ["SOP101"\n{tail}')
+    monkeypatch.chdir(project / "tpl")
+    r = invoke(capsys, "validate", "warn.yaml")
+    assert r.code == 2
+    assert f"{cfg.resolve()}:{where}: invalid TOML: Unclosed array before the end of the file" in r.err
+
+
 def test_tool_sopframe_that_is_not_a_table(project: Path, capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     write(project, "pyproject.toml", '[tool]\nsopframe = 3\n')
