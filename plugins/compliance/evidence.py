@@ -156,7 +156,8 @@ def _sops(store: Store, as_of: datetime, people: "Audience | None" = None) -> Ev
             ev.missing.append(f"SOP {ref} version {data.get('version')} was due for review on "
                               f"{str(data.get('next_review'))[:10]}")
     if current and not ev.missing:
-        ev.shown.append(f"{len(current)} published SOP(s), each with a review date not yet passed")
+        ev.shown.append("1 published SOP, with a review date not yet passed" if len(current) == 1 else
+                        f"{len(current)} published SOPs, each with a review date not yet passed")
     _acknowledged(store, as_of, people or Audience(), ev)
     ev.complete = bool(current) and not ev.missing
     return ev

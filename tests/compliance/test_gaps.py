@@ -248,6 +248,7 @@ def test_acknowledgements_by_the_audience_are_evidence_of_point_7(capsys, sops: 
     early = json.loads(run(capsys, *gaps, "--as-of", "2026-03-10")[1])["points"][6]["evidence"]
     assert early["complete"] and early["missing"] == []
     assert early["shown"][-1] == "SOP SOP-T-001 version 1.0.0: 2 of 3 acknowledged, nobody late"
+    assert "1 published SOP, with a review date not yet passed" in early["shown"]
 
 
 def test_an_unknown_policy_key_names_its_line(capsys, sops: Path) -> None:
