@@ -99,7 +99,7 @@ def demo(ctx: click.Context, store_url: str) -> None:
     """
     from sopframe.commands.common import plugins_for
     from sopframe.commands.jobctx import open_engine
-    from sopframe.commands.jobshow import describe_event
+    from sopframe.core.engine.describe import describe_event
     from sopframe.core.safetext import escape
     from sopframe.core.diagnostics import Severity
     from sopframe.core.engine.sops import master_list

@@ -55,6 +55,12 @@ def test_a_pack_checks_clean_offline(busy_store: MemoryStore, keys, tmp_path: Pa
     assert [n for n in names if n.startswith("roles/")] == [f"roles/{e.roles}.json" for e in busy_store.ledger()][:1]
     assert [s["ref"] for s in sops] == ["ITSOP-2026-7"] and sops[0]["status"] == "current"
     assert "signoff.given" in html and "<script" not in html
+    signoffs, every_event = html.split("Every event, oldest first")
+    # the sign-offs in columns an auditor reads, not the event's data as Python writes it
+    assert "<th scope=\"col\">What it approves</th>" in signoffs and "(role " in signoffs
+    assert "approves=[" not in signoffs and "[&#39;" not in signoffs
+    # each event in words (as `job history` says it), its recorded data kept beside
+    assert " from itsop-" in every_event and "<summary>recorded data</summary>" in every_event
 
 
 def test_a_pack_can_hold_the_documents(busy_store: MemoryStore, keys, tmp_path: Path) -> None:
