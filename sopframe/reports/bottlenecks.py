@@ -254,11 +254,17 @@ def _weeks(counts: dict[int, int], start: float, end: float) -> tuple[tuple[str,
 
 
 def human_span(seconds: float, short: bool = False) -> str:
-    """A span in one unit with one decimal: ``4.2 days``, ``5.0 hours``, ``12 minutes`` (``short``: ``4.2d``)."""
+    """A span in one unit: ``4.2 days``, ``5.0 hours``, ``12 minutes``, ``40 seconds`` (``short``: ``4.2d``)."""
     for size, unit in ((86400, "d"), (3600, "h")):
         if seconds >= size:
             return f"{seconds / size:.1f}{unit}" if short else f"{seconds / size:.1f} {_UNITS[unit]}"
-    return f"{round(seconds / 60)}m" if short else f"{round(seconds / 60)} minutes"
+    if seconds >= 59.5:
+        minutes = round(seconds / 60)
+        return f"{minutes}m" if short else f"{minutes} minute{'s' if minutes != 1 else ''}"
+    # under a minute (a quick step, or a demo): seconds, so that bars of different lengths read differently
+    if seconds < 0.5:
+        return "<1s" if short else "under a second"
+    return f"{round(seconds)}s" if short else f"{round(seconds)} second{'s' if round(seconds) != 1 else ''}"
 
 
 _UNITS = {"d": "days", "h": "hours"}

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sopframe.reports.bottlenecks import BottleneckReport
-from sopframe.reports.render import short_span
+from sopframe.reports.render import plural, short_span
 
-__all__ = ["render_html", "Bar", "stage_bars", "column_bars"]
+__all__ = ["render_html", "Bar", "stage_bars", "column_bars", "ticked"]
 
 #: drawing sizes (SVG user units = CSS pixels)
 LABEL_W, PLOT_W, ROW_H, BAR_H = 320.0, 440.0, 24.0, 16.0
@@ -72,6 +72,17 @@ def column_bars(points: tuple[tuple[str, int], ...], kind: str, width: float = P
     return bars
 
 
+def ticked(text: str) -> Any:
+    """A sentence whose `names` are set in backticks (as the text report writes them) with each name as
+    ``<code>``; every part escaped, so a name is never markup."""
+    from markupsafe import Markup, escape
+
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: the text as it is
+        return escape(text)
+    return Markup("").join(escape(p) if i % 2 == 0 else Markup("<code>%s</code>") % p for i, p in enumerate(parts))
+
+
 @functools.lru_cache(maxsize=1)
 def _env() -> Any:
     try:
@@ -83,6 +94,8 @@ def _env() -> Any:
     env = jinja2.Environment(loader=jinja2.PackageLoader("sopframe.reports", "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["span"] = short_span
+    env.filters["ticks"] = ticked
+    env.filters["plural"] = plural
     env.filters["pct"] = lambda r: "-" if r is None else f"{round(100 * r)}%"
     return env
 

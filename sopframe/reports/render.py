@@ -17,7 +17,7 @@ from typing import Any
 from sopframe.core.safetext import escape
 from sopframe.reports.bottlenecks import BottleneckReport, Group, Spread, human_span
 
-__all__ = ["to_data", "to_text", "to_csv", "short_span", "csv_cell", "CSV_COLUMNS"]
+__all__ = ["to_data", "to_text", "to_csv", "short_span", "plural", "csv_cell", "CSV_COLUMNS"]
 
 CSV_COLUMNS = (
     "scope", "template", "name", "owner", "visits",
@@ -63,14 +63,21 @@ def _table(title: str, groups: tuple[Group, ...], label: str, with_owner: bool) 
     return lines
 
 
+def plural(n: float, word: str, words: str | None = None) -> str:
+    """``1 job``, ``2 jobs``; ``1.0 week``, ``2.5 weeks``."""
+    one = n == 1 if isinstance(n, int) else f"{n:.1f}" == "1.0"
+    count = str(n) if isinstance(n, int) else f"{n:.1f}"
+    return f"{count} {word if one else words or word + 's'}"
+
+
 def to_text(report: BottleneckReport) -> str:
     """The report for a terminal: the bottlenecks in sentences, then a table per stage, role and person."""
     scope = f"template {escape(report.template)}" if report.template else "every template"
     since = f" since {escape(report.since)}" if report.since else ""
     if not report.visits:
         return f"Bottleneck report ({scope}{since}): no stage visits to report.\n"
-    lines = [f"Bottleneck report ({scope}{since}): {report.visits} stage visits of {report.jobs} jobs over "
-             f"{report.weeks:.1f} weeks, to {report.generated_at}", ""]
+    lines = [f"Bottleneck report ({scope}{since}): {plural(report.visits, 'stage visit')} of "
+             f"{plural(report.jobs, 'job')} over {plural(float(report.weeks), 'week')}, to {report.generated_at}", ""]
     if report.bottlenecks:
         lines.append("Top bottlenecks (by the job-time each stage held):")
         lines += [f"  {i}. {escape(b.sentence)}" for i, b in enumerate(report.bottlenecks, 1)]

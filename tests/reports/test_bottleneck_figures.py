@@ -148,3 +148,34 @@ def test_a_stage_nobody_has_acted_on_is_named_so() -> None:
     [b] = bottleneck_report(store, NOW).bottlenecks
     assert b.sentence == ("Nobody has acted on `intake` yet; 100% breach its 1-day SLA; 2 jobs wait there now, "
                           "the oldest for 8.0 days.")
+
+
+def test_spans_under_a_minute_are_in_seconds_and_counts_agree_with_their_words() -> None:
+    from sopframe.reports.bottlenecks import human_span
+    from sopframe.reports.render import plural
+
+    # a quick step (or the demo) must not read as "0 minutes" for bars of different lengths
+    assert [human_span(s, short=True) for s in (0.2, 12.4, 59.4, 61, 3 * H)] == ["<1s", "12s", "59s", "1m", "3.0h"]
+    assert [human_span(s) for s in (0.2, 1, 40, 60)] == ["under a second", "1 second", "40 seconds", "1 minute"]
+    assert [plural(1, "job"), plural(2, "job"), plural(1.0, "week"), plural(2.46, "week")] == \
+        ["1 job", "2 jobs", "1.0 week", "2.5 weeks"]
+
+
+def test_a_backticked_name_in_a_sentence_becomes_code_and_stays_text() -> None:
+    from sopframe.reports.html import ticked
+
+    assert str(ticked("`<b>x</b>` holds jobs")) == "<code>&lt;b&gt;x&lt;/b&gt;</code> holds jobs"
+    assert str(ticked("an unpaired ` <i>")) == "an unpaired ` &lt;i&gt;"
+
+
+def test_the_page_says_when_nothing_is_in_progress_and_names_a_single_week_once(flow_store: MemoryStore) -> None:
+    from dataclasses import replace
+
+    from sopframe.reports.html import render_html
+
+    report = bottleneck_report(flow_store, NOW)
+    idle = replace(report, wip_ages=tuple((band, 0) for band, _ in report.wip_ages), weekly=report.weekly[:1])
+    page = render_html(idle)
+    assert 'id="no-wip"' in page and 'id="chart-wip"' not in page
+    assert page.count(f">week of {report.weekly[0][0]}</text>") == 1
+    assert 'id="no-wip"' not in render_html(report) and 'id="chart-wip"' in render_html(report)

@@ -106,7 +106,8 @@ def test_the_page_is_accessible_and_fetches_nothing(flow_page: Path) -> None:
         assert page.locator("table#table-stages tbody th[scope=row]").all_inner_texts() == \
             ["intake", "review", "close"]
         assert page.locator("#bottlenecks li").all_inner_texts()[0].startswith(
-            "`intake` holds jobs a median 2.0 days before anyone acts")
+            "intake holds jobs a median 2.0 days before anyone acts")
+        assert page.locator("#bottlenecks li code").all_inner_texts()[0] == "intake"  # a name, not backticks
 
 
 def test_markup_in_a_name_is_shown_as_text_and_fetches_nothing(lure_page: Path) -> None:
