@@ -96,10 +96,27 @@ def rule_text(rule: "Rule") -> str:
 
 
 def help_uri(docs: str, docs_url: str | None) -> str | None:
-    """The published page for a docs anchor (``docs/rules.md#sop101-dag-cycle``) under ``docs_url``, or ``None``."""
-    if not docs_url:
+    """Where a rule's docs anchor (``docs/rules.md#sop101-dag-cycle``) is published, or ``None``.
+
+    An anchor on a page of its own (a plugin's ``docs_page`` given as an
+    ``https://`` URL) is that page.  An anchor on a page installed with
+    sopframe is published under ``docs_url``, but only when that page
+    documents the rule: a plugin rule left with the default ``docs_page``
+    is not on sopframe's pages, and a link there would lead nowhere.
+    """
+    page, _, anchor = docs.partition("#")
+    if "://" in page:
+        return docs
+    if not docs_url or not _documents(page.lstrip("/"), anchor):
         return None
     return docs_url.rstrip("/") + "/" + docs.lstrip("/")
+
+
+@lru_cache(maxsize=1024)
+def _documents(page: str, anchor: str) -> bool:
+    """Whether the installed ``page`` has the section of ``anchor`` (``sop101-dag-cycle``)."""
+    code, _, slug = anchor.partition("-")
+    return bool(code and slug) and heading_section(page, f"{code.upper()} {slug}") is not None
 
 
 def pointer(code: str, docs: str, docs_url: str | None) -> str:

@@ -340,7 +340,9 @@ def test_any_finding_renders_in_every_format(name: str, line: int, col: int, mes
     # the block keeps its shape: one head line holding every word of the message (what is not printable
     # escaped), the source, the caret
     assert text[0].startswith(head) and len(text[0].splitlines()) == 1
-    assert text[0][len(head):].split() == escape(" ".join(message.splitlines()), backslash=False).split()
+    lines = message.splitlines()  # a message over several lines is joined, each line without its indentation
+    joined = lines[0] if len(lines) == 1 else " ".join(part.strip() for part in lines)
+    assert text[0][len(head):].split() == escape(joined, backslash=False).split()
     if line <= 3:
         assert text[1] == f"    {line} | " + source.splitlines()[line - 1].replace("\t", "\u2192")  # a tab shown as an arrow
         assert text[2].endswith("^")

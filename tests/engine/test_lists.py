@@ -245,7 +245,7 @@ def test_each_item_is_checked_and_named_in_the_error(engine: Engine) -> None:
 def test_count_gate_and_item_gate_across_columns(engine: Engine) -> None:
     job = started(engine)
     missing = engine.missing(engine.load(job), "remediate")
-    assert any("number of items" in m and "at least 1" in m for m in missing)
+    assert "gate: the number of items of 'findings' must be at least 1, but is 0" in missing
     engine.set_fields(job, {}, add={"findings": [item("F1", found="2026-01-10")]}, actor="ann")
     engine.set_fields(f"{job}-FF1", {"fixed_on": "2026-03-01"}, actor="eve")
     with pytest.raises(JobError, match="fixed_on' must be at most item.found_at \\+ 30d"):

@@ -259,7 +259,7 @@ def list_gate_problem(f: "FieldDef", cond: "Condition", items: list[dict[str, An
         counted = _Field(id="count", type="integer")
         for c in cond.items:
             if not holds(counted, c, n):
-                return f"gate: {cond.field!r} must have a number of items that must {describe(c)}, but has {n}"
+                return f"gate: the number of items of {cond.field!r} must {describe(c)}, but is {n}"
         return None
 
     def problems(item: dict[str, Any]) -> list[str]:

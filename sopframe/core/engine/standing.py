@@ -48,14 +48,15 @@ def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[st
     for sj in s.subjobs.values():
         if loaded.subjob is not None and sj.id != loaded.subjob.id and not loaded.covers(sj.scope):
             continue
-        subjobs.append({"id": sj.id, "title": sj.title, "owner": sj.owner, "owner_users": users(sj.owner),
+        subjobs.append({"id": sj.id, "title": sj.title or sj.key, "owner": sj.owner, "owner_users": users(sj.owner),
                         "status": sj.status, "at": [g.stage(n).id for n in s.active if in_scope(n, sj.scope)],
                         "item": sj.item, "cancel_reason": sj.cancel_reason})
     late = [{"stage": g.stage(b["stage"]).id, "node": b["stage"], "job": b.get("subjob") or loaded.root,
              "due": b["due"], "recorded_at": b["at"], "open": b["stage"] in s.active}
             for b in s.breaches if loaded.covers(b["stage"])]
     return {
-        "job": loaded.ref, "root": loaded.root, "title": loaded.subjob.title if loaded.subjob else s.title,
+        "job": loaded.ref, "root": loaded.root,
+        "title": (loaded.subjob.title or loaded.subjob.key) if loaded.subjob else s.title,  # untitled: its key
         "status": loaded.subjob.status if loaded.subjob else s.status,
         "template": {"id": s.template_id, "version": s.template_version, "sha256": s.template_sha256},
         "started_at": loaded.subjob.started_at if loaded.subjob else s.started_at,
