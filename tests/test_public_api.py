@@ -76,3 +76,25 @@ def test_the_api_example_passes_mypy_strict(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent",
                         str(example)], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_store_backend_needs_only_public_names() -> None:
+    """Every type in the signatures of `sopframe.Store`'s methods is importable from `sopframe` or
+    `sopframe.storage`: a third-party backend never imports a private module to build what it returns."""
+    import inspect
+    import typing
+
+    import sopframe.storage as storage
+    from sopframe import Store
+
+    public = set(sopframe.__all__) | set(storage.__all__) | set(typing.__all__) | {"None"}
+    used: dict[str, str] = {}
+    for klass in Store.__mro__:
+        for name, member in vars(klass).items():
+            if callable(member) and not name.startswith("_"):
+                for word in re.findall(r"\b[A-Z]\w*", str(inspect.signature(member))):
+                    used.setdefault(word, f"{klass.__name__}.{name}")
+    assert {w: where for w, where in used.items() if w not in public} == {}
+    for name in storage.__all__:
+        assert getattr(storage, name) is not None
+    assert storage.Store is Store
