@@ -40,6 +40,17 @@ def test_what_plugin_docs_send_authors_to_is_public() -> None:
     """The hook docs name ``sopframe.X`` for what a plugin returns or raises, never a private module."""
     text = (ROOT / "docs" / "plugins.md").read_text("utf-8") + Path(sopframe.hookspecs.__file__).read_text("utf-8")
     assert not re.findall(r"sopframe\.(?:core\.store\.Store|errors\.\w+Error|core\.frameworks\.Framework)", text)
+    docs = (ROOT / "docs" / "plugins.md").read_text("utf-8")
+    assert not re.findall(r"`sopframe\.core\.[\w.]+\(", docs)  # no private function to call
+
+
+def test_a_notifier_checks_its_options_with_a_public_helper() -> None:
+    from sopframe import Notifier
+
+    problems = Notifier.option_problems({"type": "pager", "hots": "x", "port": "eighty"}, {"host": "text",
+                                                                                          "port": "port"})
+    assert len(problems) == 2 and problems[0].startswith("`hots`: unknown option") and "host" in problems[0]
+    assert problems[1].startswith("`port`")
 
 
 def test_every_public_name_is_documented() -> None:

@@ -53,6 +53,12 @@ class Notifier(abc.ABC):
     def close(self) -> None:
         """Release connections kept between deliveries (called when a worker stops)."""
 
+    @staticmethod
+    def option_problems(options: Mapping[str, Any], kinds: Mapping[str, str]) -> list[str]:
+        """For ``check``: unknown options (with a did-you-mean) and values of the wrong kind, ``kinds`` mapping
+        each option to ``text``, ``port``, ``seconds`` or ``file`` (see :func:`option_problems`)."""
+        return option_problems(options, kinds)
+
 
 def _shown(value: Any) -> str:
     from sopframe.core.safetext import escape
