@@ -186,12 +186,27 @@ def job_page(request: Request, job: str) -> Response:
     return _job_page(request, who, job)
 
 
-def _job_page(request: Request, who: Principal, job: str, error: str | None = None, status: int = 200) -> Response:
+def _job_page(request: Request, who: Principal, job: str, error: str | None = None, status: int = 200,
+              refused: Any = None) -> Response:
     from sopframe.server.views import job_view
 
     st = state_of(request)
     visible(st, job, who.user)
-    return _page(request, "job.html", status, who=who, job=job_view(st, job, who.user), error=error)
+    return _page(request, "job.html", status, who=who, job=job_view(st, job, who.user, refused), error=error)
+
+
+def _refused_values(engine: Any, job: str, form: Any, stage: str | None, problem: Problem) -> Any:
+    """What was typed into a refused form of values, to show again (None if it cannot be read back)."""
+    from sopframe.server.views import Refused, form_values
+
+    if stage is None:
+        return None
+    try:
+        typed = form_values(engine.load(job), stage, form.multi_items())
+    except ValueError:
+        return None
+    field = problem.extra.get("field")
+    return Refused(stage, typed, str(field) if field else None)
 
 
 def _set(engine: Any, job: str, user: str, form: Any, stage: str | None) -> None:
@@ -248,7 +263,8 @@ def _run_command(request: Request, form: Any, job: str, run: Any) -> Response:
         problem = problem_of(exc)
         if problem.status >= 500:
             raise
-        return _job_page(request, who, job, error=problem.detail, status=problem.status)
+        refused = _refused_values(st.engine(), job, form, stage, problem) if run is _set else None
+        return _job_page(request, who, job, error=problem.detail, status=problem.status, refused=refused)
     return RedirectResponse(f"/jobs/{quote(job)}", status_code=303)
 
 

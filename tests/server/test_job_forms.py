@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -99,3 +100,48 @@ def test_a_one_line_field_holding_line_breaks_is_edited_in_a_textarea(server: Se
     r = _post(client, job, {"summary": "first\r\nsecond", "notes": "", "areas": [""], "outcome": "pass"})
     assert r.status_code == 422 and "nothing was changed" in r.text
     assert _events(server, job) == before and _signed(server, job)
+
+
+def test_a_refused_form_shows_again_what_was_typed_and_marks_the_field_it_names(server: Server) -> None:
+    job = signed_forms_job(server, {"summary": "recorded", "outcome": "pass"})
+    before = _events(server, job)
+    typed = '[{"id": "F-1", "score": "11"}]'
+    r = _post(_client(server), job, {"summary": "typed <b>now</b>", "notes": "one\r\ntwo", "areas": ["", "docs"],
+                                      "outcome": "fail", "findings": typed})
+    assert r.status_code == 422 and "field findings" in r.text and "got 11" in r.text
+    assert _events(server, job) == before  # nothing of the form was recorded ...
+    page = r.text  # ... and nothing typed is lost: the form holds it, for the user to correct the one field
+    assert '<input name="f:summary" value="typed &lt;b&gt;now&lt;/b&gt;"' in page
+    assert re.search(r'<textarea name="f:notes"[^>]*>\none\ntwo</textarea>', page), page
+    assert re.findall(r'<option value="([^"]+)" selected>', _select(page, "areas")) == ["docs"]
+    assert re.findall(r'<option value="([^"]+)" selected>', _select(page, "outcome")) == ["fail"]
+    findings = re.search(r'<textarea name="f:findings"([^>]*)>\n(.*?)</textarea>', page, re.S)
+    assert findings is not None and findings.group(2) == typed.replace('"', "&#34;")
+    assert 'aria-invalid="true" aria-describedby="refusal"' in findings.group(1)
+    assert page.count("aria-invalid") == 1
+
+
+def _select(page: str, field: str) -> str:
+    found = re.search(rf'<select name="f:{field}"[^>]*>(.*?)</select>', page, re.S)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_a_list_field_is_edited_as_json_with_its_columns_and_saving_it_unchanged_records_nothing(
+        server: Server) -> None:
+    items = [{"id": "F-1", "score": "7.5"}, {"id": "F-2"}]
+    job = signed_forms_job(server, {"findings": items, "outcome": "pass"})
+    client = _client(server)
+    page = client.get(f"/jobs/{job}").text
+    shown = re.search(r'<textarea name="f:findings"[^>]*>\n(.*?)</textarea>', page, re.S)
+    assert shown is not None, page
+    text = shown.group(1).replace("&#34;", '"')
+    assert "{'id'" not in text and json.loads(text) == items  # JSON, never a Python repr
+    assert "<code>score</code>: Score (number)" in page  # the columns an item takes
+    before = _events(server, job)
+    r = _post(client, job, {"findings": text.replace("\n", "\r\n"), "outcome": "pass"})
+    assert r.status_code == 422 and "nothing was changed" in r.text
+    assert _events(server, job) == before and _signed(server, job)
+    r = _post(client, job, {"findings": '[{"id": "F-3", "score": "2"}]', "outcome": "pass"})
+    assert r.status_code == 303, r.text
+    assert server.state.engine().load(job).state.field_value("write", "findings") == [{"id": "F-3", "score": "2"}]
