@@ -85,7 +85,7 @@ def _safe_next(value: str | None) -> str:
 def signin_form(request: Request, next: str = "/") -> Response:
     token = secrets.token_urlsafe(24)
     st = state_of(request)
-    resp = _page(request, "signin.html", next=_safe_next(next), csrf=token, oidc=st.config.oidc, error=None)
+    resp = _page(request, "signin.html", next=_safe_next(next), csrf=token, oidc=st.config.oidc, error=None, user="")
     resp.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=st.config.secure_cookies,
                     path="/signin")
     return resp
@@ -109,8 +109,9 @@ def _signin(request: Request, form: Any) -> Response:
                          remote=remote_of(request), lifetime=st.config.session_lifetime,
                          per_address=st.config.address_failures)
     except AuthError as exc:
-        status = 429 if exc.limited else 401
-        return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message)
+        status = 429 if exc.limited else 401  # the user name typed stays, the password does not
+        return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message,
+                     user=str(form.get("user") or "")[:200])
     return session_redirect(st, issued.cookie, nxt)
 
 
