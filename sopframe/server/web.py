@@ -146,11 +146,16 @@ def _signout(request: Request, form: Any) -> Response:
 # -------------------------------------------------------------------- pages
 @router.get("/", response_class=HTMLResponse)
 def board(request: Request, template: str | None = None, status: str = "open", mine: bool = False) -> Response:
+    return _board(request, _who(request), template, status, mine)
+
+
+def _board(request: Request, who: Principal, template: str | None, status: str, mine: bool,
+           refused: Problem | None = None, typed: dict[str, str] | None = None) -> Response:
+    """The board; ``refused``: a start the engine refused, shown with what was ``typed`` into its form."""
     from sopframe.core.engine.clock import to_text
     from sopframe.server.views import board_view
     from sopframe.services.jobs import list_jobs
 
-    who = _who(request)
     st = state_of(request)
     status = status if status in ("open", "completed", "cancelled", "all") else "open"
     engine = st.engine()
@@ -158,9 +163,16 @@ def board(request: Request, template: str | None = None, status: str = "open", m
                      template=template or None,
                      assigned_to=who.user if mine else None, limit=500)
     seen = [s for s in page.items if st.may_read(st.template_of(s.sha256, s.job), who.user)]
-    return _page(request, "board.html", who=who, columns=board_view(seen, to_text(engine.clock())),
+    return _page(request, "board.html", refused.status if refused else 200, who=who,
+                 columns=board_view(seen, to_text(engine.clock())),
                  filters={"template": template or "", "status": status, "mine": mine}, templates=st.shipped_ids(),
-                 more=page.next_cursor is not None)
+                 startable=st.startable(who.user), more=page.next_cursor is not None, refused=refused,
+                 hint=_web_hint(refused.hint) if refused else "", typed=typed or {})
+
+
+def _web_hint(hint: str) -> str:
+    """A refusal's hint in the words of the page: the start form's Reason box, not the CLI's option."""
+    return hint.replace("give --reason TEXT", "fill in Reason")
 
 
 @router.post("/jobs")
@@ -175,9 +187,16 @@ def _start(request: Request, form: Any) -> Response:
     who = _who(request)
     _checked_form(who, form)
     st = state_of(request)
-    text, path = find_shipped(st.plugins, str(form.get("template") or ""))
-    state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=str(form.get("title") or "") or None,
-                      reason=str(form.get("reason") or "").strip() or None)
+    typed = {k: str(form.get(k) or "") for k in ("template", "title", "reason")}
+    try:
+        text, path = find_shipped(st.plugins, typed["template"])
+        state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=typed["title"] or None,
+                          reason=typed["reason"].strip() or None)
+    except Exception as exc:  # the refusal is shown on the board, above the form with what was typed
+        problem = problem_of(exc)
+        if problem.status >= 500:
+            raise
+        return _board(request, who, None, "open", False, problem, typed)
     return RedirectResponse(f"/jobs/{quote(state.job_id)}", status_code=303)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
-from serversupport import Server, csrf_of, sign_in, signed_forms_job
+from serversupport import Server, csrf_of, make_server, sign_in, signed_forms_job
 
 
 def _client(server: Server, user: str = "alice") -> Any:
@@ -145,3 +146,31 @@ def test_a_list_field_is_edited_as_json_with_its_columns_and_saving_it_unchanged
     r = _post(client, job, {"findings": '[{"id": "F-3", "score": "2"}]', "outcome": "pass"})
     assert r.status_code == 303, r.text
     assert server.state.engine().load(job).state.field_value("write", "findings") == [{"id": "F-3", "score": "2"}]
+
+
+def test_the_board_offers_only_templates_one_may_start_and_a_refused_start_keeps_what_was_typed(
+        tmp_path: Path) -> None:
+    server = make_server(tmp_path, extra_roles='vuln_analyst = ["mike"]\n')
+    try:
+        mike = _client(server, "mike")
+        offered = re.search(r'<select name="template">(.*?)</select>', mike.get("/").text.split("Start a job")[1])
+        assert offered is not None
+        assert re.findall(r"<option[^>]*>([^<]+)</option>", offered.group(1)) == [
+            "itsop-incident-management", "vulnerability-remediation"]  # the templates his roles start
+        # its SOP is not published: refused, on the board, with the words of the page and what he typed
+        r = mike.post("/jobs", data={"csrf": csrf_of(mike), "template": "vulnerability-remediation",
+                                     "title": "Scan <i>42</i>", "reason": ""}, follow_redirects=False)
+        assert r.status_code == 422 and "not on the SOP master list" in r.text
+        assert "fill in Reason" in r.text and "--reason" not in r.text
+        assert '<input name="title" value="Scan &lt;i&gt;42&lt;/i&gt;">' in r.text
+        assert "<option selected>vulnerability-remediation</option>" in r.text
+        assert server.store().job_ids() == []  # nothing was started
+        # an auditor reads every job but starts none: no form, and a start posted anyway is refused on the board
+        audrey = _client(server, "audrey")
+        assert 'class="start"' not in audrey.get("/").text
+        r = audrey.post("/jobs", data={"csrf": csrf_of(audrey), "template": "itsop-incident-management"},
+                        follow_redirects=False)
+        assert r.status_code == 403 and "start a job" in r.text and 'class="start"' not in r.text
+        assert 'id="refusal"' in r.text
+    finally:
+        server.state.close()
