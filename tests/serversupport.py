@@ -138,7 +138,8 @@ def running(app: Any) -> Iterator[str]:
         sock.close()
 
 
-#: a small template whose first stage has a longtext, a multichoice and a choice field and a sign-off on them
+#: a small template whose first stage has a longtext, a multichoice, a choice and a list field and a sign-off on
+#: them
 FORMS_TEMPLATE = """\
 template: form-check
 title: Form check
@@ -168,6 +169,17 @@ stages:
         options:
           - pass
           - fail
+      findings:
+        type: list
+        key: id
+        columns:
+          id:
+            type: text
+            required: yes
+          score:
+            type: number
+            title: Score
+            max: 10
     signoffs:
       checked:
         role: it_lead

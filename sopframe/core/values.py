@@ -165,9 +165,19 @@ def check_constraints(f: FieldDef, value: Any) -> None:
         if f.type == "duration":
             measured, limit = value.approx_days(), limit.approx_days()
         if op == "min" and measured < limit:
-            raise ValueError(f"{_what(f)} must be at least {bound}, got {value!r}")
+            raise ValueError(f"{_what(f)} must be at least {bound}, got {_given(value)}")
         if op == "max" and measured > limit:
-            raise ValueError(f"{_what(f)} must be at most {bound}, got {value!r}")
+            raise ValueError(f"{_what(f)} must be at most {bound}, got {_given(value)}")
+
+
+def _given(value: Any) -> str:
+    """A converted value as a message shows it: text quoted, a number, date or duration as it is written
+    (never Python's ``Decimal('11')`` or ``datetime.date(2026, 1, 5)``)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
 
 
 def bound_value(f: FieldDef, bound: str) -> Any:

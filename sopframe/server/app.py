@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sopframe import __version__
@@ -45,7 +46,27 @@ def _error_response(request: Request, exc: BaseException) -> Response:
         return problem_response(request, problem)
     if problem.status == 401:
         return RedirectResponse(f"/signin?next={quote(wanted_path(request))}", status_code=303)
-    return templates.TemplateResponse(request, "error.html", {"problem": problem}, status_code=problem.status)
+    who = _signed_in(request) if problem.status < 500 else None
+    return templates.TemplateResponse(request, "error.html", {"problem": problem, "who": who},
+                                      status_code=problem.status)
+
+
+def _signed_in(request: Request) -> Any:
+    """The session's user, for the header of an error page: without it a signed-in user (one who holds no
+    role most of all) would have no way to sign out.  Only the session cookie is read (a bearer token's use
+    is logged where it is checked), and a store that cannot be read leaves the header out."""
+    from sopframe.server.security import Principal, cookie_name
+    from sopframe.services.auth import session_for
+
+    st = request.app.state.sopframe
+    cookie = request.cookies.get(cookie_name(st.config.secure_cookies))
+    if not cookie or request.headers.get("authorization"):
+        return None
+    try:
+        session = session_for(st.engine().store, cookie)
+    except Exception:  # noqa: BLE001 - the page says what went wrong; its header is not worth a second error
+        return None
+    return None if session is None else Principal(st.roles.canonical(session.user), "session", "write", session)
 
 
 def create_app(state: ServerState) -> FastAPI:
@@ -82,10 +103,10 @@ def create_app(state: ServerState) -> FastAPI:
         return response
 
     async def handle(request: Request, exc: Exception) -> Response:
-        return _error_response(request, exc)
+        return await run_in_threadpool(_error_response, request, exc)  # an error page reads the session
 
     async def handle_http(request: Request, exc: StarletteHTTPException) -> Response:
-        return _error_response(request, Problem(exc.status_code, str(exc.detail)))
+        return await run_in_threadpool(_error_response, request, Problem(exc.status_code, str(exc.detail)))
 
     async def handle_unexpected(request: Request, exc: Exception) -> Response:
         """A defect: logged with its traceback under a reference the caller is shown, never the traceback itself."""
@@ -103,7 +124,7 @@ def create_app(state: ServerState) -> FastAPI:
 
     async def handle_validation(request: Request, exc: RequestValidationError) -> Response:
         where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()[:5])
-        return _error_response(request, Problem(422, f"invalid request: {where}"))
+        return await run_in_threadpool(_error_response, request, Problem(422, f"invalid request: {where}"))
 
     from sopframe.errors import SopframeError
     from sopframe.server.web import SignInNeeded

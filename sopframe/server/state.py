@@ -127,6 +127,7 @@ class ServerState:
     _held: "weakref.WeakSet[_Held]" = field(default_factory=lambda: weakref.WeakSet())
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _shipped: list[str] | None = None
+    _starts: dict[str, Any] | None = None
 
     @classmethod
     def build(cls, settings: "Settings", plugins: "Plugins", config: ServerConfig,
@@ -175,6 +176,28 @@ class ServerState:
 
             self._shipped = sorted({tid for tid, _t, _p in shipped_texts(self.plugins)})
         return self._shipped
+
+    def startable(self, user: str) -> list[str]:
+        """The shipped templates ``user`` may start (``policy.may_start``): what the board offers to start.
+
+        A template that cannot be built is offered, so that starting it says why it cannot be.
+        """
+        from sopframe.core import policy
+
+        if self._starts is None:
+            from sopframe.core.engine.pinned import pinned_template
+            from sopframe.core.templates import shipped_texts
+
+            starts: dict[str, Any] = {}
+            for tid, text, path in shipped_texts(self.plugins):
+                try:
+                    template, graph = pinned_template(text, path)
+                    starts.setdefault(tid, (template, graph.stage(graph.start) if graph.start else None))
+                except Exception:  # noqa: BLE001 - the engine names the problem when it is started
+                    starts.setdefault(tid, None)
+            self._starts = starts
+        return sorted(tid for tid, t in self._starts.items()
+                      if t is None or policy.may_start(self.roles, t[0], t[1], user) is None)
 
     def may_read(self, template: "Template", user: str) -> bool:
         from sopframe.core.policy import may_read

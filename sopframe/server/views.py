@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sopframe.core.engine.gates import shown
@@ -13,7 +15,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.readmodel import JobSummary
     from sopframe.server.state import ServerState
 
-__all__ = ["job_view", "board_view", "history_rows", "form_values", "changed_values"]
+__all__ = ["job_view", "board_view", "history_rows", "form_values", "changed_values", "Refused"]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A refused form of field values: its stage, what was typed in it, and the field the refusal names."""
+
+    stage: str
+    typed: dict[str, str]
+    field: str | None = None
 
 
 def _signoff_view(st: "ServerState", loaded: "Loaded", node: str, stage: Any, user: str) -> list[dict[str, Any]]:
@@ -35,12 +46,25 @@ def _signoff_view(st: "ServerState", loaded: "Loaded", node: str, stage: Any, us
     return out
 
 
-def _field_view(loaded: "Loaded", node: str, f: Any) -> dict[str, Any]:
-    value = loaded.state.field_value(node, f.id)
+def _field_view(loaded: "Loaded", node: str, f: Any, typed: dict[str, str] | None = None,
+                invalid: str | None = None) -> dict[str, Any]:
+    """One field as its form shows it: what is recorded, or what was ``typed`` into a form that was refused."""
+    value = typed[f.id] if typed is not None and f.id in typed else loaded.state.field_value(node, f.id)
     doc = loaded.state.documents.get(node, {}).get(f.id) if f.type == "file" else None
     return {"id": f.id, "title": f.title or f.id, "type": f.type, "required": f.required, "options": list(f.options),
-            "value": _form_value(value), "chosen": _choices(value) if f.type == "multichoice" else [],
-            "document": doc}
+            "value": _list_text(value) if f.type == "list" else _form_value(value),
+            "chosen": _choices(value) if f.type == "multichoice" else [], "document": doc, "invalid": f.id == invalid,
+            "columns": [{"id": c.id, "title": c.title or c.id, "type": c.type, "required": c.required,
+                         "options": list(c.options)} for c in (f.columns or {}).values()]}
+
+
+def _list_text(value: Any) -> str:
+    """A list field's items as they are edited: a JSON array, one item a line (text typed is kept as typed)."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if not value:
+        return "[]"
+    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in value) + "\n]"
 
 
 def _form_value(value: Any) -> str:
@@ -110,11 +134,20 @@ def changed_values(loaded: "Loaded", node: str | None, given: dict[str, str]) ->
 def _same(f: Any, given: str, stored: Any) -> bool:
     if f is not None and f.type == "multichoice":
         return set(_choices(given)) == set(_choices(stored))
+    if f is not None and f.type == "list":  # the same items, however the JSON is laid out
+        try:
+            return bool(json.loads(given) == (stored or [])) if given.strip() else not stored
+        except ValueError:
+            return False  # the engine says what is wrong with it
     return _lf(given) == _lf(_form_value(stored))
 
 
-def job_view(st: "ServerState", job: str, user: str) -> dict[str, Any]:
-    """The job page: standing, each open stage's fields and sign-offs for this user, the history."""
+def job_view(st: "ServerState", job: str, user: str, refused: "Refused | None" = None) -> dict[str, Any]:
+    """The job page: standing, each open stage's fields and sign-offs for this user, the history.
+
+    ``refused``: a form of values the engine refused; its stage shows what was typed, not what is recorded
+    (nothing of it was), and the field the refusal names is marked.
+    """
     from sopframe.core.engine.standing import standing
 
     engine = st.engine()
@@ -122,7 +155,9 @@ def job_view(st: "ServerState", job: str, user: str) -> dict[str, Any]:
     loaded = engine.load(job)
     for stage in d["open_stages"]:
         st_def = loaded.graph.stage(stage["node"])
-        stage["fields"] = [_field_view(loaded, stage["node"], f) for f in st_def.fields.values()]
+        mine = refused is not None and refused.stage == stage["node"]
+        typed, invalid = (refused.typed, refused.field) if mine and refused else (None, None)
+        stage["fields"] = [_field_view(loaded, stage["node"], f, typed, invalid) for f in st_def.fields.values()]
         stage["signoffs"] = _signoff_view(st, loaded, stage["node"], st_def, user)
         stage["rework"] = st_def.rework
     d["history"] = history_rows(engine.history(job))

@@ -85,7 +85,7 @@ def _safe_next(value: str | None) -> str:
 def signin_form(request: Request, next: str = "/") -> Response:
     token = secrets.token_urlsafe(24)
     st = state_of(request)
-    resp = _page(request, "signin.html", next=_safe_next(next), csrf=token, oidc=st.config.oidc, error=None)
+    resp = _page(request, "signin.html", next=_safe_next(next), csrf=token, oidc=st.config.oidc, error=None, user="")
     resp.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=st.config.secure_cookies,
                     path="/signin")
     return resp
@@ -109,8 +109,9 @@ def _signin(request: Request, form: Any) -> Response:
                          remote=remote_of(request), lifetime=st.config.session_lifetime,
                          per_address=st.config.address_failures)
     except AuthError as exc:
-        status = 429 if exc.limited else 401
-        return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message)
+        status = 429 if exc.limited else 401  # the user name typed stays, the password does not
+        return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message,
+                     user=str(form.get("user") or "")[:200])
     return session_redirect(st, issued.cookie, nxt)
 
 
@@ -145,11 +146,16 @@ def _signout(request: Request, form: Any) -> Response:
 # -------------------------------------------------------------------- pages
 @router.get("/", response_class=HTMLResponse)
 def board(request: Request, template: str | None = None, status: str = "open", mine: bool = False) -> Response:
+    return _board(request, _who(request), template, status, mine)
+
+
+def _board(request: Request, who: Principal, template: str | None, status: str, mine: bool,
+           refused: Problem | None = None, typed: dict[str, str] | None = None) -> Response:
+    """The board; ``refused``: a start the engine refused, shown with what was ``typed`` into its form."""
     from sopframe.core.engine.clock import to_text
     from sopframe.server.views import board_view
     from sopframe.services.jobs import list_jobs
 
-    who = _who(request)
     st = state_of(request)
     status = status if status in ("open", "completed", "cancelled", "all") else "open"
     engine = st.engine()
@@ -157,9 +163,16 @@ def board(request: Request, template: str | None = None, status: str = "open", m
                      template=template or None,
                      assigned_to=who.user if mine else None, limit=500)
     seen = [s for s in page.items if st.may_read(st.template_of(s.sha256, s.job), who.user)]
-    return _page(request, "board.html", who=who, columns=board_view(seen, to_text(engine.clock())),
+    return _page(request, "board.html", refused.status if refused else 200, who=who,
+                 columns=board_view(seen, to_text(engine.clock())),
                  filters={"template": template or "", "status": status, "mine": mine}, templates=st.shipped_ids(),
-                 more=page.next_cursor is not None)
+                 startable=st.startable(who.user), more=page.next_cursor is not None, refused=refused,
+                 hint=_web_hint(refused.hint) if refused else "", typed=typed or {})
+
+
+def _web_hint(hint: str) -> str:
+    """A refusal's hint in the words of the page: the start form's Reason box, not the CLI's option."""
+    return hint.replace("give --reason TEXT", "fill in Reason")
 
 
 @router.post("/jobs")
@@ -174,9 +187,16 @@ def _start(request: Request, form: Any) -> Response:
     who = _who(request)
     _checked_form(who, form)
     st = state_of(request)
-    text, path = find_shipped(st.plugins, str(form.get("template") or ""))
-    state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=str(form.get("title") or "") or None,
-                      reason=str(form.get("reason") or "").strip() or None)
+    typed = {k: str(form.get(k) or "") for k in ("template", "title", "reason")}
+    try:
+        text, path = find_shipped(st.plugins, typed["template"])
+        state = start_job(st.engine(), st.plugins, text, path, actor=who.user, title=typed["title"] or None,
+                          reason=typed["reason"].strip() or None)
+    except Exception as exc:  # the refusal is shown on the board, above the form with what was typed
+        problem = problem_of(exc)
+        if problem.status >= 500:
+            raise
+        return _board(request, who, None, "open", False, problem, typed)
     return RedirectResponse(f"/jobs/{quote(state.job_id)}", status_code=303)
 
 
@@ -186,12 +206,27 @@ def job_page(request: Request, job: str) -> Response:
     return _job_page(request, who, job)
 
 
-def _job_page(request: Request, who: Principal, job: str, error: str | None = None, status: int = 200) -> Response:
+def _job_page(request: Request, who: Principal, job: str, error: str | None = None, status: int = 200,
+              refused: Any = None) -> Response:
     from sopframe.server.views import job_view
 
     st = state_of(request)
     visible(st, job, who.user)
-    return _page(request, "job.html", status, who=who, job=job_view(st, job, who.user), error=error)
+    return _page(request, "job.html", status, who=who, job=job_view(st, job, who.user, refused), error=error)
+
+
+def _refused_values(engine: Any, job: str, form: Any, stage: str | None, problem: Problem) -> Any:
+    """What was typed into a refused form of values, to show again (None if it cannot be read back)."""
+    from sopframe.server.views import Refused, form_values
+
+    if stage is None:
+        return None
+    try:
+        typed = form_values(engine.load(job), stage, form.multi_items())
+    except ValueError:
+        return None
+    field = problem.extra.get("field")
+    return Refused(stage, typed, str(field) if field else None)
 
 
 def _set(engine: Any, job: str, user: str, form: Any, stage: str | None) -> None:
@@ -248,7 +283,8 @@ def _run_command(request: Request, form: Any, job: str, run: Any) -> Response:
         problem = problem_of(exc)
         if problem.status >= 500:
             raise
-        return _job_page(request, who, job, error=problem.detail, status=problem.status)
+        refused = _refused_values(st.engine(), job, form, stage, problem) if run is _set else None
+        return _job_page(request, who, job, error=problem.detail, status=problem.status, refused=refused)
     return RedirectResponse(f"/jobs/{quote(job)}", status_code=303)
 
 

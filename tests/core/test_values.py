@@ -138,6 +138,21 @@ def test_constraint_messages_name_the_limit() -> None:
         coerce(field("choice", options=("pass", "fail")), "maybe")
 
 
+@pytest.mark.parametrize("ftype, bound, raw, shown", [
+    ("number", "10", "11.5", "got 11.5"),
+    ("date", "2026-01-31", "2026-02-01", "got 2026-02-01"),
+    ("datetime", "2026-01-31T00:00", "2026-02-01T10:00", "got 2026-02-01T10:00:00"),
+    ("duration", "1d", "2d", "got 2d"),
+    ("text", "2", "abc", "got 'abc'"),
+])
+def test_constraint_messages_show_the_value_as_written_not_as_python(ftype: str, bound: str, raw: str,
+                                                                     shown: str) -> None:
+    # these messages reach people (the CLI, the API and the job page): never Decimal('11.5') or datetime.date(...)
+    with pytest.raises(ValueError) as caught:
+        coerce(field(ftype, max=bound), raw)
+    assert shown in str(caught.value) and "(" not in str(caught.value).split("got ")[1]
+
+
 def test_pattern_applies_only_to_text() -> None:
     # a pattern on another type is reported by SOP116, not applied to values
     check_constraints(field("integer", pattern="[0-9]"), 1234)

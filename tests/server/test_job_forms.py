@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
-from serversupport import Server, csrf_of, sign_in, signed_forms_job
+from serversupport import Server, csrf_of, make_server, sign_in, signed_forms_job
 
 
 def _client(server: Server, user: str = "alice") -> Any:
@@ -99,3 +101,76 @@ def test_a_one_line_field_holding_line_breaks_is_edited_in_a_textarea(server: Se
     r = _post(client, job, {"summary": "first\r\nsecond", "notes": "", "areas": [""], "outcome": "pass"})
     assert r.status_code == 422 and "nothing was changed" in r.text
     assert _events(server, job) == before and _signed(server, job)
+
+
+def test_a_refused_form_shows_again_what_was_typed_and_marks_the_field_it_names(server: Server) -> None:
+    job = signed_forms_job(server, {"summary": "recorded", "outcome": "pass"})
+    before = _events(server, job)
+    typed = '[{"id": "F-1", "score": "11"}]'
+    r = _post(_client(server), job, {"summary": "typed <b>now</b>", "notes": "one\r\ntwo", "areas": ["", "docs"],
+                                      "outcome": "fail", "findings": typed})
+    assert r.status_code == 422 and "field findings" in r.text and "got 11" in r.text
+    assert _events(server, job) == before  # nothing of the form was recorded ...
+    page = r.text  # ... and nothing typed is lost: the form holds it, for the user to correct the one field
+    assert '<input name="f:summary" value="typed &lt;b&gt;now&lt;/b&gt;"' in page
+    assert re.search(r'<textarea name="f:notes"[^>]*>\none\ntwo</textarea>', page), page
+    assert re.findall(r'<option value="([^"]+)" selected>', _select(page, "areas")) == ["docs"]
+    assert re.findall(r'<option value="([^"]+)" selected>', _select(page, "outcome")) == ["fail"]
+    findings = re.search(r'<textarea name="f:findings"([^>]*)>\n(.*?)</textarea>', page, re.S)
+    assert findings is not None and findings.group(2) == typed.replace('"', "&#34;")
+    assert 'aria-invalid="true" aria-describedby="refusal"' in findings.group(1)
+    assert page.count("aria-invalid") == 1
+
+
+def _select(page: str, field: str) -> str:
+    found = re.search(rf'<select name="f:{field}"[^>]*>(.*?)</select>', page, re.S)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_a_list_field_is_edited_as_json_with_its_columns_and_saving_it_unchanged_records_nothing(
+        server: Server) -> None:
+    items = [{"id": "F-1", "score": "7.5"}, {"id": "F-2"}]
+    job = signed_forms_job(server, {"findings": items, "outcome": "pass"})
+    client = _client(server)
+    page = client.get(f"/jobs/{job}").text
+    shown = re.search(r'<textarea name="f:findings"[^>]*>\n(.*?)</textarea>', page, re.S)
+    assert shown is not None, page
+    text = shown.group(1).replace("&#34;", '"')
+    assert "{'id'" not in text and json.loads(text) == items  # JSON, never a Python repr
+    assert "<code>score</code>: Score (number)" in page  # the columns an item takes
+    before = _events(server, job)
+    r = _post(client, job, {"findings": text.replace("\n", "\r\n"), "outcome": "pass"})
+    assert r.status_code == 422 and "nothing was changed" in r.text
+    assert _events(server, job) == before and _signed(server, job)
+    r = _post(client, job, {"findings": '[{"id": "F-3", "score": "2"}]', "outcome": "pass"})
+    assert r.status_code == 303, r.text
+    assert server.state.engine().load(job).state.field_value("write", "findings") == [{"id": "F-3", "score": "2"}]
+
+
+def test_the_board_offers_only_templates_one_may_start_and_a_refused_start_keeps_what_was_typed(
+        tmp_path: Path) -> None:
+    server = make_server(tmp_path, extra_roles='vuln_analyst = ["mike"]\n')
+    try:
+        mike = _client(server, "mike")
+        offered = re.search(r'<select name="template">(.*?)</select>', mike.get("/").text.split("Start a job")[1])
+        assert offered is not None
+        assert re.findall(r"<option[^>]*>([^<]+)</option>", offered.group(1)) == [
+            "itsop-incident-management", "vulnerability-remediation"]  # the templates his roles start
+        # its SOP is not published: refused, on the board, with the words of the page and what he typed
+        r = mike.post("/jobs", data={"csrf": csrf_of(mike), "template": "vulnerability-remediation",
+                                     "title": "Scan <i>42</i>", "reason": ""}, follow_redirects=False)
+        assert r.status_code == 422 and "not on the SOP master list" in r.text
+        assert "fill in Reason" in r.text and "--reason" not in r.text
+        assert '<input name="title" value="Scan &lt;i&gt;42&lt;/i&gt;">' in r.text
+        assert "<option selected>vulnerability-remediation</option>" in r.text
+        assert server.store().job_ids() == []  # nothing was started
+        # an auditor reads every job but starts none: no form, and a start posted anyway is refused on the board
+        audrey = _client(server, "audrey")
+        assert 'class="start"' not in audrey.get("/").text
+        r = audrey.post("/jobs", data={"csrf": csrf_of(audrey), "template": "itsop-incident-management"},
+                        follow_redirects=False)
+        assert r.status_code == 403 and "start a job" in r.text and 'class="start"' not in r.text
+        assert 'id="refusal"' in r.text
+    finally:
+        server.state.close()

@@ -69,3 +69,28 @@ def test_signing_in_returns_to_the_page_with_its_query(server: Server) -> None:
     assert 'value="/?status=all&amp;mine=true"' in form.text
     done = sign_in(client, "alice", next_path="/?status=all&mine=true")
     assert done.headers["location"] == "/?status=all&mine=true"
+
+
+def test_a_refused_sign_in_keeps_the_user_name_typed_but_not_the_password(server: Server) -> None:
+    r = sign_in(server.client(), "lee<x>", "not the password")
+    assert r.status_code == 401 and 'name="user" autocomplete="username" required value="lee&lt;x&gt;"' in r.text
+    assert "not the password" not in r.text
+
+
+def test_error_pages_keep_the_navigation_and_sign_out_for_a_signed_in_user(server: Server) -> None:
+    client = server.client()
+    sign_in(client, "mike")
+    missing = client.get("/jobs/NOPE-1")
+    assert missing.status_code == 404 and 'action="/signout"' in missing.text and 'href="/inbox"' in missing.text
+    assert f'value="{csrf_of(client)}"' in missing.text
+    # a user who holds no role is refused every page: the error page is where she signs out
+    nora = server.client()
+    sign_in(nora, "nora")
+    page = nora.get("/")
+    assert page.status_code == 403 and 'action="/signout"' in page.text
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    assert nora.post("/signout", data={"csrf": token}, follow_redirects=False).status_code == 303
+    assert nora.get("/api/v1/me").status_code == 401
+    # signed out, an error page has no header of a user
+    gone = server.client().get("/static/nothing.css")
+    assert gone.status_code == 404 and 'action="/signout"' not in gone.text
