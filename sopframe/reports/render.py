@@ -64,8 +64,8 @@ def _table(title: str, groups: tuple[Group, ...], label: str, with_owner: bool) 
 
 
 def plural(n: float, word: str, words: str | None = None) -> str:
-    """``1 job``, ``2 jobs``; ``1.0 week``, ``2.5 weeks``."""
-    one = n == 1 if isinstance(n, int) else f"{n:.1f}" == "1.0"
+    """``1 job``, ``2 jobs``; a measure with a decimal is plural (``1.0 weeks``, ``2.5 weeks``)."""
+    one = isinstance(n, int) and n == 1
     count = str(n) if isinstance(n, int) else f"{n:.1f}"
     return f"{count} {word if one else words or word + 's'}"
 

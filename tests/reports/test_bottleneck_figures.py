@@ -158,7 +158,7 @@ def test_spans_under_a_minute_are_in_seconds_and_counts_agree_with_their_words()
     assert [human_span(s, short=True) for s in (0.2, 12.4, 59.4, 61, 3 * H)] == ["<1s", "12s", "59s", "1m", "3.0h"]
     assert [human_span(s) for s in (0.2, 1, 40, 60)] == ["under a second", "1 second", "40 seconds", "1 minute"]
     assert [plural(1, "job"), plural(2, "job"), plural(1.0, "week"), plural(2.46, "week")] == \
-        ["1 job", "2 jobs", "1.0 week", "2.5 weeks"]
+        ["1 job", "2 jobs", "1.0 weeks", "2.5 weeks"]
 
 
 def test_a_backticked_name_in_a_sentence_becomes_code_and_stays_text() -> None:
