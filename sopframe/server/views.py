@@ -142,6 +142,16 @@ def _same(f: Any, given: str, stored: Any) -> bool:
     return _lf(given) == _lf(_form_value(stored))
 
 
+def _refusals(st: "ServerState", stage: Any, user: str) -> dict[str, str | None]:
+    """Why this user may not edit, complete or reject the stage (None where they may), as the policy says:
+    the page disables those forms and says why, as it does for sign-offs (the engine decides either way)."""
+    from sopframe.core import policy
+
+    return {"edit": policy.may_edit(st.roles, stage, user, "record values"),
+            "complete": policy.may_complete(st.roles, stage, user),
+            "reject": policy.may_reject(st.roles, stage, user) if stage.rework else None}
+
+
 def job_view(st: "ServerState", job: str, user: str, refused: "Refused | None" = None) -> dict[str, Any]:
     """The job page: standing, each open stage's fields and sign-offs for this user, the history.
 
@@ -160,6 +170,7 @@ def job_view(st: "ServerState", job: str, user: str, refused: "Refused | None" =
         stage["fields"] = [_field_view(loaded, stage["node"], f, typed, invalid) for f in st_def.fields.values()]
         stage["signoffs"] = _signoff_view(st, loaded, stage["node"], st_def, user)
         stage["rework"] = st_def.rework
+        stage["refusals"] = _refusals(st, st_def, user)
     d["history"] = history_rows(engine.history(job))
     d["stage_list"] = stage_list(loaded)
     d["drawn"] = shutil.which("dot") is not None

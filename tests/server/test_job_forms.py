@@ -174,3 +174,31 @@ def test_the_board_offers_only_templates_one_may_start_and_a_refused_start_keeps
         assert 'id="refusal"' in r.text
     finally:
         server.state.close()
+
+
+def test_forms_the_policy_refuses_this_user_are_disabled_and_say_why(server: Server) -> None:
+    job = signed_forms_job(server, {"outcome": "pass"})
+    owner = _client(server, "alice").get(f"/jobs/{job}").text
+    assert "<fieldset>" in owner and "refusal-edit-write" not in owner
+    assert re.search(r'<button type="submit">Complete stage</button>', owner)
+    signer = _client(server, "lee").get(f"/jobs/{job}").text  # signs this stage, does not own it
+    assert "<fieldset disabled>" in signer
+    why = re.search(r'id="refusal-edit-write">You may not: ([^<]+)</p>', signer)
+    assert why and "lee may not record values on stage &#39;write&#39;: that needs role &#39;author&#39;" in why.group(1)
+    assert re.search(r'<button type="submit" disabled>Complete stage</button>\s*<span class="refusal">You may not: ',
+                     signer)
+    # what the page disables, the engine refuses too: the page only says so in advance
+    before = _events(server, job)
+    r = _post(_client(server, "lee"), job, {"outcome": "fail"})
+    assert r.status_code == 403 and _events(server, job) == before
+
+
+def test_a_sub_jobs_page_lists_the_other_sub_jobs_not_itself(server: Server) -> None:
+    from engine.test_standing_untitled import UNTITLED
+
+    job = server.state.engine().start(UNTITLED, "parts.yaml", actor="lee").job_id
+    client = _client(server, "lee")
+    whole = client.get(f"/jobs/{job}").text
+    assert "<h2>Sub-jobs</h2>" in whole and f'href="/jobs/{job}-C"' in whole
+    part = client.get(f"/jobs/{job}-C").text
+    assert "<h2>Sub-jobs</h2>" not in part and f'href="/jobs/{job}-C"' not in part
