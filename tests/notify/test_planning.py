@@ -218,6 +218,7 @@ def test_acknowledgements_due_soon_and_late_tell_the_person_once_and_the_trainer
     assert sorted((n.kind, n.recipient) for n in late) == [
         ("ack.late", "alice@example.com"), ("ack.late", "rob@example.com")]  # rob, and the template's `to`
     assert all(n.data["person"] == "rob" for n in late)
+    assert all("To acknowledge it, rob runs: sopframe ack SOP-T-001" in n.body for n in late)  # what to do
     assert store.enqueue(late) == 2 and store.enqueue(reminders()) == 0
 
 

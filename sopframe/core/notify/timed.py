@@ -185,7 +185,8 @@ def _ack_causes(store: "Store", planner: Planner, templates: _Templates, trainin
             data = {"ref": ref, "version": version, "person": person.person, "due": person.due}
             if person.status == "late":
                 kind, subject = "ack.late", f"SOP {ref} {version}: acknowledgement by {line(person.person)} overdue"
-                text = f"The acknowledgement of {ref} version {version} was due by {person.due}.\n"
+                text = (f"The acknowledgement of {ref} version {version} was due by {person.due}.\n"
+                        f"To acknowledge it, {line(person.person)} runs: sopframe ack {ref}\n")
                 roles = routing.roles_for(template, kind, [])
             else:
                 start = _before(from_text(person.due), routing.lead_for(template, "ack.due_soon"))
