@@ -130,15 +130,20 @@ class SlackNotifier(_HttpNotifier):
 
 
 class TeamsNotifier(_HttpNotifier):
-    """A Microsoft Teams-compatible incoming webhook: a MessageCard."""
+    """A Microsoft Teams-compatible incoming webhook: a MessageCard.
+
+    Its text is Markdown, where a single line break joins two lines into one: each line of the
+    notification is a paragraph of its own, so the card shows the lines the mail shows."""
 
     types = ("teams",)
 
     def payload(self, note: Notification) -> dict[str, Any]:
-        who = f"\n\nFor: {markdown_escape(_users(note))}" if _users(note) else ""
+        lines = [markdown_escape(text) for text in note.body.splitlines() if text.strip()]
+        if _users(note):
+            lines.append(f"For: {markdown_escape(_users(note))}")
         return {"@type": "MessageCard", "@context": "https://schema.org/extensions",
                 "summary": note.subject[:150], "title": markdown_escape(note.subject),
-                "text": markdown_escape(note.body) + who}
+                "text": "\n\n".join(lines)}
 
 
 @hookimpl

@@ -143,7 +143,13 @@ def _is_secret(key: str) -> bool:
 
 def _people(w: _Where, people: Mapping[str, Any], channels: Mapping[str, ChannelSpec]) -> dict[str, dict[str, str]]:
     """Each person's addresses; every mail address (for the type ``email`` or an email channel's name) must be
-    exactly one address: a list or a display name would send one person's notifications to others."""
+    exactly one address: a list or a display name would send one person's notifications to others.
+
+    Each person is keyed by the normalised form of the name (:func:`~sopframe.core.identity.normalise`), the
+    form the role table holds, so ``Alice`` in ``[people]`` is the ``Alice`` of ``[roles]``; two entries
+    for one person are refused."""
+    from sopframe.core.identity import normalise
+
     mail_keys = {"email", *(name for name, ch in channels.items() if ch.type == "email")}
     book: dict[str, dict[str, str]] = {}
     for user, addresses in people.items():
@@ -158,7 +164,11 @@ def _people(w: _Where, people: Mapping[str, Any], channels: Mapping[str, Channel
                     raise w.error(("people", user, key), f"people.{user}.{key}: {exc}",
                                   hint="one plain address such as alice@example.com: no list, name or comment"
                                   ) from None
-        book[user] = dict(addresses)
+        person = normalise(user)
+        if person in book:
+            raise w.error(("people", user), f"people.{escape(user)}: a second entry for {escape(person)!r}",
+                          hint="names are compared trimmed and case-folded: keep one entry per person")
+        book[person] = dict(addresses)
     return book
 
 

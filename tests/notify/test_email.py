@@ -123,3 +123,24 @@ def test_channel_options_are_checked(options: dict, problem: str) -> None:
 def test_option_types_and_names_are_checked_before_delivery(options: dict, problem: str) -> None:
     found = EmailNotifier().check(ChannelSpec("mail", "email", options))
     assert any(problem in p for p in found), found
+
+
+def test_the_mail_says_what_to_do_and_by_when() -> None:
+    """A stage-entered mail names the SLA deadline and the command that shows what the stage needs; a
+    sign-off mail names each sign-off's role and how to give it."""
+    with smtp_server() as box:
+        channel = ChannelSpec("mail", "email", {"host": "127.0.0.1", "port": box.port, "security": "none",
+                                                "from": "sop@example.com"})
+        store = MemoryStore()
+        engine = engine_with(store, routing(channels={"mail": channel}))
+        job = engine.start(TEMPLATE, "tiny.yaml", actor="alice", title="Rotate the keys").job_id
+        engine.set_fields(job, {"summary": "done"}, actor="alice")
+        engine.complete(job, actor="alice")
+        _deliver(store, channel)
+    bodies = {(m.recipients[0], m.message["X-Sopframe-Kind"]): m.message.get_payload(decode=True).decode()
+              for m in box.mails}
+    entered = bodies[("alice@example.com", "stage.entered")]
+    assert "It is due by 2026-01-06T09:00:00.000000Z (the stage's SLA)." in entered  # write's 1d SLA
+    assert f"What it needs to move on: sopframe job show {job}" in entered
+    signoff = bodies[("lee@example.com", "signoff.wanted")]
+    assert f"- lead, by role lead: sopframe job sign {job} lead" in signoff

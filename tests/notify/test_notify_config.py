@@ -94,3 +94,26 @@ def test_a_good_configuration_still_delivers_to_one_address_each(configured: Cli
         configured("job", "start", "tiny.yaml")
         r = configured("notify", "run", "--once", "--store", configured.store)
     assert r.code == 0 and [m.recipients for m in box.mails] == [["alice@example.com"]]
+
+
+def test_a_person_written_with_capitals_is_mailed_as_the_role_holder(configured: Cli,  # noqa: F811
+                                                                      tmp_path: Path) -> None:
+    """[roles] and [people] name people the same way: `Alice` in both is one person, compared case-folded."""
+    with smtp_server() as box:
+        _write(tmp_path, box.port, "http://127.0.0.1:1/hook")
+        path = tmp_path / "sopframe.toml"
+        path.write_text(path.read_text().replace('author = ["alice"]', 'author = ["Alice"]').replace(
+            'alice = { email = "alice@example.com" }', '"Alice " = { email = "alice@example.com" }'), "utf-8")
+        configured("job", "start", "tiny.yaml")
+        r = configured("notify", "run", "--once", "--store", configured.store)
+    assert r.code == 0 and [m.recipients for m in box.mails] == [["alice@example.com"]]
+
+
+def test_two_people_entries_for_one_person_are_refused(configured: Cli, tmp_path: Path) -> None:  # noqa: F811
+    _write(tmp_path, 1, "http://127.0.0.1:1/hook")
+    path = tmp_path / "sopframe.toml"
+    path.write_text(path.read_text().replace('lee = { email = "lee@example.com" }',
+                                             'lee = { email = "lee@example.com" }\nLEE = { email = "x@example.com" }'),
+                    "utf-8")
+    r = configured("job", "start", "tiny.yaml")
+    assert r.code == 2 and "people.LEE: a second entry for 'lee'" in r.err and "sopframe.toml:8" in r.err, r.err

@@ -124,6 +124,23 @@ def test_sla_breach_due_soon_and_escalation_each_enqueue_once() -> None:
     assert job in escalations[0].subject
 
 
+def test_tick_messages_name_the_stage_by_its_title_as_the_event_messages_do() -> None:
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    store = MemoryStore()
+    engine = engine_with(store, routing(lead="6h"), clock)
+    job = engine.start(TEMPLATE, "tiny.yaml", actor="alice").job_id
+    clock.advance(hours=20)
+    soon = timed_notifications(store, engine.notify, clock())[0]
+    assert soon.subject.startswith(f"{job}: SLA of Write it runs out ")
+    assert "stage Write it (write) must be done by" in soon.body and soon.data["stage_title"] == "Write it"
+    clock.advance(hours=10)
+    engine.tick(actor="cron")
+    breached = store.notifications()[-1].note
+    escalated = timed_notifications(store, engine.notify, clock())[0]
+    assert breached.kind == "sla.breached" and "Write it" in breached.subject
+    assert escalated.kind == "sla.escalated" and escalated.subject.startswith(f"Escalation: {job} stage Write it ")
+
+
 def test_sop_publication_tells_the_audience_and_review_dates_are_watched() -> None:
     from engine.conftest import ROLES, lifecycle_text, walk_to
     from sopframe.core.identity import RoleTable
@@ -201,6 +218,7 @@ def test_acknowledgements_due_soon_and_late_tell_the_person_once_and_the_trainer
     assert sorted((n.kind, n.recipient) for n in late) == [
         ("ack.late", "alice@example.com"), ("ack.late", "rob@example.com")]  # rob, and the template's `to`
     assert all(n.data["person"] == "rob" for n in late)
+    assert all("To acknowledge it, rob runs: sopframe ack SOP-T-001" in n.body for n in late)  # what to do
     assert store.enqueue(late) == 2 and store.enqueue(reminders()) == 0
 
 

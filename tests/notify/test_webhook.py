@@ -155,6 +155,18 @@ def test_slack_and_teams_payloads_escape_job_text() -> None:
     assert rx.requests[0].headers["Idempotency-Key"]
 
 
+def test_a_teams_card_shows_each_line_of_the_notification_as_its_own_paragraph() -> None:
+    """Teams' Markdown joins lines split by one line break: the card keeps the mail's lines apart."""
+    with Receiver() as rx:
+        store, channel, job = _setup(rx.url, kind="teams")
+        assert _worker(store, channel).run_once().delivered == 1
+    text = rx.requests[0].json()["text"]
+    paragraphs = text.split("\n\n")
+    assert all(p and "\n" not in p for p in paragraphs), text  # no single line break, no empty paragraph
+    assert paragraphs[1] == "Owner role: author." and paragraphs[-1] == "For: alice, ann@example.com"
+    assert paragraphs[-2] == f"What it needs to move on: sopframe job show {job}".replace("-", "\\-")
+
+
 def test_webhook_urls_are_checked() -> None:
     assert WebhookNotifier().check(ChannelSpec("hook", "webhook", {"url": "ftp://x"}))
     assert not WebhookNotifier().check(ChannelSpec("hook", "webhook", {"url": "https://x"}))

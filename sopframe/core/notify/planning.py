@@ -33,6 +33,16 @@ __all__ = ["Planner", "Cause", "SUBJECT_LIMIT"]
 SUBJECT_LIMIT = 200
 
 
+def _deadline(template: "Template", graph: "TemplateGraph", state: "JobState", node: str, at: str) -> str | None:
+    """When the SLA of a stage entered at ``at`` runs out (UTC text), or None without one."""
+    from sopframe.core.engine.clock import to_text
+    from sopframe.core.engine.command import Loaded
+    from sopframe.core.engine.sla import sla_deadline
+
+    due = sla_deadline(Loaded(state.job_id, state.job_id, state, template, graph), node, at, state)
+    return to_text(due) if due is not None else None
+
+
 def line(value: Any, limit: int = SUBJECT_LIMIT) -> str:
     """Untrusted text as one bounded, visible line."""
     text = escape(value)
@@ -116,17 +126,21 @@ class Planner:
             ref = sj.id if sj is not None else ev.job
             owner = st.owner or (sj.owner if sj is not None else None)
             stage_title = line(st.title or st.id)
-            data = {**base, "stage": node, "stage_title": stage_title}
+            due = _deadline(template, graph, state, node, ev.at)
+            by = f"It is due by {due} (the stage's SLA).\n" if due else ""
+            data = {**base, "stage": node, "stage_title": stage_title, "due": due}
             yield Cause("stage.entered", ident, ref, self.routing.roles_for(template, "stage.entered", [owner]),
                         f"{ref}: stage {stage_title} waits for you",
                         f"Job {ref} ({title}) entered stage {stage_title} ({node}) at {ev.at}.\n"
-                        f"Owner role: {owner or '-'}.\n", ev.at, data)
+                        f"Owner role: {owner or '-'}.\n{by}"
+                        f"What it needs to move on: sopframe job show {ref}\n", ev.at, data)
             wanted = [so.role for so in st.signoffs.values()]
             if wanted:
-                names = ", ".join(so.id for so in st.signoffs.values())
+                how = "".join(f"- {so.id}, by role {so.role}: sopframe job sign {ref} {so.id}\n"
+                              for so in st.signoffs.values())
                 yield Cause("signoff.wanted", ident, ref, self.routing.roles_for(template, "signoff.wanted", wanted),
                             f"{ref}: sign-off wanted at {stage_title}",
-                            f"Job {ref} ({title}) needs sign-offs at stage {stage_title} ({node}): {names}.\n",
+                            f"Job {ref} ({title}) needs sign-offs at stage {stage_title} ({node}):\n{how}{by}",
                             ev.at, {**data, "signoffs": sorted(st.signoffs)})
         elif ev.type == "sla.breached":
             node = str(ev.data.get("stage"))
@@ -138,7 +152,8 @@ class Planner:
             yield Cause("sla.breached", ident, ref, self.routing.roles_for(template, "sla.breached", [owner]),
                         f"{ref}: SLA of {stage_title} breached",
                         f"Job {ref} ({title}): the SLA of stage {stage_title} ({node}) ran out at "
-                        f"{ev.data.get('due')}.\n", ev.at,
+                        f"{ev.data.get('due')}.\nFinish it as soon as you can; what it still needs: "
+                        f"sopframe job show {ref}\n", ev.at,
                         {**base, "stage": node, "stage_title": stage_title, "due": ev.data.get("due")})
         elif ev.type == "sop.published":
             ref = line(ev.data.get("ref"))

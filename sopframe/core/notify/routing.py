@@ -97,7 +97,9 @@ class NotifyRouting:
     def address(self, user: str, channel: ChannelSpec) -> str | None:
         """A person's address on a channel: by channel name, then by type; a user named like an
         e-mail address (exactly one, see :mod:`sopframe.core.notify.address`) is its own mail address."""
-        book = self.people.get(user, {})
+        from sopframe.core.identity import normalise
+
+        book = self.people.get(user) or self.people.get(normalise(user), {})
         found = book.get(channel.name) or book.get(channel.type)
         if found:
             return found

@@ -20,6 +20,7 @@ from sopframe.core.notify.planning import Cause, Planner, line
 from sopframe.core.readmodel import JobQuery
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.graph import TemplateGraph
     from sopframe.core.model import Template
     from sopframe.core.readmodel import JobSummary, OpenStage
     from sopframe.core.store import Store
@@ -50,6 +51,7 @@ class _Templates:
     def __init__(self, store: "Store") -> None:
         self.store = store
         self.cache: dict[str, "Template | None"] = {}
+        self.graphs: dict[str, "TemplateGraph"] = {}
 
     def of(self, summary: "JobSummary") -> "Template | None":
         if summary.sha256 not in self.cache:
@@ -61,6 +63,21 @@ class _Templates:
             except SopframeError:  # a missing or altered template text: `job verify` names it; no notification
                 self.cache[summary.sha256] = None
         return self.cache[summary.sha256]
+
+    def stage_title(self, summary: "JobSummary", o: "OpenStage") -> str:
+        """The open stage's title, as the messages of its events name it (its id if it has none)."""
+        template = self.of(summary)
+        if template is not None:
+            if summary.sha256 not in self.graphs:
+                from sopframe.core.graph import build_graph
+
+                self.graphs[summary.sha256] = build_graph(template)
+            try:
+                st = self.graphs[summary.sha256].stage(o.node)
+            except KeyError:
+                return line(o.stage)
+            return line(st.title or st.id)
+        return line(o.stage)
 
 
 def timed_notifications(store: "Store", planner: Planner, now: datetime,
@@ -95,23 +112,24 @@ def _stage_causes(store: "Store", planner: Planner, templates: _Templates,
             due = from_text(o.due)
             ref = o.subjob or o.job
             title = line(s.title)
-            data = {"job_title": title, "template": s.template, "stage": o.node, "due": o.due,
+            stage = templates.stage_title(s, o)
+            data = {"job_title": title, "template": s.template, "stage": o.node, "stage_title": stage, "due": o.due,
                     "entered_at": o.entered_at}
             visit = f"{o.job}:{o.node}:{o.entered_at}"
             if due > now:
                 start = _before(due, routing.lead_for(template))
                 if start is not None and start <= now:
                     yield Cause("sla.due_soon", visit, ref, routing.roles_for(template, "sla.due_soon", [o.owner]),
-                                f"{ref}: SLA of {line(o.stage)} runs out {o.due}",
-                                f"Job {ref} ({title}): stage {line(o.stage)} ({o.node}) must be done by "
+                                f"{ref}: SLA of {stage} runs out {o.due}",
+                                f"Job {ref} ({title}): stage {stage} ({o.node}) must be done by "
                                 f"{o.due}.\n", at, data), template
                 continue
             after, roles = routing.escalation_for(template)
             when = _after(due, after)
             if roles and when is not None and when <= now:
                 yield Cause("sla.escalated", visit, ref, list(roles),
-                            f"Escalation: {ref} stage {line(o.stage)} overdue since {o.due}",
-                            f"Job {ref} ({title}): stage {line(o.stage)} ({o.node}), owned by "
+                            f"Escalation: {ref} stage {stage} overdue since {o.due}",
+                            f"Job {ref} ({title}): stage {stage} ({o.node}), owned by "
                             f"{_owner(o)}, has been past its SLA since {o.due} (escalation after {after}).\n",
                             at, {**data, "escalated_after": after}), template
 
@@ -167,7 +185,8 @@ def _ack_causes(store: "Store", planner: Planner, templates: _Templates, trainin
             data = {"ref": ref, "version": version, "person": person.person, "due": person.due}
             if person.status == "late":
                 kind, subject = "ack.late", f"SOP {ref} {version}: acknowledgement by {line(person.person)} overdue"
-                text = f"The acknowledgement of {ref} version {version} was due by {person.due}.\n"
+                text = (f"The acknowledgement of {ref} version {version} was due by {person.due}.\n"
+                        f"To acknowledge it, {line(person.person)} runs: sopframe ack {ref}\n")
                 roles = routing.roles_for(template, kind, [])
             else:
                 start = _before(from_text(person.due), routing.lead_for(template, "ack.due_soon"))
