@@ -120,7 +120,9 @@ def markdown_escape(text: str) -> str:
 
 
 class SlackNotifier(_HttpNotifier):
-    """A Slack-compatible incoming webhook (also Mattermost and Rocket.Chat): ``{"text": ...}``."""
+    """A Slack incoming webhook: ``{"text": ...}``, escaped as Slack reads it.  Mattermost and Rocket.Chat accept
+    the payload but read Markdown and plain ``@channel`` in it, which this escaping does not neutralise
+    (docs/notifications.md)."""
 
     types = ("slack",)
 
