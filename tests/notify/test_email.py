@@ -140,7 +140,7 @@ def test_the_mail_says_what_to_do_and_by_when() -> None:
     bodies = {(m.recipients[0], m.message["X-Sopframe-Kind"]): m.message.get_payload(decode=True).decode()
               for m in box.mails}
     entered = bodies[("alice@example.com", "stage.entered")]
-    assert "It is due by 2026-01-06T09:00:00.000000Z (the stage's SLA)." in entered  # write's 1d SLA
+    assert "It is due by 2026-01-06 09:00 UTC (the stage's SLA)." in entered  # write's 1d SLA
     assert f"What it needs to move on: sopframe job show {job}" in entered
     signoff = bodies[("lee@example.com", "signoff.wanted")]
     assert f"- lead, by role lead: sopframe job sign {job} lead" in signoff

@@ -131,7 +131,8 @@ def test_tick_messages_name_the_stage_by_its_title_as_the_event_messages_do() ->
     job = engine.start(TEMPLATE, "tiny.yaml", actor="alice").job_id
     clock.advance(hours=20)
     soon = timed_notifications(store, engine.notify, clock())[0]
-    assert soon.subject.startswith(f"{job}: SLA of Write it runs out ")
+    assert soon.subject == f"{job}: SLA of Write it runs out 2026-01-06 09:00 UTC"  # as a person reads a time
+    assert soon.data["due"] == "2026-01-06T09:00:00.000000Z"  # the data keeps the exact time
     assert "stage Write it (write) must be done by" in soon.body and soon.data["stage_title"] == "Write it"
     clock.advance(hours=10)
     engine.tick(actor="cron")
@@ -230,3 +231,10 @@ def test_a_reminder_before_a_deadline_at_the_end_of_the_calendar_is_skipped_not_
     end = datetime(9999, 12, 31, 12, tzinfo=timezone.utc)  # a deadline counted from "no end date"
     assert _before(end, "2d") is None
     assert _before(datetime(2026, 3, 10, tzinfo=timezone.utc), "2d") == datetime(2026, 3, 8, tzinfo=timezone.utc)
+
+
+def test_times_in_messages_are_shown_to_the_minute_in_utc() -> None:
+    from sopframe.core.notify.model import shown_time
+
+    assert shown_time("2026-01-06T09:00:59.123456Z") == "2026-01-06 09:00 UTC"
+    assert shown_time("2027-12-06") == "2027-12-06"  # a date is shown as it is

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-__all__ = ["Notification", "OutboxRow", "TRIGGERS", "STATUSES", "notification_key", "Trigger"]
+__all__ = ["Notification", "OutboxRow", "TRIGGERS", "STATUSES", "notification_key", "Trigger", "shown_time"]
 
 #: the built-in trigger kinds, with what each tells whom
 TRIGGERS: Mapping[str, str] = {
@@ -105,3 +105,12 @@ class Trigger:
     description: str
     recipients: Any  # Callable[[Event, Template], Sequence[str]]: role ids
     subject: Any  # Callable[[Event, str], str]
+
+
+def shown_time(text: object) -> str:
+    """A recorded UTC time as a message to a person shows it: ``2026-01-06 09:00 UTC`` (the data keeps the
+    exact time); anything that is not such a time is shown as it is."""
+    value = str(text)
+    if len(value) >= 16 and value[10:11] == "T" and value.endswith("Z"):
+        return f"{value[:10]} {value[11:16]} UTC"
+    return value

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from sopframe.core.notify.model import Notification, Trigger, notification_key
+from sopframe.core.notify.model import Notification, Trigger, notification_key, shown_time
 from sopframe.core.notify.routing import NotifyRouting
 from sopframe.core.safetext import escape
 
@@ -127,11 +127,11 @@ class Planner:
             owner = st.owner or (sj.owner if sj is not None else None)
             stage_title = line(st.title or st.id)
             due = _deadline(template, graph, state, node, ev.at)
-            by = f"It is due by {due} (the stage's SLA).\n" if due else ""
+            by = f"It is due by {shown_time(due)} (the stage's SLA).\n" if due else ""
             data = {**base, "stage": node, "stage_title": stage_title, "due": due}
             yield Cause("stage.entered", ident, ref, self.routing.roles_for(template, "stage.entered", [owner]),
                         f"{ref}: stage {stage_title} waits for you",
-                        f"Job {ref} ({title}) entered stage {stage_title} ({node}) at {ev.at}.\n"
+                        f"Job {ref} ({title}) entered stage {stage_title} ({node}) at {shown_time(ev.at)}.\n"
                         f"Owner role: {owner or '-'}.\n{by}"
                         f"What it needs to move on: sopframe job show {ref}\n", ev.at, data)
             wanted = [so.role for so in st.signoffs.values()]
@@ -152,7 +152,7 @@ class Planner:
             yield Cause("sla.breached", ident, ref, self.routing.roles_for(template, "sla.breached", [owner]),
                         f"{ref}: SLA of {stage_title} breached",
                         f"Job {ref} ({title}): the SLA of stage {stage_title} ({node}) ran out at "
-                        f"{ev.data.get('due')}.\nFinish it as soon as you can; what it still needs: "
+                        f"{shown_time(ev.data.get('due'))}.\nFinish it as soon as you can; what it still needs: "
                         f"sopframe job show {ref}\n", ev.at,
                         {**base, "stage": node, "stage_title": stage_title, "due": ev.data.get("due")})
         elif ev.type == "sop.published":
@@ -169,4 +169,4 @@ class Planner:
             if trig.event_type == ev.type:
                 roles = self.routing.roles_for(template, trig.kind, trig.recipients(ev, template))
                 yield Cause(trig.kind, ident, ev.job, roles, line(trig.subject(ev, title)),
-                            f"Job {ev.job} ({title}): {ev.type} at {ev.at}.\n", ev.at, base)
+                            f"Job {ev.job} ({title}): {ev.type} at {shown_time(ev.at)}.\n", ev.at, base)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 from sopframe.core.durations import parse_duration
 from sopframe.core.engine.clock import from_text, to_text
-from sopframe.core.notify.model import Notification
+from sopframe.core.notify.model import Notification, shown_time
 from sopframe.core.notify.planning import Cause, Planner, line
 from sopframe.core.readmodel import JobQuery
 
@@ -120,17 +120,17 @@ def _stage_causes(store: "Store", planner: Planner, templates: _Templates,
                 start = _before(due, routing.lead_for(template))
                 if start is not None and start <= now:
                     yield Cause("sla.due_soon", visit, ref, routing.roles_for(template, "sla.due_soon", [o.owner]),
-                                f"{ref}: SLA of {stage} runs out {o.due}",
+                                f"{ref}: SLA of {stage} runs out {shown_time(o.due)}",
                                 f"Job {ref} ({title}): stage {stage} ({o.node}) must be done by "
-                                f"{o.due}.\n", at, data), template
+                                f"{shown_time(o.due)}.\n", at, data), template
                 continue
             after, roles = routing.escalation_for(template)
             when = _after(due, after)
             if roles and when is not None and when <= now:
                 yield Cause("sla.escalated", visit, ref, list(roles),
-                            f"Escalation: {ref} stage {stage} overdue since {o.due}",
+                            f"Escalation: {ref} stage {stage} overdue since {shown_time(o.due)}",
                             f"Job {ref} ({title}): stage {stage} ({o.node}), owned by "
-                            f"{_owner(o)}, has been past its SLA since {o.due} (escalation after {after}).\n",
+                            f"{_owner(o)}, has been past its SLA since {shown_time(o.due)} (escalation after {after}).\n",
                             at, {**data, "escalated_after": after}), template
 
 
@@ -185,16 +185,16 @@ def _ack_causes(store: "Store", planner: Planner, templates: _Templates, trainin
             data = {"ref": ref, "version": version, "person": person.person, "due": person.due}
             if person.status == "late":
                 kind, subject = "ack.late", f"SOP {ref} {version}: acknowledgement by {line(person.person)} overdue"
-                text = (f"The acknowledgement of {ref} version {version} was due by {person.due}.\n"
+                text = (f"The acknowledgement of {ref} version {version} was due by {shown_time(person.due)}.\n"
                         f"To acknowledge it, {line(person.person)} runs: sopframe ack {ref}\n")
                 roles = routing.roles_for(template, kind, [])
             else:
                 start = _before(from_text(person.due), routing.lead_for(template, "ack.due_soon"))
                 if start is None or start > now:
                     continue
-                kind, subject = "ack.due_soon", f"SOP {ref} {version}: please acknowledge by {person.due}"
+                kind, subject = "ack.due_soon", f"SOP {ref} {version}: please acknowledge by {shown_time(person.due)}"
                 text = (f"Please read {ref} version {version} and acknowledge it "
-                        f"(sopframe ack {ref}) by {person.due}.\n")
+                        f"(sopframe ack {ref}) by {shown_time(person.due)}.\n")
                 roles = []
             yield Cause(kind, ident, status.published_by, roles, subject, text, at, data,
                         people=(person.person,)), template
