@@ -161,6 +161,8 @@ def test_sop_publication_tells_the_audience_and_review_dates_are_watched() -> No
     everyone = sorted({f"{u}@example.com" for users in ROLES.values() for u in users})
     assert sorted(n.recipient for n in published) == everyone  # default audience: every role of the SOP
     assert "ITSOP-2026-7" in published[0].subject
+    # the version must be acknowledged: its notice says so, with the command and the time allowed
+    assert "acknowledge it within 14d of it taking effect: sopframe ack ITSOP-2026-7" in published[0].body
     review = store.sop_rows()[0].next_review
     assert timed_notifications(store, engine.notify, clock()) == []
     clock.set(f"{review[:10]}T00:00:00+00:00")

@@ -162,7 +162,7 @@ class Planner:
             yield Cause("sop.published", ident, ev.job, audience, f"SOP {ref} version {version} published",
                         f"{line(ev.data.get('title') or title)}: version {version} of {ref} is effective "
                         f"{ev.data.get('effective_date')}; next review {ev.data.get('next_review')}.\n"
-                        f"Published by job {ev.job}.\n", ev.at,
+                        f"Published by job {ev.job}.\n{_ack_line(ev.data, ref)}", ev.at,
                         {**base, "ref": ref, "version": version, "effective_date": ev.data.get("effective_date"),
                          "next_review": ev.data.get("next_review")})
         for trig in self.triggers:  # plugins' triggers (acknowledgements, for one)
@@ -170,3 +170,12 @@ class Planner:
                 roles = self.routing.roles_for(template, trig.kind, trig.recipients(ev, template))
                 yield Cause(trig.kind, ident, ev.job, roles, line(trig.subject(ev, title)),
                             f"Job {ev.job} ({title}): {ev.type} at {shown_time(ev.at)}.\n", ev.at, base)
+
+
+def _ack_line(data: Any, ref: str) -> str:
+    """What the audience of a version that must be acknowledged is asked to do, and by when."""
+    ack = data.get("acknowledgement") if isinstance(data, dict) else None
+    if not isinstance(ack, dict) or not ack.get("audience"):
+        return ""
+    within = f" within {line(ack['within'])} of it taking effect" if ack.get("within") else ""
+    return f"If you are in its audience, read it and acknowledge it{within}: sopframe ack {ref}\n"
