@@ -170,8 +170,11 @@ class PostgresStore(SqlStore):
 
     def _migration_lock(self) -> None:
         self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        if self.schema:
-            self.db.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        if self.schema and not self.db.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                                               (self.schema,)).fetchone():
+            # not CREATE SCHEMA IF NOT EXISTS on its own: that needs CREATE on the database even when the
+            # schema is there, which a role given only its own schema (by a DBA) does not hold
+            self.db.execute(f'CREATE SCHEMA "{self.schema}"')
 
     def close(self) -> None:
         try:
