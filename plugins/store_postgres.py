@@ -176,7 +176,13 @@ class PostgresStore(SqlStore):
                                                (self.schema,)).fetchone():
             # not CREATE SCHEMA IF NOT EXISTS on its own: that needs CREATE on the database even when the
             # schema is there, which a role given only its own schema (by a DBA) does not hold
-            self.db.execute(f'CREATE SCHEMA "{self.schema}"')
+            try:
+                self.db.execute(f'CREATE SCHEMA "{self.schema}"')
+            except self._psycopg.errors.InsufficientPrivilege:
+                raise StoreError(f"cannot create {self.url}: schema {self.schema!r} does not exist, and this "
+                                 "role may not create schemas in the database",
+                                 hint=f"check the schema= name, or have the database's owner run CREATE SCHEMA "
+                                      f"{self.schema} AUTHORIZATION {self.db.info.user}") from None
 
     def close(self) -> None:
         try:

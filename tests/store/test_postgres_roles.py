@@ -9,6 +9,7 @@ import pytest
 
 from sopframe.core.migrations import migrate
 from sopframe.core.store import SCHEMA_VERSION, open_store
+from sopframe.errors import StoreError
 from sopframe.pluginmanager import load_plugins
 
 
@@ -40,3 +41,32 @@ def test_a_role_owning_only_its_schema_can_init_and_migrate(schema_owner_url: st
         assert [m.version for m in migrate(store)][-1] == SCHEMA_VERSION
         assert migrate(store) == []
     open_store(schema_owner_url, load_plugins()).close()
+
+
+@pytest.fixture
+def plain_role_url(postgres_empty_url: str) -> Iterator[str]:
+    """The store URL (its schema not created) as a role that may not create schemas."""
+    import psycopg
+
+    from sopframe_plugins.store_postgres import split_url
+
+    dsn, _ = split_url(postgres_empty_url)
+    role = f"plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dsn, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        yield postgres_empty_url.replace("postgres@", f"{role}@", 1)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as db:
+            db.execute(f"DROP ROLE {role}")
+
+
+def test_init_of_a_missing_schema_the_role_may_not_create_says_what_to_do(plain_role_url: str) -> None:
+    """A mistyped schema= name is answered with the name and the statement a DBA runs, not "permission denied"."""
+    from sopframe_plugins.store_postgres import PostgresStore, split_url
+
+    schema = split_url(plain_role_url)[1]
+    with PostgresStore(plain_role_url) as store, pytest.raises(StoreError, match=f"schema '{schema}' does not exist") \
+            as info:
+        migrate(store)
+    assert f"CREATE SCHEMA {schema} AUTHORIZATION plain_" in (info.value.hint or "")
