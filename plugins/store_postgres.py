@@ -184,6 +184,20 @@ class PostgresStore(SqlStore):
                                  hint=f"check the schema= name, or have the database's owner run CREATE SCHEMA "
                                       f"{self.schema} AUTHORIZATION {self.db.info.user}") from None
 
+    def usable(self) -> bool:
+        """False once the connection is closed or lost; reading what the server already sent (its notice
+        that it terminated the connection, or the end of the socket) costs no round trip."""
+        if self.db.closed or self.db.broken:
+            return False
+        pq = self._psycopg.pq
+        if self.db.info.transaction_status != pq.TransactionStatus.IDLE:
+            return True  # in use: its statement will say what went wrong
+        try:
+            self.db.pgconn.consume_input()
+        except self._psycopg.Error:
+            return False
+        return self.db.pgconn.status == pq.ConnStatus.OK
+
     def close(self) -> None:
         try:
             self.db.close()
