@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sopframe.core.redact import redact_text, redact_url
 from sopframe.errors import StoreError
 from sopframe.hookspecs import hookimpl
 from sopframe_plugins.store_batch import Batch, Prepared, Unprepared
@@ -43,18 +44,19 @@ _BYTEA = 17  # the type's oid
 
 def split_url(url: str) -> tuple[str, str | None]:
     """The libpq URL without sopframe's own ``schema`` parameter, and that schema."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed [IPv6 address]; the message names no part of the URL
+        raise StoreError(f"store URL {redact_url(url)} is malformed: {exc}") from None
+    if parts.netloc.count("@") > 1:  # libpq would take the text after the first '@' for the host
+        raise StoreError(f"store URL {redact_url(url)}: the user name or password contains '@'",
+                         hint="write it percent-encoded, as %40")
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in query if k == "schema"), None)
     rest = urlencode([(k, v) for k, v in query if k != "schema"])
     if schema is not None and not _SCHEMA_NAME.match(schema):
         raise StoreError(f"store URL: schema {schema!r} must be lower-case letters, digits and _")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment)), schema
-
-
-def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 class PostgresStore(SqlStore):
@@ -79,12 +81,12 @@ class PostgresStore(SqlStore):
                              hint="pip install 'sopframe[postgres]'") from None
         self._psycopg = psycopg
         self.Error = psycopg.Error
-        self.url = _safe(url)
+        self.url = redact_url(url)
         dsn, self.schema = split_url(url)
         try:
             self.db = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to {self.url}: {str(exc).strip()}",
+            raise StoreError(f"cannot connect to {self.url}: {redact_text(str(exc).strip(), url)}",
                              hint="is the server running, and may this user connect?") from None
         self._prepared = Prepared(self.db)
         if self.schema:  # a session setting, not DDL: the schema may not exist yet (store init makes it)
@@ -170,8 +172,31 @@ class PostgresStore(SqlStore):
 
     def _migration_lock(self) -> None:
         self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        if self.schema:
-            self.db.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        if self.schema and not self.db.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                                               (self.schema,)).fetchone():
+            # not CREATE SCHEMA IF NOT EXISTS on its own: that needs CREATE on the database even when the
+            # schema is there, which a role given only its own schema (by a DBA) does not hold
+            try:
+                self.db.execute(f'CREATE SCHEMA "{self.schema}"')
+            except self._psycopg.errors.InsufficientPrivilege:
+                raise StoreError(f"cannot create {self.url}: schema {self.schema!r} does not exist, and this "
+                                 "role may not create schemas in the database",
+                                 hint=f"check the schema= name, or have the database's owner run CREATE SCHEMA "
+                                      f"{self.schema} AUTHORIZATION {self.db.info.user}") from None
+
+    def usable(self) -> bool:
+        """False once the connection is closed or lost; reading what the server already sent (its notice
+        that it terminated the connection, or the end of the socket) costs no round trip."""
+        if self.db.closed or self.db.broken:
+            return False
+        pq = self._psycopg.pq
+        if self.db.info.transaction_status != pq.TransactionStatus.IDLE:
+            return True  # in use: its statement will say what went wrong
+        try:
+            self.db.pgconn.consume_input()
+        except self._psycopg.Error:
+            return False
+        return self.db.pgconn.status == pq.ConnStatus.OK
 
     def close(self) -> None:
         try:

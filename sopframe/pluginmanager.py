@@ -318,7 +318,11 @@ class Plugins:
             except SopframeError:
                 raise
             except Exception as exc:  # a backend's bug, reported with its name
-                raise PluginError(impl.plugin_name, f"sopframe_store({url!r}) raised {type(exc).__name__}: {exc}",
+                from sopframe.core.redact import redact_text, redact_url
+
+                raise PluginError(impl.plugin_name,  # the URL may carry a password: never shown
+                                  f"sopframe_store({redact_url(url)!r}) raised {type(exc).__name__}: "
+                                  f"{redact_text(str(exc), url)}",
                                   hint="report it to the plugin's authors, or disable the plugin") from exc
             if value is not None:
                 return value

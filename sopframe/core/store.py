@@ -272,6 +272,12 @@ class Store(AccountRecords, abc.ABC):
         """The text of a role table a batch ran under, by its digest, or None (see :mod:`sopframe.core.rolerecord`)."""
         return None
 
+    def usable(self) -> bool:
+        """Whether this handle can still reach its data, as far as it knows without a round trip: False once
+        its connection was lost (a database server restarted), so a long-lived holder (the server's threads)
+        opens a new one instead of failing every later request."""
+        return True
+
     def close(self) -> None:
         """Release connections; the store is not used afterwards."""
 

@@ -149,9 +149,17 @@ class ServerState:
     def engine(self) -> "Engine":
         """This thread's engine (a store connection is used by one thread at a time).
 
-        Worker threads come and go (idle ones end); the connection ends with its thread.
+        Worker threads come and go (idle ones end); the connection ends with its thread.  A connection the
+        store reports lost (the database restarted) is closed and a new one opened: while the database is
+        down that fails (a 503), and the first request after it is back is served.
         """
         held = getattr(self._local, "held", None)
+        if held is not None and not held.engine.store.usable():
+            self._local.held = None
+            with self._lock:
+                self._held.discard(held)
+            held.close()
+            held = None
         if held is None:
             from sopframe.core.store import open_store
             from sopframe.services.context import compiled_for, engine_on
