@@ -191,3 +191,21 @@ def test_the_address_limit_setting_is_checked(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="signin-failures-per-address' must be a whole number"):
         make_server(tmp_path, extra_toml="signin-failures-per-address = -1\n")
+
+
+def test_guessed_tokens_and_names_that_cannot_be_users_are_in_the_sign_in_log(server: Server) -> None:
+    from fastapi.testclient import TestClient
+
+    store = server.store()
+    text, record = create_token(store, "lee", "write")
+    client = TestClient(server.app, base_url="https://testserver", client=("203.0.113.9", 40000))
+    guessed = f"sft_{record.id}_{'x' * 43}"
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {guessed}"}).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer sft_0123_nothing"}).status_code == 401
+    wrong, unknown = store.audit_log(kind="token.used", remote="203.0.113.9")[:2][::-1]
+    assert (wrong.user, wrong.ok, wrong.detail) == ("lee", False, f"{record.id}: wrong secret")
+    assert (unknown.user, unknown.ok, unknown.detail) == ("", False, "unknown token")
+    spoof = "\u0430lice"  # a Cyrillic a: mixed scripts, never a user name
+    assert sign_in(client, spoof, "not the password").status_code == 401
+    (entry, *_) = store.audit_log(kind="signin", remote="203.0.113.9")
+    assert not entry.ok and entry.detail == "not a user name: '\u0430lice'"
