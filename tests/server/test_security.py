@@ -209,3 +209,23 @@ def test_guessed_tokens_and_names_that_cannot_be_users_are_in_the_sign_in_log(se
     assert sign_in(client, spoof, "not the password").status_code == 401
     (entry, *_) = store.audit_log(kind="signin", remote="203.0.113.9")
     assert not entry.ok and entry.detail == "not a user name: '\u0430lice'"
+
+
+def test_an_uploaded_name_is_recorded_as_visible_text_without_separators(server: Server) -> None:
+    client = server.client()
+    job = _start_as_mike(server)
+    mike, alice = token_for(server, "mike"), token_for(server, "alice")
+    client.post(f"/api/v1/jobs/{job}/fields", headers=mike, json={"values": {
+        "sop_title": "Incident management", "it_process": "IM", "author": "alice", "draft_due": "2026-01-20"}})
+    assert client.post(f"/api/v1/jobs/{job}/complete", headers=mike, json={}).status_code == 200
+    spoof = "invoice\u202efdp.exe"  # shown as "invoiceexe.pdf" if the override is kept
+    r = client.post(f"/api/v1/jobs/{job}/attachments", headers=alice, data={"field": "draft_document"},
+                    files={"file": (spoof, b"MZ", "application/pdf")})
+    assert r.status_code == 200, r.text
+    sign_in(client, "alice")
+    page = client.post(f"/jobs/{job}/attach", data={"field": "draft_document", "csrf": csrf_of(client)},
+                       files={"file": ("..\\..\\a\x1b[2Jb.txt", b"text", "text/plain")}, follow_redirects=False)
+    assert page.status_code == 303
+    names = [e["data"]["name"] for e in client.get(f"/api/v1/jobs/{job}/history").json()["items"]
+             if e["type"] == "document.attached"]
+    assert names == ["invoice\\u202efdp.exe", ".._.._a\\x1b[2Jb.txt"]
