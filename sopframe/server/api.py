@@ -13,7 +13,7 @@ from sopframe.server.problems import Problem
 from sopframe.server.security import SAFE_METHODS, Principal, authenticate, check_csrf
 from sopframe.server.state import ServerState
 
-__all__ = ["router", "principal", "member", "state_of", "visible"]
+__all__ = ["router", "principal", "member", "state_of", "visible", "upload_name"]
 
 router = APIRouter(prefix="/api/v1")
 
@@ -57,6 +57,13 @@ def visible(st: ServerState, job: str, user: str) -> Any:
     if not st.may_read(loaded.template, user):
         raise unknown
     return loaded
+
+
+def upload_name(filename: str | None) -> str:
+    """An uploaded document's name as it is recorded: path separators as ``_``, then one line of visible text
+    (control and formatting characters, such as a right-to-left override that would show ``invoice<RLO>fdp.exe``
+    as ``invoiceexe.pdf``, written as escapes), at most 200 characters."""
+    return escape((filename or "").replace("/", "_").replace("\\", "_"))[:200] or "upload"
 
 
 def _standing(st: ServerState, job: str) -> dict[str, Any]:
@@ -168,7 +175,7 @@ def set_fields(request: Request, job: str, body: FieldsBody, who: Principal = De
 def attach(request: Request, job: str, field: str = Form(...), stage: str | None = Form(None),
            file: UploadFile = File(...), who: Principal = Depends(principal)) -> dict[str, Any]:
     data = file.file.read(state_of(request).limits.attachment + 1)
-    name = (file.filename or "upload").replace("/", "_").replace("\\", "_")[:200]
+    name = upload_name(file.filename)
     return _act(request, job, who, lambda e, user: e.attach(job, field, name, actor=user, stage=stage, data=data,
                                                             uri=f"upload:{name}"))
 

@@ -158,6 +158,8 @@ def _verified_claims(cfg: "OidcConfig", doc: dict[str, Any], id_token: str, nonc
 def callback(request: Request, code: str = "", state: str = "", error: str = "") -> Response:
     from sopframe.core.accounts import AuditRecord
     from sopframe.core.engine.clock import system_clock, to_text
+    from sopframe.core.safetext import escape
+    from sopframe.errors import UsageError
     from sopframe.server.web import _safe_next, expire_cookie, session_redirect
     from sopframe.services.auth import open_session, user_name
 
@@ -188,9 +190,15 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
         store.audit(AuditRecord(at, "signin", "", False, f"oidc: {refused.detail}", remote_of(request)))
         raise
     name = claims.get(cfg.username_claim)
-    if not isinstance(name, str) or not name.strip():
-        raise Problem(403, f"the ID token has no {cfg.username_claim!r} claim")
-    user = st.roles.canonical(user_name(name))
+    try:
+        if not isinstance(name, str) or not name.strip():
+            raise Problem(403, f"the ID token has no {cfg.username_claim!r} claim")
+        user = st.roles.canonical(user_name(name))
+    except (Problem, UsageError) as exc:  # the provider vouched for someone who cannot be a user here
+        store.audit(AuditRecord(at, "signin", "", False, f"oidc sub {escape(str(claims['sub']))[:200]}: "
+                                f"{exc.detail if isinstance(exc, Problem) else exc.message}", remote_of(request)))
+        raise Problem(403, "the identity provider's user name cannot be used here"
+                      if isinstance(exc, UsageError) else exc.detail, hint=escape(str(exc))) from None
     issued = open_session(store, user, "oidc", lifetime=st.config.session_lifetime)
     store.audit(AuditRecord(at, "signin", user, True, f"oidc {cfg.issuer} sub {claims['sub']}", remote_of(request)))
     resp = session_redirect(st, issued.cookie, _safe_next(flow["next"]))

@@ -10,15 +10,21 @@
 - Every response carries a Content-Security-Policy that allows no script at
   all (the pages work without JavaScript) and no other origin, and the usual
   hardening headers.
+- Request bodies are bounded (:class:`BodyLimit`) before anything reads them:
+  the framework parses a body before it asks who is calling, so without a
+  bound anyone could make the server hold any amount of memory or disk.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sopframe.services.auth import AuthError, authenticate_token, session_for
 
@@ -27,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.server.state import ServerState
 
 __all__ = ["Principal", "authenticate", "cookie_name", "check_csrf", "SECURITY_HEADERS", "remote_of",
-           "PRE_CSRF_COOKIE"]
+           "PRE_CSRF_COOKIE", "BodyLimit", "BODY_LIMIT", "UPLOAD_OVERHEAD", "body_limit_of"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: the sign-in form's CSRF secret, before there is a session (double-submit cookie)
@@ -85,3 +91,54 @@ def check_csrf(principal: Principal, given: str | None) -> bool:
         return True
     expected = principal.session.csrf if principal.session else ""
     return bool(given) and bool(expected) and hmac.compare_digest(str(given), expected)
+
+
+#: the largest request body of anything but an upload (a form of values, a JSON command)
+BODY_LIMIT = 16 * 1024 * 1024
+#: what an upload's body may carry besides the document (the multipart framing and the other form fields)
+UPLOAD_OVERHEAD = 1024 * 1024
+_UPLOADS = re.compile(r"/api/v1/jobs/[^/]+/attachments|/jobs/[^/]+/attach")
+
+
+def body_limit_of(attachment: int) -> Callable[[Scope], int]:
+    """The body limit of a request: an upload's is the attachment size and its framing, anything else's
+    :data:`BODY_LIMIT`."""
+    upload = attachment + UPLOAD_OVERHEAD
+
+    def limit(scope: Scope) -> int:
+        is_upload = scope.get("method") == "POST" and _UPLOADS.fullmatch(scope.get("path", "")) is not None
+        return upload if is_upload else BODY_LIMIT
+
+    return limit
+
+
+class BodyLimit:
+    """Refuse (413) a request body over its limit: one that says it is larger before a byte of it is read, one
+    that turns out larger (chunked) as soon as it passes the limit.  The refusal is raised where the body is
+    read, so it is answered like every other error (a problem document or the error page)."""
+
+    def __init__(self, app: ASGIApp, limit_of: Callable[[Scope], int]) -> None:
+        self.app = app
+        self.limit_of = limit_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_of(scope)
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        too_large = HTTPException(413, f"the request body is over the limit of {limit} bytes")
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise too_large
+            return message
+
+        await self.app(scope, bounded, send)

@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from sopframe.server.api import state_of, visible
+from sopframe.server.api import state_of, upload_name, visible
 from sopframe.server.problems import Problem, problem_of
 from sopframe.server.security import PRE_CSRF_COOKIE, Principal, authenticate, check_csrf, cookie_name, remote_of
 
@@ -247,7 +247,7 @@ def _attach(engine: Any, job: str, user: str, form: Any, stage: str | None) -> N
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise Problem(422, "choose a file to attach")
-    name = upload.filename.replace("/", "_").replace("\\", "_")[:200]
+    name = upload_name(upload.filename)
     data = upload.file.read(engine.limits.attachment + 1)
     engine.attach(job, str(form.get("field") or ""), name, actor=user, stage=stage, data=data, uri=f"upload:{name}")
 

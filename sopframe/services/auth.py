@@ -167,11 +167,12 @@ def sign_in(store: "Store", name: str, password: str, *, remote: str = "", clock
     """Check a password and open a session; every outcome is logged, repeated failures are limited
     (per user, and per client address ``remote`` when it is known and ``per_address`` is above 0)."""
     refused = AuthError("wrong user name or password")
+    now = clock()
     try:
         user = check_name(name, _NAME_LIMIT)
-    except ValueError:
+    except ValueError:  # no account can have it, but the attempt is one (and counts for the address)
+        _log(store, to_text(now), "signin", "", False, f"not a user name: '{escape(name[:_NAME_LIMIT])}'", remote)
         raise refused from None
-    now = clock()
     at = to_text(now)
     why = _limited(store, user, remote, to_text(now - FAILURE_WINDOW), per_address)
     if why is not None:
@@ -282,6 +283,9 @@ def authenticate_token(store: "Store", text: str, scope: str, *, remote: str = "
     tid, _, secret = text[len(_TOKEN_PREFIX):].partition("_") if text.startswith(_TOKEN_PREFIX) else ("", "", "")
     record = store.token(tid) if tid and secret and len(text) < 200 else None
     if record is None or not hmac.compare_digest(record.secret_hash, _digest(secret)):
+        # logged too: a known id with another secret is someone guessing (or holding half) that user's token
+        _log(store, at, "token.used", record.user if record else "", False,
+             f"{escape(tid[:32])}: wrong secret" if record else "unknown token", remote)
         raise refused
     problem = ("revoked" if record.revoked_at else "expired" if from_text(record.expires_at) <= now else
                f"scope {record.scope} does not allow {scope}" if scope == "write" and record.scope != "write"

@@ -173,3 +173,14 @@ def test_a_provider_answering_nonsense_is_a_bad_gateway_and_signs_nobody_in(
     assert client.get("/api/v1/me").status_code == 401
     (refused,) = oidc_server.store().audit_log(kind="signin", ok=False)
     assert "signing keys" in refused.detail
+
+
+@pytest.mark.parametrize("name", ["", "lee\x1b[2J"], ids=["empty", "control-character"])
+def test_a_user_name_the_provider_vouches_for_that_cannot_be_one_is_refused_and_logged(
+        oidc_server: Server, idp: IdP, name: str) -> None:
+    idp.user = name
+    client = oidc_server.client()
+    done = _through_provider(client)
+    assert done.status_code == 403 and client.get("/api/v1/me").status_code == 401
+    (entry, *_) = oidc_server.store().audit_log(kind="signin", ok=False)
+    assert entry.detail.startswith("oidc sub sub-") and "\x1b" not in entry.detail

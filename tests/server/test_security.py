@@ -191,3 +191,41 @@ def test_the_address_limit_setting_is_checked(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="signin-failures-per-address' must be a whole number"):
         make_server(tmp_path, extra_toml="signin-failures-per-address = -1\n")
+
+
+def test_guessed_tokens_and_names_that_cannot_be_users_are_in_the_sign_in_log(server: Server) -> None:
+    from fastapi.testclient import TestClient
+
+    store = server.store()
+    text, record = create_token(store, "lee", "write")
+    client = TestClient(server.app, base_url="https://testserver", client=("203.0.113.9", 40000))
+    guessed = f"sft_{record.id}_{'x' * 43}"
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {guessed}"}).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer sft_0123_nothing"}).status_code == 401
+    wrong, unknown = store.audit_log(kind="token.used", remote="203.0.113.9")[:2][::-1]
+    assert (wrong.user, wrong.ok, wrong.detail) == ("lee", False, f"{record.id}: wrong secret")
+    assert (unknown.user, unknown.ok, unknown.detail) == ("", False, "unknown token")
+    spoof = "\u0430lice"  # a Cyrillic a: mixed scripts, never a user name
+    assert sign_in(client, spoof, "not the password").status_code == 401
+    (entry, *_) = store.audit_log(kind="signin", remote="203.0.113.9")
+    assert not entry.ok and entry.detail == "not a user name: '\u0430lice'"
+
+
+def test_an_uploaded_name_is_recorded_as_visible_text_without_separators(server: Server) -> None:
+    client = server.client()
+    job = _start_as_mike(server)
+    mike, alice = token_for(server, "mike"), token_for(server, "alice")
+    client.post(f"/api/v1/jobs/{job}/fields", headers=mike, json={"values": {
+        "sop_title": "Incident management", "it_process": "IM", "author": "alice", "draft_due": "2026-01-20"}})
+    assert client.post(f"/api/v1/jobs/{job}/complete", headers=mike, json={}).status_code == 200
+    spoof = "invoice\u202efdp.exe"  # shown as "invoiceexe.pdf" if the override is kept
+    r = client.post(f"/api/v1/jobs/{job}/attachments", headers=alice, data={"field": "draft_document"},
+                    files={"file": (spoof, b"MZ", "application/pdf")})
+    assert r.status_code == 200, r.text
+    sign_in(client, "alice")
+    page = client.post(f"/jobs/{job}/attach", data={"field": "draft_document", "csrf": csrf_of(client)},
+                       files={"file": ("..\\..\\a\x1b[2Jb.txt", b"text", "text/plain")}, follow_redirects=False)
+    assert page.status_code == 303
+    names = [e["data"]["name"] for e in client.get(f"/api/v1/jobs/{job}/history").json()["items"]
+             if e["type"] == "document.attached"]
+    assert names == ["invoice\\u202efdp.exe", ".._.._a\\x1b[2Jb.txt"]
