@@ -98,8 +98,17 @@ def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, store
     _check_checkpoints(checkpoints_path, store_files(ctx, store_url))
     store = open_store(ctx, store_url)
     cp = checkpoint_store(store, load_private_key(key_path), checkpoints_path, time=_now())
-    click.echo(f"checkpoint appended to {checkpoints_path}: {cp.size} ledger entries, head {cp.root[:16]}..., "
+    click.echo(f"checkpoint appended to {checkpoints_path}: {cp.size} ledger entr{'y' if cp.size == 1 else 'ies'}, "
+               f"head {cp.root[:16]}..., "
                f"signed by key {cp.key}")
+    left = store.ledger_pending()  # batches this role could not chain (it may only read): not covered, said so
+    if left:
+        from sopframe.core.safetext import escape
+
+        jobs = ", ".join(sorted({escape(e.job) for e in left})[:5]) + (", ..." if len({e.job for e in left}) > 5 else "")
+        click.echo(f"note: {len(left)} committed batch{'es' if len(left) != 1 else ''} ({jobs}) not yet chained into "
+                   "the ledger, so this checkpoint does not cover them; the next write to the store chains them, or "
+                   "`sopframe checkpoint` run by a role that may write", err=True)
 
 
 @click.command()
