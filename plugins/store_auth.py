@@ -67,13 +67,13 @@ class AuthTables(AccountRecords):
         raise NotImplementedError
 
     def _auth_write(self, sql: str, args: Sequence[Any]) -> int:
-        from sopframe.errors import StoreError
-
         try:
             with self._tx():
                 return int(self._x(sql, args).rowcount)
         except self.Error as exc:  # type: ignore[attr-defined,misc]
-            raise StoreError(f"cannot write to {self.url}: {str(exc).strip()}") from None
+            from sopframe_plugins.store_sql import write_refused
+
+            raise write_refused(f"cannot write to {self.url}", exc) from None
 
     def put_account(self, account: Account) -> None:
         self._auth_write(f"INSERT INTO accounts ({_ACCOUNT}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET "

@@ -17,7 +17,6 @@ import json
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Sequence
 
-from sopframe.errors import StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.notify.model import Notification, OutboxRow
@@ -83,7 +82,9 @@ class OutboxTables:
             with self._tx():
                 return fn()
         except self.Error as exc:  # type: ignore[misc]
-            raise StoreError(f"cannot {what} in {self.url}: {str(exc).strip()}") from None
+            from sopframe_plugins.store_sql import write_refused
+
+            raise write_refused(f"cannot {what} in {self.url}", exc) from None
 
     def enqueue(self, notifications: Sequence[Notification]) -> int:
         if not notifications:

@@ -39,7 +39,7 @@ from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
 from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
 from sopframe_plugins.store_sop_records import SOP_RECORDS_DDL, SopRecordTables
 
-__all__ = ["SqlStore", "DDL", "READ_MODELS"]
+__all__ = ["SqlStore", "DDL", "READ_MODELS", "write_refused"]
 
 DDL: dict[int, str] = {
     1: """
@@ -121,6 +121,19 @@ CREATE TABLE IF NOT EXISTS ledger_pending (
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
                  "applied_at TEXT NOT NULL)"
+
+
+#: what a database says when the connection may not write: PostgreSQL's insufficient_privilege, a read-only file
+_READ_ONLY_SIGNS = ("permission denied", "readonly database", "read-only")
+
+
+def write_refused(message: str, exc: BaseException) -> StoreError:
+    """A failed write, with a hint when the cause is that this role or file may only be read."""
+    text = str(exc).strip()
+    read_only = getattr(exc, "sqlstate", None) == "42501" or any(s in text.lower() for s in _READ_ONLY_SIGNS)
+    hint = ("this role or file may only be read: reading commands (job list, show, history, verify, sops, overdue, "
+            "store status) work; writing needs a role that may write" if read_only else "")
+    return StoreError(f"{message}: {text}", hint=hint)
 
 
 def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Event]:
@@ -215,7 +228,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
         except self.Error as exc:  # type: ignore[misc]
             if self._is_unique_violation(exc):
                 raise self._conflict(job, expected_seq) from None
-            raise StoreError(f"job {job}: cannot write to {self.url}: {str(exc).strip()}") from None
+            raise write_refused(f"job {job}: cannot write to {self.url}", exc) from None
         if roles is not None and roles.digest not in self._kept_roles:  # committed: not stored again
             self._kept_roles = self._kept_roles | {roles.digest}
 
@@ -239,7 +252,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                 pending = self._take_pending()
                 self._chain(head, pending)
         except self.Error as exc:  # type: ignore[misc]
-            raise StoreError(f"cannot chain the pending ledger entries of {self.url}: {str(exc).strip()}") from None
+            raise write_refused(f"cannot chain the pending ledger entries of {self.url}", exc) from None
         return len(pending)
 
     def _derived(self, d: Derived) -> Any:

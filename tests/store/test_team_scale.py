@@ -96,6 +96,7 @@ def test_a_select_only_role_runs_every_reading_command(postgres_url: str, tmp_pa
         r = subprocess.run([sys.executable, "-m", "sopframe", "job", "set", job, "summary=x", "--as", "alice",
                             "--store", auditor], capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert r.returncode == 2 and "permission denied" in r.stderr  # writing is refused by the server
+        assert "hint: this role or file may only be read" in r.stderr  # and the user is told what that means
     finally:
         with psycopg.connect(dsn, autocommit=True) as db:
             db.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM {role}')
