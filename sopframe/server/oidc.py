@@ -199,6 +199,11 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
                                 f"{exc.detail if isinstance(exc, Problem) else exc.message}", remote_of(request)))
         raise Problem(403, "the identity provider's user name cannot be used here"
                       if isinstance(exc, UsageError) else exc.detail, hint=escape(str(exc))) from None
+    local = store.account(user)
+    if local is not None and local.disabled:  # off-boarded here: the provider's word does not bring them back
+        store.audit(AuditRecord(at, "signin", user, False, "oidc: account disabled", remote_of(request)))
+        raise Problem(403, f"the account {user!r} is disabled on this server",
+                      hint="an administrator enables it again with `sopframe users passwd`")
     issued = open_session(store, user, "oidc", lifetime=st.config.session_lifetime)
     store.audit(AuditRecord(at, "signin", user, True, f"oidc {cfg.issuer} sub {claims['sub']}", remote_of(request)))
     resp = session_redirect(st, issued.cookie, _safe_next(flow["next"]))

@@ -184,3 +184,19 @@ def test_a_user_name_the_provider_vouches_for_that_cannot_be_one_is_refused_and_
     assert done.status_code == 403 and client.get("/api/v1/me").status_code == 401
     (entry, *_) = oidc_server.store().audit_log(kind="signin", ok=False)
     assert entry.detail.startswith("oidc sub sub-") and "\x1b" not in entry.detail
+
+
+def test_a_disabled_local_account_is_not_signed_in_by_the_provider(oidc_server: Server, idp: IdP) -> None:
+    """Off-boarding here (`sopframe users disable`) holds even if the provider still vouches for the person."""
+    from serversupport import PASSWORD
+
+    from sopframe.services.auth import add_user, disable_user
+
+    add_user(oidc_server.store(), "lee", PASSWORD)
+    disable_user(oidc_server.store(), "lee")
+    client = oidc_server.client()
+    done = _through_provider(client)
+    assert done.status_code == 403 and "is disabled on this server" in done.text
+    assert client.get("/api/v1/me").status_code == 401
+    (refused,) = oidc_server.store().audit_log(user="lee", kind="signin")
+    assert not refused.ok and refused.detail == "oidc: account disabled"
