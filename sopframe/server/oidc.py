@@ -206,6 +206,6 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
                       hint="an administrator enables it again with `sopframe users passwd`")
     issued = open_session(store, user, "oidc", lifetime=st.config.session_lifetime)
     store.audit(AuditRecord(at, "signin", user, True, f"oidc {cfg.issuer} sub {claims['sub']}", remote_of(request)))
-    resp = session_redirect(st, issued.cookie, _safe_next(flow["next"]))
+    resp = session_redirect(st, issued.cookie, _safe_next(flow["next"]), request)
     expire_cookie(resp, COOKIE, "/signin/oidc", st.config.secure_cookies)
     return resp

@@ -112,10 +112,17 @@ def _signin(request: Request, form: Any) -> Response:
         status = 429 if exc.limited else 401  # the user name typed stays, the password does not
         return _page(request, "signin.html", status, next=nxt, csrf=expected, oidc=st.config.oidc, error=exc.message,
                      user=str(form.get("user") or "")[:200])
-    return session_redirect(st, issued.cookie, nxt)
+    return session_redirect(st, issued.cookie, nxt, request)
 
 
-def session_redirect(st: Any, cookie: str, target: str) -> Response:
+def session_redirect(st: Any, cookie: str, target: str, request: Request | None = None) -> Response:
+    """Set the new session's cookie and go on; a session this browser still had ends (signing in again, or as
+    someone else, leaves no live session behind in the store)."""
+    from sopframe.services.auth import sign_out
+
+    old = request.cookies.get(cookie_name(st.config.secure_cookies)) if request is not None else None
+    if old:
+        sign_out(st.engine().store, old, remote=remote_of(request))  # type: ignore[arg-type]
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(cookie_name(st.config.secure_cookies), cookie, httponly=True, samesite="lax",
                     secure=st.config.secure_cookies, path="/",

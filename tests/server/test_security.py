@@ -93,6 +93,18 @@ def test_a_session_copied_before_sign_out_is_refused_after_it(server: Server) ->
     assert thief.get("/", follow_redirects=False).headers["location"].startswith("/signin")
 
 
+def test_signing_in_again_ends_the_session_the_browser_had(server: Server) -> None:
+    client = server.client()
+    sign_in(client, "lee")
+    before = dict(client.cookies)
+    assert sign_in(client, "mike").status_code == 303  # on a shared machine, the next person signs in
+    assert client.get("/api/v1/me").json()["user"] == "mike"
+    copy = server.client()
+    copy.cookies.update(before)
+    assert copy.get("/api/v1/me").status_code == 401  # lee's session is over, not left live in the store
+    assert [e.ok for e in server.store().audit_log(user="lee", kind="signout")] == [True]
+
+
 def test_a_user_without_a_role_is_forbidden(server: Server) -> None:
     client = server.client()
     assert sign_in(client, "nora").status_code == 303  # nora has an account but holds no role
