@@ -11,7 +11,9 @@ organisation's own policy.  Set them in ``[tool.sopframe.policy]`` (or the
 A value the template does not reach is a warning that says it is policy,
 except where a standard asks for "immediately" and the policy value is only
 the longest delay accepted as immediate (``pci-leaver-revocation``, PCI DSS
-8.2.5): exceeding that one is an error.
+8.2.5): exceeding that one is an error, and the configuration may shorten it
+but never lengthen it past its default (24 hours): "immediately" is not a
+number an organisation can relax.
 
 Limits compare calendar-true (:func:`sopframe.core.durations.within`).
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from sopframe.core.durations import Duration, DurationError, parse_duration, parse_interval
+from sopframe.core.durations import Duration, DurationError, parse_duration, parse_interval, within
 
 __all__ = ["DEFAULTS", "GAPS_POLICY_KEYS", "INTERVAL_KEYS", "Limit", "ResolvedLimit", "policy_value", "bind_limits"]
 
@@ -88,7 +90,9 @@ class Limit:
 
     ``minimum`` makes it a lower bound (logs kept at least 12 months).
     ``enforced`` makes a policy value an error when exceeded: the standard
-    (``set_by``) asks for "immediately" and the policy says how long that may be.
+    (``set_by``) asks for "immediately" and the policy says how long that may be,
+    never longer than the key's default (a longer configured value is reported
+    and the default used).
     """
 
     standard: str | None = None
@@ -114,6 +118,13 @@ class Limit:
                                  minimum=self.minimum)
         assert self.policy is not None
         value, text, problem = policy_value(self.policy, policy)
+        if self.enforced and problem is None:
+            default = DEFAULTS[self.policy][0]
+            cap = _parse(self.policy, default)
+            if not within(value, cap):
+                problem = (f"policy value {self.policy} = {text!r} in the configuration is longer than the {default} "
+                           f"accepted as immediate for {self.set_by}, which sets no delay; {default} is used")
+                value, text = cap, default
         source = f"{self.set_by}, policy {self.policy}" if self.enforced else f"policy {self.policy}"
         return ResolvedLimit(value, text, self.enforced, source, problem, self.minimum)
 

@@ -106,8 +106,8 @@ def _limits_text(params: Mapping[str, Any]) -> str:
             bound = "falling short of it" if limit.minimum else "exceeding it"
             if limit.enforced:
                 out.append(f"{what} is organisation policy `{limit.policy}` (default {default}), the longest delay "
-                           f"accepted for what {limit.set_by} asks to be immediate; {bound} or leaving it unset "
-                           "is an error.")
+                           f"accepted for what {limit.set_by} asks to be immediate, which the configuration may "
+                           f"shorten but not lengthen; {bound} or leaving it unset is an error.")
             else:
                 out.append(f"{what} is organisation policy `{limit.policy}` (default {default}); {bound} or "
                            "leaving it unset is a warning.")

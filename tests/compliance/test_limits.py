@@ -102,3 +102,22 @@ def test_pci_leaver_cap_is_configurable(plugins: Plugins) -> None:
     found = validate_text(text, "sample.yaml", plugins=plugins, context=context).findings
     [hit] = [f for f in found if f.code == "PCI114"]
     assert hit.severity is Severity.ERROR and "8.2.5" in hit.message and "2h" in hit.message
+
+
+@pytest.mark.parametrize("configured", ["3d", "1w", "25h"])
+def test_pci_leaver_cap_cannot_be_relaxed_past_immediate(plugins: Plugins, configured: str) -> None:
+    # PCI DSS 8.2.5 asks for revocation at once: a configuration may shorten the 24h accepted as immediate,
+    # never lengthen it, so a leaver deadline of days still fails
+    text = SAMPLES["access"].replace("    sla: 24h\n", f"    sla: {configured}\n")
+    context = CheckContext.of(["pci-dss"], {"pci-leaver-revocation": configured})
+    found = validate_text(text, "sample.yaml", plugins=plugins, context=context).findings
+    hits = [f for f in found if f.code == "PCI114"]
+    errors = [f for f in hits if f.severity is Severity.ERROR]
+    assert errors and "24h" in errors[0].message and "8.2.5" in errors[0].message, [f.message for f in hits]
+    assert any(f.severity is Severity.WARNING and "longer than the 24h" in f.message for f in hits)
+
+
+def test_pci_leaver_cap_at_the_default_is_accepted(plugins: Plugins) -> None:
+    context = CheckContext.of(["pci-dss"], {"pci-leaver-revocation": "1d"})
+    found = validate_text(SAMPLES["access"], "sample.yaml", plugins=plugins, context=context).findings
+    assert not [f for f in found if f.code == "PCI114"]
