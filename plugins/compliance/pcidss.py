@@ -33,6 +33,14 @@ _PROCEDURES_PARTIAL = {c: f"the template shows how an SOP is documented, kept cu
 _IR_PLAN = ("The incident response plan must cover backup and business recovery; this check is how a template "
             "shows it, so it is a warning.")
 
+#: 12.10.1 lists what the incident response plan contains; each rule citing it checks one part only
+_PLAN_PARTS = ("roles and contacts, notifying payment brands and acquirers, legal reporting duties and the "
+               "critical system components the plan covers")
+_PLAN_RESPONSE = {"12.10.1": f"the template's containment, eradication, recovery and communication steps are "
+                             f"checked; the plan's other contents ({_PLAN_PARTS}) are not"}
+_PLAN_BACKUP = {"12.10.1": "a restoration test shows the plan's backup part only, not the plan itself"}
+_PLAN_RECOVERY = {"12.10.1": "a continuity drill shows the plan's business recovery part only, not the plan itself"}
+
 SPECS = [
     RuleSpec("PCI101", "sop-published", PROCEDURES, why=_PROCEDURES_WHY, partial=_PROCEDURES_PARTIAL),
     RuleSpec("PCI102", "sop-review-interval", PROCEDURES, WARNING, params={"limit": Limit(policy="sop-review-every")},
@@ -44,14 +52,17 @@ SPECS = [
     RuleSpec("PCI104", "change-record", ("6.5.1",)),
     RuleSpec("PCI105", "change-follow-up", ("6.5.2",)),
     RuleSpec("PCI106", "deployer-separate", ("6.5.4",)),
-    RuleSpec("PCI107", "incident-response", ("12.10.1",)),
+    RuleSpec("PCI107", "incident-response", ("12.10.1",), partial=_PLAN_RESPONSE),
     RuleSpec("PCI108", "lessons-learned", ("12.10.6",)),
     RuleSpec("PCI109", "plan-exercised", ("12.10.2",), kinds=("incident",),
              params={"limit": Limit(standard="12 months", set_by="PCI DSS 12.10.2")},
              docs="plan-exercised in incident response"),
-    RuleSpec("PCI110", "restoration-test", ("12.10.1",), WARNING, why=_IR_PLAN),
-    RuleSpec("PCI111", "continuity-drill", ("12.10.1",), WARNING, why=_IR_PLAN),
-    RuleSpec("PCI112", "access-authorised", ("7.2.3", "8.2.4")),
+    RuleSpec("PCI110", "restoration-test", ("12.10.1",), WARNING, why=_IR_PLAN, partial=_PLAN_BACKUP),
+    RuleSpec("PCI111", "continuity-drill", ("12.10.1",), WARNING, why=_IR_PLAN, partial=_PLAN_RECOVERY),
+    RuleSpec("PCI112", "access-authorised", ("7.2.3", "8.2.4"), partial={
+        "8.2.4": "grants and changes of access are checked for an approval; removals are not (a leaver's "
+                 "termination authorises them, and they must not wait: 8.2.5), nor are changes to "
+                 "authentication factors"}),
     RuleSpec("PCI113", "leaver-no-wait", ("8.2.5",)),
     RuleSpec("PCI114", "leaver-deadline", ("8.2.5",), params={"limit": Limit(
         policy="pci-leaver-revocation", set_by="PCI DSS 8.2.5", enforced=True)},
@@ -70,7 +81,9 @@ SPECS = [
              params={"limit": Limit(standard="3 months", set_by="PCI DSS 11.3.1 and 11.3.2")}, partial={
                  "11.3.2": "only the interval is checked: that an approved scanning vendor ran the external scan "
                            "and that it passed are not"}),
-    RuleSpec("PCI121", "preproduction-separate", ("6.5.3",)),
+    RuleSpec("PCI121", "preproduction-separate", ("6.5.3",), partial={
+        "6.5.3": "the pre-production environment used is recorded; that it is kept apart from production by "
+                 "access controls is not checked"}),
     RuleSpec("PCI122", "no-live-data-in-test", ("6.5.5",)),
     RuleSpec("PCI123", "test-data-removed", ("6.5.6",)),
     RuleSpec("PCI124", "responders-available", ("12.10.3",)),

@@ -109,6 +109,22 @@ def test_an_sop_lifecycle_is_never_counted_as_every_requirements_procedures(run)
         assert gaps[f"{n}.1.1"].startswith("only partly checked") and f"requirement {n} " in gaps[f"{n}.1.1"]
 
 
+@pytest.mark.parametrize(("control", "rules"), [
+    ("12.10.1", {"PCI107", "PCI110", "PCI111"}),  # the plan's contents: each rule sees one part of it
+    ("8.2.4", {"PCI112"}),                        # removals and authentication factors are not checked
+    ("6.5.3", {"PCI121"}),                        # naming the environment does not show it is kept apart
+])
+def test_requirements_checked_only_in_part_are_never_covered(run, control: str, rules: set[str]) -> None:
+    r = run("coverage", str(TEMPLATES), "--framework", "pci-dss", "--format", "json")
+    [fw] = json.loads(r.out)["frameworks"]
+    controls = {c["id"]: c for c in fw["controls"]}
+    gaps = {g["id"]: g["reason"] for g in fw["gaps"]}
+    cells = [s for cell in controls[control]["cells"].values() for s in cell]
+    assert {s["rule"] for s in cells} == rules
+    assert {s["status"] for s in cells} == {"partial"}, cells
+    assert controls[control]["covered"] is False and gaps[control].startswith("only partly checked")
+
+
 def test_coverage_marks_failing_rules(run, samples: Path) -> None:
     text = (samples / "vulnerability.yaml").read_text("utf-8").replace("critical: 14d", "critical: 60d")
     (samples / "vulnerability.yaml").write_text(text, "utf-8")
