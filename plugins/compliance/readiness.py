@@ -101,15 +101,18 @@ def assess(templates: Sequence[tuple[Template | None, str, Sequence[Finding]]],
                 r.missing.append(f"{path}: {len(broken)} template error(s) to fix first, e.g. {broken[0].code} "
                                  f"{broken[0].message}")
                 continue
+            d = declared(build_graph(t))
+            own = {s for s in point.steps if d.has_step(s)}
+            if point.steps and not own:
+                continue  # of the kind, but none of the point's parts (an access review): neither meets nor fails it
             issues = [(c, i) for c in point.checks for i in _issues(t, c, policy or {})]
             if issues:
                 r.missing.extend(f"{path}: {i.message}" for _, i in issues)
                 continue
             r.met_by.append(path)
-            d = declared(build_graph(t))
-            steps_seen |= {s for s in point.steps if d.has_step(s)}
+            steps_seen |= own
         lacking = [s for s in point.steps if s not in steps_seen]
-        if r.met_by and lacking:
+        if lacking and (r.met_by or not r.missing):
             r.missing.append("no passing template declares the " + " or ".join(lacking) + " step")
         r.complete = bool(r.met_by) and not lacking
         if r.complete:

@@ -197,6 +197,17 @@ def test_unknown_policy_key_is_a_configuration_error(run, tmp_path: Path) -> Non
         assert "unknown policy key 'leaver-revokation' (did you mean 'leaver-revocation'?)" in r.err
 
 
+def test_gaps_never_says_an_access_review_meets_provisioning(run, samples: Path) -> None:
+    # point 3 is joiners and leavers: a template of kind access that declares neither does not meet it
+    data = json.loads(run("gaps", str(TEMPLATES), "--format", "json").out)
+    [point] = [p for p in data["points"] if p["number"] == 3]
+    assert [Path(m).name for m in point["met_by"]] == ["access-request.yaml"]
+    (samples / "access.yaml").unlink()
+    data = json.loads(run("gaps", str(samples), "--format", "json").out)
+    [point] = [p for p in data["points"] if p["number"] == 3]
+    assert point["met_by"] == [] and not point["complete"]
+
+
 def test_gaps_needs_joiner_and_leaver_and_skips_broken_templates(run, samples: Path) -> None:
     (samples / "access.yaml").unlink()
     broken = SAMPLES["incident"].replace("    next: triage\n", "    next: triag\n")
