@@ -63,7 +63,8 @@ SPECS = [
                  "shows it is used, so it is a warning."),
 ]
 
-PLUGIN = framework_plugin(FRAMEWORK_ID, "ISO/IEC 27001:2022", SHORT, "iso27001", CATALOGUE, SPECS)
+PLUGIN = framework_plugin(FRAMEWORK_ID, "ISO/IEC 27001:2022", SHORT, "iso27001", CATALOGUE, SPECS,
+                         cited="clauses or Annex A controls")
 FRAMEWORK, RULES = PLUGIN.framework, PLUGIN.rules
 # the hooks sopframe calls: the entry point names this module
 sopframe_rules, sopframe_frameworks, sopframe_schema_extensions = PLUGIN.hooks()

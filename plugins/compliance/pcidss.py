@@ -102,7 +102,7 @@ SPECS = [
     RuleSpec("PCI131", "control-failures", ("10.7.2", "10.7.3")),
 ]
 
-PLUGIN = framework_plugin(FRAMEWORK_ID, "PCI DSS v4.0.1", SHORT, "pcidss", CATALOGUE, SPECS)
+PLUGIN = framework_plugin(FRAMEWORK_ID, "PCI DSS v4.0.1", SHORT, "pcidss", CATALOGUE, SPECS, cited="requirements")
 FRAMEWORK, RULES = PLUGIN.framework, PLUGIN.rules
 # the hooks sopframe calls: the entry point names this module
 sopframe_rules, sopframe_frameworks, sopframe_schema_extensions = PLUGIN.hooks()

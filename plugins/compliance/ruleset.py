@@ -116,7 +116,7 @@ def _limits_text(params: Mapping[str, Any]) -> str:
 
 
 
-def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tuple[str, ...]]:
+def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec, cited: str) -> tuple[Rule, tuple[str, ...]]:
     chk = CHECKS[spec.check]
     kinds = spec.kinds or chk.kinds
     cite = f"{short} {', '.join(spec.controls)}"
@@ -136,7 +136,7 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
             )
 
     explanation = " ".join(part for part in (
-        f"Applies to templates of kind {', '.join(kinds)} checked against {short} (controls "
+        f"Applies to templates of kind {', '.join(kinds)} checked against {short} ({cited} "
         f"{', '.join(spec.controls)}): those that claim it under `frameworks:`, or all with --framework.",
         _limits_text(spec.params), spec.why,
         *(f"Partial for {c}: {what}." for c, what in spec.partial.items()),
@@ -150,11 +150,13 @@ def _rule(fw_id: str, short: str, plugin: str, spec: RuleSpec) -> tuple[Rule, tu
 
 
 def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue: Catalogue,
-                     specs: Sequence[RuleSpec]) -> FrameworkPlugin:
+                     specs: Sequence[RuleSpec], cited: str = "controls") -> FrameworkPlugin:
     """The framework (with the kinds each rule applies to), its rules and its hooks.
 
     ``fw_id`` is the id templates claim under ``frameworks:``, ``short`` the
-    name findings cite controls with, ``plugin`` the entry-point name.
+    name findings cite controls with, ``plugin`` the entry-point name,
+    ``cited`` what the framework calls the ids it lists ("criteria" for SOC 2,
+    which are not controls; "requirements" for PCI DSS).
     """
     rules: list[Rule] = []
     kinds: dict[str, tuple[str, ...]] = {}
@@ -162,7 +164,7 @@ def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue:
         unknown = [c for c in (*spec.controls, *spec.partial) if c not in catalogue]
         if unknown:  # a programming error in the plugin, caught by its tests
             raise ValueError(f"{spec.code} cites controls not in the {short} catalogue: {unknown}")
-        rule, rule_kinds = _rule(fw_id, short, plugin, spec)
+        rule, rule_kinds = _rule(fw_id, short, plugin, spec, cited)
         rules.append(rule)
         kinds[spec.code] = rule_kinds
     by_code = {spec.code: CHECKS[spec.check] for spec in specs}

@@ -51,7 +51,8 @@ SPECS = [
     RuleSpec("SOC125", "control-failures", ("CC7.2",)),
 ]
 
-PLUGIN = framework_plugin(FRAMEWORK_ID, "SOC 2 Trust Services Criteria", SHORT, "soc2", CATALOGUE, SPECS)
+PLUGIN = framework_plugin(FRAMEWORK_ID, "SOC 2 Trust Services Criteria", SHORT, "soc2", CATALOGUE, SPECS,
+                         cited="criteria")
 FRAMEWORK, RULES = PLUGIN.framework, PLUGIN.rules
 # the hooks sopframe calls: the entry point names this module
 sopframe_rules, sopframe_frameworks, sopframe_schema_extensions = PLUGIN.hooks()

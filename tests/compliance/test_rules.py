@@ -139,3 +139,13 @@ def test_unknown_compliance_key_is_a_schema_error(plugins: Plugins) -> None:
     text = SAMPLES["change"].replace("    approval: approval\n", "    aproval: approval\n")
     codes = {f.code for f in run(plugins, text)}
     assert "SOP012" in codes
+
+
+def test_explanations_call_soc2_criteria_criteria() -> None:
+    # SOC 2 lists criteria, not controls; PCI DSS lists requirements
+    from sopframe_plugins.compliance import iso27001, pcidss, soc2
+
+    assert all("(criteria CC" in r.explanation or "(criteria A1" in r.explanation for r in soc2.RULES)
+    assert not any("controls" in r.explanation.split(":")[0] for r in soc2.RULES)
+    assert all("(requirements " in r.explanation for r in pcidss.RULES)
+    assert all("Annex A controls " in r.explanation for r in iso27001.RULES)
