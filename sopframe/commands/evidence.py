@@ -152,7 +152,8 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
                        f"{report.entries} ledger entries")
         else:
             click.echo("no checkpoints given: consistency is checked, but nothing anchors it outside the "
-                       "database (give --checkpoints FILE --public-key KEY)")
+                       "database, so a rewrite by someone with write access to it who recomputed every hash "
+                       "would still pass (give --checkpoints FILE --public-key KEY)")
         if report.replayed is not None:
             click.echo(f"replay: {report.replayed} events reproduced by the engine with the roles then in force")
         _outcome(report.notes(), report.problems, prefix="")

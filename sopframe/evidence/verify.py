@@ -274,6 +274,8 @@ def _check_role_tables(store: "Store", report: StoreReport, jobs: dict[int, str]
     from sopframe.core.rolerecord import RoleRecord
 
     for digest, n in sorted(store.role_digests().items(), key=lambda item: item[1]):
+        if type(digest) is not str:  # a damaged column: the ledger's own chain check names that entry
+            continue
         job = (jobs or {}).get(n)
         where = f"ledger entry {n}" + (f", job {job}" if job else "")
         body = store.role_table(digest)

@@ -180,3 +180,26 @@ def test_a_forged_consistency_proof_does_not_pass(store: SqlStore, tmp_path: Pat
     report = check_pack(pack, key, held=_held(tmp_path))
     assert not report.ok and report.problems[0].endswith(
         "the pack's checkpoint does not extend it: the ledger it covered was rewritten"), report.problems
+
+
+# ------------------------------------------------------------------ what the output promises
+def test_without_checkpoints_the_output_says_a_consistent_rewrite_would_pass(store: SqlStore, url: str,
+                                                                              capsys: pytest.CaptureFixture[str],
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from sopframe.__main__ import main
+
+    from .test_tamper_evidence import _attack, _job, _recompute_ledger
+
+    _attack(store, "recompute a whole chain after an edit")
+    _recompute_ledger(store)
+    monkeypatch.setenv("SOPFRAME_USER", "auditor")
+    for argv, words in ((["verify"], "a rewrite by someone with write access to it who recomputed every hash "
+                                     "would still pass"),
+                        (["job", "verify", _job(store)], "a job's own chain cannot show a rewrite")):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as info:
+            main([*argv, "--store", url])
+        assert info.value.code == 0  # the rewrite is self-consistent: nothing here can fail it ...
+        out = capsys.readouterr().out
+        assert out.rstrip().endswith("ok") or f"{_job(store)}: ok" in out
+        assert words in out, out  # ... and the output says so
