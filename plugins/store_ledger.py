@@ -144,6 +144,16 @@ class LedgerTables:
         return [LedgerEntry(n + i, r[0], r[1], r[2], hexed(r[3]), "", "", hexed(r[4]))
                 for i, r in enumerate(rows, 1)]
 
+    def role_digests(self) -> dict[str, int]:
+        """Digest -> the first ledger entry that names it (a pending batch: the entry it will become)."""
+        out = {hexed(d): int(n) for d, n in self._query("SELECT roles, min(n) FROM ledger WHERE roles IS NOT NULL "
+                                                        "GROUP BY roles")}
+        pending = self.ledger_pending()
+        for e in pending:
+            if e.roles is not None:
+                out.setdefault(e.roles, e.n)
+        return out
+
     def _next_entry(self, job: str, first: int, last: int, head: str, roles: str | None) -> LedgerEntry:
         """The entry after the ledger's head, with the head row moved to it (locked until the transaction ends)."""
         from sopframe.core.ledger import next_entry

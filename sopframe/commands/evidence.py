@@ -152,7 +152,8 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
                        f"{report.entries} ledger entries")
         else:
             click.echo("no checkpoints given: consistency is checked, but nothing anchors it outside the "
-                       "database (give --checkpoints FILE --public-key KEY)")
+                       "database, so a rewrite by someone with write access to it who recomputed every hash "
+                       "would still pass (give --checkpoints FILE --public-key KEY)")
         if report.replayed is not None:
             click.echo(f"replay: {report.replayed} events reproduced by the engine with the roles then in force")
         _outcome(report.notes(), report.problems, prefix="")
@@ -214,8 +215,11 @@ def evidence(ctx: click.Context, output: Path | None, force: bool, sops: tuple[s
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
     sel = Selection(sops=sops, templates=templates, jobs=jobs, since=since, last=last)
     fetch = getattr(store, "attachment", None) if with_files else None
+    from sopframe.checkpoints import read_checkpoints
+
+    earlier = [c.size for c in read_checkpoints(checkpoints_path, private.public_key())[:-1]]
     data = build_pack(store, sel, cp, pem, sign=private.sign, created=_now(), version=__version__,
-                      attachments=fetch)
+                      attachments=fetch, earlier=earlier)
     write_output(output, data)
     click.echo(f"evidence pack written to {output} ({len(data)} bytes), proven by checkpoint over {cp.size} "
                f"ledger entries")
@@ -227,14 +231,18 @@ def evidence(ctx: click.Context, output: Path | None, force: bool, sops: tuple[s
               help="Your own copy of the store's public key.")
 @click.option("--replay", is_flag=True, help="Also re-run the jobs' commands through the engine with the pinned "
                                              "templates and role tables the pack holds.")
+@click.option("--checkpoints", "held_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Checkpoints you kept of this store: the pack's checkpoint must extend each one.")
 @format_option
-def evidence_verify(pack: Path, public_path: Path, replay: bool, fmt: str) -> None:
+def evidence_verify(pack: Path, public_path: Path, replay: bool, held_path: Path | None, fmt: str) -> None:
     """Check an evidence pack offline: any changed byte, missing file or swapped job fails it."""
-    from sopframe.checkpoints import load_public_key
+    from sopframe.checkpoints import load_public_key, read_checkpoints
     from sopframe.core.safetext import escape as safe
     from sopframe.evidence.check import check_pack
 
-    report = check_pack(pack, load_public_key(public_path), replay=replay)
+    key = load_public_key(public_path)
+    held = read_checkpoints(held_path, key) if held_path is not None else []
+    report = check_pack(pack, key, replay=replay, held=held)
     if fmt == "json":
         emit_json({"ok": report.ok, "problems": report.problems, "notes": report.notes, "jobs": report.jobs,
                    "events": report.events, "covered": report.covered})

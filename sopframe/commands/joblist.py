@@ -116,6 +116,9 @@ def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, expect: str |
                            f"{r['unchecked']} events were recorded without one and were not checked")
         if not results:
             click.echo("no jobs")
+        elif any(not r["problem"] for r in results):
+            click.echo("note: a job's own chain cannot show a rewrite by someone with write access to the database "
+                       "who recomputed its hashes; `sopframe verify --checkpoints FILE --public-key KEY` can")
     if bad:
         first = bad[0]["problem"] or f"job {bad[0]['job']}: {bad[0]['drift']}"
         raise IntegrityError(f"{len(bad)} of {len(results)} job{'s' if len(results) != 1 else ''} failed "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import Sequence
 
-__all__ = ["leaf_hash", "tree_hash", "Tree", "verify_inclusion", "EMPTY_TREE"]
+__all__ = ["leaf_hash", "tree_hash", "Tree", "verify_inclusion", "verify_consistency", "EMPTY_TREE"]
 
 EMPTY_TREE = hashlib.sha256(b"").hexdigest()
 
@@ -64,6 +64,70 @@ class Tree:
                 path.append(level[sibling].hex())
             index //= 2
         return path
+
+    def consistency_proof(self, m: int) -> list[str]:
+        """Proof that the tree of the first ``m`` leaves is a prefix of this one (RFC 9162 2.1.4.1), as hex."""
+        if not 0 < m < self.size:
+            raise IndexError(f"no consistency proof from {m} leaves to a tree of {self.size}")
+        return [p.hex() for p in self._subproof(m, 0, self.size, True)]
+
+    def _subproof(self, m: int, start: int, end: int, whole: bool) -> list[bytes]:
+        """RFC 9162's SUBPROOF(m, D[start:end], whole), ``m`` counted from ``start``."""
+        if m == end - start:
+            return [] if whole else [self._range(start, end)]
+        k = _split(end - start)
+        if m <= k:
+            return [*self._subproof(m, start, start + k, whole), self._range(start + k, end)]
+        return [*self._subproof(m - k, start + k, end, False), self._range(start, start + k)]
+
+    def _range(self, start: int, end: int) -> bytes:
+        """The hash of the subtree over leaves ``start``..``end - 1`` (``start`` aligned as RFC 6962 splits)."""
+        n = end - start
+        if n & (n - 1) == 0:  # a full subtree: a node the levels already hold
+            return self.levels[n.bit_length() - 1][start // n]
+        k = _split(n)
+        return _node(self._range(start, start + k), self._range(start + k, end))
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than ``n`` (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def verify_consistency(old_size: int, new_size: int, old_root: str, new_root: str, path: Sequence[str]) -> bool:
+    """Does ``path`` prove the tree of ``old_size`` leaves with ``old_root`` a prefix of the one with ``new_root``?
+
+    RFC 9162 2.1.4.2: whoever holds the older signed tree hash can tell a
+    log that only grew from one whose earlier leaves were rewritten.
+    """
+    if old_size == new_size:
+        return old_root == new_root and not path
+    if not 0 < old_size < new_size or not path and old_size & (old_size - 1):
+        return False
+    try:
+        proof = [bytes.fromhex(p) for p in path]
+        if old_size & (old_size - 1) == 0:
+            proof.insert(0, bytes.fromhex(old_root))
+    except ValueError:
+        return False
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = _node(c, fr), _node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = _node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr.hex() == old_root and sr.hex() == new_root
 
 
 def tree_hash(leaves: Sequence[bytes]) -> str:

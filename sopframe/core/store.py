@@ -249,6 +249,14 @@ class Store(AccountRecords, abc.ABC):
         """
         return []
 
+    def role_digests(self) -> dict[str, int]:
+        """Digest -> the first ledger entry (chained or pending) that names it: every role table the record needs."""
+        out: dict[str, int] = {}
+        for e in [*self.ledger(), *self.ledger_pending()]:
+            if e.roles is not None:
+                out.setdefault(e.roles, e.n)
+        return out
+
     def seal_ledger(self) -> int:
         """Chain every pending batch into the ledger now (waiting for an append that is chaining); how many."""
         return 0

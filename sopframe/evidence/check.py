@@ -19,12 +19,12 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Sequence
 
 from sopframe.checkpoints import Checkpoint, _parse, key_id
 from sopframe.core.engine.events import Event, verify_chain
 from sopframe.core.ledger import LedgerEntry
-from sopframe.core.merkle import verify_inclusion
+from sopframe.core.merkle import verify_consistency, verify_inclusion
 from sopframe.errors import UsageError
 from sopframe.evidence.pack import FORMAT, sop_versions
 
@@ -53,8 +53,12 @@ class PackReport:
 
 
 def check_pack(path: Path, public_key: "Ed25519PublicKey", *, max_bytes: int = MAX_PACK_BYTES,
-               replay: bool = False) -> PackReport:
-    """Check a pack offline; ``replay`` also re-runs its jobs' commands with the role tables it holds."""
+               replay: bool = False, held: Sequence[Checkpoint] = ()) -> PackReport:
+    """Check a pack offline; ``replay`` also re-runs its jobs' commands with the role tables it holds.
+
+    ``held``: checkpoints the auditor kept (read and checked with the same key): the pack's checkpoint must
+    extend each one, or the ledger it proves is not the one they covered.
+    """
     report = PackReport()
     try:
         zf = zipfile.ZipFile(path)
@@ -73,6 +77,7 @@ def check_pack(path: Path, public_key: "Ed25519PublicKey", *, max_bytes: int = M
         cp = _check_checkpoint(files, public_key, manifest, report)
         if cp is None:
             return report
+        _check_held(files, cp, held, report)
         published: list[Event] = []
         histories: dict[str, tuple[list[Event], list[LedgerEntry]]] = {}
         for jid in manifest.get("jobs", []):
@@ -219,6 +224,37 @@ def _check_checkpoint(files: dict[str, bytes], key: "Ed25519PublicKey", manifest
     if pem is not None and key_id(key) not in _pem_key_ids(pem):
         report.notes.append("public-key.pem in the pack is not the key you gave (your key was used)")
     return cp
+
+
+def _check_held(files: dict[str, bytes], cp: Checkpoint, held: Sequence[Checkpoint], report: PackReport) -> None:
+    """The pack's checkpoint extends every checkpoint the auditor holds (RFC 9162 consistency proofs)."""
+    if not held:
+        return
+    proofs = _load_json(files, "consistency.json", report) if "consistency.json" in files else {}
+    if not isinstance(proofs, dict):
+        report.problems.append("consistency.json is not in the pack format")
+        return
+    failed = len(report.problems)
+    for i, h in enumerate(held, 1):
+        yours = f"your checkpoint {i} ({h.time}, {h.size} ledger entries)"
+        if h.origin != cp.origin:
+            report.problems.append(f"{yours} is of store {h.origin}, the pack of store {cp.origin}")
+        elif h.size > cp.size:
+            if h.time > cp.time:  # signed later, yet it covers less: entries the held one covered are gone
+                report.problems.append(f"{yours} covers more than the pack's checkpoint ({cp.size}), signed "
+                                       f"after it ({cp.time}): ledger entries were deleted (rolled back)")
+            else:
+                report.notes.append(f"{yours} is newer than the pack's checkpoint: the pack cannot be compared "
+                                    "with it")
+        elif h.size and not verify_consistency(h.size, cp.size, h.tree, cp.tree, proofs.get(str(h.size), [])
+                                               if h.size < cp.size else []):
+            why = "the pack carries no proof that its checkpoint extends it (the store's checkpoint file lacks " \
+                  "it: truncated or replaced)" if h.size < cp.size and str(h.size) not in proofs else \
+                  "the pack's checkpoint does not extend it: the ledger it covered was rewritten"
+            report.problems.append(f"{yours}: {why}")
+    if len(report.problems) == failed:
+        report.notes.append(f"the pack's checkpoint extends the {len(held)} checkpoint"
+                            f"{'s' if len(held) != 1 else ''} you hold")
 
 
 def _pem_key_ids(pem: bytes) -> set[str]:

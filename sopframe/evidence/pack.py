@@ -8,6 +8,7 @@ key and nothing else (:mod:`sopframe.evidence.check`):
 ``manifest.sig``           Ed25519 signature over ``manifest.json``
 ``checkpoint.json``        the signed checkpoint the jobs are proven against
 ``public-key.pem``         the key that signed it (the auditor uses their own copy)
+``consistency.json``       proofs that the checkpoint's tree extends each earlier checkpoint's
 ``sops.json``              the SOP versions of the selected SOPs, effective dates, status
 ``templates/<sha>.yaml``   each pinned template text, named by its SHA-256
 ``roles/<digest>.json``    each role table the jobs' batches ran under, named by its digest
@@ -144,8 +145,12 @@ def select_jobs(source: EvidenceSource, sel: Selection) -> list[str]:
 
 def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, public_key_pem: bytes, *,
                sign: Callable[[bytes], bytes] | None, created: str, version: str,
-               attachments: Callable[[str], bytes | None] | None = None) -> bytes:
-    """The pack's bytes.  ``sign`` signs the manifest (the checkpoint key); ``attachments`` fetches documents."""
+               attachments: Callable[[str], bytes | None] | None = None, earlier: Iterable[int] = ()) -> bytes:
+    """The pack's bytes.  ``sign`` signs the manifest (the checkpoint key); ``attachments`` fetches documents.
+
+    ``earlier``: the sizes of the checkpoints signed before ``checkpoint``; the pack proves its checkpoint's
+    tree extends each of them (``consistency.json``), so an auditor who holds them can tell a rewritten ledger.
+    """
     from sopframe.evidence.render import render_index, render_job
 
     jobs = select_jobs(source, sel)
@@ -161,6 +166,8 @@ def build_pack(source: EvidenceSource, sel: Selection, checkpoint: Checkpoint, p
     z = _Zip()
     z.add("checkpoint.json", (checkpoint.line() + "\n").encode("utf-8"))
     z.add("public-key.pem", public_key_pem)
+    z.add("consistency.json", write_json({str(m): tree.consistency_proof(m)
+                                          for m in sorted(set(earlier)) if 0 < m < checkpoint.size}))
     summaries, templates, published = [], {}, []
     roles: set[str] = set()
     for jid in jobs:

@@ -55,6 +55,7 @@ class StoreReport:
     unchecked: dict[str, int] = field(default_factory=dict)  # job -> events replay could not check (no roles)
     documents: int = 0  # stored copies of attached documents re-hashed
     not_held: int = 0  # documents attached before the store kept copies
+    role_tables: int = 0  # role tables the ledger names, checked against their digests
     proven_at_once: bool = False  # the backend proved chains, ledger and coverage in one pass (Store.prove)
 
     @property
@@ -68,6 +69,7 @@ class StoreReport:
                 "not_yet_covered": {j: {"first": a, "last": b} for j, (a, b) in sorted(self.uncovered.items())},
                 "pending_batches": self.pending,
                 "documents": {"checked": self.documents, "not_held": self.not_held},
+                "role_tables": self.role_tables,
                 "replay": None if self.replayed is None else {"replayed_events": self.replayed,
                                                               "unchecked": dict(sorted(self.unchecked.items()))}}
 
@@ -113,6 +115,7 @@ def verify_store(store: "Store", *, checkpoints: list[Checkpoint] | None = None,
                          replaying=_replayer(store, recorded, report) if replay and ledger_ok else None,
                          read_models=read_models)
     _check_documents(store, wanted, report)
+    _check_role_tables(store, report, {e.n: e.job for e in recorded})
     if wanted is not None:
         entries_checked = [e for e in recorded if e.job in wanted]
         heads = {j: h for j, h in heads.items() if j in wanted}
@@ -152,6 +155,7 @@ def _proven(store: "Store", checkpoints: list[Checkpoint], report: StoreReport) 
     report.proven_at_once = True
     report.jobs, report.events, report.entries, report.pending = proof.jobs, proof.events, proof.entries, proof.pending
     _check_documents(store, None, report)
+    _check_role_tables(store, report)
     if checkpoints:
         report.checkpoints = len(checkpoints)
         report.problems += check_against_ledger(checkpoints, store.store_id(), proof.entries, proof.roots.get)
@@ -258,6 +262,33 @@ def _check_documents(store: "Store", wanted: set[str] | None, report: StoreRepor
                                    f"{sha[:12]}... (altered)")
         else:
             report.documents += 1
+
+
+def _check_role_tables(store: "Store", report: StoreReport, jobs: dict[int, str] | None = None) -> None:
+    """Each role table a ledger entry names is in the store and is the text its digest names.
+
+    The ledger and the checkpoints cover the digest, not the text: without
+    this, whoever can write the table could change who held a role and only
+    replay would notice.
+    """
+    from sopframe.core.rolerecord import RoleRecord
+
+    for digest, n in sorted(store.role_digests().items(), key=lambda item: item[1]):
+        if type(digest) is not str:  # a damaged column: the ledger's own chain check names that entry
+            continue
+        job = (jobs or {}).get(n)
+        where = f"ledger entry {n}" + (f", job {job}" if job else "")
+        body = store.role_table(digest)
+        if body is None:
+            report.problems.append(f"{where}: the role table it ran under ({digest[:12]}...) is missing from the "
+                                   "store (deleted)")
+            continue
+        try:
+            RoleRecord.parse(digest, body)
+        except ValueError as exc:
+            report.problems.append(f"{where}: {exc}")
+        else:
+            report.role_tables += 1
 
 
 def _replayer(store: "Store", entries: list[LedgerEntry], report: StoreReport) -> Callable[[str, list[Event]], None]:

@@ -58,3 +58,22 @@ def test_a_proof_fails_for_any_other_leaf_index_size_or_root(n: int, data: st.Da
         assert not verify_inclusion(leaves[i], i, n, bad, root)
         assert not verify_inclusion(leaves[i], i, n, proof[:-1], root)
     assert not verify_inclusion(leaves[i], n, n, proof, root)
+
+
+def test_consistency_proofs_prove_a_prefix_and_nothing_else() -> None:
+    """RFC 9162 2.1.4: every older tree is proven a prefix of every newer one; any changed leaf fails."""
+    import hashlib
+
+    from sopframe.core.merkle import Tree, tree_hash, verify_consistency
+
+    for n in range(2, 40):
+        leaves = [hashlib.sha256(bytes([i])).digest() for i in range(n)]
+        tree = Tree(leaves)
+        for m in range(1, n):
+            proof, old = tree.consistency_proof(m), tree_hash(leaves[:m])
+            assert verify_consistency(m, n, old, tree.root(), proof), (m, n)
+            rewritten = [*leaves[:m]]
+            rewritten[m // 2] = b"x" * 32
+            assert not verify_consistency(m, n, tree_hash(rewritten), tree.root(), proof), (m, n)
+            assert not verify_consistency(m, n, old, tree_hash([*leaves[:-1], b"y" * 32]), proof), (m, n)
+            assert not verify_consistency(m, n, old, tree.root(), proof[:-1]), (m, n)

@@ -185,7 +185,10 @@ def test_a_missing_role_table_is_named(mem) -> None:
     store.raw_role_tables().clear()
     report = verify_store(store, replay=True)
     assert report.problems == [f"job {job}: event 1 (job.started): replay: the role table it ran under "
-                               f"({roles.digest[:12]}...) is missing from the store"]
+                               f"({roles.digest[:12]}...) is missing from the store",
+                               # and verify names it without replay too
+                               f"ledger entry 1, job {job}: the role table it ran under ({roles.digest[:12]}...) is "
+                               f"missing from the store (deleted)"]
 
 
 # ------------------------------------------------------------------ list fields, sub-jobs, starts off-version
