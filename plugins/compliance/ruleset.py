@@ -178,5 +178,5 @@ def framework_plugin(fw_id: str, title: str, short: str, plugin: str, catalogue:
     policy = {key: DEFAULTS[key][0] for key in (*sorted(used), *GAPS_POLICY_KEYS)}
     fw = Framework(fw_id, title, titles(catalogue), plugin=plugin, policy=policy, rule_kinds=kinds,
                    rule_filter=rule_filter, evidenceable=evidenceable(catalogue),
-                   partial={spec.code: dict(spec.partial) for spec in specs if spec.partial})
+                   partial={spec.code: dict(spec.partial) for spec in specs if spec.partial}, cites=cited)
     return FrameworkPlugin(fw, tuple(rules))

@@ -142,7 +142,7 @@ def _cell_text(cell: list[tuple[str, str]]) -> str:
 
 def _headline(m: Matrix) -> str:
     outside = len(m.framework.controls) - len(m.evidenceable)
-    return (f"{m.covered} of {len(m.evidenceable)} controls that procedures can evidence are covered by "
+    return (f"{m.covered} of {len(m.evidenceable)} {m.framework.cites} that procedures can evidence are covered by "
             f"{len(m.columns)} templates ({outside} more are met by design or technology, not procedures)")
 
 
@@ -267,7 +267,7 @@ def render_html(matrices: Sequence[Matrix], title: str = "Control coverage") -> 
     for m in matrices:
         fw = m.framework
         parts.append(f"<h2>{e(fw.title)}</h2><p>{e(_headline(m))}.</p>")
-        parts.append(f"<table><caption>{e(fw.title)}: controls by template</caption><thead><tr>"
+        parts.append(f"<table><caption>{e(fw.title)}: {e(fw.cites)} by template</caption><thead><tr>"
                      '<th scope="col">control</th><th scope="col">title</th><th scope="col">status</th>')
         parts += [f'<th scope="col" title="{e(c.file)}">{e(c.id)}{"" if c.claims else " *"}</th>'
                   for c in m.columns]

@@ -47,6 +47,8 @@ class Framework:
     #: an optional finer test: whether rule ``code`` checks this template at all
     #: (for example only templates that declare the step the rule is about)
     rule_filter: Callable[[str, Template], bool] | None = field(default=None, compare=False, repr=False)
+    #: what the framework calls the ids it lists, plural ("criteria" for SOC 2, "requirements" for PCI DSS)
+    cites: str = "controls"
 
     def applies(self, code: str, kind: str) -> bool:
         """Whether the framework's rule ``code`` checks templates of ``kind``."""

@@ -145,6 +145,7 @@ def test_coverage_html_is_one_self_contained_file(run, samples: Path, tmp_path: 
     for title in ("ISO/IEC 27001:2022", "SOC 2", "PCI DSS v4.0.1"):
         assert title in page
     assert page.count("<caption>") == 4 and '<th scope="row">A.5.37</th>' in page
+    assert "<caption>SOC 2 Trust Services Criteria: criteria by template</caption>" in page
     assert '<tr class="gap"><th scope="row">' in page and "GAP" in page and "Legend" in page
     assert str(tmp_path) not in page, "no absolute paths of this machine in the report"
     assert "sops/change.yaml" in page
@@ -154,7 +155,9 @@ def test_coverage_markdown_and_text(run, samples: Path) -> None:
     md = run("coverage", str(samples), "--framework", "iso27001", "--format", "markdown").out
     assert "| control | title |" in md and "A.8.8" in md
     text = run("coverage", str(samples), "--framework", "soc2").out
-    assert re.search(r"SOC 2 Trust Services Criteria: \d+ of 35 controls that procedures can evidence", text)
+    assert re.search(r"SOC 2 Trust Services Criteria: \d+ of 35 criteria that procedures can evidence", text)
+    pci = run("coverage", str(samples), "--framework", "pci-dss").out
+    assert re.search(r"PCI DSS v4.0.1: \d+ of \d+ requirements that procedures can evidence", pci)  # not "controls"
 
 
 def test_unknown_framework_is_a_usage_error(run, samples: Path) -> None:
