@@ -142,11 +142,8 @@ def test_a_read_only_role_s_checkpoint_says_which_batches_it_does_not_cover(
     what it leaves out, instead of reporting success as if it covered every commit."""
     import subprocess
     import sys
-    import uuid
 
-    import psycopg
-
-    from sopframe_plugins.store_postgres import split_url
+    from .pgroles import read_only_role
 
     holder, writer = stores
     writer.append("J-1", 0, make_events("J-1", 1))
@@ -154,23 +151,11 @@ def test_a_read_only_role_s_checkpoint_says_which_batches_it_does_not_cover(
         _hold_head(holder)
         writer.append("J-2", 0, make_events("J-2", 1))
     assert len(writer.ledger_pending()) == 1
-    dsn, schema = split_url(postgres_url)
-    role = f"auditor_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute(f"CREATE ROLE {role} LOGIN")
-        db.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {role}')
-        db.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {role}')
-    try:
-        init_keys(tmp_path / "k", tmp_path / "k.pub")
+    init_keys(tmp_path / "k", tmp_path / "k.pub")
+    with read_only_role(postgres_url) as auditor:
         r = subprocess.run([sys.executable, "-m", "sopframe", "checkpoint", "--key", str(tmp_path / "k"),
-                            "--checkpoints", str(tmp_path / "cps.jsonl"),
-                            "--store", postgres_url.replace("postgres@", f"{role}@", 1)],
+                            "--checkpoints", str(tmp_path / "cps.jsonl"), "--store", auditor],
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as db:
-            db.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM {role}')
-            db.execute(f'REVOKE ALL ON SCHEMA "{schema}" FROM {role}')
-            db.execute(f"DROP ROLE {role}")
     assert r.returncode == 0, r.stderr
     assert "1 ledger entry, head" in r.stdout
     assert "note: 1 committed batch (J-2) not yet chained into the ledger, so this checkpoint does not cover" \

@@ -1,8 +1,6 @@
 """PostgreSQL roles a team's DBA sets up: a role that owns only its schema, a read-only auditor."""
 
 from __future__ import annotations
-
-import uuid
 from typing import Iterator
 
 import pytest
@@ -12,25 +10,15 @@ from sopframe.core.store import SCHEMA_VERSION, open_store
 from sopframe.errors import StoreError
 from sopframe.pluginmanager import load_plugins
 
+from .pgroles import temporary_role
+
 
 @pytest.fixture
 def schema_owner_url(postgres_empty_url: str) -> Iterator[str]:
     """The store URL as a role that owns the (existing) schema and holds no CREATE on the database."""
-    import psycopg
-
-    from sopframe_plugins.store_postgres import split_url
-
-    dsn, schema = split_url(postgres_empty_url)
-    role = f"owner_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute(f"CREATE ROLE {role} LOGIN")
-        db.execute(f'CREATE SCHEMA "{schema}" AUTHORIZATION {role}')
-    try:
-        yield postgres_empty_url.replace("postgres@", f"{role}@", 1)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as db:
-            db.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            db.execute(f"DROP ROLE {role}")
+    with temporary_role(postgres_empty_url, "owner", ['CREATE SCHEMA "{schema}" AUTHORIZATION {role}'],
+                        ['DROP SCHEMA IF EXISTS "{schema}" CASCADE']) as url:
+        yield url
 
 
 def test_a_role_owning_only_its_schema_can_init_and_migrate(schema_owner_url: str) -> None:
@@ -46,19 +34,8 @@ def test_a_role_owning_only_its_schema_can_init_and_migrate(schema_owner_url: st
 @pytest.fixture
 def plain_role_url(postgres_empty_url: str) -> Iterator[str]:
     """The store URL (its schema not created) as a role that may not create schemas."""
-    import psycopg
-
-    from sopframe_plugins.store_postgres import split_url
-
-    dsn, _ = split_url(postgres_empty_url)
-    role = f"plain_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute(f"CREATE ROLE {role} LOGIN")
-    try:
-        yield postgres_empty_url.replace("postgres@", f"{role}@", 1)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as db:
-            db.execute(f"DROP ROLE {role}")
+    with temporary_role(postgres_empty_url, "plain") as url:
+        yield url
 
 
 def test_init_of_a_missing_schema_the_role_may_not_create_says_what_to_do(plain_role_url: str) -> None:

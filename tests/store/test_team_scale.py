@@ -69,25 +69,14 @@ def test_a_swapped_template_text_is_caught(tmp_path: Path) -> None:
 
 
 def test_a_select_only_role_runs_every_reading_command(postgres_url: str, tmp_path: Path) -> None:
-    import uuid
-
-    import psycopg
-
-    from sopframe_plugins.store_postgres import split_url
+    from .pgroles import read_only_role
 
     plugins = load_plugins()
     store = open_store(postgres_url, plugins)
     job = Engine(store, roles={"author": ["alice"]}).start(_TINY_TEMPLATE, "tiny.yaml", actor="alice").job_id
     store.close()
-    dsn, schema = split_url(postgres_url)
-    role = f"auditor_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(dsn, autocommit=True) as db:
-        db.execute(f"CREATE ROLE {role} LOGIN")
-        db.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO {role}')
-        db.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {role}')
     (tmp_path / "sopframe.toml").write_text('[roles]\nauthor = ["alice"]\n', "utf-8")  # the write gets to the server
-    try:
-        auditor = postgres_url.replace("postgres@", f"{role}@", 1)
+    with read_only_role(postgres_url) as auditor:
         for args in (["job", "list"], ["job", "show", job], ["job", "history", job], ["job", "verify", "--all"],
                      ["sops"], ["overdue"], ["store", "status"]):
             r = subprocess.run([sys.executable, "-m", "sopframe", *args, "--store", auditor], capture_output=True,
@@ -97,11 +86,6 @@ def test_a_select_only_role_runs_every_reading_command(postgres_url: str, tmp_pa
                             "--store", auditor], capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert r.returncode == 2 and "permission denied" in r.stderr  # writing is refused by the server
         assert "hint: this role or file may only be read" in r.stderr  # and the user is told what that means
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as db:
-            db.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM {role}')
-            db.execute(f'REVOKE ALL ON SCHEMA "{schema}" FROM {role}')
-            db.execute(f"DROP ROLE {role}")
 
 
 CLI_WRITER = """
