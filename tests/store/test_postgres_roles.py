@@ -1,6 +1,7 @@
 """PostgreSQL roles a team's DBA sets up: a role that owns only its schema, a read-only auditor."""
 
 from __future__ import annotations
+
 from typing import Iterator
 
 import pytest
