@@ -186,3 +186,13 @@ def test_the_configured_re_acknowledgement_default_lets_a_renewal_through_and_re
     assert [a.at[:10] for a in store.ack_rows(REF)] == ["2026-01-05", "2027-02-01"]
     replayed = verify_store(store, replay=True)
     assert replayed.ok and replayed.replayed and not replayed.unchecked, replayed.problems
+
+
+def test_an_empty_audience_is_not_awaiting_acknowledgements(engine: Engine, store: MemoryStore,
+                                                            clock: FixedClock) -> None:
+    from sopframe.core.identity import RoleTable
+
+    publish(engine)
+    text = render_status(training_report(store, RoleTable.build({"author": ["alice"]}), RoleTable.build({}), clock()))
+    assert "  effective: no, nobody to acknowledge it\n" in text and "needs 0" not in text
+    assert text.endswith("  nobody holds the audience's roles or groups\n")
