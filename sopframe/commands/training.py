@@ -78,6 +78,7 @@ def render_status(report: list[TrainingStatus]) -> str:
             lines.append(f"  warning: {g} is not in the `groups` configuration: it reaches nobody")
         if p.effective_share:
             state = f"yes since {_short(s.effective_at)}" if s.effective else \
+                "no, nobody to acknowledge it" if not s.people else \
                 f"no, awaiting acknowledgements ({s.acknowledged} of {len(s.people)}; {p.effective_share} needs " \
                 f"{s.needed})"
             lines.append(f"  effective: {state}")

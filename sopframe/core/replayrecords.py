@@ -45,8 +45,9 @@ def record_command(store: "Store", stream: str, batch: Sequence["Event"], record
         raise NotARecordCommand(f"a batch of {len(batch)} events: every command on an SOP record writes one")
     ev = batch[0]
     d, ref = ev.data, ref_of_stream(stream)
+    every = d.get("every") if ev.type == "sop.acknowledged" else None  # the configured default that applied
     records = SopRecords(store, roles=record.table(), groups=record.groups(), clock=FixedClock(ev.at),
-                         limits=limits)
+                         limits=limits, every=None if every is None else str(every))
     if ev.type == "sop.acknowledged":
         att = d.get("attestation")
         text = att.get("text") if isinstance(att, dict) else None

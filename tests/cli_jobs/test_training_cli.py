@@ -156,3 +156,20 @@ def test_ack_checks_the_training_table_as_training_status_does(published: Cli, t
         assert r.code == 2 and "sopframe.toml:10: training.grace" in r.err, (argv, r.err)
     (tmp_path / "sopframe.toml").write_text(CONFIG, "utf-8")
     assert published("training", "status", "--format", "json", "--store", published.store).json()[0]["acknowledged"] == 1
+
+
+def test_ack_renews_by_the_configured_re_acknowledgement_default(cli: Cli, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from sopframe.testing import sop_lifecycle
+
+    monkeypatch.setattr(sop_lifecycle, "LIFECYCLE", sop_lifecycle.LIFECYCLE.replace("    every: 12 months\n", ""))
+    (tmp_path / "sopframe.toml").write_text(CONFIG + 'reacknowledge-every = "30d"\n', "utf-8")
+    store = sopframe_store(cli.store)
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    publish(Engine(store, roles=ROLES, clock=clock))
+    SopRecords(store, roles=RoleTable.build(ROLES), groups=RoleTable.build(GROUPS), clock=clock,
+               every="30d").acknowledge("SOP-T-001", actor="rob")  # due again by 2026-02-04T09:00
+    late = cli("training", "status", "SOP-T-001", "--as-of", "2026-03-01", "--format", "json", "--store", cli.store)
+    assert [(p["person"], p["status"]) for p in late.json()[0]["people"]][-1] == ("rob", "late")
+    r = cli("ack", "SOP-T-001", "--as", "rob", "--format", "json", "--store", cli.store)  # today, long after
+    assert r.code == 0 and r.json()["every"] == "30d", r.err

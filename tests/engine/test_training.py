@@ -162,3 +162,37 @@ def test_record_streams_are_not_jobs(engine: Engine, records: SopRecords, store:
            "stages:\n  s:\n    owner: a\n"
     with pytest.raises(JobError, match="names SOP record streams"):
         Engine(store, roles={"a": ["ann"]}).start(text, "bad.yaml", actor="ann")
+
+
+def test_the_configured_re_acknowledgement_default_lets_a_renewal_through_and_replays(
+        store: MemoryStore, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template without ``every`` takes ``[training] reacknowledge-every``: once `training status` says the
+    renewal is due (late), ``ack`` takes it, records the interval that applied, and replay agrees."""
+    from sopframe.core.identity import RoleTable
+    from sopframe.testing import sop_lifecycle
+    from sopframe.testing.sop_lifecycle import GROUPS, ROLES
+
+    monkeypatch.setattr(sop_lifecycle, "LIFECYCLE", sop_lifecycle.LIFECYCLE.replace("    every: 12 months\n", ""))
+    publish(Engine(store, roles=ROLES, clock=clock))
+    records = SopRecords(store, roles=RoleTable.build(ROLES), groups=RoleTable.build(GROUPS), clock=clock,
+                         every="12 months")
+    first = records.acknowledge(REF, actor="rita")  # 2026-01-05T09:00
+    assert first["every"] == "12 months"
+    clock.set("2027-02-01T00:00:00+00:00")
+    (report,) = training_report(store, records.roles, records.groups, clock(), every="12 months")
+    rita = next(p for p in report.people if p.person == "rita")
+    assert (rita.status, rita.due) == ("late", "2027-01-05T09:00:00.000000Z")
+    records.acknowledge(REF, actor="rita")  # refused before: the default was not applied to `ack`
+    assert [a.at[:10] for a in store.ack_rows(REF)] == ["2026-01-05", "2027-02-01"]
+    replayed = verify_store(store, replay=True)
+    assert replayed.ok and replayed.replayed and not replayed.unchecked, replayed.problems
+
+
+def test_an_empty_audience_is_not_awaiting_acknowledgements(engine: Engine, store: MemoryStore,
+                                                            clock: FixedClock) -> None:
+    from sopframe.core.identity import RoleTable
+
+    publish(engine)
+    text = render_status(training_report(store, RoleTable.build({"author": ["alice"]}), RoleTable.build({}), clock()))
+    assert "  effective: no, nobody to acknowledge it\n" in text and "needs 0" not in text
+    assert text.endswith("  nobody holds the audience's roles or groups\n")

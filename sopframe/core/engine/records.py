@@ -11,7 +11,8 @@ rebuild`` and evidence packs treat them as they treat a job's.
 Events (``actor`` is always the person acting, normalised):
 
 * ``sop.acknowledged`` ``{ref, version, person, published_by, attestation}``
-  -- ``attestation`` is ``{text, sha256}`` or None;
+  -- ``attestation`` is ``{text, sha256}`` or None; ``every`` too when the
+  ``[training] reacknowledge-every`` default applied (the template names none);
 * ``sop.flagged`` ``{ref, version, reason}`` -- the SOP does not match reality;
 * ``sop.reviewed`` ``{ref, version, reason}`` -- someone reviewed it, settling
   the flags and change-triggered reviews before it.
@@ -20,6 +21,7 @@ Events (``actor`` is always the person acting, normalised):
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import TYPE_CHECKING, Any
 
 from sopframe.core.engine.clock import Clock, system_clock, to_text
@@ -47,8 +49,10 @@ class SopRecords:
     """Writes to SOP record streams, with the role and group tables that say who belongs to an audience."""
 
     def __init__(self, store: "Store", *, roles: RoleTable | None = None, groups: RoleTable | None = None,
-                 clock: Clock = system_clock, limits: Limits | None = None) -> None:
+                 clock: Clock = system_clock, limits: Limits | None = None, every: str | None = None) -> None:
         self.store = store
+        #: the ``[training] reacknowledge-every`` default, for versions whose template names no ``every``
+        self.every = every
         self.roles = roles or RoleTable()
         self.groups = groups or RoleTable()
         self.clock = clock
@@ -83,7 +87,7 @@ class SopRecords:
                 "was never published"
             raise JobError(f"version {escape(version)} of {ref} {what}; the current version is "
                            f"{escape(str(current.version))}", hint="acknowledge the current version")
-        policy = policy_of(current)
+        policy = policy_of(current, every=self.every)
         if policy is None:
             raise JobError(f"{ref} version {escape(str(current.version))} names no audience to acknowledge it",
                            hint="its lifecycle template needs `publishes.acknowledgement.audience`")
@@ -117,6 +121,8 @@ class SopRecords:
                            f"{standing.acknowledged_at}{renew}", hint="nothing was recorded")
         data = {"ref": ref, "version": current.version, "person": person, "published_by": current.job,
                 "attestation": attestation}
+        if policy.every and not json.loads(str(current.acknowledgement)).get("every"):
+            data["every"] = policy.every  # the configured default that applied: replay checks with it
         self._append(ref, "sop.acknowledged", data, person)
         return data
 
