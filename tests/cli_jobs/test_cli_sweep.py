@@ -1,0 +1,23 @@
+"""Numbers a command cannot use are usage errors (exit 2), not internal errors or silently accepted."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Cli
+
+
+@pytest.mark.parametrize("args", [
+    ("notify", "run", "--loop", "--idle", "-1"),
+    ("notify", "run", "--loop", "--idle", "0"),
+    ("notify", "run", "--limit", "0"),
+    ("notify", "run", "--limit", "-3"),
+    ("notify", "list", "--limit", "0"),
+    ("notify", "list", "--limit", "-3"),
+])
+def test_notify_refuses_a_pause_or_limit_below_its_range(cli: Cli, args: tuple[str, ...]) -> None:
+    cli("job", "start", "tiny.yaml")  # a store to read
+    result = cli(*args, "--store", cli.store)
+    assert result.code == 2, result
+    assert "Invalid value for" in result.err and args[-2] in result.err
+    assert result.out == ""
