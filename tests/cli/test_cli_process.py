@@ -165,8 +165,21 @@ def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path, cached: bool
                               stderr=subprocess.PIPE, text=True, timeout=60)
     finally:
         os.close(written)
-    assert proc.returncode == 1
+    assert proc.returncode == 141  # as a shell reports a process SIGPIPE stopped: not 1, "findings"
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("args", [["rules"], ["--version"], ["--help"], ["job", "--help"]])
+def test_output_closed_early_exits_141_without_a_note(tmp_path: Path, args: list[str]) -> None:
+    """`sopframe rules | head -1`: exit 1 would say findings or a refused job command; nothing on stderr."""
+    read, written = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([_script(), *args], cwd=tmp_path, env=_env(), stdout=written, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    finally:
+        os.close(written)
+    assert (proc.returncode, proc.stderr) == (141, "")
 
 
 #: what a job command on a started job must not import: the validator's machinery, the compliance plugins,
