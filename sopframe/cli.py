@@ -70,6 +70,19 @@ class LazyGroup(click.Group):
             return cmd
         return _plugin_commands(ctx).get(name)
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:  # --help and --version write while the options are parsed
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError as exc:
+            raise OutputClosed() from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:  # click would exit 1, which means findings or a refusal
+            raise OutputClosed() from exc
+
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
@@ -81,6 +94,31 @@ class LazyGroup(click.Group):
                 hint = did_you_mean(name, self.list_commands(ctx))
                 raise click.UsageError(f"no such command {name!r}{hint}", ctx) from None
             raise
+
+
+class OutputClosed(Exception):
+    """Standard output was closed while a command wrote to it (``sopframe rules | head -1``)."""
+
+
+def _output_closed() -> NoReturn:
+    """Exit 141, as a process stopped by SIGPIPE does in a shell, without Python's "Exception ignored" note
+    when it flushes the closed standard output at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no file descriptor behind sys.stdout
+        pass
+    sys.exit(ExitCode.OUTPUT_CLOSED)
+
+
+def _flush() -> None:
+    """Write out what is still buffered for standard output: a reader gone by now is exit 141, not a note at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _output_closed()
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - a closed or replaced sys.stdout
+        pass
 
 
 def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
@@ -155,6 +193,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """
     try:
         rv = cli.main(args=argv, prog_name="sopframe", standalone_mode=False)
+        _flush()
+    except (OutputClosed, BrokenPipeError):
+        _output_closed()
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(ExitCode.INTERRUPTED)
@@ -164,6 +205,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         sys.exit(ExitCode.INTERRUPTED)
     except SystemExit:
+        _flush()
         raise
     except Exception as exc:  # never a bare traceback for users
         from sopframe.errors import SopframeError

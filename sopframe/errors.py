@@ -52,6 +52,7 @@ class ExitCode(enum.IntEnum):
     BROKEN_CHAIN = 5, "`sopframe job verify` or `sopframe verify` found a broken hash chain, a changed or " \
                       "missing record, or (with `--replay`) an event the engine would have refused"
     INTERRUPTED = 130, "interrupted (Ctrl-C)"
+    OUTPUT_CLOSED = 141, "standard output closed before everything was written (a reader such as `head` exited)"
 
     meaning: str
 

@@ -27,8 +27,20 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class _FirstNameOption(click.Option):
+    """An option whose help shows its first name only: the others are kept spellings, not advertised."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        return f"{self.opts[0]} {self.make_metavar(ctx)}", record[1]
+
+
 def _key_option(f):  # type: ignore[no-untyped-def]
-    return click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path),
+    # --private-key, as `keys init` names the same file; --key is the earlier spelling, still accepted
+    return click.option("--private-key", "--key", "key_path", cls=_FirstNameOption,
+                        type=click.Path(dir_okay=False, path_type=Path),
                         default=lambda: str(_key_dir() / "checkpoint.key"), show_default="the user's sopframe "
                         "config folder / checkpoint.key", help="The private key that signs checkpoints.")(f)
 
@@ -171,7 +183,7 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
 @click.option("--template", "templates", multiple=True, metavar="ID", help="Jobs started from this template.")
 @click.option("--job", "jobs", multiple=True, metavar="JOB", help="This job.")
 @click.option("--since", metavar="DATE", help="Only jobs started on or after this date (YYYY-MM-DD).")
-@click.option("--last", type=click.IntRange(min=1), help="Only the N most recent jobs per template.")
+@click.option("--last", type=click.IntRange(min=1), metavar="N", help="Only the N most recent jobs per template.")
 @click.option("--with-files", is_flag=True, help="Include the attached documents themselves (when the store has "
                                                  "them).")
 @_key_option

@@ -39,9 +39,10 @@ def notify() -> None:
 @store_option
 @click.option("--once", "mode", flag_value="once", default=True, help="Deliver what is due, then exit (default).")
 @click.option("--loop", "mode", flag_value="loop", help="Keep delivering until interrupted (SIGTERM or Ctrl-C).")
-@click.option("--idle", type=float, default=5.0, show_default=True, metavar="SECONDS",
+@click.option("--idle", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True, metavar="SECONDS",
               help="With --loop: the pause when nothing is due.")
-@click.option("--limit", type=int, default=None, metavar="N", help="With --once: deliver at most N notifications.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --once: deliver at most N notifications.")
 @format_option
 @click.pass_context
 def run(ctx: click.Context, store_url: str | None, mode: str, idle: float, limit: int | None, fmt: str) -> None:
@@ -80,7 +81,8 @@ def _summary(report: Any) -> str:
 @notify.command(name="list")
 @store_option
 @click.option("--status", type=click.Choice(["pending", "sending", "delivered", "dead"]), default=None)
-@click.option("--limit", type=int, default=50, show_default=True, metavar="N")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, metavar="N",
+              help="Show at most N notifications.")
 @format_option
 @click.pass_context
 def list_(ctx: click.Context, store_url: str | None, status: str | None, limit: int, fmt: str) -> None:

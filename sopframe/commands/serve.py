@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -54,13 +58,35 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, insecure_cooki
         click.echo("sopframe: warning: cookies without `Secure` on a non-loopback address", err=True)
     click.echo(f"sopframe serve on http://{host}:{port} (store {state.engine().store.url}, {workers} worker(s))",
                err=True)
-    if workers == 1:
-        uvicorn.run(create_app(state), host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE)
-        return
-    state.close()
-    os.environ[ENV_SERVE_STORE] = url
-    os.environ[ENV_INSECURE] = "1" if not config.secure_cookies else "0"
-    if settings.config.file:
-        os.environ[ENV_CONFIG] = str(settings.config.file)
-    uvicorn.run("sopframe.server.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", timeout_keep_alive=KEEP_ALIVE)
+    with _ctrl_c_exits_130():
+        if workers == 1:
+            uvicorn.run(create_app(state), host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE)
+            return
+        state.close()
+        os.environ[ENV_SERVE_STORE] = url
+        os.environ[ENV_INSECURE] = "1" if not config.secure_cookies else "0"
+        if settings.config.file:
+            os.environ[ENV_CONFIG] = str(settings.config.file)
+        uvicorn.run("sopframe.server.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", timeout_keep_alive=KEEP_ALIVE)
+
+
+@contextmanager
+def _ctrl_c_exits_130() -> Iterator[None]:
+    """uvicorn shuts down gracefully on Ctrl-C and returns as if asked to: remember the signal, and end with
+    :exc:`KeyboardInterrupt` (exit 130, as ``sopframe --help`` says) once it has."""
+    seen: list[int] = []
+
+    def interrupted(signum: int, frame: Any) -> None:
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    except KeyboardInterrupt:
+        seen.append(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if seen:
+        raise KeyboardInterrupt

@@ -6,8 +6,11 @@ import functools
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -165,8 +168,21 @@ def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path, cached: bool
                               stderr=subprocess.PIPE, text=True, timeout=60)
     finally:
         os.close(written)
-    assert proc.returncode == 1
+    assert proc.returncode == 141  # as a shell reports a process SIGPIPE stopped: not 1, "findings"
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("args", [["rules"], ["--version"], ["--help"], ["job", "--help"]])
+def test_output_closed_early_exits_141_without_a_note(tmp_path: Path, args: list[str]) -> None:
+    """`sopframe rules | head -1`: exit 1 would say findings or a refused job command; nothing on stderr."""
+    read, written = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([_script(), *args], cwd=tmp_path, env=_env(), stdout=written, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    finally:
+        os.close(written)
+    assert (proc.returncode, proc.stderr) == (141, "")
 
 
 #: what a job command on a started job must not import: the validator's machinery, the compliance plugins,
@@ -232,3 +248,29 @@ def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
             assert "sopframe.core.engine.engine" in new and _heavy(new, READ_HEAVY) == [], args
         elif args[1] == "list":
             assert "sopframe.core.readmodel" in new and _heavy(new, LIST_HEAVY) == [], args
+
+
+def test_ctrl_c_stops_serve_with_exit_130(tmp_path: Path) -> None:
+    """uvicorn shuts down gracefully on SIGINT and returns normally: the command still exits 130, no traceback."""
+    pytest.importorskip("uvicorn")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([_script(), "serve", "--port", str(port), "--store", f"sqlite:///{tmp_path / 's.db'}"],
+                            cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # until it listens (uvicorn has taken over Ctrl-C by then)
+            assert proc.poll() is None, proc.communicate()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
