@@ -13,11 +13,13 @@ from sopframe.core.safetext import escape
 __all__ = ["users", "open_plain_store", "password_option"]
 
 
-def open_plain_store(ctx: click.Context, store_url: str | None):  # type: ignore[no-untyped-def]
-    """The store the options, environment or configuration name; closed with the command."""
+def open_plain_store(ctx: click.Context, store_url: str | None, create: bool = False):  # type: ignore[no-untyped-def]
+    """The store the options, environment or configuration name; closed with the command.  Only a command that
+    makes the first record of a new store (``users add``) creates one: a mistyped path is an error, not an empty
+    store."""
     from sopframe.services.context import open_store_for
 
-    store = open_store_for(settings_for(ctx), plugins_for(ctx), store_url)
+    store = open_store_for(settings_for(ctx), plugins_for(ctx), store_url, create=create)
     ctx.call_on_close(store.close)
     return store
 
@@ -50,7 +52,7 @@ def add(ctx: click.Context, user: str, password_stdin: bool, store_url: str | No
     """Create an account for USER (asks for the password)."""
     from sopframe.services.auth import add_user
 
-    account = add_user(open_plain_store(ctx, store_url), user, _password(password_stdin))
+    account = add_user(open_plain_store(ctx, store_url, create=True), user, _password(password_stdin))
     click.echo(f"account {escape(account.user)} created")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,19 @@ def test_accounts_and_tokens_through_the_cli(cli: Cli, monkeypatch: pytest.Monke
     assert missing.code == 2 and "no account 'nobody'" in missing.err
     kinds = [e.kind for e in raw.audit_log(user="lee")]
     assert {"account.created", "token.created", "account.disabled", "account.password"} <= set(kinds)
+
+
+@pytest.mark.parametrize("args", [("users", "list"), ("tokens", "list"), ("users", "disable", "lee"),
+                                  ("tokens", "create", "lee")])
+def test_account_commands_on_a_mistyped_store_say_so_and_create_nothing(cli: Cli, tmp_path: Path,
+                                                                       args: tuple[str, ...]) -> None:
+    typo = tmp_path / "tema.db"
+    r = cli(*args, "--store", f"sqlite:///{typo}")
+    assert r.code == 2 and "does not exist" in r.err and not typo.exists()  # not "no accounts" from a new empty file
+
+
+def test_adding_the_first_account_creates_the_store(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_stdin(monkeypatch, PASSWORD + "\n")
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    assert cli("users", "add", "lee", "--password-stdin", "--store", url).code == 0
+    assert cli("users", "list", "--store", url).out.startswith("lee")
