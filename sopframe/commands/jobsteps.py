@@ -56,7 +56,7 @@ def _done(engine: "Engine", message: str, state: "JobState", fmt: str = "text") 
 
 @click.command()
 @click.argument("template")
-@click.option("--title", help="A title for this job (default: the template's).")
+@click.option("--title", metavar="TEXT", help="A title for this job (default: the template's).")
 @click.option("--reason", metavar="TEXT", help="Why the job starts from a template that is not the current "
                                                "published version of the SOP it implements (recorded).")
 @store_option
@@ -168,7 +168,7 @@ def complete(ctx: click.Context, job_id: str, stage: str | None, store_url: str 
 
 @click.command()
 @click.argument("job_id", metavar="JOB")
-@click.option("--reason", required=True, help="Why the stage goes back (required).")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the stage goes back (required).")
 @stage_option
 @store_option
 @actor_option
@@ -184,7 +184,7 @@ def reject(ctx: click.Context, job_id: str, reason: str, stage: str | None, stor
 
 @click.command()
 @click.argument("job_id", metavar="JOB")
-@click.option("--reason", required=True, help="Why the job is cancelled (required).")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the job is cancelled (required).")
 @store_option
 @actor_option
 @format_option
