@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from sopframe import __version__
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.errors import ExitCode
 
 __all__ = ["main", "cli", "CORE_COMMANDS"]
@@ -52,7 +53,7 @@ CORE_COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(SuggestingGroup):
     """A group whose core commands load on use, and whose plugins add more."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -82,18 +83,6 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as exc:  # click would exit 1, which means findings or a refusal
             raise OutputClosed() from exc
-
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            from sopframe.errors import did_you_mean
-
-            name = args[0] if args else ""
-            if name and "No such command" in str(exc):
-                hint = did_you_mean(name, self.list_commands(ctx))
-                raise click.UsageError(f"no such command {name!r}{hint}", ctx) from None
-            raise
 
 
 class OutputClosed(Exception):

@@ -102,3 +102,4 @@ def checked_policy(ctx: click.Context) -> dict[str, object]:
                                   hint="policy keys and defaults: " + ", ".join(f"{k} = {v!r}"
                                                                                 for k, v in sorted(known.items())))
     return policy
+

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.jobctx import emit_json, format_option, open_store, store_option
 from sopframe.commands.output import check_output, force_option, store_files, write_output
 from sopframe.errors import IntegrityError, UsageError
@@ -69,7 +70,7 @@ def _check_checkpoints(path: Path, protected: list[Path]) -> None:
                               "ideally a copy elsewhere too")
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def keys() -> None:
     """Make the Ed25519 key pair that signs checkpoints (kept outside the database)."""
 
@@ -175,7 +176,7 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
         raise IntegrityError(f"verification failed: {count} problem{'s' if count != 1 else ''}; first: {first}")
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=SuggestingGroup, invoke_without_command=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the pack (an existing file only with --force).")
 @force_option

@@ -12,6 +12,8 @@ import importlib
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
+
 __all__ = ["job", "JobGroup", "COMMANDS"]
 
 #: job command -> "module:attribute"
@@ -26,7 +28,7 @@ COMMANDS = {
 }
 
 
-class JobGroup(click.Group):
+class JobGroup(SuggestingGroup):
     """The ``job`` group: each command imported from its module on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.jobctx import emit_json, format_option, notify_settings_for, store_option
 from sopframe.core.safetext import escape
 
@@ -25,7 +26,7 @@ def _store(ctx: click.Context, store_url: str | None) -> "Store":
     return s
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def notify() -> None:
     """The notification outbox: deliver it (`run`), list it, count it, send dead letters again.
 

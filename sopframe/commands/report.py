@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.jobctx import emit_json, open_engine, store_option
 from sopframe.commands.output import check_output, force_option, store_files, write_output
 from sopframe.core.safetext import escape
@@ -12,7 +13,7 @@ from sopframe.errors import UsageError
 __all__ = ["report"]
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def report() -> None:
     """Reports over the job store's read models."""
 

@@ -6,6 +6,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.jobctx import actor_option, current_user, emit_json, format_option, open_engine, store_option
 from sopframe.commands.sopctx import open_records
 from sopframe.core.safetext import escape
@@ -21,7 +22,7 @@ class OverdueFound(SopframeError):
     exit_code = 1
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=SuggestingGroup, invoke_without_command=True)
 @click.option("--current", is_flag=True, help="Only current versions (leave out archived ones).")
 @store_option
 @format_option

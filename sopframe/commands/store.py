@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.jobctx import emit_json, format_option, store_option
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,7 +26,7 @@ def _open(ctx: click.Context, store_url: str | None, create: bool = False) -> "S
     return s
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def store() -> None:
     """The job store: create its tables, migrate it to this version, rebuild its read models.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.jobctx import emit_json, format_option, store_option
 from sopframe.commands.users import open_plain_store
 from sopframe.core.safetext import escape
@@ -11,7 +12,7 @@ from sopframe.core.safetext import escape
 __all__ = ["tokens"]
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def tokens() -> None:
     """API tokens for `sopframe serve`: `Authorization: Bearer TOKEN` acts as the token's user."""
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.common import settings_for
 from sopframe.commands.jobctx import emit_json, format_option, open_engine, roles_from_config, store_option
 from sopframe.core.safetext import escape
@@ -15,7 +16,7 @@ from sopframe.errors import UsageError
 __all__ = ["training", "render_status"]
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def training() -> None:
     """Acknowledgements of published SOP versions by their audience (see docs/training.md)."""
 

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.common import plugins_for, settings_for
 from sopframe.commands.jobctx import emit_json, format_option, store_option
 from sopframe.core.safetext import escape
@@ -35,7 +36,7 @@ def _password(from_stdin: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def users() -> None:
     """Local accounts for `sopframe serve`: who may sign in with a password.
 

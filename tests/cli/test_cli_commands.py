@@ -257,6 +257,18 @@ def test_unknown_command_suggests_the_closest(capsys: pytest.CaptureFixture[str]
     assert "no such command 'valdate' (did you mean 'validate'?)" in r.err
 
 
+@pytest.mark.parametrize("args, said", [
+    (("store", "stauts"), "no such command 'stauts' (did you mean 'status'?)"),
+    (("job", "histroy", "X"), "no such command 'histroy' (did you mean 'history'?)"),
+    (("notify", "lsit"), "no such command 'lsit' (did you mean 'list'?)"),
+    (("sops", "shwo"), "no such command 'shwo' (did you mean 'show'?)"),
+])
+def test_an_unknown_subcommand_suggests_the_closest_as_the_top_level_does(
+        capsys: pytest.CaptureFixture[str], args: tuple[str, ...], said: str) -> None:
+    r = invoke(capsys, *args)
+    assert r.code == 2 and said in r.err
+
+
 def test_unknown_option_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     r = invoke(capsys, "validate", "--colour", "x.yaml")
     assert r.code == 2 and "--colour" in r.err
