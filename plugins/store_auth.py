@@ -71,7 +71,7 @@ class AuthTables(AccountRecords):
             with self._tx():
                 return int(self._x(sql, args).rowcount)
         except self.Error as exc:  # type: ignore[attr-defined,misc]
-            from sopframe_plugins.store_sql import write_refused
+            from sopframe_plugins.store_errors import write_refused
 
             raise write_refused(f"cannot write to {self.url}", exc) from None
 

@@ -82,7 +82,7 @@ class OutboxTables:
             with self._tx():
                 return fn()
         except self.Error as exc:  # type: ignore[misc]
-            from sopframe_plugins.store_sql import write_refused
+            from sopframe_plugins.store_errors import write_refused
 
             raise write_refused(f"cannot {what} in {self.url}", exc) from None
 

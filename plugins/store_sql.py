@@ -33,13 +33,14 @@ from sopframe.core.safetext import escape
 from sopframe.core.store import Derived, RowsOf, Store, check_batch
 from sopframe.errors import ConflictError, StoreError
 from sopframe_plugins.store_auth import AUDIT_BY_REMOTE, AUDIT_BY_REMOTE_DDL, AUTH_DDL, AUTH_VERSION, AuthTables
+from sopframe_plugins.store_errors import write_refused
 from sopframe_plugins.store_events import COMPACT_DDL, EVENT_COLS, by_type_rows, by_type_sql, hexed, linked, packed
 from sopframe_plugins.store_ledger import LedgerTables
 from sopframe_plugins.store_readmodel import READ_MODELS, SOP_RECORDS
 from sopframe_plugins.store_outbox import OUTBOX_DDL, OUTBOX_VERSION, OutboxTables
 from sopframe_plugins.store_sop_records import SOP_RECORDS_DDL, SopRecordTables
 
-__all__ = ["SqlStore", "DDL", "READ_MODELS", "write_refused"]
+__all__ = ["SqlStore", "DDL", "READ_MODELS"]
 
 DDL: dict[int, str] = {
     1: """
@@ -121,19 +122,6 @@ CREATE TABLE IF NOT EXISTS ledger_pending (
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS sopframe_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, " \
                  "applied_at TEXT NOT NULL)"
-
-
-#: what a database says when the connection may not write: PostgreSQL's insufficient_privilege, a read-only file
-_READ_ONLY_SIGNS = ("permission denied", "readonly database", "read-only")
-
-
-def write_refused(message: str, exc: BaseException) -> StoreError:
-    """A failed write, with a hint when the cause is that this role or file may only be read."""
-    text = str(exc).strip()
-    read_only = getattr(exc, "sqlstate", None) == "42501" or any(s in text.lower() for s in _READ_ONLY_SIGNS)
-    hint = ("this role or file may only be read: reading commands (job list, show, history, verify, sops, overdue, "
-            "store status) work; writing needs a role that may write" if read_only else "")
-    return StoreError(f"{message}: {text}", hint=hint)
 
 
 def decode_events(rows: Sequence[Sequence[Any]], what: str, url: str) -> list[Event]:
