@@ -15,7 +15,7 @@ counted from the end of the recorded last day.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from sopframe.core.durations import Duration

@@ -6,9 +6,9 @@ from __future__ import annotations
 import click
 
 from sopframe.commands.jobctx import emit_json, format_option, open_engine, store_option
-from sopframe.core.engine.describe import describe_event, history_lines
+from sopframe.core.engine.describe import history_lines
 
-__all__ = ["show", "history", "describe_event", "history_lines"]
+__all__ = ["show", "history"]
 
 
 @click.command()

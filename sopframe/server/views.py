@@ -192,7 +192,7 @@ def stage_list(loaded: "Loaded") -> list[dict[str, Any]]:
 
 
 def history_rows(events: list[Any]) -> list[dict[str, Any]]:
-    from sopframe.commands.jobshow import describe_event
+    from sopframe.core.engine.describe import describe_event
 
     return [{"seq": e.seq, "at": e.at[:19].replace("T", " "), "actor": e.actor, "type": e.type,
              "text": describe_event(e.type, e.data)} for e in events]
