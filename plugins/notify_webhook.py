@@ -61,7 +61,7 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float, cafile
 
 
 class _HttpNotifier(Notifier):
-    clock: Callable[[], float] = staticmethod(time.time)  # type: ignore[assignment]
+    clock: Callable[[], float] = staticmethod(time.time)
 
     #: every option of the channel type
     options = {"url": "text", "timeout": "seconds", "ca-file": "file"}

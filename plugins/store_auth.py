@@ -57,6 +57,8 @@ class AuthTables(AccountRecords):
     The record classes are imported by the methods that make them: a job command needs none.
     """
 
+    Error: type[BaseException] = Exception  # the driver's error class, set by the store
+
     def _x(self, sql: str, args: Sequence[Any] = ()) -> Any:  # pragma: no cover - provided by SqlStore
         raise NotImplementedError
 
@@ -70,7 +72,7 @@ class AuthTables(AccountRecords):
         try:
             with self._tx():
                 return int(self._x(sql, args).rowcount)
-        except self.Error as exc:  # type: ignore[attr-defined,misc]
+        except self.Error as exc:
             from sopframe_plugins.store_errors import write_refused
 
             raise write_refused(f"cannot write to {self.url}", exc) from None

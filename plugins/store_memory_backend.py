@@ -228,8 +228,8 @@ class MemoryStore(MemoryAccounts, Store):
 
     def flag_rows(self, ref: str | None = None) -> list[FlagRow]:
         with self._lock:
-            found = [f for r in (*self._records.values(), *self._rows.values()) for f in r.flags
-                     if ref is None or f.ref == ref]
+            holders: list[JobRows | RecordRows] = [*self._records.values(), *self._rows.values()]
+            found = [f for r in holders for f in r.flags if ref is None or f.ref == ref]
         return sorted(found, key=lambda f: (f.ref, f.at, f.source, f.seq))
 
     def sop_job_rows(self, ref: str | None = None) -> list[SopJobRow]:

@@ -81,7 +81,7 @@ class OutboxTables:
         try:
             with self._tx():
                 return fn()
-        except self.Error as exc:  # type: ignore[misc]
+        except self.Error as exc:
             from sopframe_plugins.store_errors import write_refused
 
             raise write_refused(f"cannot {what} in {self.url}", exc) from None
@@ -128,7 +128,8 @@ class OutboxTables:
         return int(self._in_tx("settle notifications", settle)) if outcomes else 0
 
     def notifications(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
-        sql, args = f"SELECT {_COLS} FROM outbox", []
+        sql = f"SELECT {_COLS} FROM outbox"
+        args: list[Any] = []
         if status:
             sql += " WHERE status = ?"
             args.append(status)

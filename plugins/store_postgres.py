@@ -157,13 +157,14 @@ class PostgresStore(SqlStore):
         return isinstance(exc, self._psycopg.errors.UniqueViolation)
 
     def _table_exists(self, name: str) -> bool:
-        return self.db.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0] is not None
+        row = self.db.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+        return row is not None and row[0] is not None
 
     def _compact_tables(self) -> None:
         """Version 11: ``prev`` dropped and hashes retyped in one rewrite per table (grants and indexes kept)."""
         for table, hashes in (("jobs", ("head_hash",)), ("events", ("hash",)), ("ledger", ("head", "hash", "roles"))):
             cur = self.db.execute(f"SELECT * FROM {table} WHERE 1 = 0")
-            types = {d.name: d.type_code for d in cur.description}
+            types = {d.name: d.type_code for d in cur.description or ()}
             changes = ["DROP COLUMN prev"] if "prev" in types else []
             changes += [f"ALTER COLUMN {c} TYPE bytea USING CASE WHEN {c} ~ '^[0-9a-f]{{64}}$' THEN decode({c}, 'hex') "
                         f"ELSE convert_to({c}, 'UTF8') END" for c in hashes if types[c] != _BYTEA]

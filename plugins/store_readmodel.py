@@ -229,7 +229,8 @@ class ReadModelTables:
             sql += f" WHERE role IN ({', '.join('?' * len(args))})"
         rows = self._query(sql + f" ORDER BY job{self.collate_c}, node{self.collate_c}, signoff{self.collate_c}",
                            args)
-        return [OpenSignoff(*r[:8], barred=OpenSignoff.barred_from_json(r[8])) for r in rows]
+        return [OpenSignoff(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], OpenSignoff.barred_from_json(r[8]))
+                for r in rows]
 
     def stage_visits(self, template: str | None = None, since: str | None = None,
                      job: str | None = None) -> list[StageVisit]:
@@ -263,7 +264,7 @@ class ReadModelTables:
         try:
             with self._tx():
                 return self._rebuild(rows_of)
-        except self.Error as exc:  # type: ignore[misc]
+        except self.Error as exc:
             raise StoreError(f"cannot rebuild the read models of {self.url}: {str(exc).strip()}") from None
 
     def _rebuild(self, rows_of: RowsOf, version: int = SCHEMA_VERSION) -> tuple[int, list[str]]:
@@ -272,7 +273,8 @@ class ReadModelTables:
         for table, since in READ_MODELS.items():
             if version >= since:
                 self._x(f"DELETE FROM {table}")
-        n, problems = 0, []
+        n = 0
+        problems: list[str] = []
         for job, events in self.iter_jobs():
             rows = rows_or_problem(job, events, rows_of, problems)
             if rows is not None and (version >= SOP_RECORDS or not isinstance(rows, RecordRows)):

@@ -172,7 +172,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:
             return self._x(sql, args).fetchall()
-        except self.Error as exc:  # type: ignore[misc]
+        except self.Error as exc:
             raise StoreError(f"cannot read {self.url}: {str(exc).strip()}") from None
 
     @abc.abstractmethod
@@ -213,7 +213,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                     raise ConflictError(job, expected_seq)  # rolled back: nothing of it is kept
         except ConflictError:
             raise self._conflict(job, expected_seq) from None
-        except self.Error as exc:  # type: ignore[misc]
+        except self.Error as exc:
             if self._is_unique_violation(exc):
                 raise self._conflict(job, expected_seq) from None
             raise write_refused(f"job {job}: cannot write to {self.url}", exc) from None
@@ -239,7 +239,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                 head = self._head_row()  # waits for an append that is chaining
                 pending = self._take_pending()
                 self._chain(head, pending)
-        except self.Error as exc:  # type: ignore[misc]
+        except self.Error as exc:
             raise write_refused(f"cannot chain the pending ledger entries of {self.url}", exc) from None
         return len(pending)
 
@@ -335,7 +335,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                 if row and row[0] is not None:
                     return int(row[0])
             return 1 if self._table_exists("events") else 0
-        except self.Error as exc:  # type: ignore[misc]
+        except self.Error as exc:
             raise StoreError(f"cannot read the schema version of {self.url}: {str(exc).strip()}") from None
 
     def apply_migration(self, version: int, rows_of: RowsOf) -> None:
@@ -363,7 +363,7 @@ class SqlStore(AuthTables, LedgerTables, SopRecordTables, OutboxTables, Store): 
                 now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
                 self._x("INSERT INTO sopframe_schema (version, name, applied_at) VALUES (?, ?, ?)",
                         (version, MIGRATIONS[version - 1].name, now))
-        except self.Error as exc:  # type: ignore[misc]
+        except self.Error as exc:
             raise StoreError(f"cannot migrate {self.url} to schema version {version}: {str(exc).strip()}",
                              hint="nothing of this step was kept; fix the cause and run it again") from None
 

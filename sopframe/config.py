@@ -22,7 +22,7 @@ __all__ = ["Config", "find_config", "load_config", "key_position", "key_line", "
 ENV_DISABLE = "SOPFRAME_DISABLE_PLUGINS"
 
 #: key -> (type, description); other parts of sopframe read the tables
-KNOWN_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+KNOWN_KEYS: dict[str, tuple[type, str]] = {
     "select": (list, "rule codes or prefixes to report (default: all)"),
     "ignore": (list, "rule codes or prefixes never to report"),
     "fail-level": (str, "lowest severity that makes validate exit 1: error, warning or info"),
@@ -231,9 +231,9 @@ def _check(values: Mapping[str, Any], path: str) -> None:
         typ, _ = KNOWN_KEYS[key]
         if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
             name = {list: "a list", str: "a string", bool: "true or false", int: "a whole number",
-                    dict: "a table"}.get(typ, str(typ))  # type: ignore[call-overload]
+                    dict: "a table"}.get(typ, str(typ))
             raise ConfigError(f"{key!r} must be {name}, got {value!r}", path=key_position(path, key))
-        if typ is list and not all(isinstance(item, str) for item in value):
+        if typ is list and isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{key!r} must be a list of strings, got {value!r}", path=key_position(path, key))
     if "fail-level" in values and str(values["fail-level"]).lower() not in ("error", "warning", "info"):
         raise ConfigError(f"'fail-level' must be error, warning or info, got {values['fail-level']!r}",

@@ -54,7 +54,7 @@ POINTS: tuple[Point, ...] = (
 )
 
 #: parameters for checks that compare with a limit: the organisation's policy
-_PARAMS = {
+_PARAMS: dict[str, dict[str, Any]] = {
     "sop-review-interval": {"limit": Limit(policy="sop-review-every")},
     "leaver-deadline": {"limit": Limit(policy="leaver-revocation")},
     "plan-exercised": {"limit": Limit(policy="dr-drill-every")},

@@ -101,7 +101,7 @@ def _limits_text(params: Mapping[str, Any]) -> str:
         if limit.standard is not None:
             bound = "falling short of it" if limit.minimum else "exceeding it"
             out.append(f"{what} is {limit.standard}, set by {limit.set_by}; {bound} is an error.")
-        else:
+        elif limit.policy is not None:
             default = DEFAULTS[limit.policy][0]
             bound = "falling short of it" if limit.minimum else "exceeding it"
             if limit.enforced:

@@ -113,7 +113,7 @@ def demo(ctx: click.Context, store_url: str) -> None:
     if errors or result.template is None:
         raise TemplateError("/".join(TEMPLATE), errors or result.findings)
     engine = open_engine(ctx, store_url, create=True)
-    engine.roles = DEMO_ROLES  # type: ignore[assignment]
+    engine.roles = DEMO_ROLES
     now = engine.clock()
     today = now.date().isoformat()
     ref = f"ITSOP-{now.year}-100"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 import click
 
@@ -11,6 +12,8 @@ from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.jobctx import emit_json, format_option, open_store, store_option
 from sopframe.commands.output import check_output, force_option, store_files, write_output
 from sopframe.errors import IntegrityError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_CHECKPOINTS = "sopframe-checkpoints.jsonl"
 
@@ -38,7 +41,7 @@ class _FirstNameOption(click.Option):
         return f"{self.opts[0]} {self.make_metavar(ctx)}", record[1]
 
 
-def _key_option(f):  # type: ignore[no-untyped-def]
+def _key_option(f: F) -> F:
     # --private-key, as `keys init` names the same file; --key is the earlier spelling, still accepted
     return click.option("--private-key", "--key", "key_path", cls=_FirstNameOption,
                         type=click.Path(dir_okay=False, path_type=Path),
@@ -46,7 +49,7 @@ def _key_option(f):  # type: ignore[no-untyped-def]
                         "config folder / checkpoint.key", help="The private key that signs checkpoints.")(f)
 
 
-def _checkpoints_option(f):  # type: ignore[no-untyped-def]
+def _checkpoints_option(f: F) -> F:
     return click.option("--checkpoints", "checkpoints_path", type=click.Path(dir_okay=False, path_type=Path),
                         default=DEFAULT_CHECKPOINTS, show_default=True,
                         help="The checkpoint file (one signed checkpoint per line; keep a copy elsewhere).")(f)

@@ -79,9 +79,9 @@ def show(ctx: click.Context, ref: str, last: int | None, store_url: str | None, 
             note = f" -- started off the current version: {escape(f.reason)}" if f.reason else ""
             click.echo(f"  {escape(f.job):<16} {state:<10} started {f.started_at} ({escape(f.template)} "
                        f"{escape(f.template_version)}){note}")
-    for f in flags:
-        what = "flagged" if f.kind == "flagged" else f"review due after change {escape(f.source)}"
-        click.echo(f"{what} by {escape(f.by)} at {f.at}: {escape(f.reason)}")
+    for flag in flags:
+        what = "flagged" if flag.kind == "flagged" else f"review due after change {escape(flag.source)}"
+        click.echo(f"{what} by {escape(flag.by)} at {flag.at}: {escape(flag.reason)}")
 
 
 def _mark(ctx: click.Context, ref: str, reason: str, store_url: str | None, actor: str | None, fmt: str,
@@ -104,7 +104,7 @@ def _marking(reason_help: str) -> Callable[[F], F]:
         for option in (click.pass_context, format_option, actor_option, store_option,
                        click.option("--reason", required=True, metavar="TEXT", help=reason_help),
                        click.argument("ref", metavar="SOP-REF")):
-            f = option(f)
+            f = option(f)  # type: ignore[assignment]  # click's decorators return the function they are given
         return f
     return wrap
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,10 +12,13 @@ from sopframe.commands.common import plugins_for, settings_for
 from sopframe.commands.jobctx import emit_json, format_option, store_option
 from sopframe.core.safetext import escape
 
+if TYPE_CHECKING:
+    from sopframe.core.store import Store
+
 __all__ = ["users", "open_plain_store", "password_option"]
 
 
-def open_plain_store(ctx: click.Context, store_url: str | None, create: bool = False):  # type: ignore[no-untyped-def]
+def open_plain_store(ctx: click.Context, store_url: str | None, create: bool = False) -> Store:
     """The store the options, environment or configuration name; closed with the command.  Only a command that
     makes the first record of a new store (``users add``) creates one: a mistyped path is an error, not an empty
     store."""
@@ -89,8 +93,8 @@ def disable(ctx: click.Context, user: str, store_url: str | None) -> None:
 def list_(ctx: click.Context, store_url: str | None, fmt: str) -> None:
     """List the accounts (never their hashes)."""
     accounts = open_plain_store(ctx, store_url).accounts()
-    rows = [{"user": a.user, "disabled": a.disabled, "created_at": a.created_at, "changed_at": a.changed_at}
-            for a in accounts]
+    rows: list[dict[str, Any]] = [{"user": a.user, "disabled": a.disabled, "created_at": a.created_at,
+                                   "changed_at": a.changed_at} for a in accounts]
     if fmt == "json":
         emit_json(rows)
         return

@@ -87,6 +87,7 @@ class _Builder:
 
     def signoff(self, sid: str, d: Mapping[str, Any], path: Path_) -> Signoff:
         nb = d.get("not_by", ())
+        locs: tuple[Location, ...]
         if isinstance(nb, str):
             refs, locs = (nb,), (self.value((*path, "not_by")),)
         else:

@@ -30,7 +30,8 @@ def split_follow_ons(findings: Iterable[Finding]) -> tuple[list[Finding], list[F
     """
     findings = list(findings)
     reported = {(f.file, f"{f.code} {f.stage}") for f in findings if f.stage}
-    shown, hidden = [], []
+    shown: list[Finding] = []
+    hidden: list[Finding] = []
     for f in findings:
         (hidden if f.follows and (f.file, f.follows) in reported else shown).append(f)
     return shown, hidden

@@ -16,7 +16,7 @@ first use (:attr:`TemplateGraph.graph`), so job commands never import networkx.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple
 
 from sopframe.core.location import Location
 from sopframe.core.dominators import immediate_dominators, reachable_avoiding
@@ -288,7 +288,7 @@ class TemplateGraph:
             split_node = "/".join(scope[:-1])
             split = self._stage_of.get(split_node)
             sub = split.split.get(scope[-1]) if split is not None else None
-            if sub is not None and sub.for_each:
+            if split is not None and sub is not None and sub.for_each:
                 return "/".join(scope), self.lookup_field(split, sub.for_each).field
             scope = scope[:-2]
         return None
@@ -319,9 +319,9 @@ def build_graph(template: Template) -> TemplateGraph:
     """Turn a template into its graph; unknown targets are kept as dangling."""
     tg = TemplateGraph(template=template, start=None)
 
-    def add_scope(stages: dict[str, Stage] | object, scope: tuple[str, ...]) -> list[str]:
+    def add_scope(stages: Mapping[str, Stage], scope: tuple[str, ...]) -> list[str]:
         nodes = []
-        for st in stages.values():  # type: ignore[attr-defined]
+        for st in stages.values():
             tg.add_node(st)
             nodes.append(st.node)
             for sub in st.split.values():

@@ -34,7 +34,7 @@ class ItemError(ValueError):
         self.where = where
 
 
-class Item(dict):  # type: ignore[type-arg]
+class Item(dict[str, Any]):
     """An item as it was read: column -> value, with ``repeated``, the columns it gave more than once."""
 
     repeated: tuple[str, ...] = ()

@@ -241,7 +241,8 @@ def job_rows(state: "JobState", template: "Template", graph: "TemplateGraph", la
                      job=state.job_id, template=p.get("template", "") or "",
                      published_at=state.finished_at or last_change,  # published as the job completed
                      acknowledgement=_policy_text(ack))
-    follows, flags = None, ()
+    follows: SopJobRow | None = None
+    flags: tuple[FlagRow, ...] = ()
     if state.sop or state.review_due:  # a job that follows no SOP and asked for no review needs no SOP rows
         from sopframe.core.records import job_sop_rows
 

@@ -195,7 +195,7 @@ def _expected(schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
     names = {"object": "a mapping", "array": "a list", "string": "text"}
     if isinstance(t, list):  # e.g. a sub-job's suffix: ["string", "integer"]
         return " or ".join(names.get(x, str(x)) for x in t)
-    return names.get(t, str(t or "another value"))
+    return names[t] if isinstance(t, str) and t in names else str(t or "another value")
 
 
 #: what a ``job_id`` pattern may contain between braces

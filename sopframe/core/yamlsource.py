@@ -303,7 +303,7 @@ def _syntax_finding(path: str, text: str, exc: Any) -> Finding:
 def _plain(parsed: ParsedDocument, node: Any, path: Path_) -> Any:
     """Plain dicts, lists and strings from the ruamel nodes, recording positions."""
     if isinstance(node, dict):
-        lc = node.lc
+        lc = node.lc  # type: ignore[attr-defined]  # the loader's nodes are ruamel's, which record positions
         out: dict[str, Any] = {}
         for key, value in node.items():
             kl, kc = lc.key(key)
@@ -317,7 +317,7 @@ def _plain(parsed: ParsedDocument, node: Any, path: Path_) -> Any:
             out[k] = _plain(parsed, value, child)
         return out
     if isinstance(node, list):
-        lc = node.lc
+        lc = node.lc  # type: ignore[attr-defined]
         items = []
         for i, item in enumerate(node):
             child = (*path, i)

@@ -147,7 +147,7 @@ _STAGE, _OWNER, _ROLE, _PERSON, _QUEUE, _WORK, _SLA, _DECIDED, _BREACHED, _ENDED
     range(14)
 
 
-def _measures(rows: list[tuple], weeks: float) -> Measures:  # type: ignore[type-arg]
+def _measures(rows: list[tuple[Any, ...]], weeks: float) -> Measures:
     """A group's measures from its visits' figures."""
     def values(i: int) -> list[float]:
         return [r[i] for r in rows if r[i] is not None]
@@ -224,7 +224,7 @@ def compute(visits: Iterable[StageVisit], now: datetime, since: str | None = Non
     n = len(rows)
     start = t_since if t_since is not None else (first_entered if n else t_now)
     weeks = max(1.0, (t_now - start) / _WEEK)
-    by: list[dict[Any, list[tuple]]] = [defaultdict(list), defaultdict(list), defaultdict(list)]  # type: ignore[type-arg]
+    by: list[dict[Any, list[tuple[Any, ...]]]] = [defaultdict(list), defaultdict(list), defaultdict(list)]
     for r in rows:
         by[0][r[_STAGE]].append(r)
         by[1][r[_ROLE]].append(r)

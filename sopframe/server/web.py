@@ -59,7 +59,7 @@ async def _in_thread(request: Request, handler: Any, *args: Any) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     form = await request.form()
-    return await run_in_threadpool(handler, request, form, *args)  # type: ignore[no-any-return]
+    return await run_in_threadpool(handler, request, form, *args)
 
 
 def wanted_path(request: Request) -> str:

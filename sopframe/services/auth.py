@@ -31,7 +31,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sopframe.core.accounts import Account, AuditRecord, SessionRecord, TokenRecord
 from sopframe.core.engine.clock import Clock, from_text, system_clock, to_text
@@ -80,7 +80,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher() -> Any:
     try:
         from argon2 import PasswordHasher
     except ImportError:

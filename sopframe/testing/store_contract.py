@@ -16,7 +16,7 @@ sopframe's own memory, SQLite and PostgreSQL backends run this same class.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -207,7 +207,8 @@ class StoreContract(AccountsContract, LedgerContract, OutboxContract):
         assert store.summaries(JobQuery(template="other")) == []
         assert [s.job for s in store.summaries(JobQuery(since="2026-01-06"))] == [*jobs[:2], jobs[4]]
         s = store.summary(jobs[0])
-        assert s is not None and s.open_stages[0].stage == "approve" and s.events == store.head(jobs[0])[0]
+        head = store.head(jobs[0])
+        assert s is not None and head is not None and s.open_stages[0].stage == "approve" and s.events == head[0]
         # the write stage has an SLA of one day: the three jobs left in it are overdue two days on
         assert [o.job for o in store.open_stages_due("2026-01-07T10:00:00.000000Z")] == jobs[2:4]
         assert [s.job for s in store.summaries(JobQuery(overdue_at="2026-01-07T10:00:00.000000Z"))] == jobs[2:4]
@@ -331,7 +332,7 @@ class StoreContract(AccountsContract, LedgerContract, OutboxContract):
         engine = Engine(store, roles={"author": ["alice"], "lead": ["lee"]},
                         clock=FixedClock("2026-03-01T09:00:00+00:00"))
         job = engine.start(_ITEMS_TEMPLATE, "items.yaml", actor="alice").job_id
-        items = [{"id": "F1", "found_at": "2026-02-01"}, {"id": "F2", "found_at": "2026-02-27"}]
+        items: list[dict[str, Any]] = [{"id": "F1", "found_at": "2026-02-01"}, {"id": "F2", "found_at": "2026-02-27"}]
         engine.set_fields(job, {}, add={"findings": items}, actor="alice")
         engine.cancel(f"{job}-F2", "a false positive", actor="alice")
         summary = store.summary(job)

@@ -68,7 +68,7 @@ def history_lines(events: "list[Event]", width: int = 10) -> list[str]:
     """``sopframe job history`` as text; a stage completed after its SLA breach is marked late."""
     from sopframe.core.safetext import escape
 
-    late: set[str] = set()
+    late: set[str | None] = set()
     out = []
     for ev in events:
         text = describe_event(ev.type, ev.data)

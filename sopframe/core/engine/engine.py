@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from sopframe.core import policy
 from sopframe.core.engine import inputs, lists, routing
@@ -76,7 +76,7 @@ class Engine:
                  compiled: "CompiledTemplates | None" = None, notify: "Planner | None" = None) -> None:
         self.store, self.notify = store, notify
         self.compiled = compiled  # where pinned templates are kept compiled between processes, if anywhere
-        self.roles = roles  # type: ignore[assignment]
+        self.roles = roles
         self.clock = clock
         self.limits = limits or Limits()
         #: job -> its state as last read (never changed in place: commands work on copies)
@@ -214,7 +214,7 @@ class Engine:
 
     # ================================================================ commands
     def set_fields(self, ref: str, values: Mapping[str, Any], *, actor: str, stage: str | None = None,
-                   add: Mapping[str, list[Mapping[str, Any]]] | None = None) -> JobState:
+                   add: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> JobState:
         """Set fields of an open stage (each value checked), and append ``add``'s items to list fields."""
         loaded, cmd, node = self._begin(ref, actor, stage, "set fields")
         st = loaded.graph.stage(node)

@@ -59,7 +59,7 @@ class Event(NamedTuple):
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 #: a text as a JSON string, exactly as the canonical encoding writes it (raises TypeError for anything else)
-quote: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
+quote: Any = json.encoder.encode_basestring
 
 
 def canonical(value: Any) -> bytes:

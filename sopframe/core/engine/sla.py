@@ -68,7 +68,8 @@ def due_breaches(loaded: Loaded, state: JobState, now: datetime) -> list[dict[st
             continue
         due = sla_deadline(loaded, node, run.entered_at, state)
         if due is not None and due < now:
-            data = {"stage": node, "subjob": run.subjob, "entered_at": run.entered_at, "due": to_text(due)}
+            data: dict[str, Any] = {"stage": node, "subjob": run.subjob, "entered_at": run.entered_at,
+                                    "due": to_text(due)}
             st = loaded.graph.stage(node)
             anchor = anchor_time(loaded, state, st)
             if anchor is not None:  # measured from the recorded date, not from entering the stage

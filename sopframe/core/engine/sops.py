@@ -111,8 +111,8 @@ def overdue(engine: "Engine", now: datetime | None = None, limit: int | None = N
                                    late=f"{(today - due).days}d"))
     until = Until(to_text(now))
     # the open-stages read model, by its deadline index (every row has a deadline: ``due < now``)
-    out.extend(OverdueItem("sla", o.subjob or o.job, o.stage, o.due, o.owner, None, None, until)
-               for o in engine.store.open_stages_due(until.at, limit))
+    out.extend(OverdueItem("sla", o.subjob or o.job, o.stage, o.due or "", o.owner, None, None, until)
+               for o in engine.store.open_stages_due(until.at, limit))  # every row it gives has a deadline
     for f in open_flags(engine.store, sops=sops):  # up for review: flagged, or affected by a significant change
         out.append(OverdueItem(f.kind, f.ref, f.source, f.at, f.by, reason=f.reason, late=until))
     return out

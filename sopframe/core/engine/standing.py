@@ -51,9 +51,9 @@ def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[st
         subjobs.append({"id": sj.id, "title": sj.title or sj.key, "owner": sj.owner, "owner_users": users(sj.owner),
                         "status": sj.status, "at": [g.stage(n).id for n in s.active if in_scope(n, sj.scope)],
                         "item": sj.item, "cancel_reason": sj.cancel_reason})
-    late = [{"stage": g.stage(b["stage"]).id, "node": b["stage"], "job": b.get("subjob") or loaded.root,
-             "due": b["due"], "recorded_at": b["at"], "open": b["stage"] in s.active}
-            for b in s.breaches if loaded.covers(b["stage"])]
+    breaches = [{"stage": g.stage(b["stage"]).id, "node": b["stage"], "job": b.get("subjob") or loaded.root,
+                 "due": b["due"], "recorded_at": b["at"], "open": b["stage"] in s.active}
+                for b in s.breaches if loaded.covers(b["stage"])]
     return {
         "job": loaded.ref, "root": loaded.root,
         "title": (loaded.subjob.title or loaded.subjob.key) if loaded.subjob else s.title,  # untitled: its key
@@ -63,7 +63,7 @@ def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[st
         "started_by": loaded.subjob.started_by if loaded.subjob else s.started_by,
         "finished_at": loaded.subjob.completed_at if loaded.subjob else s.finished_at,
         "cancel_reason": s.cancel_reason, "events": s.seq, "head": s.head,
-        "open_stages": stages, "waiting": sorted(s.waiting), "subjobs": subjobs, "sla_breaches": late,
+        "open_stages": stages, "waiting": sorted(s.waiting), "subjobs": subjobs, "sla_breaches": breaches,
         "published": None if loaded.subjob else s.published,
     }
 

@@ -20,10 +20,16 @@ __all__ = ["JobState", "StageRun", "SubJobState", "fold", "apply", "EventLike"]
 
 
 class EventLike(Protocol):
-    type: str
-    data: Mapping[str, Any]
-    actor: str
-    at: str
+    """What folding reads of an event (a stored event, or one a command is about to record)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def at(self) -> str: ...
 
 
 class StageRun(NamedTuple):

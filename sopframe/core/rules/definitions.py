@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from sopframe.core.diagnostics import Finding, Rule, Severity
+from sopframe.core.diagnostics import Finding, Location, Rule, Severity
 from sopframe.core.durations import parse_duration
 from sopframe.core.graph import TemplateGraph
 from sopframe.core.rules.references import _role_refs
@@ -133,7 +133,7 @@ def _constraints(tg: TemplateGraph) -> Iterator[Finding]:
 
 def _condition_values(tg: TemplateGraph) -> Iterator[Finding]:
     for st in tg.stages():
-        checks = []
+        checks: list[tuple[str, object, Location, str, str]] = []
         for c in st.gate:
             if c.op in ("set", "every", "any", "count") or c.other:
                 continue  # lists and comparisons with another field: SOP121, SOP124
@@ -157,7 +157,7 @@ def _condition_values(tg: TemplateGraph) -> Iterator[Finding]:
             if f.type in ("choice", "multichoice") and f.options and value not in f.options:
                 yield COND_VALUE.finding(
                     f"{what} of stage {st.node!r}: {value!r} is not an option of field {ref!r}"
-                    f"{did_you_mean(value, f.options)}", at=loc, stage=st.node,
+                    f"{did_you_mean(str(value), f.options)}", at=loc, stage=st.node,
                     hint=f"options: {', '.join(f.options)}")
                 continue
             try:

@@ -53,17 +53,19 @@ def _columns(tg: TemplateGraph) -> Iterator[Finding]:
                                           "column holds a single value", at=col.key_locs.get("type", col.loc),
                                           stage=st.node, hint="give each item a text, number, date or choice column")
         for c in st.gate:
-            f = _list_field(tg, st, c.field) if c.op in ("every", "any") else None
-            for item in c.items if f is not None else ():
+            listed = _list_field(tg, st, c.field) if c.op in ("every", "any") else None
+            if listed is None:
+                continue
+            for item in c.items:
                 names = [(item.field, item.loc)]
                 if item.other:
                     names.append((item.other.removeprefix(ITEM), _value_loc(item)))
                 for name, loc in names:
-                    if name not in f.columns:  # type: ignore[union-attr]
+                    if name not in listed.columns:
                         yield COLUMNS.finding(
                             f"gate of stage {st.node!r}: list field {c.field!r} has no column {name!r}"
-                            f"{did_you_mean(name, f.columns)}", at=loc, stage=st.node,  # type: ignore[union-attr]
-                            hint=f"columns: {', '.join(f.columns)}")  # type: ignore[union-attr]
+                            f"{did_you_mean(name, listed.columns)}", at=loc, stage=st.node,
+                            hint=f"columns: {', '.join(listed.columns)}")
     for st, ref, loc, what in _field_refs(tg):
         look = tg.lookup_field(st, ref)
         if look.unknown_column is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from sopframe.core.diagnostics import Finding, Location, Rule, Severity
 from sopframe.core.graph import FieldLookup, TemplateGraph
@@ -90,16 +90,16 @@ def _undefined_fields(tg: TemplateGraph) -> Iterator[Finding]:
                 )
                 continue
             sid, fid = ref.split(".", 1)
-            st = tg.find_stage(top, sid)
-            if st is None:
+            named = tg.find_stage(top, sid)
+            if named is None:
                 yield UNDEFINED_STAGE.finding(
                     f"publishes.{key} names stage {sid!r}, which is not defined"
                     f"{did_you_mean(sid, tg.template.stages)}", at=loc,
                 )
-            elif fid not in st.fields:
+            elif fid not in named.fields:
                 yield UNDEFINED_FIELD.finding(
                     f"publishes.{key} names field {fid!r} of stage {sid!r}, which that stage does not capture"
-                    f"{did_you_mean(fid, st.fields)}", at=loc,
+                    f"{did_you_mean(fid, named.fields)}", at=loc,
                 )
 
 
@@ -148,13 +148,13 @@ def _undefined_stages(tg: TemplateGraph) -> Iterator[Finding]:
             )
 
 
-def _covers_all(tg: TemplateGraph, st: Stage, when: str, cases: object) -> bool:
+def _covers_all(tg: TemplateGraph, st: Stage, when: str, cases: Mapping[str, str]) -> bool:
     f = tg.lookup_field(st, when).field
     if f is None:
         return False
     if f.type == "choice" and f.options:
-        return set(f.options) <= set(cases)  # type: ignore[arg-type]
-    return f.type == "bool" and {c.lower() for c in cases} >= {"yes", "no"}  # type: ignore[attr-defined]
+        return set(f.options) <= set(cases)
+    return f.type == "bool" and {c.lower() for c in cases} >= {"yes", "no"}
 
 
 def _no_default(tg: TemplateGraph) -> Iterator[Finding]:
