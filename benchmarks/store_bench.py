@@ -417,7 +417,7 @@ def main() -> int:
                     "schema bench_keep_N) and reuse it next time instead of building it again.")
     args = ap.parse_args()
     sizes = [int(x) for x in args.jobs.split(",")]
-    workdir = tempfile.mkdtemp(prefix="store-bench-", dir=args.dir)
+    workdir = os.path.abspath(tempfile.mkdtemp(prefix="store-bench-", dir=args.dir))  # the CLI runs in it
     try:
         if not args.skip_sqlite and not args.writes_only:
             report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs, args.keep,
