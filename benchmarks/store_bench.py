@@ -346,6 +346,14 @@ def write_rates(url: str, writers: int, ops: int, rounds: int = 3) -> dict[str, 
     return best
 
 
+def sqlite_writes(path: str, ops: int, rounds: int = 3) -> dict[str, float]:
+    from sopframe_plugins.store_sqlite import SqliteStore
+
+    with SqliteStore(path) as store:  # the store's tables first: a file holding only the raw table is refused
+        store.db.execute("CREATE TABLE raw_writes (job TEXT NOT NULL, n INTEGER NOT NULL, data TEXT NOT NULL)")
+    return write_rates(f"sqlite:///{path}", 1, ops, rounds)
+
+
 def postgres_writes(url: str, ops: int, rounds: int = 3) -> dict[str, float]:
     import uuid
 
@@ -423,9 +431,8 @@ def main() -> int:
             report("SQLite (WAL, synchronous=FULL)", {n: sqlite_run(n, workdir, args.cli_runs, args.keep,
                                                                  args.baseline_python) for n in sizes})
         if not args.skip_sqlite and not args.skip_writes:
-            report_writes("SQLite durable writes, one writer", write_rates(
-                f"sqlite:///{os.path.join(os.path.abspath(workdir), 'writes.db')}", 1, args.write_ops,
-                args.write_rounds))
+            report_writes("SQLite durable writes, one writer",
+                          sqlite_writes(os.path.join(workdir, "writes.db"), args.write_ops, args.write_rounds))
         if args.postgres and not args.writes_only:
             report("PostgreSQL", {n: postgres_run(n, args.postgres, bool(args.keep)) for n in sizes})
         if args.postgres and not args.skip_writes:
