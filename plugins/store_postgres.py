@@ -153,6 +153,14 @@ class PostgresStore(SqlStore):
         return ("LEFT JOIN LATERAL (SELECT node, stage, subjob, owner, entered_at, due FROM open_stages o "
                 "WHERE o.job = p.job OFFSET 0) o ON true")
 
+    def backup(self, dest: str) -> None:
+        """Refused: PostgreSQL's own tools copy a database consistently (and can restore it)."""
+        schema = f" --schema={self.schema}" if self.schema else ""
+        raise StoreError(f"{self.url} is a PostgreSQL store: back it up with PostgreSQL's own tools",
+                         hint=f"pg_dump --format=custom{schema} --file=FILE DBNAME makes a consistent copy while "
+                              "people work (pg_restore brings it back); then check the restored store with "
+                              "`sopframe verify`")
+
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return isinstance(exc, self._psycopg.errors.UniqueViolation)
 

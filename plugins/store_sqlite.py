@@ -147,6 +147,41 @@ class SqliteStore(SqlStore):
 
         return prove(self, after, sizes)
 
+    def backup(self, dest: str) -> None:
+        """SQLite's online backup into a new file beside ``dest``, renamed into place once complete.
+
+        Writers may go on meanwhile (the copy is the database as of one
+        moment); the new file is readable by its owner only, as it holds the
+        accounts' hashes too.  ``dest`` must not exist (nor be made while the
+        copy is written: it is linked into place, which never replaces a file).
+        """
+        import os
+        import tempfile
+
+        target = Path(dest)
+        if target.exists():
+            raise StoreError(f"{dest!r} already exists", hint="name a new file: a backup never overwrites one")
+        if not target.parent.is_dir():
+            raise StoreError(f"cannot write {dest!r}: directory {str(target.parent)!r} does not exist")
+        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        os.close(fd)
+        try:
+            copy = sqlite3.connect(partial)
+            try:
+                self.db.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+            finally:
+                copy.close()
+            os.link(partial, target)  # put in place whole, and never over a file made meanwhile
+        except FileExistsError:
+            raise StoreError(f"{dest!r} already exists", hint="name a new file: a backup never overwrites one") \
+                from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot back up {self.url} to {dest!r}: {exc}") from None
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+
     def _other_tables(self) -> int:
         """How many tables the file holds (at version 0: none of them sopframe's)."""
         return int(self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])

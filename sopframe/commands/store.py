@@ -1,4 +1,4 @@
-"""``sopframe store init|migrate|status|rebuild``: the job store's schema and read models."""
+"""``sopframe store init|migrate|status|rebuild|backup``: the job store's schema, read models and copies."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _open(ctx: click.Context, store_url: str | None, create: bool = False) -> "S
 
 @click.group(cls=SuggestingGroup)
 def store() -> None:
-    """The job store: create its tables, migrate it to this version, rebuild its read models.
+    """The job store: create its tables, migrate it to this version, rebuild its read models, back it up.
 
     PostgreSQL stores are created with `store init` and migrated with `store
     migrate`; opening them never changes their schema.  The embedded SQLite
@@ -105,3 +105,41 @@ def rebuild(ctx: click.Context, store_url: str | None) -> None:
     for p in problems:
         click.echo(f"sopframe: warning: {p}", err=True)
     click.echo(f"{s.url}: read models rebuilt for {n} job{'s' if n != 1 else ''}")
+
+
+@store.command()
+@click.argument("dest", type=click.Path(dir_okay=False))
+@store_option
+@format_option
+@click.pass_context
+def backup(ctx: click.Context, dest: str, store_url: str | None, fmt: str) -> None:
+    """Copy the store to DEST, a new file, while people go on working; then verify the copy.
+
+    The copy is the database as of one moment (SQLite's online backup),
+    written beside DEST and put in place only once complete.  Its chains,
+    ledger, documents and role tables are then checked as `sopframe verify`
+    checks them (exit 5 if the store copied had a problem: the copy is kept,
+    as it is a faithful one).  A PostgreSQL store is backed up with pg_dump.
+    """
+    from sopframe.commands.common import plugins_for
+    from sopframe.core.safetext import escape
+    from sopframe.core.store import open_store
+    from sopframe.errors import IntegrityError
+    from sopframe.evidence.verify import verify_store
+
+    def n(count: int, one: str, many: str) -> str:
+        return f"{count} {one if count == 1 else many}"
+
+    _open(ctx, store_url).backup(dest)
+    with open_store(f"sqlite:///{dest}", plugins_for(ctx), create=False) as copy:
+        report = verify_store(copy, read_models=False)
+    if fmt == "json":
+        emit_json({"backup": dest, **report.to_dict()})
+    else:
+        click.echo(f"backed up to {escape(dest)}: {n(report.jobs, 'job', 'jobs')}, "
+                   f"{n(report.events, 'event', 'events')}, {n(report.entries, 'ledger entry', 'ledger entries')}"
+                   + (", all verified" if report.ok else ""))
+    if not report.ok:
+        raise IntegrityError(f"the copy holds what the store held, and that fails verification: "
+                             f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}; first: "
+                             f"{escape(report.problems[0])}", hint="run `sopframe verify` on the store")

@@ -280,6 +280,15 @@ class Store(AccountRecords, abc.ABC):
         """The text of a role table a batch ran under, by its digest, or None (see :mod:`sopframe.core.rolerecord`)."""
         return None
 
+    def backup(self, dest: str) -> None:
+        """Write a consistent copy of the whole store to the new file ``dest`` while it stays in use.
+
+        A backend whose database has its own backup tools raises
+        :class:`~sopframe.errors.StoreError` naming them (the default).
+        """
+        raise StoreError(f"{self.url} cannot be copied by sopframe",
+                         hint="back it up with the tools of the database that holds it")
+
     def usable(self) -> bool:
         """Whether this handle can still reach its data, as far as it knows without a round trip: False once
         its connection was lost (a database server restarted), so a long-lived holder (the server's threads)
