@@ -163,7 +163,10 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
     else:
         click.echo(f"{_n(report.jobs, 'job')}, {_n(report.events, 'event')}, "
                    f"{_n(report.entries, 'ledger entry', 'ledger entries')} checked")
-        if cps is not None:
+        if cps is not None and cps and cps[-1].size > report.entries:  # entries gone, or an older copy restored
+            click.echo(f"{_n(report.checkpoints, 'signed checkpoint')}; the last covers {cps[-1].size} ledger "
+                       f"entries, more than the store's {report.entries}")
+        elif cps is not None:
             click.echo(f"{_n(report.checkpoints, 'signed checkpoint')}; the last covers {report.covered_entries} of "
                        f"{report.entries} ledger entries")
         else:

@@ -76,3 +76,24 @@ def test_a_memory_store_cannot_be_copied(cli: Cli) -> None:
     r = cli("store", "backup", "copy.db", "--store", "memory://nothing-here")
     assert r.code == 2
     assert "cannot be copied by sopframe" in r.err
+
+
+def test_restoring_a_backup_older_than_the_last_checkpoint_shows_what_was_lost(cli: Cli, tmp_path: Path) -> None:
+    """What docs/jobs.md ("Backups") tells an operator to expect after restoring an older copy."""
+    keys = ("--private-key", "cp.key")
+    assert cli("keys", "init", *keys, "--public-key", "cp.pub").code == 0
+    _jobs(cli, 1)
+    assert cli("checkpoint", *keys, "--store", STORE).code == 0
+    assert cli("store", "backup", "monday.db", "--store", STORE).code == 0
+    _jobs(cli, 2)
+    assert cli("checkpoint", *keys, "--store", STORE).code == 0
+    (tmp_path / "jobs.db").unlink()
+    for extra in ("jobs.db-wal", "jobs.db-shm"):
+        (tmp_path / extra).unlink(missing_ok=True)
+    (tmp_path / "monday.db").rename(tmp_path / "jobs.db")
+
+    r = cli("verify", "--store", STORE, "--checkpoints", "sopframe-checkpoints.jsonl", "--public-key", "cp.pub")
+    assert r.code == 5
+    assert "2 signed checkpoints; the last covers 3 ledger entries, more than the store's 1" in r.out
+    assert "checkpoint 2" in r.out and "covers 3 ledger entries, but the store has only 1" in r.out
+    assert "entries it covered were deleted" in r.out
