@@ -29,8 +29,8 @@ from sopframe.errors import ConfigError, IntegrityError, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["Checkpoint", "init_keys", "load_private_key", "load_public_key", "key_id", "make_checkpoint",
-           "append_checkpoint", "read_checkpoints", "check_against_ledger", "FORMAT_VERSION"]
+__all__ = ["Checkpoint", "init_keys", "load_private_key", "load_public_key", "key_id", "keys_by_id", "make_checkpoint",
+           "append_checkpoint", "read_checkpoints", "check_against_ledger", "unknown_key", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 _FIELDS = ("v", "origin", "size", "root", "tree", "prev", "time", "key", "sig")
@@ -178,8 +178,31 @@ def append_checkpoint(path: Path, cp: Checkpoint) -> None:
         os.fsync(fh.fileno())
 
 
-def read_checkpoints(path: Path, public_key: "Ed25519PublicKey") -> list[Checkpoint]:
-    """Every checkpoint in a file, each signature and link checked; errors name the file and line."""
+def keys_by_id(public_keys: "Ed25519PublicKey | Sequence[Ed25519PublicKey]") -> "dict[str, Ed25519PublicKey]":
+    """The given public key(s) by key id, in the order given."""
+    keys = list(public_keys) if isinstance(public_keys, Sequence) else [public_keys]
+    return {key_id(k): k for k in keys}
+
+
+def unknown_key(where: str, kid: str, given: Sequence[str], option: str = "--public-key") -> IntegrityError:
+    """The error for a checkpoint signed by none of the ``given`` key ids; the hint names ``option``."""
+    which = "the signing key or an --earlier-key" if option == "--earlier-key" else \
+        "the given public key" if len(given) == 1 else "any of the given public keys"
+    hint = ("the file holds checkpoints of an earlier signing key: give its public key with --earlier-key "
+            "(repeatable)" if option == "--earlier-key" else
+            "check --public-key: give each key the checkpoints were signed with (the option repeats), the earlier "
+            "ones too after a key rotation")
+    return IntegrityError(f"{where}: signed by key {kid}, not by {which} ({', '.join(given)})", hint=hint)
+
+
+def read_checkpoints(path: Path, public_keys: "Ed25519PublicKey | Sequence[Ed25519PublicKey]", *,
+                     option: str = "--public-key") -> list[Checkpoint]:
+    """Every checkpoint in a file, each signature and link checked; errors name the file and line.
+
+    Each checkpoint must be signed by one of ``public_keys`` (one key, or
+    several after a key rotation: each line names the key that signed it);
+    ``option`` is the command-line option an error's hint names for them.
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -187,16 +210,16 @@ def read_checkpoints(path: Path, public_key: "Ed25519PublicKey") -> list[Checkpo
                          hint="`sopframe checkpoint --out FILE` writes one") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise IntegrityError(f"{path}: cannot read the checkpoint file: {exc}") from None
-    kid = key_id(public_key)
+    keys = keys_by_id(public_keys)
     out: list[Checkpoint] = []
     for lineno, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue
         where = f"{path}:{lineno}"
         cp = _parse(raw, where)
-        if cp.key != kid:
-            raise IntegrityError(f"{where}: signed by key {cp.key}, not by the given public key ({kid})",
-                                 hint="check that --public-key is the key the checkpoints were made with")
+        public_key = keys.get(cp.key)
+        if public_key is None:
+            raise unknown_key(where, cp.key, list(keys), option)
         try:
             public_key.verify(base64.b64decode(cp.sig, validate=True), cp.signed_bytes())
         except Exception:  # noqa: BLE001 - InvalidSignature, binascii.Error

@@ -49,6 +49,19 @@ def _key_option(f: F) -> F:
                         "config folder / checkpoint.key", help="The private key that signs checkpoints.")(f)
 
 
+def _earlier_keys_option(f: F) -> F:
+    return click.option("--earlier-key", "earlier_paths", multiple=True,
+                        type=click.Path(dir_okay=False, path_type=Path), metavar="PUBLIC-KEY",
+                        help="A public key earlier checkpoints in the file were signed with, after rotating the "
+                             "signing key (repeatable).")(f)
+
+
+def _load_keys(paths: "tuple[Path, ...]") -> list[Any]:
+    from sopframe.checkpoints import load_public_key
+
+    return [load_public_key(p) for p in paths]
+
+
 def _checkpoints_option(f: F) -> F:
     return click.option("--checkpoints", "checkpoints_path", type=click.Path(dir_okay=False, path_type=Path),
                         default=DEFAULT_CHECKPOINTS, show_default=True,
@@ -104,16 +117,19 @@ def keys_init(ctx: click.Context, private_path: Path | None, public_path: Path |
 @click.command()
 @_key_option
 @_checkpoints_option
+@_earlier_keys_option
 @store_option
 @click.pass_context
-def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, store_url: str | None) -> None:
+def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, earlier_paths: tuple[Path, ...],
+               store_url: str | None) -> None:
     """Verify the store, sign its ledger head and append the checkpoint to the checkpoint file."""
     from sopframe.checkpoints import load_private_key
     from sopframe.evidence.verify import checkpoint_store
 
     _check_checkpoints(checkpoints_path, store_files(ctx, store_url))
+    earlier = _load_keys(earlier_paths)
     store = open_store(ctx, store_url)
-    cp = checkpoint_store(store, load_private_key(key_path), checkpoints_path, time=_now())
+    cp = checkpoint_store(store, load_private_key(key_path), checkpoints_path, time=_now(), earlier_keys=earlier)
     click.echo(f"checkpoint appended to {checkpoints_path}: {cp.size} ledger entr{'y' if cp.size == 1 else 'ies'}, "
                f"head {cp.root[:16]}..., "
                f"signed by key {cp.key}")
@@ -130,8 +146,9 @@ def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, store
 @click.command()
 @click.option("--checkpoints", "checkpoints_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Signed checkpoints to verify against (needs --public-key).")
-@click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The public key the checkpoints were signed with: the auditor's own copy.")
+@click.option("--public-key", "public_paths", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
+              help="The public key the checkpoints were signed with: the auditor's own copy (repeat it for each "
+                   "key used, after a key rotation).")
 @click.option("--job", "jobs", multiple=True, metavar="JOB", help="Check only these jobs' chains (repeatable).")
 @click.option("--replay", is_flag=True, help="Also re-run every recorded command through the engine, with the "
                                              "pinned template and the roles then in force: name the first event "
@@ -142,19 +159,19 @@ def checkpoint(ctx: click.Context, key_path: Path, checkpoints_path: Path, store
 @store_option
 @format_option
 @click.pass_context
-def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path | None, jobs: tuple[str, ...],
+def verify(ctx: click.Context, checkpoints_path: Path | None, public_paths: tuple[Path, ...], jobs: tuple[str, ...],
            replay: bool, skip_read_models: bool, store_url: str | None, fmt: str) -> None:
     """Prove the store unchanged: every job's chain, the store-wide ledger, and the signed checkpoints.
 
     With --replay, also prove that the engine would have allowed what the record says happened.
     """
-    from sopframe.checkpoints import load_public_key, read_checkpoints
+    from sopframe.checkpoints import read_checkpoints
     from sopframe.core.safetext import escape as safe
     from sopframe.evidence.verify import verify_store
 
-    if bool(checkpoints_path) != bool(public_path):
+    if bool(checkpoints_path) != bool(public_paths):
         raise UsageError("--checkpoints and --public-key go together")
-    cps = read_checkpoints(checkpoints_path, load_public_key(public_path)) if checkpoints_path and public_path \
+    cps = read_checkpoints(checkpoints_path, _load_keys(public_paths)) if checkpoints_path and public_paths \
         else None
     store = open_store(ctx, store_url)
     report = verify_store(store, checkpoints=cps, jobs=jobs or None, replay=replay, read_models=not skip_read_models)
@@ -195,11 +212,12 @@ def verify(ctx: click.Context, checkpoints_path: Path | None, public_path: Path 
                                                  "them).")
 @_key_option
 @_checkpoints_option
+@_earlier_keys_option
 @store_option
 @click.pass_context
 def evidence(ctx: click.Context, output: Path | None, force: bool, sops: tuple[str, ...], templates: tuple[str, ...],
              jobs: tuple[str, ...], since: str | None, last: int | None, with_files: bool, key_path: Path,
-             checkpoints_path: Path, store_url: str | None) -> None:
+             checkpoints_path: Path, earlier_paths: tuple[Path, ...], store_url: str | None) -> None:
     """Write an evidence pack: procedures, jobs, histories, and the proof they are unchanged.
 
     A new checkpoint is signed first, so the pack proves everything up to now.
@@ -227,7 +245,8 @@ def evidence(ctx: click.Context, output: Path | None, force: bool, sops: tuple[s
                          "write over it", hint="choose another path for the pack")
     store = open_store(ctx, store_url)
     private = load_private_key(key_path)
-    cp = checkpoint_store(store, private, checkpoints_path, time=_now())
+    earlier_keys = _load_keys(earlier_paths)
+    cp = checkpoint_store(store, private, checkpoints_path, time=_now(), earlier_keys=earlier_keys)
     from cryptography.hazmat.primitives import serialization
 
     pem = private.public_key().public_bytes(serialization.Encoding.PEM,
@@ -236,7 +255,7 @@ def evidence(ctx: click.Context, output: Path | None, force: bool, sops: tuple[s
     fetch = getattr(store, "attachment", None) if with_files else None
     from sopframe.checkpoints import read_checkpoints
 
-    earlier = [c.size for c in read_checkpoints(checkpoints_path, private.public_key())[:-1]]
+    earlier = [c.size for c in read_checkpoints(checkpoints_path, [private.public_key(), *earlier_keys])[:-1]]
     data = build_pack(store, sel, cp, pem, sign=private.sign, created=_now(), version=__version__,
                       attachments=fetch, earlier=earlier)
     write_output(output, data)
@@ -246,22 +265,24 @@ def evidence(ctx: click.Context, output: Path | None, force: bool, sops: tuple[s
 
 @evidence.command("verify")
 @click.argument("pack", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Your own copy of the store's public key.")
+@click.option("--public-key", "public_paths", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              multiple=True, help="Your own copy of the store's public key (repeat it for each key the store has "
+                                  "used, after a key rotation).")
 @click.option("--replay", is_flag=True, help="Also re-run the jobs' commands through the engine with the pinned "
                                              "templates and role tables the pack holds.")
 @click.option("--checkpoints", "held_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Checkpoints you kept of this store: the pack's checkpoint must extend each one.")
 @format_option
-def evidence_verify(pack: Path, public_path: Path, replay: bool, held_path: Path | None, fmt: str) -> None:
+def evidence_verify(pack: Path, public_paths: tuple[Path, ...], replay: bool, held_path: Path | None,
+                    fmt: str) -> None:
     """Check an evidence pack offline: any changed byte, missing file or swapped job fails it."""
-    from sopframe.checkpoints import load_public_key, read_checkpoints
+    from sopframe.checkpoints import read_checkpoints
     from sopframe.core.safetext import escape as safe
     from sopframe.evidence.check import check_pack
 
-    key = load_public_key(public_path)
-    held = read_checkpoints(held_path, key) if held_path is not None else []
-    report = check_pack(pack, key, replay=replay, held=held)
+    keys = _load_keys(public_paths)
+    held = read_checkpoints(held_path, keys) if held_path is not None else []
+    report = check_pack(pack, keys, replay=replay, held=held)
     if fmt == "json":
         emit_json({"ok": report.ok, "problems": report.problems, "notes": report.notes, "jobs": report.jobs,
                    "events": report.events, "covered": report.covered})

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Sequence
 
-from sopframe.checkpoints import Checkpoint, _parse, key_id
+from sopframe.checkpoints import Checkpoint, _parse, key_id, keys_by_id
 from sopframe.core.engine.events import Event, verify_chain
 from sopframe.core.ledger import LedgerEntry
 from sopframe.core.merkle import verify_consistency, verify_inclusion
@@ -52,12 +52,14 @@ class PackReport:
         return not self.problems
 
 
-def check_pack(path: Path, public_key: "Ed25519PublicKey", *, max_bytes: int = MAX_PACK_BYTES,
-               replay: bool = False, held: Sequence[Checkpoint] = ()) -> PackReport:
+def check_pack(path: Path, public_keys: "Ed25519PublicKey | Sequence[Ed25519PublicKey]", *,
+               max_bytes: int = MAX_PACK_BYTES, replay: bool = False, held: Sequence[Checkpoint] = ()) -> PackReport:
     """Check a pack offline; ``replay`` also re-runs its jobs' commands with the role tables it holds.
 
-    ``held``: checkpoints the auditor kept (read and checked with the same key): the pack's checkpoint must
-    extend each one, or the ledger it proves is not the one they covered.
+    ``public_keys``: the auditor's copy of the store's public key, or of each key it has used (after a key
+    rotation); the pack must be signed by one of them.  ``held``: checkpoints the auditor kept (read and
+    checked with those keys): the pack's checkpoint must extend each one, or the ledger it proves is not the
+    one they covered.
     """
     report = PackReport()
     try:
@@ -70,6 +72,9 @@ def check_pack(path: Path, public_key: "Ed25519PublicKey", *, max_bytes: int = M
     with zf:
         files = _read_members(zf, max_bytes, report)
         if files is None:
+            return report
+        public_key = _signing_key(files, keys_by_id(public_keys), report)
+        if public_key is None:
             return report
         manifest = _check_manifest(files, public_key, report)
         if manifest is None:
@@ -197,6 +202,21 @@ def _check_manifest(files: dict[str, bytes], key: "Ed25519PublicKey", report: Pa
     for name in sorted(set(listed) - set(files)):
         report.problems.append(f"{name}: listed in the manifest but missing from the pack (removed)")
     return manifest
+
+
+def _signing_key(files: dict[str, bytes], keys: "dict[str, Ed25519PublicKey]",
+                 report: PackReport) -> "Ed25519PublicKey | None":
+    """Which of the given keys the pack says signed it (its checkpoint names the key; the signatures are checked
+    after).  A pack whose checkpoint cannot be read is checked with the first key, which reports why."""
+    try:
+        named = json.loads(files.get("checkpoint.json", b"").decode("utf-8", "replace")).get("key")
+    except (ValueError, AttributeError):
+        named = None
+    if isinstance(named, str) and named not in keys and len(keys) > 1:
+        report.problems.append(f"checkpoint.json: signed by key {named}, not by any of the given public keys "
+                               f"({', '.join(keys)})")
+        return None
+    return keys.get(named) if isinstance(named, str) and named in keys else next(iter(keys.values()))
 
 
 def _check_checkpoint(files: dict[str, bytes], key: "Ed25519PublicKey", manifest: dict[str, Any],

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from sopframe.checkpoints import Checkpoint, append_checkpoint, check_against_ledger, make_checkpoint, read_checkpoints
 from sopframe.core.engine.events import GENESIS, Event, decode_rows, rows_intact, verify_chain
@@ -341,19 +341,21 @@ def _ledger(store: "Store", report: StoreReport) -> list[LedgerEntry]:
 
 
 def checkpoint_store(store: "Store", private_key: "Ed25519PrivateKey", path: Path, *, time: str,
-                     public_key: "Ed25519PublicKey | None" = None,
+                     public_key: "Ed25519PublicKey | None" = None, earlier_keys: "Sequence[Ed25519PublicKey]" = (),
                      progress: Callable[[str], None] | None = None) -> Checkpoint:
     """Verify the store, then sign its ledger head and append the checkpoint to ``path``.
 
     A store that fails verification is never signed: a checkpoint vouches
-    for everything before it.
+    for everything before it.  The file's earlier checkpoints are checked
+    with the signing key's public half and ``earlier_keys`` (the keys used
+    before a rotation).
     """
     pub = public_key or private_key.public_key()
     try:  # batches that committed while another append held the ledger's head are chained, so this covers them
         store.seal_ledger()
     except StoreError:  # a role that may only read: they stay "not yet covered", as verify says
         pass
-    previous = read_checkpoints(path, pub) if path.exists() else []
+    previous = read_checkpoints(path, [pub, *earlier_keys], option="--earlier-key") if path.exists() else []
     # the record, not the derived read models: drift there (repaired by `store rebuild`) must not keep the
     # record from being anchored, and the whole-store proof then runs where the backend has one
     report = verify_store(store, checkpoints=previous, read_models=False)
