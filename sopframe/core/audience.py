@@ -18,13 +18,11 @@ the roles or the groups change, and answers two questions for
 
 * :meth:`AudienceHistory.tables_at` -- the tables in force at a time in the
   past (``training status --as-of``);
-* :meth:`AudienceHistory.joined` -- when a person joined an audience, i.e.
-  the first recorded table that shows them in it after the last one that
-  showed them out of it (``None`` if the record never showed them out of it:
-  they were in it as far as the record goes back; before the first groups
-  table was recorded, the groups are taken to be that first one).  A person in today's
-  configuration whom no recorded table shows in the audience yet joined
-  after the last record: :data:`NOT_YET_RECORDED`.
+* :meth:`AudienceHistory.joined` -- when a person joined an audience after
+  a version's start: ``None`` if the tables in force at the start had them
+  in it, else the time of the first recorded table after it that does; a
+  person in today's configuration whom no recorded table shows in the
+  audience yet joined after the last record: :data:`NOT_YET_RECORDED`.
 
 A join shows when a command first *runs* under the new table, which is when
 the change took effect for sopframe: the configuration is read by each
@@ -129,29 +127,32 @@ class AudienceHistory:
     def tables_at(self, when: str) -> TablesAt | None:
         """The tables in force at ``when`` (UTC text): the last state recorded at or before it, or None."""
         found = None
-        for state in self.states:
-            if state.at > when:
-                break
-            found = state
+        for state in self.states:  # in the order the ledger chained them
+            if state.at <= when:
+                found = state
         return found
 
-    def joined(self, audience: Sequence[str], person: str, until: str, groups: RoleTable | None = None) -> str | None:
-        """When ``person`` (in the audience at ``until``) joined ``audience``, as the record shows up to ``until``:
-        the time of the first state showing them in it after the last showing them out of it; None if no state
-        up to then shows them out of it; :data:`NOT_YET_RECORDED` if the last state shows them out.
+    def joined(self, audience: Sequence[str], person: str, start: str, until: str,
+               groups: RoleTable | None = None) -> str | None:
+        """When ``person`` (in the audience at ``until``) joined ``audience`` after ``start`` (a version's start),
+        as the record shows up to ``until``: None if the tables in force at ``start`` had them in it (or, when
+        the record begins later, its first tables do); else the time of the first state after that has them
+        in it; else :data:`NOT_YET_RECORDED` (only today's configuration has them).
 
-        Before the first groups table was recorded, the groups are taken to be that first one (the nearest
-        knowledge; ``groups``, today's, if none was ever recorded): a group member then counts as in the
-        audience from the start, and a role's newcomer who is in no group is seen joining by the role."""
-        first = next((st.groups for st in self.states if st.groups is not None), None) or groups or RoleTable()
-        joined: str | None = None
-        out = False
-        for state in self.states:
-            if state.at > until:
-                break
-            if _member(audience, state.roles, state.groups or first, person):
-                if out:
-                    out, joined = False, state.at
-            else:
-                out, joined = True, None
-        return NOT_YET_RECORDED if out else joined
+        Only the first joining after the start counts: someone who was in the audience since then, left and
+        came back had their grace period already (and tables that differ between the machines running
+        commands cannot move a due date by flapping).  Before the first groups table was recorded, the
+        groups are taken to be that first one (the nearest knowledge; ``groups``, today's, if none was ever
+        recorded): a group member then counts as in the audience from the start."""
+        first_groups = next((st.groups for st in self.states if st.groups is not None), None) or groups or RoleTable()
+        seen = [st for st in self.states if st.at <= until]
+        if not seen:
+            return None
+
+        def member(state: TablesAt) -> bool:
+            return _member(audience, state.roles, state.groups or first_groups, person)
+
+        at_start = [st for st in seen if st.at <= start]
+        if member(at_start[-1] if at_start else seen[0]):
+            return None
+        return next((st.at for st in seen if st.at > start and member(st)), NOT_YET_RECORDED)

@@ -78,8 +78,8 @@ def training_report(store: "Store", roles: "RoleTable", groups: "RoleTable", now
                     notes.append(f"no groups table had been recorded by {_short(until)}: the groups are today's "
                                  f"configuration")
         people = audience_people(policy, use_roles, use_groups)
-        joined = {p: history.joined(policy.audience, p, until, groups) for p in people}
         start = to_text(version_start(row))
+        joined = {p: history.joined(policy.audience, p, start, until, groups) for p in people}
         first = history.states[0].at if history else None
         first_groups = next((st.groups_at for st in history.states if st.groups is not None), None)
         if first is None or first > row.published_at:  # a store from before role tables were recorded

@@ -310,3 +310,29 @@ def test_a_store_without_recorded_role_tables_says_lateness_counts_from_the_star
     assert all(p.joined_at is None for p in report.people)
     assert "note: no role table is recorded from before the version was published: whoever joined the audience " \
            "before the first one counts from the version's start\n" in render_status([report])
+
+
+def test_only_the_first_joining_after_the_start_counts(engine: Engine, records: SopRecords, store: MemoryStore,
+                                                       clock: FixedClock) -> None:
+    """rob was in the audience at the start, left and came back: due as before. nina joined, left and came back:
+    due from her first joining. Tables that flap between machines cannot move a due date."""
+    from sopframe.core.identity import RoleTable
+    from sopframe.testing.sop_lifecycle import GROUPS, ROLES
+
+    publish(engine)
+
+    def flag_under(responders: list[str], day: str) -> None:
+        clock.set(f"{day}T09:00:00+00:00")
+        roles = RoleTable.build({**ROLES, "responder": responders})
+        SopRecords(store, roles=roles, groups=RoleTable.build(GROUPS), clock=clock).flag(REF, "x", actor="owen")
+
+    flag_under(["rita", "nina"], "2026-01-10")  # rob leaves, nina joins
+    flag_under(["rita"], "2026-01-12")  # nina leaves
+    flag_under(["rita", "rob", "nina"], "2026-01-20")  # both come back
+    clock.set("2026-01-26T09:00:00+00:00")
+    now = RoleTable.build({**ROLES, "responder": ["rita", "rob", "nina"]})
+    (report,) = training_report(store, now, records.groups, clock())
+    by = {p.person: p for p in report.people}
+    assert (by["rob"].status, by["rob"].due[:10], by["rob"].joined_at) == ("late", "2026-01-19", None)
+    nina = by["nina"]  # 14 days from 2026-01-10, not from her return on the 20th
+    assert (nina.status, nina.due[:16], nina.joined_at) == ("late", "2026-01-24T09:00", "2026-01-10T09:00:00.000000Z")
