@@ -76,6 +76,9 @@ def test_ack_from_the_command_line(published: Cli) -> None:
         "attestation: I have read this procedure and will follow it. (sha256 d39746bf412e79e1...)"]
     r = published("ack", "SOP-T-001", "--as", "zed", "--store", published.store)
     assert r.code == 1 and "zed is not known" in r.err
+    for option in ("--version", "--attest"):  # empty is refused, never recorded as agreeing to the version's text
+        r = published("ack", "SOP-T-001", "--as", "owen", option, " ", "--store", published.store)
+        assert r.code == 2 and f"{option} is empty" in r.err
     r = published("ack", "SOP-T-009", "--as", "rita", "--store", published.store)
     assert r.code == 2 and "SOP-T-009 is not on the SOP master list (did you mean 'SOP-T-001'?)" in r.err
     status = published("training", "status", "--format", "json", "--store", published.store).json()
