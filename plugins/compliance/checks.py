@@ -173,7 +173,7 @@ def missing_limit(limit: Limit, what: str, at: Location, hint: str, stage: str |
     bound = "or more" if r.minimum else "or less"
     if r.standard:
         basis = f" {r.basis}" if r.basis else ""
-        return Issue(f"{what} is not set; {r.source} requires {r.text}{basis} {bound}", hint=hint, at=at,
+        return Issue(f"{what} is not set; {r.source} requires {r.text} {bound}{basis}", hint=hint, at=at,
                      stage=stage)
     return Issue(f"{what} is not set; the organisation's policy is {r.text} {bound} ({r.source})",
                  hint=hint, at=at, stage=stage, policy=True)
