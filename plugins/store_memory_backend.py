@@ -198,6 +198,10 @@ class MemoryStore(MemoryAccounts, Store):
         rows = self._rows.get(job)
         return rows.summary if rows else None
 
+    def template_ids(self) -> list[str]:
+        with self._lock:
+            return sorted({r.summary.template for r in self._rows.values()})
+
     def open_stages_due(self, before: str, limit: int | None = None) -> list[OpenStage]:
         with self._lock:
             found = [o for r in self._rows.values() for o in r.summary.open_stages if o.due and o.due < before]

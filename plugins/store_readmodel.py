@@ -211,6 +211,9 @@ class ReadModelTables:
         found = self._page(["s.job = ?"], [job], 1)
         return found[0] if found else None
 
+    def template_ids(self) -> list[str]:
+        return sorted(r[0] for r in self._query("SELECT DISTINCT template FROM job_summary"))
+
     def open_stages_due(self, before: str, limit: int | None = None) -> list[OpenStage]:
         from sopframe.core.readmodel import OpenStage
 

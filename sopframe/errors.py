@@ -7,7 +7,8 @@
     ├── ConfigError               unreadable or invalid configuration (exit 2)
     ├── TemplateError             a template could not be loaded (carries findings)
     ├── PluginError               a plugin failed to load or misbehaved (exit 3)
-    ├── JobError                  a job command was refused; nothing was changed (exit 1)
+    ├── JobError                  a job command was refused; nothing was changed (exit 1;
+    │                             exit 2 when what it names does not exist: ``kind="not_found"``)
     ├── StoreError                the job store cannot be opened or read (exit 2)
     │   └── ConflictError         another writer appended first; retry (exit 4)
     └── IntegrityError            a job's hash chain does not verify (exit 5)
@@ -46,7 +47,8 @@ class ExitCode(enum.IntEnum):
     OK = 0, "clean, or the command did what was asked"
     FAILED = 1, ("findings at or over the fail level, readiness points still open, or a job command "
                  "refused (nothing was written)")
-    USAGE = 2, "usage error, invalid configuration, a missing path, or a store that cannot be opened"
+    USAGE = 2, ("usage error, a name that matches nothing known (a job, SOP, template, rule, account; with a "
+                "did-you-mean), invalid configuration, a missing path, or a store that cannot be opened")
     INTERNAL = 3, "internal or plugin error"
     CONFLICT = 4, "another writer changed the job at the same moment (nothing was written: run it again)"
     BROKEN_CHAIN = 5, "`sopframe job verify` or `sopframe verify` found a broken hash chain, a changed or " \
@@ -145,7 +147,10 @@ class JobError(SopframeError):
     status (the server): ``forbidden`` (the policy: role or segregation of
     duties), ``not_found`` (no such job), ``conflict`` (the job is not where
     the command needs it: closed, stage not open, already signed) or
-    ``invalid`` (what was given is wrong; the default).
+    ``invalid`` (what was given is wrong; the default).  A ``not_found``
+    refusal exits 2, as every other name that matches nothing does (an
+    unknown template, rule, account or SOP reference): the command line
+    named something that is not there.
     """
 
     exit_code = ExitCode.FAILED
@@ -158,6 +163,8 @@ class JobError(SopframeError):
         self.stage = stage
         self.field = field
         self.kind = kind
+        if kind == "not_found":
+            self.exit_code = ExitCode.USAGE
 
 
 class StoreError(SopframeError):

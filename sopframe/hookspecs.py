@@ -51,8 +51,8 @@ def sopframe_rules() -> Sequence["Rule"]:
     rule is dropped.  Every implementation's result is used, in pluggy's call
     order.  A rule's ``check`` receives a
     :class:`sopframe.TemplateGraph` and yields findings; if it raises, the
-    error is reported as finding SOP901 naming the plugin and rule, and the
-    other rules still run.
+    error is reported as finding SOP901 (a warning) naming the plugin and
+    rule, and the other rules still run; ``--strict-plugins`` makes it fatal.
     """
 
 

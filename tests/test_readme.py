@@ -44,3 +44,25 @@ def test_no_test_imports_the_tests_directory_as_a_package() -> None:
              for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
              if re.match(r"\s*(from|import)\s+tests(\.|\s|$)", line)]
     assert not found, found
+
+
+def test_the_template_example_validates_clean_and_starts_a_job(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The first template a reader meets is the one under "Writing a template": it must pass `validate` and run,
+    as the text after it says."""
+    import pytest
+
+    from sopframe.__main__ import main
+
+    text = (ROOT / "README.md").read_text("utf-8")
+    section = text.split("## Writing a template", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "change.yaml").write_text(example, "utf-8")
+    (tmp_path / "sopframe.toml").write_text('[roles]\nrequester = ["rita"]\ncab = ["carl"]\n', "utf-8")
+    for argv in (["validate", "change.yaml"], ["job", "start", "change.yaml", "--as", "rita", "--store",
+                                                 f"sqlite:///{tmp_path / 'jobs.db'}"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        out = capsys.readouterr()
+        assert info.value.code in (0, None), (argv, out)
+    assert out.out.startswith("started CHG-")

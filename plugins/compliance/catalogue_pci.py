@@ -41,7 +41,7 @@ CATALOGUE: Catalogue = parse_catalogue("""
 6.2     | In-house and bespoke software built with security in mind               | y
 6.3     | Security vulnerabilities found and dealt with                           | y
 6.3.1   | Vulnerabilities identified and risk-ranked                              | y
-6.3.3   | Security patches installed in time; critical ones within a month        | y
+6.3.3   | Security patches installed in time; critical ones within a month of release | y
 6.4     | Web applications exposed to the internet shielded from attacks          | n
 6.5     | Every change to system components under secure change control           | y
 6.5.1   | Records for changes to production systems                               | y

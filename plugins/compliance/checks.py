@@ -159,7 +159,8 @@ def exceeds(text: str, limit: Limit, what: str, at: Location, stage: str | None 
     word = "shorter" if r.minimum else "longer"
     fix = calendar_hint(r.value, value) if r.minimum else calendar_hint(value, r.value)
     if r.standard:
-        yield Issue(f"{what} is {text}, {word} than the {r.text} that {r.source} sets",
+        basis = f" {r.basis}" if r.basis else ""
+        yield Issue(f"{what} is {text}, {word} than the {r.text}{basis} that {r.source} sets",
                     hint=fix or f"use {r.text} or {'more' if r.minimum else 'less'}", at=at, stage=stage)
     else:
         yield Issue(f"{what} is {text}, {word} than the organisation's policy of {r.text} ({r.source})",
@@ -171,7 +172,9 @@ def missing_limit(limit: Limit, what: str, at: Location, hint: str, stage: str |
     r = limit.resolved()
     bound = "or more" if r.minimum else "or less"
     if r.standard:
-        return Issue(f"{what} is not set; {r.source} requires {r.text} {bound}", hint=hint, at=at, stage=stage)
+        basis = f" {r.basis}" if r.basis else ""
+        return Issue(f"{what} is not set; {r.source} requires {r.text} {bound}{basis}", hint=hint, at=at,
+                     stage=stage)
     return Issue(f"{what} is not set; the organisation's policy is {r.text} {bound} ({r.source})",
                  hint=hint, at=at, stage=stage, policy=True)
 

@@ -145,16 +145,20 @@ def _patch(tg: TemplateGraph, p: Params) -> Iterator[Issue]:
                         f"record {sev.id!r}", at=sla.loc, stage=st.node,
                         hint="use the severity field declared under `compliance.records.severity`")
         cases = {str(k).lower(): k for k in sla.cases}
+        # what the template's deadline counts from: a recorded date (`from:`, the discovery date in the bundled
+        # template) or entering the stage; a standard may count from something else (PCI DSS 6.3.3: the patch's
+        # release), which its limit names, so the message says both clocks
+        clock = f"counted from {sla.anchor}" if sla.anchor else "counted from entering the stage"
         for level, limit in limits.items():
             key = cases.get(level)
             text = sla.cases[key] if key is not None else sla.otherwise
+            what = f"the {level} deadline of patch stage {st.node!r}"
             if text is None:
-                yield missing_limit(limit, f"the {level} deadline of patch stage {st.node!r}", sla.loc,
-                                     f"add `{level}: <duration>` under `is:`", st.node)
+                yield missing_limit(limit, what, sla.loc, f"add `{level}: <duration>` under `is:`", st.node)
             else:
                 at = sla.value_locs.get(key, sla.value_locs.get("otherwise", sla.loc)) if key else \
                     sla.value_locs.get("otherwise", sla.loc)
-                yield from exceeds(text, limit, f"the {level} deadline of patch stage {st.node!r}", at, st.node)
+                yield from exceeds(text, limit, f"{what} ({clock})", at, st.node)
 
 
 @check("scan-and-rescan", ("vulnerability",), "Scans find vulnerabilities and a rescan confirms the fix.")

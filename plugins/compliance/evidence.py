@@ -143,9 +143,12 @@ def _leavers(jobs: list[tuple[Template, JobState]], policy: Mapping[str, Any]) -
 
 def _sops(store: Store, as_of: datetime, people: "Audience | None" = None) -> Evidence:
     ev = Evidence()
+    from sopframe.core.engine.clock import to_text
+
     current: dict[str, Mapping[str, Any]] = {}
-    for e in store.events_of_type("sop.published"):
-        current[str(e.data.get("ref"))] = e.data
+    for e in store.events_of_type("sop.published"):  # in time order: the last one of a reference by then is current
+        if e.at <= to_text(as_of):
+            current[str(e.data.get("ref"))] = e.data
     if not current:
         ev.missing.append("not evidenced: no SOP published through the store")
     for ref, data in sorted(current.items()):
@@ -175,9 +178,11 @@ class Audience:
 
 def _acknowledged(store: Store, as_of: datetime, people: Audience, ev: Evidence) -> None:
     """Each current SOP version acknowledged by its audience within its grace period (PCI DSS 12.6.3)."""
+    from sopframe.core.engine.clock import from_text
     from sopframe.services.sops import training_report
 
-    report = training_report(store, people.roles, people.groups, as_of, None, people.grace, people.every)
+    past = as_of < datetime.now(timezone.utc)  # `gaps --as-of`: the audience the record shows in force then
+    report = training_report(store, people.roles, people.groups, as_of, None, people.grace, people.every, past=past)
     for s in report:
         what = f"SOP {s.ref} version {s.version}"
         if not s.people:
@@ -188,7 +193,8 @@ def _acknowledged(store: Store, as_of: datetime, people: Audience, ev: Evidence)
         else:
             ev.shown.append(f"{what}: {s.acknowledged} of {len(s.people)} acknowledged, nobody late")
     with_policy = {s.ref for s in report}
-    current = {r.ref: r for r in store.sop_rows()}  # the last row of a reference is its current version
+    # the last row of a reference published by then is its current version
+    current = {r.ref: r for r in store.sop_rows() if from_text(r.published_at) <= as_of}
     for ref in sorted(set(current) - with_policy):
         ev.missing.append(f"{ACKNOWLEDGEMENTS_PENDING}: SOP {ref} version {current[ref].version} "
                           f"(publishes.acknowledgement)")
@@ -197,8 +203,11 @@ def _acknowledged(store: Store, as_of: datetime, people: Audience, ev: Evidence)
 def gather(store: Store, templates: Sequence[Template], policy: Mapping[str, Any],
            as_of: datetime | None = None, people: "Audience | None" = None) -> dict[int, Evidence]:
     """Evidence per readiness point number, read from ``store`` (``people``: who must acknowledge SOPs)."""
+    from sopframe.core.engine.clock import to_text
+
     now = as_of or datetime.now(timezone.utc)
-    states = [fold(events) for _, events in store.iter_jobs()]
+    until = to_text(now)  # the store as it stood then: nothing recorded later counts (`gaps --as-of`)
+    states = [fold(seen) for _, events in store.iter_jobs() if (seen := [e for e in events if e.at <= until])]
 
     def of(kind: str) -> list[tuple[Template, JobState]]:
         return _jobs_of(states, [t for t in templates if t.kind == kind])

@@ -4,7 +4,8 @@ PCI DSS is the only one of the three frameworks that sets numbers; a
 template that exceeds one of them fails (error).  Every other limit is
 organisation policy (a warning).  Requirements that v4.0 future-dated are
 mandatory since 31 March 2025; in v4.0.1, 6.3.3's one-month deadline covers
-critical patches only.
+critical patches only, and runs from the patch's release (templates count
+from discovery: see ``_PATCH_WHY``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ _PLAN_RESPONSE = {"12.10.1": f"the template's containment, eradication, recovery
 _PLAN_BACKUP = {"12.10.1": "a restoration test shows the plan's backup part only, not the plan itself"}
 _PLAN_RECOVERY = {"12.10.1": "a continuity drill shows the plan's business recovery part only, not the plan itself"}
 
+#: 6.3.3 counts a critical patch's month from the patch's release; a template counts its deadline from what it
+#: can record: when the finding was discovered (`from:`), or when the patch stage was entered
+_PATCH_WHY = ("6.3.3 counts the month for critical patches from the patch's release. A template's deadline counts "
+              "from a date it records (the discovery date, with `from:`) or from entering the patch stage. A patch "
+              "is usually out by the time a finding is discovered, so a critical deadline longer than a month from "
+              "discovery lets a patch be installed later than the month after its release: that is an error. One "
+              "of a month or less is necessary but cannot prove 6.3.3, since the release date is not recorded.")
+_PATCH_PARTIAL = ("the critical deadline is checked against one month, but it counts from discovery (or from entering "
+                  "the patch stage), while 6.3.3 counts from the patch's release, which the template does not "
+                  "record: a patch released before the finding was discovered may be due before the template's "
+                  "deadline")
+
 SPECS = [
     RuleSpec("PCI101", "sop-published", PROCEDURES, why=_PROCEDURES_WHY, partial=_PROCEDURES_PARTIAL),
     RuleSpec("PCI102", "sop-review-interval", PROCEDURES, WARNING, params={"limit": Limit(policy="sop-review-every")},
@@ -74,8 +87,9 @@ SPECS = [
              params={"limit": Limit(standard="90d", set_by="PCI DSS 8.2.6")}),
     RuleSpec("PCI117", "severity-ranking", ("6.3.1",), params={"options": ("critical", "high")}),
     RuleSpec("PCI118", "patch-deadlines", ("6.3.1", "6.3.3"), params={"limits": {
-        "critical": Limit(standard="1 month", set_by="PCI DSS 6.3.3"),
-        "high": Limit(policy="patch-high"), "medium": Limit(policy="patch-medium")}}),
+        "critical": Limit(standard="1 month", set_by="PCI DSS 6.3.3", basis="from the patch's release"),
+        "high": Limit(policy="patch-high"), "medium": Limit(policy="patch-medium")}},
+             why=_PATCH_WHY, partial={"6.3.3": _PATCH_PARTIAL}),
     RuleSpec("PCI119", "scan-and-rescan", ("11.3.1",)),
     RuleSpec("PCI120", "scan-cadence", ("11.3.1", "11.3.2"),
              params={"limit": Limit(standard="3 months", set_by="PCI DSS 11.3.1 and 11.3.2")}, partial={

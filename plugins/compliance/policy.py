@@ -82,6 +82,8 @@ class ResolvedLimit:
     problem: str | None = None
     #: a lower bound (a retention period), not an upper one
     minimum: bool = False
+    #: when the standard's clock starts, if it says ("from the patch's release"); "" when it is the template's
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,9 @@ class Limit:
     set_by: str = ""
     minimum: bool = False
     enforced: bool = False
+    #: when the standard's period starts, where it is not what the template counts from ("from the patch's
+    #: release"): said in messages, so a number is never compared with a clock it does not belong to unnoticed
+    basis: str = ""
     #: the run's organisation-policy values (``CheckContext.policy``), bound by :meth:`bound`
     values: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -115,7 +120,7 @@ class Limit:
     def resolve(self, policy: Mapping[str, Any]) -> ResolvedLimit:
         if self.standard is not None:
             return ResolvedLimit(parse_interval(self.standard), self.standard, True, self.set_by,
-                                 minimum=self.minimum)
+                                 minimum=self.minimum, basis=self.basis)
         assert self.policy is not None
         value, text, problem = policy_value(self.policy, policy)
         if self.enforced and problem is None:

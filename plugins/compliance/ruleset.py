@@ -100,7 +100,8 @@ def _limits_text(params: Mapping[str, Any]) -> str:
         what = f"The {level} limit" if level else "The limit"
         if limit.standard is not None:
             bound = "falling short of it" if limit.minimum else "exceeding it"
-            out.append(f"{what} is {limit.standard}, set by {limit.set_by}; {bound} is an error.")
+            basis = f" {limit.basis}" if limit.basis else ""
+            out.append(f"{what} is {limit.standard}{basis}, set by {limit.set_by}; {bound} is an error.")
         elif limit.policy is not None:
             default = DEFAULTS[limit.policy][0]
             bound = "falling short of it" if limit.minimum else "exceeding it"

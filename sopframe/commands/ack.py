@@ -22,6 +22,12 @@ from sopframe.core.safetext import escape
 def ack(ctx: click.Context, ref: str, version: str | None, attest: str | None, store_url: str | None,
         actor: str | None, fmt: str) -> None:
     """Acknowledge the current version of SOP-REF as USER (who must be in its audience)."""
+    from sopframe.errors import UsageError
+
+    for name, given in (("--version", version), ("--attest", attest)):
+        if given is not None and not given.strip():  # as an empty --as is: never taken for "not given"
+            raise UsageError(f"{name} is empty", hint="leave it out to acknowledge the current version with its "
+                                                      "own attestation text, or give the text agreed to")
     training_defaults(ctx)  # the [training] table is checked as `training status` checks it
     data = open_records(ctx, store_url).acknowledge(ref, actor=current_user(actor), version=version, attest=attest)
     if fmt == "json":

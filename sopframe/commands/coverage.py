@@ -9,7 +9,6 @@ not it claims it: coverage shows what an auditor would see.
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
@@ -24,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.frameworks import CheckContext, Framework
     from sopframe.core.model import Template
 
-__all__ = ["coverage", "Matrix", "build_matrices"]
+__all__ = ["coverage", "Matrix", "build_matrices", "GROUPING_NOTE"]
 
 PASS, WARN, PARTIAL, FAIL = "pass", "warn", "partial", "fail"
 _SYMBOL = {PASS: "✓", WARN: "!", PARTIAL: "~", FAIL: "✗"}
@@ -36,6 +35,11 @@ GAP_NO_TEMPLATE = "no template of a kind its rules check"
 GAP_NO_RULE = "no rule checks it"
 GAP_PARTIAL = "only partly checked"
 _GAP_ORDER = (GAP_FAILS, GAP_NO_TEMPLATE, GAP_PARTIAL, GAP_NO_RULE)
+#: each gap reason in a word, for a grouping's summary of its listed controls
+_GAP_WORD = {GAP_FAILS: "fails", GAP_NO_TEMPLATE: "no template", GAP_PARTIAL: "partial", GAP_NO_RULE: "no rule"}
+#: what a grouping row says about the requirements under it that the catalogue does not list
+GROUPING_NOTE = ("a grouping, shown through the requirements listed under it; requirements under it that are "
+                 "not listed are checked by no rule")
 
 
 @dataclass
@@ -59,11 +63,28 @@ class Matrix:
     partial: dict[str, str] = field(default_factory=dict)
     #: files that could not be checked (template errors)
     skipped: list[str] = field(default_factory=list)
+    #: grouping -> the controls listed under it (``6.3`` -> ``6.3.1, 6.3.3``), in catalogue order: an id with
+    #: controls below it in the catalogue that no rule cites itself; it is shown through them, never counted
+    groups: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def evidenceable(self) -> list[str]:
-        """The controls a procedure can evidence, in catalogue order."""
-        return [c for c in self.framework.controls if self.framework.can_evidence(c)]
+        """The controls a procedure can evidence, in catalogue order (groupings are not counted: their
+        listed controls are)."""
+        return [c for c in self.framework.controls if self.framework.can_evidence(c) and c not in self.groups]
+
+    def group_of(self, control: str) -> list[str] | None:
+        """The controls listed under ``control`` if it is a grouping, else None."""
+        return self.groups.get(control)
+
+    def grouping_text(self, control: str) -> str:
+        """How a grouping stands through its listed controls: ``covered 6.3.1, 6.3.3; gaps 6.5.3 (partial)``."""
+        children = [c for c in self.groups.get(control, ()) if self.framework.can_evidence(c)]
+        covered = [c for c in children if c not in self.gaps]
+        open_ = [f"{c} ({_GAP_WORD[self.gaps[c].split(':')[0]]})" for c in children if c in self.gaps]
+        parts = [f"covered {', '.join(covered)}" if covered else "",
+                 f"gaps {', '.join(open_)}" if open_ else ""]
+        return "; ".join(p for p in parts if p) or "its listed requirements are met by design or technology"
 
     @property
     def covered(self) -> int:
@@ -96,6 +117,11 @@ def build_matrices(frameworks: Sequence["Framework"], rules: Sequence["Rule"],
         m = Matrix(fw)
         own = [r for r in rules if r.plugin == fw.plugin and r.controls]
         cited = {c for r in own for c in r.controls}
+        ids = list(fw.controls)
+        for control in ids:
+            below = [c for c in ids if c.startswith(control + ".")]
+            if below and control not in cited:  # an id a rule cites itself is a control, whatever is below it
+                m.groups[control] = below
         for template, path in templates:
             if template is None:
                 m.skipped.append(path)
@@ -132,171 +158,6 @@ def build_matrices(frameworks: Sequence["Framework"], rules: Sequence["Rule"],
         m.gaps = dict(sorted(found.items(), key=lambda kv: order[kv[1].split(":")[0]]))
         out.append(m)
     return out
-
-
-# ------------------------------------------------------------------ renderers
-
-def _cell_text(cell: list[tuple[str, str]]) -> str:
-    return " ".join(f"{_SYMBOL[s]}{code}" for code, s in cell)
-
-
-def _headline(m: Matrix) -> str:
-    outside = len(m.framework.controls) - len(m.evidenceable)
-    return (f"{m.covered} of {len(m.evidenceable)} {m.framework.cites} that procedures can evidence are covered by "
-            f"{len(m.columns)} templates ({outside} more are met by design or technology, not procedures)")
-
-
-_LEGEND = ("pass = rule passes, warn = organisation-policy warnings only, partial = the rule passes but does not "
-           "check all of the control, fail = errors; gap = a control procedures can evidence that no template "
-           "fully passes")
-
-
-def render_text(matrices: Sequence[Matrix]) -> str:
-    lines: list[str] = []
-    for m in matrices:
-        fw = m.framework
-        lines.append(f"{fw.title}: {_headline(m)}")
-        for control, title in fw.controls.items():
-            cells = m.cells.get(control, {})
-            mark = "" if fw.can_evidence(control) else "  (not evidenced by procedures)"
-            lines.append(f"  {control:<8} {title}{mark}")
-            for status in (PASS, WARN, PARTIAL, FAIL):
-                hits = [f"{code} {tid}" for tid, cell in cells.items() for code, s in cell if s == status]
-                if hits:
-                    lines.append(f"           {status}: {', '.join(hits)}")
-        if m.gaps:
-            lines.append(f"  gaps, most important first ({len(m.gaps)}):")
-            lines += [f"    {c:<8} {fw.controls[c]}: {why}" for c, why in m.gaps.items()]
-        unclaimed = [c.id for c in m.columns if not c.claims]
-        if unclaimed:
-            lines.append(f"  templates that do not claim {fw.id}: {', '.join(unclaimed)}")
-        for path in m.skipped:
-            lines.append(f"  not checked (template errors): {path}")
-        lines.append("")
-    lines.append("legend: " + _LEGEND)
-    return "\n".join(lines)
-
-
-def to_json(matrices: Sequence[Matrix]) -> dict[str, Any]:
-    return {"version": 2, "frameworks": [{
-        "id": m.framework.id, "title": m.framework.title,
-        "covered": m.covered, "evidenceable": len(m.evidenceable), "total": len(m.framework.controls),
-        "templates": [{"id": c.id, "file": c.file, "kind": c.kind, "claims": c.claims} for c in m.columns],
-        "controls": [{"id": control, "title": title, "evidenceable": m.framework.can_evidence(control),
-                      "covered": m.framework.can_evidence(control) and control not in m.gaps,
-                      "partial": m.partial.get(control),
-                      "cells": {tid: [{"rule": code, "status": s} for code, s in cell]
-                                for tid, cell in m.cells.get(control, {}).items()}}
-                     for control, title in m.framework.controls.items()],
-        "gaps": [{"id": c, "title": m.framework.controls[c], "reason": why} for c, why in m.gaps.items()],
-        "skipped": m.skipped,
-    } for m in matrices]}
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def render_markdown(matrices: Sequence[Matrix]) -> str:
-    out: list[str] = ["# Control coverage", ""]
-    for m in matrices:
-        fw = m.framework
-        out += [f"## {_md(fw.title)}", "", _headline(m) + ".", ""]
-        out.append("| control | title | " + " | ".join(_md(c.id) + ("" if c.claims else " \\*") for c in m.columns)
-                   + " |")
-        out.append("|---|---|" + "---|" * len(m.columns))
-        for control, title in fw.controls.items():
-            cells = m.cells.get(control, {})
-            row = [_cell_text(cells.get(c.id, [])) for c in m.columns]
-            mark = " **gap**" if m.is_gap(control) else "" if fw.can_evidence(control) else " (n/a)"
-            out.append(f"| {_md(control)}{mark} | {_md(title)} | " + " | ".join(row) + " |")
-        if any(not c.claims for c in m.columns):
-            out += ["", f"\\* the template does not claim {_md(fw.id)}."]
-        if m.gaps:
-            out += ["", "Gaps, most important first:", ""]
-            out += [f"- {_md(c)} {_md(fw.controls[c])}: {_md(why)}" for c, why in m.gaps.items()]
-        out.append("")
-    out.append("✓ passes, ! organisation-policy warnings only, ~ partial (not all of the control is checked), "
-               "✗ fails; **gap**: a control procedures can evidence that no template fully passes; (n/a): met by "
-               "design or technology, not by procedures.")
-    return "\n".join(out)
-
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1b1f24}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
-caption{text-align:left;font-weight:600;padding:.3rem 0}
-th,td{border:1px solid #d0d7de;padding:.3rem .5rem;vertical-align:top;text-align:left}
-th{background:#f6f8fa}td.pass{background:#dafbe1}td.warn{background:#fff8c5}td.partial{background:#ddf4ff}
-td.fail{background:#ffebe9}tr.gap th{border-left:4px solid #cf222e}.tag{font-size:.75rem;font-weight:600}
-tr.gap .tag{color:#cf222e}tr.na{color:#57606a}.muted{color:#57606a}
-@media print{body{margin:0}}
-"""
-
-
-def _cell_class(cell: list[tuple[str, str]]) -> str:
-    statuses = {s for _, s in cell}
-    for status in (FAIL, PARTIAL, WARN, PASS):
-        if status in statuses:
-            return status
-    return ""
-
-
-def render_html(matrices: Sequence[Matrix], title: str = "Control coverage") -> str:
-    from datetime import date
-
-    from sopframe import __version__
-
-    e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{e(title)}</title><style>{_CSS}</style></head><body>", f"<h1>{e(title)}</h1>",
-             f'<p class="muted">Generated by sopframe {e(__version__)} on {date.today().isoformat()}.</p>',
-             "<p><b>Legend.</b> Rows are controls, columns templates. ✓ the rule passes; ! organisation-policy "
-             "warnings only; ~ partial: the rule passes but does not check all of the control; ✗ the rule fails. "
-             "A row marked <b>GAP</b> (with a red bar) is a control a procedure can evidence that no template fully "
-             "passes; a row marked <b>n/a</b> is met by design or technology, not by procedures, and is not "
-             "counted. Control titles are short descriptions in our own words, not the standards' text.</p>"]
-    if matrices:
-        parts.append("<h2>Templates</h2><table><caption>Templates checked</caption><thead><tr>"
-                     '<th scope="col">template</th><th scope="col">kind</th><th scope="col">file</th></tr>'
-                     "</thead><tbody>")
-        parts += [f'<tr><th scope="row">{e(c.id)}</th><td>{e(c.kind)}</td><td>{e(c.file)}</td></tr>'
-                  for c in matrices[0].columns]
-        parts.append("</tbody></table>")
-    for m in matrices:
-        fw = m.framework
-        parts.append(f"<h2>{e(fw.title)}</h2><p>{e(_headline(m))}.</p>")
-        parts.append(f"<table><caption>{e(fw.title)}: {e(fw.cites)} by template</caption><thead><tr>"
-                     '<th scope="col">control</th><th scope="col">title</th><th scope="col">status</th>')
-        parts += [f'<th scope="col" title="{e(c.file)}">{e(c.id)}{"" if c.claims else " *"}</th>'
-                  for c in m.columns]
-        parts.append("</tr></thead><tbody>")
-        for control, ctitle in fw.controls.items():
-            cells = m.cells.get(control, {})
-            if m.is_gap(control):
-                cls, tag = ' class="gap"', "GAP"
-            elif not fw.can_evidence(control):
-                cls, tag = ' class="na"', "n/a"
-            else:
-                cls, tag = "", "covered"
-            parts.append(f'<tr{cls}><th scope="row">{e(control)}</th><td>{e(ctitle)}</td>'
-                         f'<td><span class="tag">{tag}</span></td>')
-            for c in m.columns:
-                cell = cells.get(c.id, [])
-                parts.append(f'<td class="{_cell_class(cell)}">{e(_cell_text(cell))}</td>')
-            parts.append("</tr>")
-        parts.append("</tbody></table>")
-        if any(not c.claims for c in m.columns):
-            parts.append(f'<p class="muted">* the template does not claim {e(fw.id)}.</p>')
-        if m.gaps:
-            parts.append("<h3>Gaps, most important first</h3><ol>")
-            parts += [f"<li><b>{e(c)}</b> {e(fw.controls[c])}: {e(why)}</li>" for c, why in m.gaps.items()]
-            parts.append("</ol>")
-        if m.skipped:
-            parts.append("<p>Not checked (template errors): " + e(", ".join(m.skipped)) + "</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
 
 
 def shown_path(path: str, arguments: Sequence[str]) -> str:
@@ -359,6 +220,8 @@ def coverage(ctx: click.Context, paths: tuple[str, ...], frameworks: tuple[str, 
         broken = any(f.severity >= Severity.ERROR and f.code.startswith("SOP") for f in result.findings)
         templates.append((None if broken else result.template, shown_path(path, paths or (".",))))
     matrices = build_matrices(selected, plugins.rules(), templates, checked_policy(ctx))
+    from sopframe.commands.coverage_render import render_html, render_markdown, render_text, to_json
+
     if fmt == "json":
         text = json.dumps(to_json(matrices), indent=2, ensure_ascii=False)
     elif fmt == "markdown":

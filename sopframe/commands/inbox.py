@@ -32,8 +32,11 @@ def inbox(ctx: click.Context, actor: str | None, store_url: str | None, fmt: str
         return
     held = sorted(engine.roles.roles_of(user))
     if not held:
+        from sopframe.errors import did_you_mean
+
+        people = {u for users in engine.roles.holders_of.values() for u in users}
         click.echo(f"nothing waits on {escape(user)}: {escape(user)} holds no role in the configuration "
-                   "(the `roles` table)")
+                   f"(the `roles` table){did_you_mean(user, people)}")
         return
     if not items:
         click.echo(f"nothing waits on {escape(user)} (roles: {', '.join(escape(r) for r in held)})")

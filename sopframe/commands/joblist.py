@@ -40,9 +40,23 @@ def list_(ctx: click.Context, status: str, template_id: str | None, assigned_to:
     from sopframe.services.jobs import list_jobs
 
     # the read models only: no engine, so neither the template model nor the engine's modules are imported
-    page = list_jobs(open_store(ctx, store_url), roles_from_config(ctx), status=None if status == "all" else status,
+    store = open_store(ctx, store_url)
+    roles = roles_from_config(ctx)
+    if assigned_to is not None and not roles.roles_of(roles.canonical(assigned_to)):  # would answer "no jobs"
+        from sopframe.core.safetext import escape
+        from sopframe.errors import did_you_mean
+
+        people = {u for users in roles.holders_of.values() for u in users}
+        raise UsageError(f"--assigned-to: {escape(assigned_to)} holds no role in the configuration"
+                         f"{did_you_mean(roles.canonical(assigned_to), people)}",
+                         hint="jobs are assigned through the roles of the `roles` table")
+    page = list_jobs(store, roles, status=None if status == "all" else status,
                      template=template_id, assigned_to=assigned_to, overdue=overdue, since=_since(since),
                      cursor=cursor, limit=limit)
+    if template_id and not page.items:  # a mistyped id must not read as "no jobs"
+        from sopframe.services.jobs import check_template_known
+
+        check_template_known(store, template_id)
     rows = [s.to_dict() for s in page.items]
     more = page.next_cursor
     if fmt == "json":
@@ -90,7 +104,8 @@ def verify(ctx: click.Context, job_id: str | None, all_jobs: bool, expect: str |
         raise UsageError("--expect checks one job: give a JOB, not --all")
     store = open_engine(ctx, store_url).store
     if job_id and store.head(job_id) is None and not store.read(job_id):
-        raise JobError(f"unknown job '{escape(job_id)}'{did_you_mean(job_id, store.job_ids())}")
+        raise JobError(f"unknown job '{escape(job_id)}'{did_you_mean(job_id, store.job_ids())}",
+                       hint="`sopframe job list` shows the jobs", kind="not_found")
     results: list[dict[str, Any]] = [c.to_dict() for c in verify_jobs(store, None if all_jobs else [job_id or ""])]
     if expected and job_id and results and not results[0]["problem"]:
         from sopframe.core.jobcheck import expect_problem

@@ -3,7 +3,7 @@ append events (the ``job`` group, :mod:`sopframe.commands.jobs`, imports this mo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -71,8 +71,17 @@ def start(ctx: click.Context, template: str, title: str | None, reason: str | No
 
     text, path = resolve_template(ctx, template)
     engine = open_engine(ctx, store_url, create=True)
-    state = start_job(engine, plugins_for(ctx), text, path, actor=current_user(actor), title=title, reason=reason)
+    state = start_job(engine, plugins_for(ctx), text, path, actor=current_user(actor), title=title, reason=reason,
+                      on_plugin_problem=_warn_plugin_problem)
     _done(engine, f"started {state.job_id} from {state.template_id} {state.template_version}", state, fmt)
+
+
+def _warn_plugin_problem(finding: Any) -> None:
+    """A plugin rule that crashed on the template: said on standard error; the job starts all the same."""
+    from sopframe.core.safetext import escape
+
+    click.echo(f"sopframe: warning: {finding.code} {escape(finding.message)} (the job starts: the fault is the "
+               f"plugin's, not the template's)", err=True)
 
 
 def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:

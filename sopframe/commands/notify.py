@@ -107,13 +107,27 @@ def list_(ctx: click.Context, store_url: str | None, status: str | None, limit: 
 @format_option
 @click.pass_context
 def status(ctx: click.Context, store_url: str | None, fmt: str) -> None:
-    """How many notifications are pending, being sent, delivered and dead."""
+    """How many notifications are pending, being sent, delivered and dead; and whether the [notify]
+    configuration would let `notify run` deliver them (exit 2, after the counts, if not)."""
+    from sopframe.errors import ConfigError
+
     counts = _store(ctx, store_url).notification_counts()
     full = {s: counts.get(s, 0) for s in ("pending", "sending", "delivered", "dead")}
+    problem: ConfigError | None = None
+    try:  # checked as the delivery worker checks it: channel options, routes, secrets in the environment
+        settings = notify_settings_for(ctx, secrets=True)
+    except ConfigError as exc:
+        problem, settings = exc, None
     if fmt == "json":
         emit_json(full)
-        return
-    click.echo("  ".join(f"{s} {n}" for s, n in full.items()))
+    else:
+        click.echo("  ".join(f"{s} {n}" for s, n in full.items()))
+    if problem is not None:
+        why = "`sopframe notify run` refuses this configuration too: nothing is delivered until it is fixed"
+        raise ConfigError(problem.message, hint=f"{problem.hint}; {why}" if problem.hint else why)
+    if settings is not None and not settings.routing.channels and (full["pending"] or full["sending"]):
+        click.echo("warning: no [notify] channel is configured: `sopframe notify run` dead-letters what is "
+                   "pending", err=True)
 
 
 @notify.command()

@@ -45,6 +45,10 @@ def bottlenecks(ctx: click.Context, template_id: str | None, since: str | None, 
     if start and start > to_text(now):
         raise UsageError(f"--since {since} is in the future: the report covers what happened up to now")
     result = bottleneck_report(engine.store, now, template=template_id, since=start, top=top)
+    if template_id and not result.visits:  # a mistyped id must not read as "no stage visits"
+        from sopframe.services.jobs import check_template_known
+
+        check_template_known(engine.store, template_id)
     if fmt == "html":
         from sopframe.reports.html import render_html
 

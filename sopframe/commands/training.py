@@ -10,7 +10,7 @@ from sopframe.clickgroup import SuggestingGroup
 from sopframe.commands.common import settings_for
 from sopframe.commands.jobctx import emit_json, format_option, open_engine, roles_from_config, store_option
 from sopframe.core.safetext import escape
-from sopframe.core.training import TrainingStatus
+from sopframe.core.training import PersonStatus, TrainingStatus
 from sopframe.errors import UsageError
 
 __all__ = ["training", "render_status"]
@@ -43,12 +43,17 @@ def status(ctx: click.Context, ref: str | None, as_of: str | None, store_url: st
     from sopframe.services.sops import training_for
 
     engine = open_engine(ctx, store_url)
-    report = training_for(settings_for(ctx), engine.store, roles_from_config(ctx), _when(as_of) or engine.clock(), ref)
+    now, when = engine.clock(), _when(as_of)
+    past = when is not None and when < now  # then the audience is the one recorded in force at that time
+    report = training_for(settings_for(ctx), engine.store, roles_from_config(ctx), when or now, ref, past=past)
     if fmt == "json":
         emit_json([s.to_dict() for s in report])
         return
     if not report and ref and as_of:  # the SOP is on the master list (else refused above), but was not yet then
         click.echo(f"{escape(ref)} had no published version yet at {escape(as_of)}")
+        return
+    if not report and as_of:
+        click.echo(f"no SOP published by {escape(as_of)} names an audience to acknowledge it")
         return
     click.echo(render_status(report), nl=False)
 
@@ -73,25 +78,47 @@ def render_status(report: list[TrainingStatus]) -> str:
             lines.append("  its template names no audience (publishes.acknowledgement): nothing to acknowledge")
             continue
         again = f"; again every {p.every}" if p.every else ""
-        lines.append(f"  audience: {', '.join(p.audience)}; acknowledge within {p.within} of the effective date"
-                     f"{again}")
+        lines.append(f"  audience: {', '.join(p.audience)}; acknowledge within {p.within} of the effective date, "
+                     f"or of joining the audience if later{again}")
+        if s.audience_source == "recorded":
+            lines.append(f"  audience as recorded in force then: the role and group tables of "
+                         f"{_short(s.audience_at)}")
         for g in s.undefined_groups:
-            lines.append(f"  warning: {g} is not in the `groups` configuration: it reaches nobody")
+            where = "the groups recorded then" if s.audience_source == "recorded" else "the `groups` configuration"
+            lines.append(f"  warning: {g} is not in {where}: it reaches nobody")
         if p.effective_share:
-            state = f"yes since {_short(s.effective_at)}" if s.effective else \
-                "no, nobody to acknowledge it" if not s.people else \
-                f"no, awaiting acknowledgements ({s.acknowledged} of {len(s.people)}; {p.effective_share} needs " \
-                f"{s.needed})"
+            counted = f"{s.ever_acknowledged} of {len(s.people)} have acknowledged this version; " \
+                      f"{p.effective_share} needs {s.needed}"
+            state = f"yes since {_short(s.effective_at)} ({counted})" if s.effective else \
+                "no, nobody to acknowledge it" if not s.people else f"no ({counted})"
             lines.append(f"  effective: {state}")
         if not s.people:
             lines.append("  nobody holds the audience's roles or groups")
             continue
         width = max(6, *(len(x.person) for x in s.people))
-        lines.append(f"  {'person':<{width}}  {'status':<14}  {'due by':<17}  acknowledged")
+        shown = {x.person: _shown(x) for x in s.people}
+        swidth = max(14, *(len(v) for v in shown.values()))
+        joined = any(x.joined_at for x in s.people)
+        lines.append(f"  {'person':<{width}}  {'status':<{swidth}}  {'due by':<17}  "
+                     + (f"{'acknowledged':<17}  joined" if joined else "acknowledged"))
         for x in s.people:
-            shown = f"late ({x.late_by_days}d)" if x.status == "late" else x.status
-            lines.append(f"  {escape(x.person):<{width}}  {shown:<14}  {_short(x.due):<17}  "
-                         f"{_short(x.acknowledged_at) if x.acknowledged_at else '-'}")
-        missing = sum(1 for x in s.people if x.status != "acknowledged")
-        lines.append(f"  {len(s.people) - missing} of {len(s.people)} acknowledged; {len(s.late)} late")
+            acked = _short(x.acknowledged_at) if x.acknowledged_at else "-"
+            row = f"  {escape(x.person):<{width}}  {shown[x.person]:<{swidth}}  {_short(x.due):<17}  "
+            if joined:
+                came = "" if not x.joined_at else _short(x.joined_at) if x.joined_recorded else "not yet recorded"
+                row += f"{acked:<17}  {came}".rstrip()
+            else:
+                row += acked
+            lines.append(row)
+        renew = sum(1 for x in s.late if x.renewal)
+        lines.append(f"  {s.acknowledged} of {len(s.people)} acknowledged; {len(s.late)} late"
+                     + (f" ({renew} of them to renew)" if renew else "") + f"; {len(s.pending)} pending")
+        lines += [f"  note: {escape(n)}" for n in s.notes]
     return "\n".join(lines) + "\n"
+
+
+def _shown(x: "PersonStatus") -> str:
+    """A person's status as the table shows it: ``late (3d)``, ``late (3d, renewal)`` for a renewal due."""
+    if x.status != "late":
+        return x.status
+    return f"late ({x.late_by_days}d{', renewal' if x.renewal else ''})"

@@ -70,7 +70,8 @@ def verify_job(store: "Store", job: str) -> str | None:
     events = store.read(job)
     head = store.head(job)
     if not events and head is None:
-        raise JobError(f"unknown job '{escape(job)}'{did_you_mean(job, store.job_ids())}")
+        raise JobError(f"unknown job '{escape(job)}'{did_you_mean(job, store.job_ids())}",
+                       hint="`sopframe job list` shows the jobs", kind="not_found")
     problem = verify_chain(job, events, head)
     return str(problem) if problem else template_problem(store, job, events)
 

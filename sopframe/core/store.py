@@ -153,6 +153,22 @@ class Store(AccountRecords, abc.ABC):
     def summary(self, job: str) -> "JobSummary | None":
         """One job's summary row, or None."""
 
+    def template_ids(self) -> list[str]:
+        """The id of every template a job of the store was started from, sorted (from the read model).
+
+        This default pages through :meth:`summaries`; backends answer it from an index.
+        """
+        from sopframe.core.readmodel import JobQuery
+
+        found: set[str] = set()
+        after: str | None = None
+        while True:
+            page = self.summaries(JobQuery(after=after, limit=1000))
+            found.update(s.template for s in page)
+            if len(page) < 1000:
+                return sorted(found)
+            after = page[-1].job
+
     @abc.abstractmethod
     def open_stages_due(self, before: str, limit: int | None = None) -> list["OpenStage"]:
         """Open stages whose SLA deadline is before ``before`` (UTC text), earliest first (the first ``limit``)."""

@@ -37,7 +37,7 @@ from sopframe.checkpoints import Checkpoint
 from sopframe.core.engine.events import Event
 from sopframe.core.ledger import LedgerEntry
 from sopframe.core.merkle import Tree
-from sopframe.errors import UsageError
+from sopframe.errors import UsageError, did_you_mean
 
 __all__ = ["EvidenceSource", "Selection", "build_pack", "select_jobs", "sop_versions", "FORMAT", "write_json"]
 
@@ -110,7 +110,8 @@ def select_jobs(source: EvidenceSource, sel: Selection) -> list[str]:
     chosen: set[str] = set()
     for jid in sel.jobs:
         if jid not in started:
-            raise UsageError(f"unknown job {jid!r}", hint="`sopframe job list` shows the jobs")
+            raise UsageError(f"unknown job {jid!r}{did_you_mean(jid, started)}",
+                             hint="`sopframe job list` shows the jobs")
         chosen.add(jid)
 
     def recent(jobs: list[str]) -> list[str]:
@@ -119,17 +120,22 @@ def select_jobs(source: EvidenceSource, sel: Selection) -> list[str]:
         jobs.sort(key=lambda j: (started[j].at, j))
         return jobs[-sel.last:] if sel.last else jobs
 
+    publications = source.events_of_type("sop.published") if sel.sops else []
     for ref in sel.sops:
-        publishers = sorted({e.job for e in source.events_of_type("sop.published") if e.data.get("ref") == ref})
+        publishers = sorted({e.job for e in publications if e.data.get("ref") == ref})
         if not publishers:
-            raise UsageError(f"no published SOP {ref!r}", hint="`sopframe sops` lists the SOP references")
+            known = {str(e.data.get("ref")) for e in publications}
+            raise UsageError(f"no published SOP {ref!r}{did_you_mean(ref, known)}",
+                             hint="`sopframe sops` lists the SOP references")
         chosen.update(publishers)  # every version: the master list in the pack is then complete for it
         # the jobs that followed it (the last N with --last) and its acknowledgements, flags and reviews
         chosen.update(recent([j for j, e in started.items() if (e.data.get("sop") or {}).get("ref") == ref]))
     for tid in sel.templates:
         of = [j for j, e in started.items() if (e.data.get("template") or {}).get("id") == tid]
         if not of:
-            raise UsageError(f"no job was started from template {tid!r}")
+            ids = {str((e.data.get("template") or {}).get("id")) for e in started.values()}
+            raise UsageError(f"no job was started from template {tid!r}{did_you_mean(tid, ids)}",
+                             hint="`sopframe job list` shows each job's template")
         chosen.update(recent(of))
     if sel.is_empty():
         chosen.update(recent(list(started)) if sel.since else started)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.diagnostics import Finding
     from sopframe.core.engine import Engine, JobState
     from sopframe.core.engine.clock import Clock
     from sopframe.core.identity import RoleTable
@@ -12,16 +13,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.store import Store
     from sopframe.pluginmanager import Plugins
 
-__all__ = ["start_job", "JobPage", "list_jobs"]
+__all__ = ["start_job", "JobPage", "list_jobs", "check_template_known"]
 
 
 def start_job(engine: "Engine", plugins: "Plugins", text: str, path: str, *, actor: str,
-              title: str | None = None, reason: str | None = None) -> "JobState":
+              title: str | None = None, reason: str | None = None,
+              on_plugin_problem: "Callable[[Finding], None] | None" = None) -> "JobState":
     """Validate a template's text (errors refuse the start, with their positions), then start a job of it.
 
-    ``reason`` is recorded when the job follows an SOP version that is not the current one.
+    ``reason`` is recorded when the job follows an SOP version that is not the current one.  A plugin rule
+    that crashed on the template (SOP901, a warning: the fault is the plugin's) does not refuse the start;
+    ``on_plugin_problem`` is told of it.
     """
     from sopframe.core.diagnostics import Severity
+    from sopframe.core.rules.plugin_problems import RULE_CRASHED
     from sopframe.core.validate import validate_text
     from sopframe.errors import TemplateError
 
@@ -29,6 +34,10 @@ def start_job(engine: "Engine", plugins: "Plugins", text: str, path: str, *, act
     errors = [f for f in result.findings if f.severity >= Severity.ERROR]
     if errors or result.template is None:
         raise TemplateError(path, errors or result.findings)
+    if on_plugin_problem is not None:
+        for f in result.findings:
+            if f.code == RULE_CRASHED.code:
+                on_plugin_problem(f)
     return engine.start(text, path, actor=actor, template=result.template, title=title, reason=reason)
 
 
@@ -56,3 +65,18 @@ def list_jobs(store: "Store", roles: "RoleTable", *, clock: "Clock | None" = Non
                      limit=limit + 1)
     rows = store.summaries(query)  # one more than the page: a cursor only when another page really follows
     return JobPage(rows[:limit], rows[limit - 1].job if len(rows) > limit else None)
+
+
+def check_template_known(store: "Store", template: str) -> None:
+    """Refuse a template id no job of the store was started from (a usage error, exit 2, with a did-you-mean):
+    a filter on it would answer "nothing" for a typo.  Callers ask only when their filtered answer is empty."""
+    from sopframe.core.safetext import escape
+    from sopframe.errors import UsageError, did_you_mean
+
+    known = store.template_ids()
+    if template in known:
+        return
+    raise UsageError(f"no job in the store was started from template '{escape(template)}'"
+                     f"{did_you_mean(template, known)}",
+                     hint=f"templates with jobs: {', '.join(escape(t) for t in known)}" if known else
+                     "the store has no jobs yet")

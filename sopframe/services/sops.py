@@ -32,26 +32,82 @@ def _current_rows(store: "Store", ref: str | None, now: datetime) -> list["SopRo
     return [current[r] for r in sorted(current)]
 
 
+def _short(when: str) -> str:
+    return f"{when[:16]}Z"
+
+
 def training_report(store: "Store", roles: "RoleTable", groups: "RoleTable", now: datetime, ref: str | None = None,
-                    grace: str | None = None, every: str | None = None) -> list[TrainingStatus]:
+                    grace: str | None = None, every: str | None = None, *,
+                    past: bool = False) -> list[TrainingStatus]:
     """The training status of the current version of ``ref`` (or of every SOP whose template names an audience)
-    at ``now``: only the versions published and the acknowledgements made by then count."""
+    at ``now``: only the versions published and the acknowledgements made by then count.
+
+    ``roles`` and ``groups`` are today's configuration.  With ``past`` (``--as-of`` a time gone by) the audience
+    is the one the record shows in force at ``now`` instead (the role and group tables recorded by then; today's
+    where none was, said in the notes).  Either way, someone who joined the audience after the version's start
+    has their grace period counted from when the record shows them joining (see :mod:`sopframe.core.audience`).
+    """
+    from sopframe.core.audience import NOT_YET_RECORDED, AudienceHistory
+    from sopframe.core.engine.clock import to_text
+    from sopframe.core.training import version_start
+
     out = []
+    history: AudienceHistory | None = None
+    until = to_text(now)
     for row in _current_rows(store, ref, now):
         policy = policy_of(row, grace, every)
         if policy is None and ref is None:
             continue
-        people = audience_people(policy, roles, groups) if policy else []
+        if policy is None:
+            out.append(training_status(row, [], [], None, now))
+            continue
+        if history is None:
+            history = AudienceHistory.of(store)
+        use_roles, use_groups, source, source_at, notes = roles, groups, "configuration", None, []
+        names_groups = any(a.startswith("group:") for a in policy.audience)
+        if past:
+            state = history.tables_at(until)
+            if state is None:
+                notes.append(f"no role table had been recorded by {_short(until)}: the audience is today's "
+                             f"configuration")
+            else:
+                use_roles, source, source_at = state.roles, "recorded", state.at
+                if state.groups is not None:
+                    use_groups = state.groups
+                elif names_groups:
+                    notes.append(f"no groups table had been recorded by {_short(until)}: the groups are today's "
+                                 f"configuration")
+        people = audience_people(policy, use_roles, use_groups)
+        start = to_text(version_start(row))
+        joined = {p: history.joined(policy.audience, p, start, until, groups) for p in people}
+        first = history.states[0].at if history else None
+        first_groups = next((st.groups_at for st in history.states if st.groups is not None), None)
+        if first is None or first > row.published_at:  # a store from before role tables were recorded
+            notes.append("no role table is recorded from before the version was published" +
+                         (f" (the first is from {_short(first)})" if first else "") +
+                         ": whoever joined the audience before the first one counts from the version's start")
+        elif names_groups and (first_groups is None or first_groups > start):
+            notes.append((f"groups were first recorded at {_short(first_groups)}" if first_groups else
+                          "no groups table is recorded yet") +
+                         " (acknowledgements, flags and reviews record it): whoever joined a group before then "
+                         "counts from the version's start")
+        if any(j is not None for j in joined.values()):
+            notes.append("people who joined the audience after the version's start have their grace counted from "
+                         "when the recorded role and group tables first show them in it")
+        if any(j == NOT_YET_RECORDED for j in joined.values()):
+            notes.append("people marked 'not yet recorded' are in today's configuration but in no recorded table: "
+                         "their grace counts from now until a command records the tables")
         acks = [a for a in store.ack_rows(row.ref) if from_text(a.at) <= now]
-        status = training_status(row, acks, people, policy, now)
-        missing = tuple(a for a in (policy.audience if policy else ()) if a.startswith("group:")
-                        and not groups.holders(a[len("group:"):]))
-        out.append(replace(status, undefined_groups=missing))
+        status = training_status(row, acks, people, policy, now, joined)
+        missing = tuple(a for a in policy.audience if a.startswith("group:")
+                        and not use_groups.holders(a[len("group:"):]))
+        out.append(replace(status, undefined_groups=missing, audience_source=source, audience_at=source_at,
+                           notes=tuple(notes)))
     return out
 
 
 def training_for(settings: "Settings", store: "Store", roles: "RoleTable", now: datetime,
-                 ref: str | None = None) -> list[TrainingStatus]:
+                 ref: str | None = None, *, past: bool = False) -> list[TrainingStatus]:
     """:func:`training_report` with the ``groups`` and ``[training]`` defaults of the settings (checked):
     what ``sopframe training status`` and the server's ``/api/v1/training`` both call.
 
@@ -64,7 +120,7 @@ def training_for(settings: "Settings", store: "Store", roles: "RoleTable", now: 
     grace, every = training_defaults_from(settings)
     if ref is not None:
         SopRecords(store).versions(ref)
-    return training_report(store, roles, groups, now, ref, grace, every)
+    return training_report(store, roles, groups, now, ref, grace, every, past=past)
 
 
 @dataclass(frozen=True)

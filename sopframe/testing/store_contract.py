@@ -44,6 +44,7 @@ class StoreContract(AccountsContract, LedgerContract, OutboxContract):
     # ------------------------------------------------------------ basics
     def test_an_empty_store_has_no_jobs(self, store: Store) -> None:
         assert store.job_ids() == []
+        assert store.template_ids() == []
         assert store.read("J-1") == []
         assert store.head("J-1") is None
         assert store.events_of_type("field.set") == []
@@ -205,6 +206,7 @@ class StoreContract(AccountsContract, LedgerContract, OutboxContract):
         assert [s.job for s in store.summaries(JobQuery(owners=("lead",)))] == jobs[:2]
         assert [s.job for s in store.summaries(JobQuery(owners=("author",), status="open"))] == jobs[2:4]
         assert store.summaries(JobQuery(template="other")) == []
+        assert store.template_ids() == ["tiny"]  # once, however many jobs: what `job list --template` checks
         assert [s.job for s in store.summaries(JobQuery(since="2026-01-06"))] == [*jobs[:2], jobs[4]]
         s = store.summary(jobs[0])
         head = store.head(jobs[0])

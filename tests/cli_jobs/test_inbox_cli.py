@@ -37,6 +37,8 @@ def test_someone_with_no_role_is_told_why_nothing_waits(cli: Cli) -> None:
     r = cli("inbox", "--as", "mallory")
     assert r.code == 0 and r.out.strip() == ("nothing waits on mallory: mallory holds no role in the configuration "
                                              "(the `roles` table)")
+    r = cli("inbox", "--as", "alcie")  # a slip of the keyboard gets the name it was meant to be
+    assert r.out.strip().endswith("holds no role in the configuration (the `roles` table) (did you mean 'alice'?)")
     r = cli("inbox", "--as", "lee")
     assert r.code == 0 and r.out.strip() == "nothing waits on lee (roles: lead)"
     assert cli("inbox", "--as", "lee", "--format", "json").json()["items"] == []

@@ -84,7 +84,7 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(cli: Cli) -> None:
     cli("job", "start", "tiny.yaml")
     before = cli("job", "history", "TINY-001", "--format", "json").json()
     cases = [
-        (("job", "set", "TINY-002", "summary=x"), 1, "unknown job 'TINY-002'"),
+        (("job", "set", "TINY-002", "summary=x"), 2, "unknown job 'TINY-002'"),  # a name that matches nothing
         (("job", "set", "TINY-001", "count=two"), 1, "job TINY-001, stage write, field count: integer field: "
                                                      "expected a whole number, got 'two'"),
         (("job", "set", "TINY-001", "cuont=2"), 1, "did you mean 'count'"),

@@ -42,8 +42,9 @@ def test_every_format_of_the_report(cli: Cli, tmp_path: Path) -> None:
     assert r.code == 0 and r.out == "" and "bottleneck report written to report.html" in r.err
     page = (tmp_path / "report.html").read_text("utf-8")
     assert page.startswith("<!doctype html>") and page.count("<svg") == 3 and "Template flow" in page
-    assert cli("report", "bottlenecks", "--template", "other").out == \
-        "Bottleneck report (template other): no stage visits to report.\n"
+    typo = cli("report", "bottlenecks", "--template", "flwo")  # a mistyped id is not "nothing to report"
+    assert typo.code == 2 and typo.out == ""
+    assert "no job in the store was started from template 'flwo' (did you mean 'flow'?)" in typo.err
 
 
 def test_bad_options_get_clear_errors(cli: Cli, tmp_path: Path) -> None:

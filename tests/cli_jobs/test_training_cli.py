@@ -49,13 +49,17 @@ def test_training_status_text_is_exact(published: Cli) -> None:
     assert r.code == 0, r.err
     assert r.out == """\
 SOP-T-001 version 1.0.0 (published by TSOP-001, effective 2026-01-05)
-  audience: responder, group:oncall; acknowledge within 14d of the effective date; again every 12 months
-  effective: no, awaiting acknowledgements (1 of 3; 50% needs 2)
+  audience: responder, group:oncall; acknowledge within 14d of the effective date, or of joining the audience if \
+later; again every 12 months
+  audience as recorded in force then: the role and group tables of 2026-01-06T09:00Z
+  effective: no (1 of 3 have acknowledged this version; 50% needs 2)
   person  status          due by             acknowledged
   owen    late (7d)       2026-01-19T00:00Z  -
   rita    late (7d)       2026-01-19T00:00Z  -
   rob     acknowledged    2027-01-06T09:00Z  2026-01-06T09:00Z
-  1 of 3 acknowledged; 2 late
+  1 of 3 acknowledged; 2 late; 0 pending
+  note: groups were first recorded at 2026-01-06T09:00Z (acknowledgements, flags and reviews record it): whoever \
+joined a group before then counts from the version's start
 """
     data = published("training", "status", "--as-of", "2026-01-26", "--format", "json", "--store",
                      published.store).json()
@@ -72,8 +76,11 @@ def test_ack_from_the_command_line(published: Cli) -> None:
         "attestation: I have read this procedure and will follow it. (sha256 d39746bf412e79e1...)"]
     r = published("ack", "SOP-T-001", "--as", "zed", "--store", published.store)
     assert r.code == 1 and "zed is not known" in r.err
+    for option in ("--version", "--attest"):  # empty is refused, never recorded as agreeing to the version's text
+        r = published("ack", "SOP-T-001", "--as", "owen", option, " ", "--store", published.store)
+        assert r.code == 2 and f"{option} is empty" in r.err
     r = published("ack", "SOP-T-009", "--as", "rita", "--store", published.store)
-    assert r.code == 1 and "SOP-T-009 is not on the SOP master list (did you mean 'SOP-T-001'?)" in r.err
+    assert r.code == 2 and "SOP-T-009 is not on the SOP master list (did you mean 'SOP-T-001'?)" in r.err
     status = published("training", "status", "--format", "json", "--store", published.store).json()
     assert status[0]["effective"] is True
 

@@ -251,6 +251,27 @@ def test_acknowledgements_by_the_audience_are_evidence_of_point_7(capsys, sops: 
     assert "1 published SOP, with a review date not yet passed" in early["shown"]
 
 
+def test_as_of_judges_the_store_as_it_stood_then(capsys, sops: Path, store_url: str, tmp_path: Path) -> None:
+    """What was recorded after --as-of is not evidence then: an SOP published later is not "published", nor
+    reported as naming no audience; a change completed later is not a completed change."""
+    from sopframe.testing.sop_lifecycle import ROLES, publish
+
+    store = SqliteStore(store_url.removeprefix("sqlite:///"))
+    clock = FixedClock("2026-03-01T09:00:00+00:00")
+    publish(Engine(store, roles=ROLES, clock=clock), effective="2026-03-01")
+    clock.set("2026-03-05T09:00:00+00:00")
+    drive(Engine(store, roles=USERS, clock=clock), SAMPLES["change"])
+    store.close()
+    _, before, _ = points(capsys, str(sops), "--store", store_url, "--as-of", "2026-02-27")
+    assert before[7]["evidence"]["missing"] == ["not evidenced: no SOP published through the store"]
+    assert before[2]["evidence"]["missing"] == ["not evidenced: no completed change job recorded"]
+    _, between, _ = points(capsys, str(sops), "--store", store_url, "--as-of", "2026-03-02")
+    assert "1 published SOP, with a review date not yet passed" in between[7]["evidence"]["shown"]
+    assert not between[2]["evidence"]["complete"]
+    _, after, _ = points(capsys, str(sops), "--store", store_url, "--as-of", "2026-03-06")
+    assert after[2]["evidence"]["complete"], after[2]
+
+
 def test_an_unknown_policy_key_names_its_line(capsys, sops: Path) -> None:
     config = sops.parent / "sopframe.toml"
     config.write_text('store = "memory://"\n\n[policy]\nleaver-revocation = "4h"\npatch-crit = "1d"\n', "utf-8")

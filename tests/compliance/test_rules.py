@@ -102,6 +102,23 @@ def test_pci_critical_patch_deadline_is_one_month(plugins: Plugins) -> None:
     late = SAMPLES["vulnerability"].replace("critical: 14d", "critical: 5w")
     errors = [f for f in run(plugins, late, ["pci-dss"]) if f.severity is Severity.ERROR]
     assert [f.code for f in errors] == ["PCI118"] and "6.3.3" in errors[0].message
+    # the message says both clocks: what the template counts from, and 6.3.3's (the patch's release)
+    assert errors[0].message == ("the critical deadline of patch stage 'patch' (counted from entering the stage) is "
+                                 "5w, longer than the 1 month from the patch's release that PCI DSS 6.3.3 sets "
+                                 "(PCI DSS 6.3.1, 6.3.3)")
+    anchored = late.replace("      when: severity\n", "      from: triage.found_at\n      when: severity\n").replace(
+        "          - low\n        required: yes\n",
+        "          - low\n        required: yes\n      found_at:\n        type: date\n        required: yes\n", 1)
+    errors = [f for f in run(plugins, anchored, ["pci-dss"]) if f.severity is Severity.ERROR]
+    assert [f.code for f in errors] == ["PCI118"], errors
+    assert "(counted from triage.found_at) is 5w" in errors[0].message
+
+
+def test_pci_6_3_3_is_only_partly_covered_by_a_deadline_from_discovery() -> None:
+    [rule] = [r for r in pcidss.RULES if r.code == "PCI118"]
+    assert "6.3.3" in pcidss.FRAMEWORK.partial["PCI118"] and "release" in pcidss.FRAMEWORK.partial["PCI118"]["6.3.3"]
+    assert "6.3.1" not in pcidss.FRAMEWORK.partial["PCI118"]
+    assert "The critical limit is 1 month from the patch's release, set by PCI DSS 6.3.3" in rule.explanation
 
 
 def test_pci_severity_scale_needs_critical_and_high(plugins: Plugins) -> None:

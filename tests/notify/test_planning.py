@@ -225,6 +225,46 @@ def test_acknowledgements_due_soon_and_late_tell_the_person_once_and_the_trainer
     assert store.enqueue(late) == 2 and store.enqueue(reminders()) == 0
 
 
+def test_a_joiner_is_reminded_by_their_own_due_date_once_their_joining_is_on_record() -> None:
+    """nina joins the responder role after everyone else's due date: no reminder while only today's
+    configuration has her (her due date moves with now, so each tick would make a new one), then an
+    ack.due_soon before her own due date, counted from the command that recorded her joining."""
+    from sopframe.core.engine import Engine
+    from sopframe.core.engine.records import SopRecords
+    from sopframe.core.identity import RoleTable
+    from sopframe.core.notify.planning import Planner
+    from sopframe.services.sops import training_report
+    from sopframe.testing.sop_lifecycle import GROUPS, LIFECYCLE, ROLES
+
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    store = MemoryStore()
+    table, groups = RoleTable.build(ROLES), RoleTable.build(GROUPS)
+    people = {u: {"email": f"{u}@example.com"} for u in ("nina", "owen", "rita", "rob")}
+    route = routing(routes={"ack.due_soon": ["mail"], "ack.late": ["mail"]})
+    route = type(route)(channels=route.channels, routes=route.routes, people=people, lead="30d")
+    engine = Engine(store, roles=table, clock=clock, notify=Planner(route, table))
+    job = engine.start(LIFECYCLE, "tiny-sop.yaml", actor="alice").job_id
+    engine.set_fields(job, {"ref": "SOP-T-001", "version": "1.0.0", "effective": "2026-01-05"}, actor="alice")
+    engine.complete(job, actor="alice")
+    for person in ("rita", "rob", "owen"):
+        SopRecords(store, roles=table, groups=groups, clock=clock).acknowledge("SOP-T-001", actor=person)
+    clock.set("2026-02-01T09:00:00+00:00")
+    joined = RoleTable.build({**ROLES, "responder": ["rita", "rob", "nina"]})
+
+    def reminders() -> list:
+        return timed_notifications(store, engine.notify, clock(), training_report(store, joined, groups, clock()))
+
+    assert reminders() == []  # not yet recorded: nothing, however often tick runs
+    clock.advance(hours=1)
+    assert reminders() == []
+    engine.roles = joined
+    engine.start(LIFECYCLE, "tiny-sop.yaml", actor="alice")  # any command records the new role table
+    (soon,) = reminders()
+    assert (soon.kind, soon.recipient, soon.data["due"]) == ("ack.due_soon", "nina@example.com",
+                                                             "2026-02-15T10:00:00.000000Z")
+    assert store.enqueue([soon]) == 1 and store.enqueue(reminders()) == 0
+
+
 def test_a_reminder_before_a_deadline_at_the_end_of_the_calendar_is_skipped_not_crashed_on() -> None:
     from datetime import datetime, timezone
 

@@ -7,6 +7,9 @@ runs ``python -m sopframe`` with that directory on PYTHONPATH.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -227,9 +230,30 @@ def sopframe_rules():
 def test_a_crashing_rule_is_fatal_only_in_strict_mode(tmp_path: Path, work: Path) -> None:
     site = tmp_path / "site"
     write_dist(site, "acme-boom", {"boom": "boom_plugin"}, {"boom_plugin": CRASHING_RULE})
+    # the fault is the plugin's, not the template's: a warning naming plugin and rule, and validation passes
     lenient = run_sopframe(["validate", "plain.yaml"], site=site, cwd=work)
-    assert lenient.returncode == 1 and "SOP901" in lenient.stdout and "BOOM101" in lenient.stdout
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    assert "warning SOP901" in lenient.stdout and "BOOM101" in lenient.stdout and "'boom'" in lenient.stdout
+    assert run_sopframe(["validate", "--fail-level", "warning", "plain.yaml"], site=site, cwd=work).returncode == 1
     strict = run_sopframe(["--strict-plugins", "validate", "plain.yaml"], site=site, cwd=work)
     _no_traceback(strict.stdout, strict.stderr)
     assert strict.returncode == 3
     assert "plugin 'boom': rule BOOM101 (boom) crashed" in strict.stderr and "kaput" in strict.stderr
+
+
+def test_a_crashing_rule_does_not_stop_loading_or_starting_a_template(tmp_path: Path, work: Path) -> None:
+    site = tmp_path / "site"
+    write_dist(site, "acme-boom", {"boom": "boom_plugin"}, {"boom_plugin": CRASHING_RULE})
+    (work / "sopframe.toml").write_text('[roles]\nrequester = ["someone"]\n', "utf-8")
+    store = ["--store", f"sqlite:///{work / 'jobs.db'}", "--as", "someone"]
+    started = run_sopframe(["job", "start", "plain.yaml", *store], site=site, cwd=work)
+    _no_traceback(started.stdout, started.stderr)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.startswith("started plain-")
+    assert "warning: SOP901 rule BOOM101 (boom) of plugin 'boom' crashed: RuntimeError: kaput" in started.stderr
+    loaded = run_sopframe(["--strict-plugins", "job", "start", "plain.yaml", *store], site=site, cwd=work)
+    assert loaded.returncode == 3 and "plugin 'boom': rule BOOM101 (boom) crashed" in loaded.stderr
+    code = "import sopframe; print(sopframe.load_template('plain.yaml').id)"  # the public API loads it too
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    api = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    assert api.returncode == 0 and api.stdout == "plain\n", api.stderr

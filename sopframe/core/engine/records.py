@@ -62,13 +62,16 @@ class SopRecords:
     def versions(self, ref: str) -> list["SopRow"]:
         """Every published version of ``ref``, oldest first; refuses a malformed or unknown reference."""
         problem = ref_problem(ref)
-        if problem:
-            raise JobError(problem, hint=REF_HINT)
         rows = self.store.sop_rows()
+        known = sorted({r.ref for r in rows})
+        if problem:  # nothing on the master list can have that name: a name that matches nothing (exit 2)
+            close = "" if ref_problem(ref.strip().upper()) is None else did_you_mean(ref, known)
+            raise JobError(f"{problem}{close}", hint=REF_HINT, kind="not_found")
         mine = [r for r in rows if r.ref == ref]
         if not mine:
-            raise JobError(f"{ref} is not on the SOP master list{did_you_mean(ref, sorted({r.ref for r in rows}))}",
-                           hint="`sopframe sops` lists the published SOPs")
+            raise JobError(f"{ref} is not on the SOP master list{did_you_mean(ref, known)}",
+                           hint="`sopframe sops` lists the published SOPs" if known else
+                           "no SOP is published yet: an SOP-lifecycle job publishes one", kind="not_found")
         return mine
 
     def _person(self, actor: str) -> str:

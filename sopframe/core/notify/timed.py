@@ -181,6 +181,8 @@ def _ack_causes(store: "Store", planner: Planner, templates: _Templates, trainin
         for person in status.people:
             if person.status == "acknowledged":
                 continue
+            if not person.joined_recorded:  # their due date moves with `now` until a command records their joining:
+                continue                    # a key made from it would remind them again at every tick
             ident = f"{status.ref}:{status.version}:{person.person}:{person.due}"
             data = {"ref": ref, "version": version, "person": person.person, "due": person.due}
             if person.status == "late":
