@@ -51,8 +51,9 @@ def sopframe_rules() -> Sequence["Rule"]:
     rule is dropped.  Every implementation's result is used, in pluggy's call
     order.  A rule's ``check`` receives a
     :class:`sopframe.TemplateGraph` and yields findings; if it raises, the
-    error is reported as finding SOP901 (a warning) naming the plugin and
-    rule, and the other rules still run; ``--strict-plugins`` makes it fatal.
+    error is reported as finding SOP901 naming the plugin and rule (an error
+    for ``validate``, not a reason to refuse ``job start``), and the other
+    rules still run; ``--strict-plugins`` makes it fatal.
     """
 
 

@@ -152,11 +152,21 @@ def validate_paths(paths: Iterable[str], *, plugins: "Plugins",
     return report
 
 
+def template_errors(findings: Sequence[Finding]) -> list[Finding]:
+    """The error findings that are the template's own: all but a plugin rule that crashed on it (SOP901).
+
+    Validation fails on SOP901 (a check that did not run proves nothing), but loading a template to run a job
+    is not refused for a plugin's fault.
+    """
+    return [f for f in findings if f.severity >= Severity.ERROR and f.code != RULE_CRASHED.code]
+
+
 def load_template(path: str | os.PathLike[str], *, plugins: "Plugins",
                   context: CheckContext | None = None) -> Template:
-    """Load and validate one template; raise :class:`TemplateError` on any error finding."""
+    """Load and validate one template; raise :class:`TemplateError` on any error finding of the template's own
+    (a plugin rule that crashed on it, SOP901, does not stop it: :func:`template_errors`)."""
     result = validate_file(str(path), plugins=plugins, context=context)
-    errors = [f for f in result.findings if f.severity >= Severity.ERROR]
+    errors = template_errors(result.findings)
     if errors or result.template is None:
         raise TemplateError(str(path), errors or result.findings)
     return result.template

@@ -22,16 +22,15 @@ def start_job(engine: "Engine", plugins: "Plugins", text: str, path: str, *, act
     """Validate a template's text (errors refuse the start, with their positions), then start a job of it.
 
     ``reason`` is recorded when the job follows an SOP version that is not the current one.  A plugin rule
-    that crashed on the template (SOP901, a warning: the fault is the plugin's) does not refuse the start;
+    that crashed on the template (SOP901: the fault is the plugin's) does not refuse the start;
     ``on_plugin_problem`` is told of it.
     """
-    from sopframe.core.diagnostics import Severity
     from sopframe.core.rules.plugin_problems import RULE_CRASHED
-    from sopframe.core.validate import validate_text
+    from sopframe.core.validate import template_errors, validate_text
     from sopframe.errors import TemplateError
 
     result = validate_text(text, path, plugins=plugins)
-    errors = [f for f in result.findings if f.severity >= Severity.ERROR]
+    errors = template_errors(result.findings)
     if errors or result.template is None:
         raise TemplateError(path, errors or result.findings)
     if on_plugin_problem is not None:

@@ -16,11 +16,12 @@ PLUGIN_FAILED = Rule(
     "The plugin is named; everything else still runs. Use --strict-plugins (or strict-plugins "
     "in the configuration) to make this fatal, or disable the plugin.")
 RULE_CRASHED = Rule(
-    "SOP901", "rule-crashed", Severity.WARNING, "A rule raised an error instead of returning findings.",
-    "The plugin and rule are named; the other rules still ran on the template. It is a warning: the fault "
-    "is the plugin's, not the template's, so it fails neither validation (unless --fail-level warning) nor "
-    "loading the template (`job start`, `load_template`). With --strict-plugins a crashing rule is fatal "
-    "instead (exit 3).")
+    "SOP901", "rule-crashed", E, "A rule raised an error instead of returning findings.",
+    "The plugin and rule are named; the other rules still ran on the template. `validate` fails on it: a "
+    "check that did not run proves nothing, so CI does not pass a template it could not check (fix, "
+    "upgrade or disable the plugin). Loading a template to run it (`job start`, `load_template`) is not "
+    "refused for it, as the fault is the plugin's, not the template's; `job start` says so on standard "
+    "error. With --strict-plugins a crashing rule is fatal everywhere (exit 3).")
 RULE_CODE_COLLISION = Rule(
     "SOP902", "rule-code-collision", E, "A plugin registered a rule code that is taken or malformed.",
     "Each plugin's rule codes use their own prefix of capital letters and at least three digits; "
