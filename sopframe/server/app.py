@@ -71,7 +71,7 @@ def _signed_in(request: Request) -> Any:
 
 def create_app(state: ServerState) -> FastAPI:
     """The application for one process on ``state`` (closed when the application shuts down)."""
-    from sopframe.server import api, api_reports, oidc, web, web_reports
+    from sopframe.server import api, api_reports, health, oidc, web, web_reports
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -93,6 +93,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(web.router)
     app.include_router(web_reports.router)
     app.include_router(oidc.router)
+    app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.add_middleware(BodyLimit, limit_of=body_limit_of(state.limits.attachment))
 
