@@ -168,6 +168,7 @@ def job_view(st: "ServerState", job: str, user: str, refused: "Refused | None" =
         mine = refused is not None and refused.stage == stage["node"]
         typed, invalid = (refused.typed, refused.field) if mine and refused else (None, None)
         stage["fields"] = [_field_view(loaded, stage["node"], f, typed, invalid) for f in st_def.fields.values()]
+        stage["missing"] = engine.missing(loaded, stage["node"], labels=True)  # as the forms below name them
         stage["signoffs"] = _signoff_view(st, loaded, stage["node"], st_def, user)
         stage["rework"] = st_def.rework
         stage["refusals"] = _refusals(st, st_def, user)
