@@ -7,6 +7,7 @@ one redirects (303) to the job page.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,11 @@ async def _in_thread(request: Request, handler: Any, *args: Any) -> Response:
 
 
 def wanted_path(request: Request) -> str:
-    """The path and query a signed-out browser asked for, to return to after signing in."""
+    """The path and query a signed-out browser asked for, to return to after signing in; for a form it posted
+    (its session ended while the page was open), the page the form is on: the job page, else the board."""
+    if request.method not in ("GET", "HEAD"):
+        form = re.fullmatch(r"(/jobs/[^/]+)/[^/]+", request.url.path)
+        return form.group(1) if form else "/"
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
 
