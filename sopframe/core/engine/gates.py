@@ -87,7 +87,10 @@ def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition"
         return f"gate: field {name} cannot be compared with {describe(cond)[3:]}"
     if not ok:
         extra = f" ({shown(other)})" if cond.other else ""
-        return f"gate: field {name} must {describe(cond)}{extra}, but is {shown(value)}"
+        said = describe(cond)
+        if labels and cond.other:  # the compared field by its label too
+            said = said.replace(cond.other, label(loaded.graph.lookup_field(st, cond.other).field, cond.other), 1)
+        return f"gate: field {name} must {said}{extra}, but is {shown(value)}"
     return None
 
 

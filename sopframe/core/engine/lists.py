@@ -39,12 +39,12 @@ from sopframe.core.safetext import escape
 from sopframe.errors import JobError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sopframe.core.engine.state import JobState
+    from sopframe.core.engine.state import JobState, SubJobState
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.limits import Limits
     from sopframe.core.model import Condition, FieldDef, Stage, SubJob, Template
 
-__all__ = ["expanded", "refresh", "start_items", "after_set", "add_items", "added", "checked_list", "cancel_subjob",
+__all__ = ["expanded", "item_field", "refresh", "start_items", "after_set", "add_items", "added", "checked_list", "cancel_subjob",
            "list_gate_problem", "item_defs"]
 
 Ready = Callable[[Command, str], bool]
@@ -112,6 +112,14 @@ def _expand(stages: Mapping[str, "Stage"], scope: tuple[str, ...], instances: di
 def item_defs(graph: "TemplateGraph", node: str) -> Mapping[str, "SubJob"]:
     """The per-item sub-jobs a split stage declares (sub-job id -> definition)."""
     return getattr(graph, "item_defs", {}).get(node, {})
+
+
+def item_field(loaded: Loaded, sj: "SubJobState") -> "FieldDef | None":
+    """The list field whose item a per-item sub-job works on (None for another sub-job)."""
+    sub = item_defs(loaded.graph, sj.split).get(sj.key) if sj.item is not None and sj.split in loaded.graph else None
+    if sub is None:
+        return None
+    return loaded.graph.lookup_field(loaded.graph.stage(sj.split), sub.for_each or "").field
 
 
 def refresh(cmd: Command) -> None:
@@ -193,9 +201,11 @@ def checked_list(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, limits: "Li
     if isinstance(raw, str):
         try:
             raw = json.loads(raw, object_pairs_hook=item_from_pairs) if raw.strip() else []
-        except ValueError:
-            raise JobError("list field: give a JSON array of objects", job=cmd.loaded.ref, stage=st.id,
-                           field=f.id, cli_hint="or add items with --add FIELD ITEM") from None
+        except ValueError as exc:  # where the JSON goes wrong: a form's user finds it in the box
+            where = f" ({exc.msg}: line {exc.lineno} column {exc.colno})" if isinstance(exc, json.JSONDecodeError) \
+                else ""
+            raise JobError(f"list field: not valid JSON{where}: give a JSON array of objects", job=cmd.loaded.ref,
+                           stage=st.id, field=f.id, cli_hint="or add items with --add FIELD ITEM") from None
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         raise JobError("list field: expected a list of items", job=cmd.loaded.ref, stage=st.id, field=f.id)
     for i, item in enumerate(raw, 1):
