@@ -79,19 +79,27 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 class SopframeError(Exception):
-    """Base of every error sopframe raises on purpose."""
+    """Base of every error sopframe raises on purpose.
+
+    ``hint`` says what to do in words every front end can show (a web page, an API answer, the command line);
+    ``cli_hint``, where the command line says it better (the option to type), replaces it there: a browser
+    user is never told to pass a command-line option.
+    """
 
     exit_code: int = ExitCode.INTERNAL
 
-    def __init__(self, message: str, *, hint: str = "") -> None:
+    def __init__(self, message: str, *, hint: str = "", cli_hint: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.cli_hint = cli_hint
 
     def format_message(self) -> str:
+        """The message and hint as the command line prints them."""
         text = self.message
-        if self.hint:
-            text += f"\n  hint: {self.hint}"
+        hint = self.cli_hint or self.hint
+        if hint:
+            text += f"\n  hint: {hint}"
         return text
 
     def __str__(self) -> str:
@@ -109,8 +117,8 @@ class ConfigError(SopframeError):
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, message: str, *, path: str | None = None, hint: str = "") -> None:
-        super().__init__(f"{path}: {message}" if path else message, hint=hint)
+    def __init__(self, message: str, *, path: str | None = None, hint: str = "", cli_hint: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message, hint=hint, cli_hint=cli_hint)
         self.path = path
 
 
@@ -151,14 +159,19 @@ class JobError(SopframeError):
     refusal exits 2, as every other name that matches nothing does (an
     unknown template, rule, account or SOP reference): the command line
     named something that is not there.
+
+    ``labelled``, where the message names fields or sign-offs, is the same message naming them by their
+    titles, as the job page's forms label them (the page shows it; the CLI and the API keep the ids they take).
     """
 
     exit_code = ExitCode.FAILED
 
     def __init__(self, message: str, *, job: str | None = None, stage: str | None = None,
-                 field: str | None = None, hint: str = "", kind: str = "invalid") -> None:
+                 field: str | None = None, hint: str = "", cli_hint: str = "", kind: str = "invalid",
+                 labelled: str = "") -> None:
         where = ", ".join(f"{k} {v}" for k, v in (("job", job), ("stage", stage), ("field", field)) if v)
-        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        super().__init__(f"{where}: {message}" if where else message, hint=hint, cli_hint=cli_hint)
+        self.labelled = f"{where}: {labelled}" if where and labelled else labelled
         self.job = job
         self.stage = stage
         self.field = field

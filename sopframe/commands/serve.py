@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -45,6 +46,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, insecure_cooki
     from sopframe.server.app import ENV_CONFIG, ENV_INSECURE, ENV_SERVE_STORE, create_app
     from sopframe.server.state import ServerState, server_config
 
+    if port == 0 and workers > 1:
+        raise UsageError("--port 0 (any free port) needs --workers 1: with several workers the port chosen "
+                         "could not be announced", hint="give a port with --port")
     settings = settings_for(ctx)
     url = store_url or settings.store_url
     config = server_config(settings, secure_cookies=False if insecure_cookies else None)
@@ -56,19 +60,66 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, insecure_cooki
     state.engine()
     if not config.secure_cookies and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("sopframe: warning: cookies without `Secure` on a non-loopback address", err=True)
-    click.echo(f"sopframe serve on http://{host}:{port} (store {state.engine().store.url}, {workers} worker(s))",
+    sock = _listen(host, port) if workers == 1 else None  # bound here: the announcement names the real port
+    bound = sock.getsockname()[1] if sock is not None else port
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"sopframe serve on http://{shown}:{bound} (store {state.engine().store.url}, {workers} worker(s))",
                err=True)
-    with _ctrl_c_exits_130():
-        if workers == 1:
-            uvicorn.run(create_app(state), host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE)
-            return
-        state.close()
-        os.environ[ENV_SERVE_STORE] = url
-        os.environ[ENV_INSECURE] = "1" if not config.secure_cookies else "0"
-        if settings.config.file:
-            os.environ[ENV_CONFIG] = str(settings.config.file)
+    if sock is not None:
+        with _ctrl_c_exits_130(), sock:
+            server = uvicorn.Server(uvicorn.Config(create_app(state), host=host, port=bound, log_level="warning",
+                                                   timeout_keep_alive=KEEP_ALIVE))
+            server.run(sockets=[sock])
+        return
+    state.close()
+    os.environ[ENV_SERVE_STORE] = url
+    os.environ[ENV_INSECURE] = "1" if not config.secure_cookies else "0"
+    if settings.config.file:
+        os.environ[ENV_CONFIG] = str(settings.config.file)
+    with _ctrl_c_exits_130(), _signals_seen() as seen:
         uvicorn.run("sopframe.server.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", timeout_keep_alive=KEEP_ALIVE)
+    # uvicorn's supervisor takes over the signals and returns as if asked to: end as one worker does
+    if signal.SIGINT in seen:
+        raise KeyboardInterrupt
+    if signal.SIGTERM in seen:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (0: any free port), as uvicorn binds one; refused with why if it cannot be."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                         hint="choose another --port (0: any free one), or stop what listens there") from None
+    return sock
+
+
+@contextmanager
+def _signals_seen() -> Iterator[set[int]]:
+    """The signals delivered while the block runs, whichever handler took them (uvicorn's supervisor installs its
+    own): read from the interpreter's wakeup file descriptor, which gets each signal's number."""
+    seen: set[int] = set()
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    os.set_blocking(write, False)
+    previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    try:
+        yield seen
+    finally:
+        signal.set_wakeup_fd(previous)
+        try:
+            seen.update(os.read(read, 4096))
+        except BlockingIOError:
+            pass
+        os.close(read)
+        os.close(write)
 
 
 @contextmanager

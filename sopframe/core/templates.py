@@ -78,7 +78,7 @@ def discover(plugins: "Plugins") -> list[ShippedTemplate]:
 
 
 def find_shipped(plugins: "Plugins", template_id: str, *, also: str = "",
-                 hint: str = "`sopframe templates` lists the templates installed plugins ship") -> tuple[str, str]:
+                 hint: str = "") -> tuple[str, str]:
     """(text, path) of the shipped template whose ``template:`` id is ``template_id``.
 
     Only each file's ``template:`` line is read, so a lookup does not
@@ -93,7 +93,10 @@ def find_shipped(plugins: "Plugins", template_id: str, *, also: str = "",
         known.append(tid)
         if tid == template_id:
             return text, path
-    raise UsageError(f"no {also}shipped template {template_id!r}{did_you_mean(template_id, known)}", hint=hint)
+    raise UsageError(f"no {also}shipped template {template_id!r}{did_you_mean(template_id, known)}",
+                     hint=f"installed plugins ship: {', '.join(sorted(known))}" if known else "no installed plugin "
+                                                                                             "ships a template",
+                     cli_hint=hint or "`sopframe templates` lists the templates installed plugins ship")
 
 
 def shipped_texts(plugins: "Plugins") -> Iterator[tuple[str, str, str]]:

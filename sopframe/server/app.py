@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sopframe import __version__
 from sopframe.server.problems import Problem, problem_of, problem_response
-from sopframe.server.security import SECURITY_HEADERS, BodyLimit, body_limit_of
+from sopframe.server.security import SECURITY_HEADERS, BodyLimit, CallerFirst, body_limit_of
 from sopframe.server.state import ServerState
 
 __all__ = ["create_app", "app_from_environment", "ENV_CONFIG", "ENV_SERVE_STORE", "ENV_INSECURE"]
@@ -95,7 +95,9 @@ def create_app(state: ServerState) -> FastAPI:
     app.include_router(oidc.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    app.add_middleware(BodyLimit, limit_of=body_limit_of(state.limits.attachment))
+    limit_of = body_limit_of(state.limits.attachment)
+    app.add_middleware(CallerFirst, state=state, limit_of=limit_of, refuse=_error_response)  # inside the body limit
+    app.add_middleware(BodyLimit, limit_of=limit_of)
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:

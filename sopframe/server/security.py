@@ -13,6 +13,9 @@
 - Request bodies are bounded (:class:`BodyLimit`) before anything reads them:
   the framework parses a body before it asks who is calling, so without a
   bound anyone could make the server hold any amount of memory or disk.
+  And a request that changes something is asked who is calling before its
+  body is read (:class:`CallerFirst`): one from nobody signed in is refused
+  without reading a byte of it, not after an upload of the attachment limit.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -33,7 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.server.state import ServerState
 
 __all__ = ["Principal", "authenticate", "cookie_name", "check_csrf", "SECURITY_HEADERS", "remote_of",
-           "PRE_CSRF_COOKIE", "BodyLimit", "BODY_LIMIT", "UPLOAD_OVERHEAD", "body_limit_of"]
+           "PRE_CSRF_COOKIE", "BodyLimit", "BODY_LIMIT", "UPLOAD_OVERHEAD", "body_limit_of", "CallerFirst",
+           "OPEN_POSTS"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: the sign-in form's CSRF secret, before there is a session (double-submit cookie)
@@ -68,8 +72,15 @@ def remote_of(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+#: where in a request's scope :class:`CallerFirst` keeps the caller it found (asked once: a token's use is logged)
+_CALLER = "sopframe.caller"
+
+
 def authenticate(request: Request, state: "ServerState") -> Principal | None:
     """The caller, from a bearer token or the session cookie; raises AuthError for a bad token."""
+    known = request.scope.get("state", {}).get(_CALLER)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     store = state.engine().store
     header = request.headers.get("authorization", "")
     if header:
@@ -142,3 +153,58 @@ class BodyLimit:
             return message
 
         await self.app(scope, bounded, send)
+
+
+#: what may be posted without being signed in: the sign-in form, and signing out (which ends what session there is)
+OPEN_POSTS = frozenset({"/signin", "/signout"})
+
+
+class CallerFirst:
+    """Ask who is calling before a request's body is read: a request that may change something (any method but
+    GET, HEAD and OPTIONS, outside :data:`OPEN_POSTS`) from nobody signed in, or with a token that is refused, is
+    answered at once — 401, or the sign-in page for a browser — and its body is never read.  Without this the
+    framework would read an anonymous upload up to the attachment limit before the route asks who is calling.
+
+    The caller found is kept in the request's scope, so the route's own check does not ask (or log) twice.  A body
+    declared over its limit is left to :class:`BodyLimit` (413, also unread).  ``refuse(request, error)`` makes the
+    answer (it runs on a worker thread, as the store is blocking).
+    """
+
+    def __init__(self, app: ASGIApp, state: "ServerState", limit_of: Callable[[Scope], int],
+                 refuse: Callable[[Request, BaseException], Any]) -> None:
+        self.app = app
+        self.state = state
+        self.limit_of = limit_of
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in SAFE_METHODS or scope.get("path") in OPEN_POSTS:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit_of(scope):
+            await self.app(scope, receive, send)  # refused as too large when it is first read
+            return
+        from starlette.concurrency import run_in_threadpool
+
+        from sopframe.errors import SopframeError
+        from sopframe.server.problems import Problem
+
+        request = Request(scope)  # without `receive`: nothing of the body can be read here
+        try:
+            who = await run_in_threadpool(authenticate, request, self.state)
+            error: BaseException | None = None if who is not None else Problem(
+                401, "sign in, or send an API token as `Authorization: Bearer TOKEN`")
+        except (SopframeError, Problem) as exc:  # a refused token, a store that cannot be read
+            who, error = None, exc
+        if error is None:
+            scope.setdefault("state", {})[_CALLER] = who
+            await self.app(scope, receive, send)
+            return
+        response = await run_in_threadpool(self.refuse, request, error)
+        await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    """The ``receive`` of a refused request's answer, which never reads the body it did not ask for."""
+    return {"type": "http.disconnect"}

@@ -168,13 +168,31 @@ def job_view(st: "ServerState", job: str, user: str, refused: "Refused | None" =
         mine = refused is not None and refused.stage == stage["node"]
         typed, invalid = (refused.typed, refused.field) if mine and refused else (None, None)
         stage["fields"] = [_field_view(loaded, stage["node"], f, typed, invalid) for f in st_def.fields.values()]
+        stage["missing"] = engine.missing(loaded, stage["node"], labels=True)  # as the forms below name them
         stage["signoffs"] = _signoff_view(st, loaded, stage["node"], st_def, user)
         stage["rework"] = st_def.rework
         stage["refusals"] = _refusals(st, st_def, user)
+    d["item"] = _item_rows(loaded)
     d["history"] = history_rows(engine.history(job))
     d["stage_list"] = stage_list(loaded)
     d["drawn"] = shutil.which("dot") is not None
     return d
+
+
+def _item_rows(loaded: "Loaded") -> dict[str, Any] | None:
+    """The item a per-item sub-job works on, column by column as the list field titles them (None for a job or
+    another sub-job): the person remediating a finding sees the finding."""
+    from sopframe.core.engine.lists import item_field
+
+    sj = loaded.subjob
+    if sj is None or not sj.item:
+        return None
+    f = item_field(loaded, sj)
+    columns = dict(f.columns or {}) if f is not None else {}
+    keys = [c for c in columns if c in sj.item] + [k for k in sj.item if k not in columns]
+    return {"key": sj.item_key, "list": (f.title or f.id) if f is not None else "",
+            "rows": [{"id": k, "title": (columns[k].title if k in columns else None) or k, "value": shown(sj.item[k])}
+                     for k in keys]}
 
 
 def stage_list(loaded: "Loaded") -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ one redirects (303) to the job page.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,11 @@ async def _in_thread(request: Request, handler: Any, *args: Any) -> Response:
 
 
 def wanted_path(request: Request) -> str:
-    """The path and query a signed-out browser asked for, to return to after signing in."""
+    """The path and query a signed-out browser asked for, to return to after signing in; for a form it posted
+    (its session ended while the page was open), the page the form is on: the job page, else the board."""
+    if request.method not in ("GET", "HEAD"):
+        form = re.fullmatch(r"(/jobs/[^/]+)/[^/]+", request.url.path)
+        return form.group(1) if form else "/"
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
 
@@ -174,12 +179,7 @@ def _board(request: Request, who: Principal, template: str | None, status: str, 
                  columns=board_view(seen, to_text(engine.clock())),
                  filters={"template": template or "", "status": status, "mine": mine}, templates=st.shipped_ids(),
                  startable=st.startable(who.user), more=page.next_cursor is not None, refused=refused,
-                 hint=_web_hint(refused.hint) if refused else "", typed=typed or {})
-
-
-def _web_hint(hint: str) -> str:
-    """A refusal's hint in the words of the page: the start form's Reason box, not the CLI's option."""
-    return hint.replace("give --reason TEXT", "fill in Reason")
+                 hint=refused.hint if refused else "", typed=typed or {})
 
 
 @router.post("/jobs")
@@ -214,12 +214,13 @@ def job_page(request: Request, job: str) -> Response:
 
 
 def _job_page(request: Request, who: Principal, job: str, error: str | None = None, status: int = 200,
-              refused: Any = None) -> Response:
+              refused: Any = None, hint: str = "") -> Response:
     from sopframe.server.views import job_view
 
     st = state_of(request)
     visible(st, job, who.user)
-    return _page(request, "job.html", status, who=who, job=job_view(st, job, who.user, refused), error=error)
+    return _page(request, "job.html", status, who=who, job=job_view(st, job, who.user, refused), error=error,
+                 hint=hint)
 
 
 def _refused_values(engine: Any, job: str, form: Any, stage: str | None, problem: Problem) -> Any:
@@ -291,7 +292,8 @@ def _run_command(request: Request, form: Any, job: str, run: Any) -> Response:
         if problem.status >= 500:
             raise
         refused = _refused_values(st.engine(), job, form, stage, problem) if run is _set else None
-        return _job_page(request, who, job, error=problem.detail, status=problem.status, refused=refused)
+        detail = getattr(exc, "labelled", "") or problem.detail  # fields named as the page's forms name them
+        return _job_page(request, who, job, error=detail, status=problem.status, refused=refused, hint=problem.hint)
     return RedirectResponse(f"/jobs/{quote(job)}", status_code=303)
 
 

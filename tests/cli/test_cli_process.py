@@ -250,27 +250,99 @@ def test_job_commands_load_only_what_they_need(tmp_path: Path) -> None:
             assert "sopframe.core.readmodel" in new and _heavy(new, LIST_HEAVY) == [], args
 
 
-def test_ctrl_c_stops_serve_with_exit_130(tmp_path: Path) -> None:
-    """uvicorn shuts down gracefully on SIGINT and returns normally: the command still exits 130, no traceback."""
-    pytest.importorskip("uvicorn")
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([_script(), "serve", "--port", str(port), "--store", f"sqlite:///{tmp_path / 's.db'}"],
+        return int(probe.getsockname()[1])
+
+
+def _serve(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([_script(), "serve", *args, "--store", f"sqlite:///{tmp_path / 's.db'}"],
                             cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _until_listening(proc: subprocess.Popen[str], port: int) -> None:
+    for _ in range(600):  # until it listens (uvicorn has taken over Ctrl-C by then)
+        assert proc.poll() is None, proc.communicate()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("sopframe serve did not listen within a minute")
+
+
+def _stopped(proc: subprocess.Popen[str], signum: int = signal.SIGINT) -> str:
     try:
-        for _ in range(600):  # until it listens (uvicorn has taken over Ctrl-C by then)
-            assert proc.poll() is None, proc.communicate()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        proc.send_signal(signum)
+        return proc.communicate(timeout=60)[1]
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_stops_serve_with_exit_130(tmp_path: Path, workers: int) -> None:
+    """uvicorn shuts down gracefully on SIGINT and returns normally (its supervisor of several workers too): the
+    command still exits 130, as every interrupted command does, with no traceback."""
+    pytest.importorskip("uvicorn")
+    port = _free_port()
+    proc = _serve(tmp_path, "--port", str(port), "--workers", str(workers))
+    _until_listening(proc, port)
+    err = _stopped(proc)
     assert proc.returncode == 130, err
+    assert "Traceback" not in err
+
+
+def test_serve_on_port_0_announces_the_port_it_listens_on(tmp_path: Path) -> None:
+    pytest.importorskip("uvicorn")
+    import http.client
+    import re
+    import selectors
+
+    proc = _serve(tmp_path, "--port", "0")
+    try:
+        assert proc.stderr is not None
+        picker = selectors.DefaultSelector()
+        picker.register(proc.stderr, selectors.EVENT_READ)
+        said = ""
+        deadline = time.monotonic() + 60
+        while "sopframe serve on" not in said and time.monotonic() < deadline and proc.poll() is None:
+            if picker.select(timeout=1):
+                said += proc.stderr.readline()
+        announced = re.search(r"sopframe serve on http://127\.0\.0\.1:(\d+) ", said)
+        assert announced is not None, said
+        port = int(announced.group(1))
+        assert port != 0
+        _until_listening(proc, port)
+        page = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        page.request("GET", "/signin")
+        assert page.getresponse().status == 200  # sopframe answers there
+        page.close()
+    finally:
+        err = said + _stopped(proc)
+    assert proc.returncode == 130, err
+
+
+def test_serve_refuses_port_0_with_several_workers_and_a_port_in_use(tmp_path: Path) -> None:
+    pytest.importorskip("uvicorn")
+    def refused(*args: str) -> str:
+        proc = _serve(tmp_path, *args)
+        try:
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:  # it served instead: stop it
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 2, err
+        return err
+
+    assert "--port 0 (any free port) needs --workers 1" in refused("--port", "0", "--workers", "2")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        err = refused("--port", str(port))
+    assert f"cannot listen on 127.0.0.1:{port}: " in err, err
     assert "Traceback" not in err

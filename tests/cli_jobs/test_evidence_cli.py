@@ -65,8 +65,8 @@ def test_history_escapes_a_field_value_once(cli: Cli) -> None:
     assert cli("job", "set", "TINY-001", "summary=\x1b[31mred\u202e\\").code == 0
     assert cli("job", "cancel", "TINY-001", "--reason", "\x1b[31mred").code == 0
     lines = cli("job", "history", "TINY-001").out.splitlines()
-    assert lines[2].endswith("write.summary = 'it\\'s \"q\"'"), lines[2]  # as Python writes the string
-    assert lines[3].endswith("write.summary = '\\x1b[31mred\\u202e\\\\'"), lines[3]  # one backslash each
+    assert lines[2].endswith("write.summary = it's \"q\""), lines[2]  # as typed, not as Python writes it
+    assert lines[3].endswith("write.summary = \\x1b[31mred\\u202e\\\\"), lines[3]  # escaped once, as a reason
     assert lines[4].endswith("job.cancelled      \\x1b[31mred"), lines[4]  # the same escape as a reason's
     assert "\x1b" not in "".join(lines) and "\u202e" not in "".join(lines)
 

@@ -94,8 +94,10 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(cli: Cli) -> None:
         (("job", "sign", "TINY-001", "lead", "--stage", "approve"), 1, "stage approve: the stage is not open"),
         (("job", "reject", "TINY-001"), 2, "--reason"),
         (("job", "reject", "TINY-001", "--reason", "bad"), 1, "no `rework` stage"),
-        (("job", "cancel", "TINY-001", "--reason", " "), 1, "a reason is required"),
-        (("job", "attach", "TINY-001", "summary", "nope.pdf"), 1, "not a document"),
+        (("job", "cancel", "TINY-001", "--reason", " "), 1, "a reason is required to cancel a job\n"
+                                                             "  hint: give --reason TEXT"),  # what to type here
+        (("job", "attach", "TINY-001", "summary", "nope.pdf"), 1, "not a document: record its value instead of "
+                                                                  "attaching a file\n  hint: `sopframe job set`"),
         (("job", "start", "missing.yaml"), 2, "no template file or shipped template 'missing.yaml'"),
         (("job", "verify"), 2, "give a JOB or --all"),
     ]

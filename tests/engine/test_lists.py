@@ -167,7 +167,8 @@ def test_a_started_item_cannot_be_changed_or_removed(engine: Engine) -> None:
     engine.set_fields(job, {}, add={"findings": [item("F1")]}, actor="ann")
     with pytest.raises(JobError, match="F1 has its sub-job") as info:
         engine.set_fields(job, {"findings": [item("F1", "low")]}, actor="ann")
-    assert "job cancel" in info.value.hint
+    assert "cancel the sub-job SCAN-001-FF1" in info.value.hint and "--reason" not in info.value.hint
+    assert "`sopframe job cancel SCAN-001-FF1 --reason ...`" in info.value.cli_hint
     with pytest.raises(JobError, match="can no longer be changed or removed"):
         engine.set_fields(job, {"findings": "[]"}, actor="ann")
 

@@ -161,7 +161,7 @@ def test_gate_must_hold(engine: Engine, store: MemoryStore, job: str) -> None:
     walk_to(engine, job, "test_run")
     engine.set_fields(job, {"test_incidents": 2, "test_outcome": "fail", "test_date": "2026-01-14"}, actor="alice")
     refused(store, job, lambda: engine.complete(job, actor="alice"),
-            "gate: field 'test_outcome' must equal pass, but is 'fail'")
+            "gate: field 'test_outcome' must equal pass, but is fail")
 
 
 def test_stage_completed_twice(engine: Engine, store: MemoryStore, job: str) -> None:

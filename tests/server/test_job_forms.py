@@ -161,7 +161,7 @@ def test_the_board_offers_only_templates_one_may_start_and_a_refused_start_keeps
         r = mike.post("/jobs", data={"csrf": csrf_of(mike), "template": "vulnerability-remediation",
                                      "title": "Scan <i>42</i>", "reason": ""}, follow_redirects=False)
         assert r.status_code == 422 and "not on the SOP master list" in r.text
-        assert "fill in Reason" in r.text and "--reason" not in r.text
+        assert "give a reason to start it anyway" in r.text and "--reason" not in r.text
         assert '<input name="title" value="Scan &lt;i&gt;42&lt;/i&gt;">' in r.text
         assert "<option selected>vulnerability-remediation</option>" in r.text
         assert server.store().job_ids() == []  # nothing was started

@@ -13,7 +13,10 @@ __all__ = ["describe_event", "history_lines"]
 
 def describe_event(type: str, d: Any) -> str:
     """One line about an event's data, for history listings (every recorded value escaped)."""
-    from sopframe.core.safetext import escape as e
+    from sopframe.core.safetext import escape
+
+    def e(value: Any) -> str:
+        return "-" if value is None else escape(value)
 
     def stage(node: str | None) -> str:
         return e(node or "").replace("/", " > ")
@@ -32,7 +35,12 @@ def describe_event(type: str, d: Any) -> str:
     if type == "field.set":
         from sopframe.core.engine.gates import shown
 
-        return f"{stage(d['stage'])}.{e(d['field'])} = {e(shown(d['value']), backslash=False)}"  # repr: escaped once
+        value = d["value"]
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            count = f"{len(value)} item{'s' if len(value) != 1 else ''}: "
+        else:
+            count = ""
+        return f"{stage(d['stage'])}.{e(d['field'])} = {count}{e(shown(value))}"
     if type == "document.attached":
         where = f", from {e(d['path'])}" if d.get("path") and d.get("path") != d.get("uri") else ""
         link = f", via symlink to {e(d['symlink'])}" if d.get("symlink") else ""

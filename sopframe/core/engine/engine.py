@@ -141,7 +141,8 @@ class Engine:
         if state is None or is_record_stream(ref):
             known = [j for j in self.store.job_ids() if not is_record_stream(j)]
             raise JobError(f"unknown job '{escape(ref)}'{did_you_mean(ref, known)}",
-                           hint="`sopframe job list` shows the jobs", kind="not_found")
+                           hint="the list of jobs shows them", cli_hint="`sopframe job list` shows the jobs",
+                           kind="not_found")
         template, graph = pinned_by_sha(state.template_sha256, state.template_file, self.store.template, root,
                                         state.template_text, self.compiled)
         return Loaded(ref, root, state, template, lists.expanded(template, graph, state), sub)
@@ -165,9 +166,10 @@ class Engine:
 
         return verify_job(self.store, job)
 
-    def missing(self, loaded: Loaded, node: str, state: JobState | None = None) -> list[str]:
-        """Everything that stops an open stage from being completed."""
-        return missing(loaded, node, state)
+    def missing(self, loaded: Loaded, node: str, state: JobState | None = None, labels: bool = False) -> list[str]:
+        """Everything that stops an open stage from being completed (``labels``: fields and sign-offs named as
+        the job page shows them, by their titles)."""
+        return missing(loaded, node, state, labels)
 
     # ================================================================ starting
     def start(self, text: str, file: str, *, actor: str, template: "Template | None" = None,
@@ -220,12 +222,13 @@ class Engine:
         st = loaded.graph.stage(node)
         _refuse(policy.may_edit(self.roles, st, cmd.actor, "set fields"), loaded, st)
         if not values and not add:
-            raise JobError("no fields given", job=loaded.ref, stage=st.id, hint="give FIELD=VALUE")
+            raise JobError("no fields given", job=loaded.ref, stage=st.id, hint="give a value of at least one field",
+                           cli_hint="give FIELD=VALUE")
         for fid, raw in values.items():
             f = inputs.field_of(loaded, st, fid)
             if f.type == "file":
-                raise JobError(f"is a document: attach it with `sopframe job attach {loaded.ref} {fid} PATH`",
-                               job=loaded.ref, stage=st.id, field=fid)
+                raise JobError("is a document: attach a file to it instead of setting a value", job=loaded.ref,
+                               stage=st.id, field=fid, cli_hint=f"`sopframe job attach {loaded.ref} {fid} PATH`")
             cmd.emit("field.set", stage=node, field=fid, value=self._checked(cmd, st, f, raw))
         lists.add_items(cmd, node, st, add or {}, self.limits)
         lists.after_set(cmd, loaded.state, self._ready, self._on_job_completed)
@@ -233,8 +236,10 @@ class Engine:
             or affects_problem(cmd, self.store.sop_rows)
         if problem:
             raise JobError(problem, job=loaded.ref, stage=st.id,
-                           hint="the SOP master list only moves forward: give a greater version; `sopframe sops` "
-                                "lists the SOP references")
+                           hint="the SOP master list only moves forward: give a greater version than the one "
+                                "in force (the SOP master list shows it)",
+                           cli_hint="the SOP master list only moves forward: give a greater version; `sopframe sops` "
+                                    "lists the SOP references")
         void_stale(cmd)
         return self._commit(cmd)
 
@@ -254,8 +259,8 @@ class Engine:
         _refuse(policy.may_edit(self.roles, st, cmd.actor, "attach documents"), loaded, st)
         f = inputs.field_of(loaded, st, field_id)
         if f.type != "file":
-            raise JobError(f"is of type {f.type}, not a document: use `sopframe job set`",
-                           job=loaded.ref, stage=st.id, field=field_id)
+            raise JobError(f"is of type {f.type}, not a document: record its value instead of attaching a file",
+                           job=loaded.ref, stage=st.id, field=field_id, cli_hint="`sopframe job set`")
         try:
             doc = document()
         except ValueError as exc:
@@ -297,9 +302,10 @@ class Engine:
         if st.owner or not st.split or not gaps:  # an ownerless split first says what it waits for
             _refuse(policy.may_complete(self.roles, st, cmd.actor), loaded, st)
         if gaps:
-            lines = "".join(f"\n  - {m}" for m in gaps)
-            raise JobError(f"cannot complete: {len(gaps)} thing{'s' if len(gaps) > 1 else ''} "
-                           f"still missing:{lines}", job=loaded.ref, stage=st.id)
+            head = f"cannot complete: {len(gaps)} thing{'s' if len(gaps) > 1 else ''} still missing:"
+            labelled = missing(loaded, node, cmd.work, labels=True)
+            raise JobError(head + "".join(f"\n  - {m}" for m in gaps), job=loaded.ref, stage=st.id,
+                           labelled=head + "".join(f"\n  - {m}" for m in labelled))
         routing.finish_stage(cmd, node, self._ready, self._on_job_completed)
         return self._commit(cmd)
 
@@ -311,7 +317,7 @@ class Engine:
         reason = _bounded(reason, self.limits.reason, "reason", loaded.ref)
         if not reason:
             raise JobError("a reason is required to reject a stage", job=loaded.ref, stage=st.id,
-                           hint="give --reason TEXT")
+                           hint="give the reason", cli_hint="give --reason TEXT")
         if not st.rework:
             raise JobError("this stage declares no `rework` stage, so it cannot be rejected", job=loaded.ref,
                            stage=st.id)
@@ -331,7 +337,8 @@ class Engine:
             _refuse(policy.may_cancel(self.roles, loaded, actor), loaded)
         reason = _bounded(reason, self.limits.reason, "reason", ref)
         if not reason:
-            raise JobError("a reason is required to cancel a job", job=ref, hint="give --reason TEXT")
+            raise JobError("a reason is required to cancel a job", job=ref, hint="give the reason",
+                           cli_hint="give --reason TEXT")
         cmd = Command(loaded, actor, to_text(self.clock()), loaded.state.copy())
         record_breaches(cmd, self.clock())
         if loaded.subjob is not None:  # only a per-item sub-job can be cancelled alone

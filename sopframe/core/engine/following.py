@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["sop_binding", "refuse_reserved_id", "affects_problem", "review_due", "on_job_completed"]
 
-REASON_HINT = "give --reason TEXT to start it anyway: the reason is recorded in the job"
+REASON_HINT = "give a reason to start it anyway: the reason is recorded in the job"
+CLI_REASON_HINT = "give --reason TEXT to start it anyway: the reason is recorded in the job"
 
 
 def _current(ref: str, rows: Sequence["SopRow"]) -> "SopRow | None":
@@ -53,11 +54,14 @@ def sop_binding(template: "Template", rows: Sequence["SopRow"], reason: str | No
             refs = sorted({r.ref for r in rows})
             raise JobError(f"{who}, which is not on the SOP master list{did_you_mean(ref, refs)}: no published "
                            f"version of it is in force", hint=f"publish it with an SOP-lifecycle job first, or "
-                                                            f"{REASON_HINT}")
+                                                            f"{REASON_HINT}",
+                           cli_hint=f"publish it with an SOP-lifecycle job first, or {CLI_REASON_HINT}")
         raise JobError(f"{who}, but the current published version of {ref} is {escape(str(cur_version))} "
                        f"(published by {current.job}): follow the current SOP",
                        hint=f"start the job from the template of version {escape(str(cur_version))}, or "
-                            f"{REASON_HINT}")
+                            f"{REASON_HINT}",
+                       cli_hint=f"start the job from the template of version {escape(str(cur_version))}, or "
+                                f"{CLI_REASON_HINT}")
     return {"ref": ref, "version": cur_version, "current": same, "reason": reason or None}
 
 

@@ -17,7 +17,7 @@ from sopframe.core.values import convert
 if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.model import Condition, FieldDef, Stage
 
-__all__ = ["present", "value_of", "gate_problem", "holds", "describe"]
+__all__ = ["present", "value_of", "gate_problem", "holds", "describe", "shown", "label", "EMPTY"]
 
 
 def present(stored: Any) -> bool:
@@ -46,22 +46,29 @@ def value_of(loaded: Loaded, state: JobState, at: "Stage", ref: str) -> tuple["F
     return look.field, typed_value(look.field, stored) if present(stored) else None
 
 
-def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition") -> str | None:
-    """What is wrong with one gate condition, or None if it holds."""
+def label(f: "FieldDef | None", ref: str) -> str:
+    """A field as the job page's form labels it (its title, else the reference), quoted: for people who see
+    labels, not ids."""
+    return f"\u201c{(f.title if f is not None else None) or ref}\u201d"
+
+
+def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition", labels: bool = False) -> str | None:
+    """What is wrong with one gate condition, or None if it holds (``labels``: fields named by their titles, as
+    the job page's form shows them, rather than by their ids)."""
     f, value = value_of(loaded, state, st, cond.field)
-    name = cond.field
     if f is None:
-        return f"gate: field {name!r} is unknown"
+        return f"gate: field {cond.field!r} is unknown"
+    name = label(f, cond.field) if labels else repr(cond.field)
     if cond.op == "set":
         if (value is not None) != bool(cond.value):
-            return f"gate: field {name!r} must {'be set' if cond.value else 'not be set'}"
+            return f"gate: field {name} must {'be set' if cond.value else 'not be set'}"
         return None
     if cond.op in LIST_OPS:
         from sopframe.core.engine.lists import list_gate_problem
 
-        return list_gate_problem(f, cond, value or [])
+        return list_gate_problem(f, cond, value or [], name if labels else None)
     if value is None:
-        return f"gate: field {name!r} is not set (it must {describe(cond)})"
+        return f"gate: field {name} is not set (it must {describe(cond)})"
     other = None
     if cond.other:
         from sopframe.core.engine.anchors import other_value
@@ -69,16 +76,21 @@ def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition"
         try:
             found, other = other_value(loaded, state, st, cond)
         except ValueError as exc:  # e.g. a date moved past the year 9999
-            return f"gate: {name!r} must {describe(cond)}, which cannot be worked out: {exc}"
+            return f"gate: {name} must {describe(cond)}, which cannot be worked out: {exc}"
         if not found:
-            return f"gate: field {cond.other!r} is not set ({name!r} must {describe(cond)})"
+            theirs = label(loaded.graph.lookup_field(st, cond.other).field, cond.other) if labels else \
+                repr(cond.other)
+            return f"gate: field {theirs} is not set ({name} must {describe(cond)})"
     try:
         ok = holds(f, cond, value, other)
     except (ValueError, TypeError):
-        return f"gate: field {name!r} cannot be compared with {describe(cond)[3:]}"
+        return f"gate: field {name} cannot be compared with {describe(cond)[3:]}"
     if not ok:
         extra = f" ({shown(other)})" if cond.other else ""
-        return f"gate: field {name!r} must {describe(cond)}{extra}, but is {shown(value)}"
+        said = describe(cond)
+        if labels and cond.other:  # the compared field by its label too
+            said = said.replace(cond.other, label(loaded.graph.lookup_field(st, cond.other).field, cond.other), 1)
+        return f"gate: field {name} must {said}{extra}, but is {shown(value)}"
     return None
 
 
@@ -86,11 +98,26 @@ def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition"
 LIST_OPS = ("every", "any", "count")
 
 
+#: how a value that is not there (missing, blank or an empty list) is shown
+EMPTY = "(empty)"
+
+
 def shown(value: Any) -> str:
-    """A typed value as a template writes it: ``yes``/``no`` for booleans, never Python's ``True``."""
+    """A value (typed or as stored) as people read it, never as Python writes it: text as it is, ``yes``/``no``
+    for booleans, a multichoice's choices comma-separated, a list field's items as ``(column: value, ...)``
+    one after the other, and :data:`EMPTY` for a value that is not there.  Not escaped: printers escape it."""
+    value = to_json(value)
+    if not present(value):
+        return EMPTY
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return repr(to_json(value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {shown(v)}" for k, v in value.items() if present(v))
+    if isinstance(value, list):
+        if any(isinstance(v, dict) for v in value):
+            return "; ".join(f"({shown(v)})" for v in value)
+        return ", ".join(shown(v) for v in value if present(v))
+    return str(value)
 
 
 def describe(cond: "Condition") -> str:

@@ -48,8 +48,8 @@ def stage_node(loaded: Loaded, stage: str | None, doing: str) -> str:
                     and loaded.state.subjob_of(sj.split) == loaded.subjob]
             hint = f"work happens in its sub-jobs: {', '.join(subs)}" if subs else ""
             raise JobError(f"no stage is open to {doing} in", job=loaded.ref, hint=hint, kind="conflict")
-        raise JobError(f"several stages are open ({', '.join(names)}): say which with --stage",
-                       job=loaded.ref)
+        raise JobError(f"several stages are open ({', '.join(names)}): say which one", job=loaded.ref,
+                       cli_hint="give --stage STAGE")
     node = stage if "/" in stage else loaded.node(stage)
     if node not in loaded.graph:
         scope = tuple(loaded.prefix.split("/")) if loaded.prefix else ()
@@ -116,7 +116,7 @@ def checked_value(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, roles: Rol
 def actor_name(actor: str, roles: RoleTable, max_length: int) -> str:
     """The acting person: checked as a name, normalised, through the aliases; refused with why."""
     if not (actor or "").strip():
-        raise JobError("no user: give --as USER or set SOPFRAME_USER")
+        raise JobError("no user: who is acting must be known", cli_hint="give --as USER or set SOPFRAME_USER")
     try:
         check_name(actor, max_length)
     except ValueError as exc:

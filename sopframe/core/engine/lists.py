@@ -39,12 +39,12 @@ from sopframe.core.safetext import escape
 from sopframe.errors import JobError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sopframe.core.engine.state import JobState
+    from sopframe.core.engine.state import JobState, SubJobState
     from sopframe.core.graph import TemplateGraph
     from sopframe.core.limits import Limits
     from sopframe.core.model import Condition, FieldDef, Stage, SubJob, Template
 
-__all__ = ["expanded", "refresh", "start_items", "after_set", "add_items", "added", "checked_list", "cancel_subjob",
+__all__ = ["expanded", "item_field", "refresh", "start_items", "after_set", "add_items", "added", "checked_list", "cancel_subjob",
            "list_gate_problem", "item_defs"]
 
 Ready = Callable[[Command, str], bool]
@@ -112,6 +112,14 @@ def _expand(stages: Mapping[str, "Stage"], scope: tuple[str, ...], instances: di
 def item_defs(graph: "TemplateGraph", node: str) -> Mapping[str, "SubJob"]:
     """The per-item sub-jobs a split stage declares (sub-job id -> definition)."""
     return getattr(graph, "item_defs", {}).get(node, {})
+
+
+def item_field(loaded: Loaded, sj: "SubJobState") -> "FieldDef | None":
+    """The list field whose item a per-item sub-job works on (None for another sub-job)."""
+    sub = item_defs(loaded.graph, sj.split).get(sj.key) if sj.item is not None and sj.split in loaded.graph else None
+    if sub is None:
+        return None
+    return loaded.graph.lookup_field(loaded.graph.stage(sj.split), sub.for_each or "").field
 
 
 def refresh(cmd: Command) -> None:
@@ -182,8 +190,9 @@ def _keep_started(cmd: Command, before: "JobState", split: str, jid: str, node: 
         if sj.split == split and sj.key == jid and sj.item_key in old and new.get(sj.item_key) != old[sj.item_key]:
             raise JobError(f"item {sj.item_key} has its sub-job {sj.id}: it can no longer be changed or removed",
                            job=cmd.loaded.ref, stage=cmd.loaded.graph.stage(node).id, field=f.id,
-                           hint=f"cancel the sub-job (`sopframe job cancel {sj.id} --reason ...`) "
-                                "and add a corrected item under a new key")
+                           hint=f"cancel the sub-job {sj.id} and add a corrected item under a new key",
+                           cli_hint=f"cancel the sub-job (`sopframe job cancel {sj.id} --reason ...`) "
+                                    "and add a corrected item under a new key")
 
 
 # ------------------------------------------------------------------- values
@@ -192,9 +201,11 @@ def checked_list(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, limits: "Li
     if isinstance(raw, str):
         try:
             raw = json.loads(raw, object_pairs_hook=item_from_pairs) if raw.strip() else []
-        except ValueError:
-            raise JobError("list field: give a JSON array of objects, or add items with --add",
-                           job=cmd.loaded.ref, stage=st.id, field=f.id) from None
+        except ValueError as exc:  # where the JSON goes wrong: a form's user finds it in the box
+            where = f" ({exc.msg}: line {exc.lineno} column {exc.colno})" if isinstance(exc, json.JSONDecodeError) \
+                else ""
+            raise JobError(f"list field: not valid JSON{where}: give a JSON array of objects", job=cmd.loaded.ref,
+                           stage=st.id, field=f.id, cli_hint="or add items with --add FIELD ITEM") from None
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         raise JobError("list field: expected a list of items", job=cmd.loaded.ref, stage=st.id, field=f.id)
     for i, item in enumerate(raw, 1):
@@ -249,17 +260,24 @@ def cancel_subjob(cmd: Command, roles: Any, reason: str, ready: Ready, finisher:
 
 
 # --------------------------------------------------------------------- gates
-def list_gate_problem(f: "FieldDef", cond: "Condition", items: list[dict[str, Any]]) -> str | None:
-    """What is wrong with an every / any / count condition on a list, or None if it holds."""
+def list_gate_problem(f: "FieldDef", cond: "Condition", items: list[dict[str, Any]],
+                      name: str | None = None) -> str | None:
+    """What is wrong with an every / any / count condition on a list, or None if it holds (``name``: the list
+    as the job page labels it; columns are then named by their titles too)."""
     from sopframe.core.engine.gates import describe, holds, shown
     from sopframe.core.model import FieldDef as _Field
 
+    def column(ref: str) -> str:
+        col = f.columns.get(ref.removeprefix("item."))
+        return ref if name is None or col is None or not col.title else col.title
+
+    listed = name or repr(cond.field)
     if cond.op == "count":
         n = len(items)
         counted = _Field(id="count", type="integer")
         for c in cond.items:
             if not holds(counted, c, n):
-                return f"gate: the number of items of {cond.field!r} must {describe(c)}, but is {n}"
+                return f"gate: the number of items of {listed} must {describe(c)}, but is {n}"
         return None
 
     def problems(item: dict[str, Any]) -> list[str]:
@@ -268,7 +286,7 @@ def list_gate_problem(f: "FieldDef", cond: "Condition", items: list[dict[str, An
             col = f.columns.get(c.field)
             value = item.get(c.field)
             if col is None or value is None:
-                out.append(f"{c.field} is not set")
+                out.append(f"{column(c.field)} is not set")
                 continue
             other = None
             if c.other:
@@ -276,19 +294,19 @@ def list_gate_problem(f: "FieldDef", cond: "Condition", items: list[dict[str, An
 
                 other = item.get(c.other.removeprefix("item."))
                 if other is None:
-                    out.append(f"{c.other} is not set")
+                    out.append(f"{column(c.other)} is not set")
                     continue
                 try:
                     other = shifted(other, c.offset)
                 except ValueError as exc:  # e.g. a date moved past the year 9999
-                    out.append(f"{c.field} must {describe(c)}, which cannot be worked out: {exc}")
+                    out.append(f"{column(c.field)} must {describe(c)}, which cannot be worked out: {exc}")
                     continue
             try:
                 ok = holds(col, c, value, other)
             except (ValueError, TypeError):
                 ok = False
             if not ok:
-                out.append(f"{c.field} must {describe(c)}, but is {shown(value)}")
+                out.append(f"{column(c.field)} must {describe(c)}, but is {shown(value)}")
         return out
 
     named = [(item_key(f, item, i), problems(item)) for i, item in enumerate(items, 1)]
@@ -297,10 +315,10 @@ def list_gate_problem(f: "FieldDef", cond: "Condition", items: list[dict[str, An
         if bad:
             k, p = bad[0]
             more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-            return f"gate: every item of {cond.field!r} must match; item {k}: {'; '.join(p)}{more}"
+            return f"gate: every item of {listed} must match; item {k}: {'; '.join(p)}{more}"
         return None
     if not any(not p for _k, p in named):
-        want = "; ".join(f"{c.field} {describe(c)}" for c in cond.items)
-        return f"gate: no item of {cond.field!r} has {want}"
+        want = "; ".join(f"{column(c.field)} {describe(c)}" for c in cond.items)
+        return f"gate: no item of {listed} has {want}"
     return None
 

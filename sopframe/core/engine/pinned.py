@@ -34,7 +34,7 @@ def pinned_by_sha(sha256: str, file: str, text_of: Callable[[str], str | None], 
     text = text or text_of(sha256) or ""
     if not text:
         raise JobError(f"the job's template (sha256 {sha256[:12]}...) is missing from the store", job=job,
-                       hint="run `sopframe job verify` on the job")
+                       hint="the job's verification says more", cli_hint="run `sopframe job verify` on the job")
     return pinned_template(text, file, sha256, job, compiled)
 
 
@@ -50,7 +50,7 @@ def pinned_template(text: str, file: str, sha256: str = "", job: str | None = No
     actual = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if sha256 and actual != sha256:
         raise JobError(f"the stored template text does not match its hash {sha256[:12]}...",
-                       job=job, hint="run `sopframe job verify` on the job")
+                       job=job, hint="the job's verification says more", cli_hint="run `sopframe job verify` on the job")
     hit = _CACHE.get(actual)
     if hit is not None:
         _CACHE.move_to_end(actual)

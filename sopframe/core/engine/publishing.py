@@ -89,9 +89,12 @@ def publication(cmd: Command, earlier: SopRowsOf) -> dict[str, Any] | None:
     problem = version_problem(str(ref), version, mine)
     if problem:
         raise JobError(problem, job=cmd.loaded.ref,
-                       hint=f"to re-issue {ref}, publish it as a greater version: correct the version with "
-                            f"`sopframe job reject` back to the stage that records it (where the template allows "
-                            f"rework), or cancel this job and start a new one with a version above the current")
+                       hint=f"to re-issue {ref}, publish it as a greater version: correct the version by "
+                            f"rejecting back to the stage that records it (where the template allows rework), or "
+                            f"cancel this job and start a new one with a version above the current",
+                       cli_hint=f"to re-issue {ref}, publish it as a greater version: correct the version with "
+                                f"`sopframe job reject` back to the stage that records it (where the template allows "
+                                f"rework), or cancel this job and start a new one with a version above the current")
     effective = effective or cmd.at[:10]
     supersedes = None
     if mine:

@@ -70,8 +70,9 @@ class SopRecords:
         mine = [r for r in rows if r.ref == ref]
         if not mine:
             raise JobError(f"{ref} is not on the SOP master list{did_you_mean(ref, known)}",
-                           hint="`sopframe sops` lists the published SOPs" if known else
-                           "no SOP is published yet: an SOP-lifecycle job publishes one", kind="not_found")
+                           hint="the SOP master list shows the published SOPs" if known else
+                           "no SOP is published yet: an SOP-lifecycle job publishes one", kind="not_found",
+                           cli_hint="`sopframe sops` lists the published SOPs" if known else "")
         return mine
 
     def _person(self, actor: str) -> str:
@@ -108,8 +109,9 @@ class SopRecords:
         text = bounded(attest, self.limits.text, "text") if attest is not None else None
         if policy.attestation and text and text != policy.attestation.strip():
             raise JobError(f"the attestation given differs from the one of {ref} version "
-                           f"{escape(str(current.version))}", hint="leave out --attest to agree to the version's own "
-                                                                   "text, which is recorded")
+                           f"{escape(str(current.version))}", hint="agree to the version's own text, which is "
+                                                                   "recorded",
+                           cli_hint="leave out --attest to agree to the version's own text, which is recorded")
         text = text or (policy.attestation or "").strip() or None
         if text:
             attestation = {"text": text, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
@@ -146,7 +148,8 @@ class SopRecords:
         current = self.versions(ref)[-1]
         reason = bounded(reason, self.limits.reason, "reason")
         if not reason:
-            raise JobError(f"a reason is required to {what} an SOP", hint="give --reason TEXT")
+            raise JobError(f"a reason is required to {what} an SOP", hint="give the reason",
+                           cli_hint="give --reason TEXT")
         data = {"ref": ref, "version": current.version, "reason": reason}
         self._append(ref, type_, data, person)
         return data

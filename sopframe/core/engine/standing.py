@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sopframe.core.engine.clock import describe_delta, to_text
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine.command import Loaded
     from sopframe.core.engine.engine import Engine
 
 __all__ = ["standing", "render_standing"]
@@ -65,7 +66,20 @@ def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[st
         "cancel_reason": s.cancel_reason, "events": s.seq, "head": s.head,
         "open_stages": stages, "waiting": sorted(s.waiting), "subjobs": subjobs, "sla_breaches": breaches,
         "published": None if loaded.subjob else s.published,
+        "item": _item(loaded),  # what a per-item sub-job works on
     }
+
+
+def _item(loaded: "Loaded") -> dict[str, Any] | None:
+    """A per-item sub-job's item, its columns in the order the list field declares them."""
+    from sopframe.core.engine.lists import item_field
+
+    sj = loaded.subjob
+    if sj is None or sj.item is None:
+        return None
+    f = item_field(loaded, sj)
+    order = list(f.columns or {}) if f is not None else []
+    return {k: sj.item[k] for k in sorted(sj.item, key=lambda k: order.index(k) if k in order else len(order))}
 
 
 def render_standing(d: dict[str, Any]) -> str:
@@ -79,6 +93,10 @@ def render_standing(d: dict[str, Any]) -> str:
              f"  started:  {d['started_at']} by {e(d['started_by'])}"]
     if d.get("finished_at"):
         lines.append(f"  finished: {d['finished_at']}")
+    if d.get("item"):
+        from sopframe.core.engine.gates import shown
+
+        lines.append(f"  item:     {e(shown(d['item']))}")
     for st in d["open_stages"]:
         owner = st["owner"] or "-"
         if st["owner_users"]:
