@@ -80,7 +80,7 @@ def authenticate(request: Request, state: "ServerState") -> Principal | None:
     """The caller, from a bearer token or the session cookie; raises AuthError for a bad token."""
     known = request.scope.get("state", {}).get(_CALLER)
     if known is not None:
-        return known  # type: ignore[no-any-return]
+        return known
     store = state.engine().store
     header = request.headers.get("authorization", "")
     if header:
