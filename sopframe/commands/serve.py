@@ -68,7 +68,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, insecure_cooki
     if sock is not None:
         with _ctrl_c_exits_130(), sock:
             server = uvicorn.Server(uvicorn.Config(create_app(state), host=host, port=bound, log_level="warning",
-                                                   timeout_keep_alive=KEEP_ALIVE))
+                                                   timeout_keep_alive=KEEP_ALIVE, proxy_headers=True,
+                                                   forwarded_allow_ips=list(config.trusted_proxies)))
             server.run(sockets=[sock])
         return
     state.close()
@@ -78,7 +79,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, insecure_cooki
         os.environ[ENV_CONFIG] = str(settings.config.file)
     with _ctrl_c_exits_130(), _signals_seen() as seen:
         uvicorn.run("sopframe.server.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", timeout_keep_alive=KEEP_ALIVE)
+                    log_level="warning", timeout_keep_alive=KEEP_ALIVE, proxy_headers=True,
+                    forwarded_allow_ips=list(config.trusted_proxies))
     # uvicorn's supervisor takes over the signals and returns as if asked to: end as one worker does
     if signal.SIGINT in seen:
         raise KeyboardInterrupt

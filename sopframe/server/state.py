@@ -64,6 +64,8 @@ class ServerConfig:
     training_readers: tuple[str, ...] = ()
     #: refused sign-ins from one client address within the window before that address is refused (0: no limit)
     address_failures: int = MAX_ADDRESS_FAILURES
+    #: addresses or networks of reverse proxies whose X-Forwarded-For and -Proto are believed (uvicorn reads them)
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
 
 
 def server_config(settings: "Settings", environ: dict[str, str] | None = None,
@@ -76,7 +78,8 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
     where = str(settings.config.file or "configuration")
     if not isinstance(table, dict):
         raise ConfigError("'server' must be a table", path=where)
-    known = ("readers", "training-readers", "secure-cookies", "session-hours", "signin-failures-per-address", "oidc")
+    known = ("readers", "training-readers", "secure-cookies", "session-hours", "signin-failures-per-address",
+             "trusted-proxies", "oidc")
     unknown = set(table) - set(known)
     if unknown:
         raise ConfigError(f"unknown key(s) in [server]: {', '.join(sorted(unknown))}", path=where,
@@ -92,6 +95,7 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
     if isinstance(per_address, bool) or not isinstance(per_address, int) or not 0 <= per_address <= 10_000:
         raise ConfigError("'server.signin-failures-per-address' must be a whole number from 0 (no limit) to 10000",
                           path=where)
+    proxies = _trusted_proxies(table.get("trusted-proxies", list(ServerConfig.trusted_proxies)), where)
     oidc = None
     o = table.get("oidc")
     if o is not None:
@@ -106,7 +110,27 @@ def server_config(settings: "Settings", environ: dict[str, str] | None = None,
                           str(o.get("username-claim", "preferred_username")),
                           str(o.get("label", "Sign in with your organisation")))
     secure = bool(table.get("secure-cookies", True)) if secure_cookies is None else secure_cookies
-    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc, tuple(trainers), per_address)
+    return ServerConfig(tuple(readers), secure, timedelta(hours=float(hours)), oidc, tuple(trainers), per_address,
+                        proxies)
+
+
+def _trusted_proxies(value: Any, where: str) -> tuple[str, ...]:
+    """``trusted-proxies``: IP addresses or networks (``10.0.0.0/8``); never every address."""
+    import ipaddress
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("'server.trusted-proxies' must be a list of IP addresses or networks", path=where)
+    for v in value:
+        if v.strip() == "*":
+            raise ConfigError("'server.trusted-proxies' may not be \"*\": every client could then say which "
+                              "address it has (the sign-in limit per address counts by it)", path=where,
+                              hint="list the proxies' addresses or networks, such as \"10.0.0.5\" or \"10.0.0.0/24\"")
+        try:
+            ipaddress.ip_network(v.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(f"'server.trusted-proxies': {v!r} is not an IP address or network", path=where,
+                              hint="for example \"10.0.0.5\", \"10.0.0.0/24\" or \"::1\"") from None
+    return tuple(v.strip() for v in value)
 
 
 @dataclass
