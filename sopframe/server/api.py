@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sopframe.core.safetext import escape
 from sopframe.errors import JobError
 from sopframe.server.problems import Problem
-from sopframe.server.security import SAFE_METHODS, Principal, authenticate, check_csrf
+from sopframe.server.security import NOT_SIGNED_IN, SAFE_METHODS, Principal, authenticate, check_csrf
 from sopframe.server.state import ServerState
 
 __all__ = ["router", "principal", "member", "state_of", "visible", "upload_name"]
@@ -37,7 +37,7 @@ def caller(request: Request, groups_too: bool = False) -> Principal:
     st = state_of(request)
     who = authenticate(request, st)
     if who is None:
-        raise Problem(401, "sign in, or send an API token as `Authorization: Bearer TOKEN`")
+        raise Problem(401, NOT_SIGNED_IN)
     if request.method not in SAFE_METHODS and not check_csrf(who, request.headers.get("x-csrf-token")):
         raise Problem(403, "missing or wrong CSRF token (send the session's token as X-CSRF-Token)")
     if not st.holds_any(who.user, groups_too):

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Principal", "authenticate", "cookie_name", "check_csrf", "SECURITY_HEADERS", "remote_of",
            "PRE_CSRF_COOKIE", "BodyLimit", "BODY_LIMIT", "UPLOAD_OVERHEAD", "body_limit_of", "CallerFirst",
-           "OPEN_POSTS"]
+           "OPEN_POSTS", "NOT_SIGNED_IN"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: the sign-in form's CSRF secret, before there is a session (double-submit cookie)
@@ -155,6 +155,8 @@ class BodyLimit:
         await self.app(scope, bounded, send)
 
 
+#: what a caller who is not signed in is told
+NOT_SIGNED_IN = "sign in, or send an API token as `Authorization: Bearer TOKEN`"
 #: what may be posted without being signed in: the sign-in form, and signing out (which ends what session there is)
 OPEN_POSTS = frozenset({"/signin", "/signout"})
 
@@ -193,8 +195,7 @@ class CallerFirst:
         request = Request(scope)  # without `receive`: nothing of the body can be read here
         try:
             who = await run_in_threadpool(authenticate, request, self.state)
-            error: BaseException | None = None if who is not None else Problem(
-                401, "sign in, or send an API token as `Authorization: Bearer TOKEN`")
+            error: BaseException | None = None if who is not None else Problem(401, NOT_SIGNED_IN)
         except (SopframeError, Problem) as exc:  # a refused token, a store that cannot be read
             who, error = None, exc
         if error is None:

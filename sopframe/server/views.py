@@ -173,10 +173,27 @@ def job_view(st: "ServerState", job: str, user: str, refused: "Refused | None" =
         stage["rework"] = st_def.rework
         stage["refusals"] = _refusals(st, st_def, user)
     d["item"] = _item_rows(loaded)
+    d["cancel"] = _cancel_view(st, loaded, user)
     d["history"] = history_rows(engine.history(job))
     d["stage_list"] = stage_list(loaded)
     d["drawn"] = shutil.which("dot") is not None
     return d
+
+
+def _cancel_view(st: "ServerState", loaded: "Loaded", user: str) -> dict[str, str] | None:
+    """Whether this user may cancel the job (its starter, or a holder of a role that starts it), or the per-item
+    sub-job of this page (the owner of its split stage): the page offers the form only then (the engine decides)."""
+    from sopframe.core import policy
+
+    if loaded.state.status != "open":
+        return None
+    sj = loaded.subjob
+    if sj is None:
+        return None if policy.may_cancel(st.roles, loaded, user) else {"what": "job"}
+    if sj.item_key is None or sj.status != "open":
+        return None  # a fixed sub-job is cancelled with its job
+    split = loaded.graph.stage(sj.split)
+    return None if policy.may_edit(st.roles, split, user, "cancel sub-jobs") else {"what": "sub-job"}
 
 
 def _item_rows(loaded: "Loaded") -> dict[str, Any] | None:

@@ -268,6 +268,7 @@ FORMS: dict[str, Any] = {
     "complete": lambda e, job, user, form, stage: e.complete(job, actor=user, stage=stage),
     "reject": lambda e, job, user, form, stage: e.reject(job, str(form.get("reason") or ""), actor=user,
                                                          stage=stage),
+    "cancel": lambda e, job, user, form, stage: e.cancel(job, str(form.get("reason") or ""), actor=user),
 }
 
 

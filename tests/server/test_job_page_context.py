@@ -168,3 +168,43 @@ def test_a_list_typed_as_json_that_is_not_says_where_it_goes_wrong(server: Serve
     assert "list field: not valid JSON (Expecting property name enclosed in double quotes: line 2 column 14): " \
            "give a JSON array of objects" in said
     assert json.loads('[{"id": "F-1"}]')  # what it should have been
+
+
+def test_a_job_and_a_per_item_sub_job_are_cancelled_from_the_page_by_whoever_may(tmp_path: Path) -> None:
+    server, job = _scan(tmp_path)
+    try:
+        mike, lee = _client(server, "mike"), _client(server, "lee")
+        sub = f"{job}-FCVE-2"
+        assert 'id="cancel"' not in lee.get(f"/jobs/{sub}").text  # an engineer drops no finding
+        assert 'id="cancel"' not in lee.get(f"/jobs/{job}").text  # nor cancels the scan
+        page = mike.get(f"/jobs/{sub}").text
+        assert "Cancel this sub-job</button>" in page
+        r = mike.post(f"/jobs/{sub}/cancel", data={"csrf": csrf_of(mike), "reason": "  "})
+        assert r.status_code == 422 and '<p class="hint" id="refusal-hint">give the reason</p>' in r.text
+        r = mike.post(f"/jobs/{sub}/cancel", data={"csrf": csrf_of(mike), "reason": "false positive <FP-7>"},
+                      follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/jobs/{sub}"
+        engine = server.state.engine()
+        assert engine.load(sub).subjob.status == "cancelled"  # type: ignore[union-attr]
+        assert 'id="cancel"' not in mike.get(f"/jobs/{sub}").text  # nothing left to cancel
+        # the whole job, by its starter
+        assert "Cancel this job</button>" in mike.get(f"/jobs/{job}").text
+        r = lee.post(f"/jobs/{job}/cancel", data={"csrf": csrf_of(lee), "reason": "not mine"})
+        assert r.status_code == 403 and engine.load(job).state.status == "open"  # the engine refuses it anyway
+        r = mike.post(f"/jobs/{job}/cancel", data={"csrf": csrf_of(mike), "reason": "scan ran twice"})
+        assert r.status_code == 200 and engine.load(job).state.status == "cancelled"
+        page = html.unescape(r.text)
+        assert "cancelled" in page and "scan ran twice" in page and 'id="cancel"' not in page
+    finally:
+        server.state.close()
+
+
+def test_a_cancelled_per_item_sub_job_says_why_on_its_page(tmp_path: Path) -> None:
+    server, job = _scan(tmp_path)
+    try:
+        server.state.engine().cancel(f"{job}-FCVE-2", "false positive", actor="mike")
+        page = _client(server, "lee").get(f"/jobs/{job}-FCVE-2").text
+        meta = re.search(r'<p class="meta">(.*?)</p>', page, re.S).group(1)  # type: ignore[union-attr]
+        assert meta.startswith("cancelled · ") and "false positive" in meta
+    finally:
+        server.state.close()

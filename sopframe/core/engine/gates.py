@@ -87,10 +87,9 @@ def gate_problem(loaded: Loaded, state: JobState, st: "Stage", cond: "Condition"
         return f"gate: field {name} cannot be compared with {describe(cond)[3:]}"
     if not ok:
         extra = f" ({shown(other)})" if cond.other else ""
-        said = describe(cond)
-        if labels and cond.other:  # the compared field by its label too
-            said = said.replace(cond.other, label(loaded.graph.lookup_field(st, cond.other).field, cond.other), 1)
-        return f"gate: field {name} must {said}{extra}, but is {shown(value)}"
+        compared = label(loaded.graph.lookup_field(st, cond.other).field, cond.other) if labels and cond.other \
+            else None
+        return f"gate: field {name} must {describe(cond, compared)}{extra}, but is {shown(value)}"
     return None
 
 
@@ -120,11 +119,12 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def describe(cond: "Condition") -> str:
+def describe(cond: "Condition", other: str | None = None) -> str:
+    """What a condition asks, as "must ..." continues (``other``: how to name the field it compares with)."""
     if cond.other:
         word = {"equals": "equal", "at_least": "be at least", "at_most": "be at most"}.get(cond.op, cond.op)
         offset = f" {cond.offset[0]} {cond.offset[1:]}" if cond.offset else ""
-        return f"{word} {cond.other}{offset}"
+        return f"{word} {other or cond.other}{offset}"
     if cond.op == "in":
         return f"be one of {', '.join(cond.value)}"  # type: ignore[arg-type]
     return {"equals": "equal", "at_least": "be at least", "at_most": "be at most"}.get(cond.op, cond.op) + \

@@ -63,11 +63,21 @@ def standing(engine: "Engine", ref: str, now: datetime | None = None) -> dict[st
         "started_at": loaded.subjob.started_at if loaded.subjob else s.started_at,
         "started_by": loaded.subjob.started_by if loaded.subjob else s.started_by,
         "finished_at": loaded.subjob.completed_at if loaded.subjob else s.finished_at,
-        "cancel_reason": s.cancel_reason, "events": s.seq, "head": s.head,
+        "cancel_reason": _cancel_reason(loaded),
+        "events": s.seq, "head": s.head,
         "open_stages": stages, "waiting": sorted(s.waiting), "subjobs": subjobs, "sla_breaches": breaches,
         "published": None if loaded.subjob else s.published,
         "item": _item(loaded),  # what a per-item sub-job works on
     }
+
+
+def _cancel_reason(loaded: "Loaded") -> str | None:
+    """Why the job was cancelled; for a sub-job, why it was (alone, or with its job), never its job's reason for
+    a sub-job that completed before."""
+    sj = loaded.subjob
+    if sj is None:
+        return loaded.state.cancel_reason
+    return (sj.cancel_reason or loaded.state.cancel_reason) if sj.status == "cancelled" else None
 
 
 def _item(loaded: "Loaded") -> dict[str, Any] | None:
