@@ -38,9 +38,7 @@ def training_defaults(ctx: click.Context) -> tuple[str | None, str | None]:
 def open_records(ctx: click.Context, store_url: str | None) -> "SopRecords":
     """The SOP record writer on the store the options, environment or configuration name, with the
     ``[training] reacknowledge-every`` default."""
-    from sopframe.core.engine.records import SopRecords
+    from sopframe.services.sops import sop_records
 
     engine = open_engine(ctx, store_url)
-    _grace, every = training_defaults(ctx)  # a renewal is due as `training status` says it is
-    return SopRecords(engine.store, roles=roles_from_config(ctx), groups=groups_from_config(ctx),
-                      clock=engine.clock, limits=limits_from_config(ctx), every=every)
+    return sop_records(settings_for(ctx), engine, roles_from_config(ctx), limits_from_config(ctx))

@@ -11,6 +11,9 @@ nothing here re-implements it):
   audience they are not in is left out, and asked for by name it is a 403.
   Members of a ``groups`` entry who hold no role may ask for it too (and for
   nothing else): an audience can be a group.
+- **Acknowledging** (``POST /sops/{ref}/acknowledgements``): the caller, as
+  themselves, acknowledges the current version of an SOP whose audience they
+  are in (the same record writer as ``sopframe ack``; anyone else is a 403).
 - **Bottleneck report** (``GET /reports/bottlenecks``): figures over the jobs
   the caller may read (``policy.may_read``, as for ``GET /jobs``), so an
   aggregate never carries a job they may not see.  Asked for one template
@@ -23,6 +26,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 
 from sopframe.core.safetext import escape
 from sopframe.errors import JobError
@@ -128,3 +132,28 @@ def bottlenecks(request: Request, template: str | None = Query(None, description
     from sopframe.reports.render import to_data
 
     return to_data(report_for(state_of(request), who.user, template, since, top))
+
+
+def acknowledge_as(st: ServerState, user: str, ref: str, version: str | None = None,
+                   attest: str | None = None) -> dict[str, Any]:
+    """``user`` acknowledges the current version of ``ref`` (refused unless they are in its audience)."""
+    from sopframe.services.sops import sop_records
+
+    engine = st.engine()
+    return sop_records(st.settings, engine, st.roles, st.limits).acknowledge(ref, actor=user, version=version,
+                                                                              attest=attest)
+
+
+class AckBody(BaseModel):
+    version: str | None = Field(None, min_length=1, description="The version read (default: the current one; "
+                                                                  "any other is refused)")
+    attest: str | None = Field(None, min_length=1, description="The statement agreed to (default: the version's "
+                                                                 "own attestation text, if it has one)")
+
+
+@router.post("/sops/{ref}/acknowledgements", status_code=201,
+             summary="Acknowledge the current version of an SOP as yourself (you must be in its audience)")
+def acknowledge(request: Request, ref: str, body: AckBody, who: Principal = Depends(member)) -> dict[str, Any]:
+    """``sopframe ack REF`` as the signed-in user: recorded hash-chained in the SOP's record stream, with the
+    attestation's SHA-256 and the role and group tables in force."""
+    return acknowledge_as(state_of(request), who.user, ref, body.version, body.attest)

@@ -68,7 +68,9 @@ def wanted_path(request: Request) -> str:
     (its session ended while the page was open), the page the form is on: the job page, else the board."""
     if request.method not in ("GET", "HEAD"):
         form = re.fullmatch(r"(/jobs/[^/]+)/[^/]+", request.url.path)
-        return form.group(1) if form else "/"
+        if form:
+            return form.group(1)
+        return "/training" if request.url.path.startswith("/sops/") else "/"
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
 

@@ -14,13 +14,16 @@ from sopframe.core.engine.clock import from_text
 from sopframe.core.training import TrainingStatus, audience_people, policy_of, training_status
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sopframe.core.engine import Engine
+    from sopframe.core.engine.records import SopRecords
     from sopframe.core.identity import RoleTable
+    from sopframe.core.limits import Limits
     from sopframe.core.readmodel import JobSummary, SopRow
     from sopframe.core.records import SopJobRow
     from sopframe.core.store import Store
     from sopframe.settings import Settings
 
-__all__ = ["training_report", "training_for", "VersionJobs", "sop_versions"]
+__all__ = ["training_report", "training_for", "VersionJobs", "sop_versions", "sop_records"]
 
 
 def _current_rows(store: "Store", ref: str | None, now: datetime) -> list["SopRow"]:
@@ -121,6 +124,19 @@ def training_for(settings: "Settings", store: "Store", roles: "RoleTable", now: 
     if ref is not None:
         SopRecords(store).versions(ref)
     return training_report(store, roles, groups, now, ref, grace, every, past=past)
+
+
+def sop_records(settings: "Settings", engine: "Engine", roles: "RoleTable", limits: "Limits") -> "SopRecords":
+    """What records acknowledgements, flags and reviews on the engine's store, with the ``groups`` and the
+    ``[training] reacknowledge-every`` default of the settings (checked): what ``sopframe ack``, ``sops flag``,
+    ``sops reviewed`` and the server's acknowledgement both use, so a renewal is due as `training status`
+    says it is."""
+    from sopframe.core.engine.records import SopRecords
+    from sopframe.services.context import groups_from_settings, training_defaults_from
+
+    _grace, every = training_defaults_from(settings)
+    return SopRecords(engine.store, roles=roles, groups=groups_from_settings(settings), clock=engine.clock,
+                      limits=limits, every=every)
 
 
 @dataclass(frozen=True)

@@ -101,10 +101,11 @@ class SopRecords:
             if self.roles.roles_of(person) or self.groups.roles_of(person):
                 raise JobError(f"{escape(person)} is not in the audience of {ref} ({audience})",
                                hint="only the audience acknowledges: the holders of its roles (`roles`) and the "
-                                    "members of its groups (`groups`) in the sopframe configuration")
+                                    "members of its groups (`groups`) in the sopframe configuration",
+                               kind="forbidden")
             raise JobError(f"{escape(person)} is not known: no role or group of the configuration names them "
                            f"({audience})", hint="check the spelling, or add the person to `roles` or `groups` "
-                                                 "in the sopframe configuration")
+                                                 "in the sopframe configuration", kind="forbidden")
         attestation = None
         text = bounded(attest, self.limits.text, "text") if attest is not None else None
         if policy.attestation and text and text != policy.attestation.strip():
