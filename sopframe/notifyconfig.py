@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["NotifySettings", "notify_settings", "channel_names"]
 
 _KEYS = {"lead", "escalate-after", "escalate-to", "max-attempts", "backoff", "backoff-max", "lease", "routes",
-         "channels"}
+         "channels", "link"}
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,31 @@ def notify_settings(config: "Config", notifiers: Mapping[str, Any], extra_trigge
     routing = NotifyRouting(channels=channels, routes=routes, people=book,
                             lead=_duration(w, table, "lead", DEFAULT_LEAD),
                             escalate_after=_duration(w, table, "escalate-after", DEFAULT_ESCALATE_AFTER),
-                            escalate_to=tuple(to))
+                            escalate_to=tuple(to), link=_link(w, table.get("link")))
     return NotifySettings(routing, attempts, _seconds(w, table, "backoff", 30.0),
                           _seconds(w, table, "backoff-max", 3600.0), _seconds(w, table, "lease", 300.0))
+
+
+def _link(w: _Where, value: Any) -> str:
+    """``link``: the team server's address as people open it (https://sop.example.com), without a trailing /."""
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return ""
+    where = ("notify", "link")
+    hint = "the address people open the server at, such as https://sop.example.com"
+    if not isinstance(value, str):
+        raise w.error(where, "notify.link must be the server's address as text", hint=hint)
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        raise w.error(where, f"notify.link {escape(value)!r} is not a web address", hint=hint) from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise w.error(where, f"notify.link {escape(value)!r} is not an http(s) address", hint=hint)
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise w.error(where, f"notify.link {escape(value)!r} may not hold a user name, password, query or fragment",
+                      hint=hint)
+    return value.strip().rstrip("/")
 
 
 #: option names that hold secrets: never written in the file, only named by their ``-env`` option

@@ -133,11 +133,15 @@ class Planner:
                         f"{ref}: stage {stage_title} waits for you",
                         f"Job {ref} ({title}) entered stage {stage_title} ({node}) at {shown_time(ev.at)}.\n"
                         f"Owner role: {owner or '-'}.\n{by}"
-                        f"What it needs to move on: sopframe job show {ref}\n", ev.at, data)
+                        f"What it needs to move on: {self.routing.job_place(ref)}\n", ev.at, data)
             wanted = [so.role for so in st.signoffs.values()]
             if wanted:
-                how = "".join(f"- {so.id}, by role {so.role}: sopframe job sign {ref} {so.id}\n"
-                              for so in st.signoffs.values())
+                if self.routing.link:
+                    how = "".join(f"- {so.id}, by role {so.role}\n" for so in st.signoffs.values()) + \
+                        f"Sign on the job's page: {self.routing.job_place(ref)}\n"
+                else:
+                    how = "".join(f"- {so.id}, by role {so.role}: sopframe job sign {ref} {so.id}\n"
+                                  for so in st.signoffs.values())
                 yield Cause("signoff.wanted", ident, ref, self.routing.roles_for(template, "signoff.wanted", wanted),
                             f"{ref}: sign-off wanted at {stage_title}",
                             f"Job {ref} ({title}) needs sign-offs at stage {stage_title} ({node}):\n{how}{by}",
@@ -153,7 +157,7 @@ class Planner:
                         f"{ref}: SLA of {stage_title} breached",
                         f"Job {ref} ({title}): the SLA of stage {stage_title} ({node}) ran out at "
                         f"{shown_time(ev.data.get('due'))}.\nFinish it as soon as you can; what it still needs: "
-                        f"sopframe job show {ref}\n", ev.at,
+                        f"{self.routing.job_place(ref)}\n", ev.at,
                         {**base, "stage": node, "stage_title": stage_title, "due": ev.data.get("due")})
         elif ev.type == "sop.published":
             ref = line(ev.data.get("ref"))
@@ -162,7 +166,7 @@ class Planner:
             yield Cause("sop.published", ident, ev.job, audience, f"SOP {ref} version {version} published",
                         f"{line(ev.data.get('title') or title)}: version {version} of {ref} is effective "
                         f"{ev.data.get('effective_date')}; next review {ev.data.get('next_review')}.\n"
-                        f"Published by job {ev.job}.\n{_ack_line(ev.data, ref)}", ev.at,
+                        f"Published by job {ev.job}.\n{_ack_line(ev.data, ref, self.routing)}", ev.at,
                         {**base, "ref": ref, "version": version, "effective_date": ev.data.get("effective_date"),
                          "next_review": ev.data.get("next_review")})
         for trig in self.triggers:  # plugins' triggers (acknowledgements, for one)
@@ -172,10 +176,10 @@ class Planner:
                             f"Job {ev.job} ({title}): {ev.type} at {shown_time(ev.at)}.\n", ev.at, base)
 
 
-def _ack_line(data: Any, ref: str) -> str:
+def _ack_line(data: Any, ref: str, routing: NotifyRouting) -> str:
     """What the audience of a version that must be acknowledged is asked to do, and by when."""
     ack = data.get("acknowledgement") if isinstance(data, dict) else None
     if not isinstance(ack, dict) or not ack.get("audience"):
         return ""
     within = f" within {line(ack['within'])} of it taking effect" if ack.get("within") else ""
-    return f"If you are in its audience, read it and acknowledge it{within}: sopframe ack {ref}\n"
+    return f"If you are in its audience, read it and acknowledge it{within}: {routing.ack_place(ref)}\n"

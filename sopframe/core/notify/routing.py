@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from urllib.parse import quote
 
 from sopframe.core.notify.address import is_single_address
 
@@ -64,9 +65,19 @@ class NotifyRouting:
     lead: str = DEFAULT_LEAD
     escalate_after: str = DEFAULT_ESCALATE_AFTER
     escalate_to: tuple[str, ...] = ()
+    #: the team server's address as people open it (``[notify] link``), or "": messages then name commands
+    link: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.channels)
+
+    def job_place(self, ref: str) -> str:
+        """Where a person sees what a job needs: its page on the team server, or the command that shows it."""
+        return f"{self.link}/jobs/{quote(ref, safe='')}" if self.link else f"sopframe job show {ref}"
+
+    def ack_place(self, ref: str) -> str:
+        """Where a person acknowledges an SOP: the server's Training page for it, or the command."""
+        return f"{self.link}/training?sop={quote(ref, safe='')}" if self.link else f"sopframe ack {ref}"
 
     def rule(self, template: "Template | None", kind: str) -> "NotifyRule | None":
         return template.notify.get(kind) if template is not None else None

@@ -188,7 +188,8 @@ def _ack_causes(store: "Store", planner: Planner, templates: _Templates, trainin
             if person.status == "late":
                 kind, subject = "ack.late", f"SOP {ref} {version}: acknowledgement by {line(person.person)} overdue"
                 text = (f"The acknowledgement of {ref} version {version} was due by {shown_time(person.due)}.\n"
-                        f"To acknowledge it, {line(person.person)} runs: sopframe ack {ref}\n")
+                        f"To acknowledge it, {line(person.person)} "
+                        f"{'opens' if routing.link else 'runs'}: {routing.ack_place(ref)}\n")
                 roles = routing.roles_for(template, kind, [])
             else:
                 start = _before(from_text(person.due), routing.lead_for(template, "ack.due_soon"))
@@ -196,7 +197,7 @@ def _ack_causes(store: "Store", planner: Planner, templates: _Templates, trainin
                     continue
                 kind, subject = "ack.due_soon", f"SOP {ref} {version}: please acknowledge by {shown_time(person.due)}"
                 text = (f"Please read {ref} version {version} and acknowledge it "
-                        f"(sopframe ack {ref}) by {shown_time(person.due)}.\n")
+                        f"({routing.ack_place(ref)}) by {shown_time(person.due)}.\n")
                 roles = []
             yield Cause(kind, ident, status.published_by, roles, subject, text, at, data,
                         people=(person.person,)), template
