@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sopframe.core.readmodel import JobSummary
     from sopframe.server.state import ServerState
 
-__all__ = ["job_view", "board_view", "history_rows", "form_values", "changed_values", "Refused"]
+__all__ = ["job_view", "board_view", "inbox_view", "history_rows", "form_values", "changed_values", "Refused"]
 
 
 @dataclass(frozen=True)
@@ -247,3 +247,31 @@ def board_view(summaries: list["JobSummary"], now: str) -> list[dict[str, Any]]:
         else:
             columns.setdefault(s.status, []).append(card)
     return [{"name": k, "cards": v} for k, v in columns.items()]
+
+
+def inbox_view(store: Any, items: Iterable[Any]) -> list[dict[str, Any]]:
+    """The inbox's items with the titles the job page shows: ``stage_title`` and ``signoff_title`` (ids where
+    a template gives none, or cannot be read)."""
+    from sopframe.core.engine.pinned import pinned_by_sha
+    from sopframe.errors import SopframeError
+
+    graphs: dict[str, Any] = {}
+    out = []
+    for item in items:
+        if item.job not in graphs:
+            summary = store.summary(item.job)
+            try:
+                graphs[item.job] = pinned_by_sha(summary.sha256, "", store.template, item.job)[1] if summary else None
+            except SopframeError:  # the job page says what is wrong with it; the inbox still lists it
+                graphs[item.job] = None
+        stage_title, signoff_title = item.stage, item.signoff
+        try:
+            st = graphs[item.job].stage(item.node) if graphs[item.job] is not None else None
+        except KeyError:
+            st = None
+        if st is not None:
+            stage_title = st.title or st.id
+            so = st.signoffs.get(item.signoff) if item.signoff else None
+            signoff_title = (so.title or so.id) if so is not None else item.signoff
+        out.append({**item.to_dict(), "stage_title": stage_title, "signoff_title": signoff_title})
+    return out

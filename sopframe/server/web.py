@@ -322,12 +322,13 @@ def diagram(request: Request, job: str) -> Response:
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request) -> Response:
+    from sopframe.server.views import inbox_view
     from sopframe.services.inbox import format_seconds, inbox as inbox_of
 
     who = _who(request)
     st = state_of(request)
     engine = st.engine()
-    items = inbox_of(engine.store, st.roles, who.user, engine.clock())
+    items = inbox_view(engine.store, inbox_of(engine.store, st.roles, who.user, engine.clock()))
     return _page(request, "inbox.html", who=who, items=items, span=format_seconds)
 
 
