@@ -99,6 +99,15 @@ def sign_in(client: Any, user: str, password: str = PASSWORD, next_path: str = "
                        follow_redirects=False)
 
 
+def sign_in_page(page: Any, base: str, user: str, next_path: str = "/") -> None:
+    """Sign in on the sign-in page in a real browser (a Playwright ``page``), ending on ``next_path``."""
+    page.goto(f"{base}/signin?next={next_path}")
+    page.fill("input[name=user]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.signin button")
+    page.wait_for_url(f"{base}{next_path}")
+
+
 def csrf_of(client: Any) -> str:
     return str(client.get("/api/v1/me").json()["csrf"])
 

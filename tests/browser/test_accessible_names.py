@@ -10,10 +10,9 @@ the listings around it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from browsersupport import chromium_page
-from serversupport import FORMS_TEMPLATE, PASSWORD, make_server, running
+from serversupport import FORMS_TEMPLATE, make_server, running, sign_in_page
 
 #: every visible control whose accessible name, as the browser computes it, is empty
 _UNNAMED = """
@@ -34,14 +33,6 @@ _UNNAMED = """
 """
 
 
-def _sign_in(page: Any, base: str, user: str) -> None:
-    page.goto(f"{base}/signin")
-    page.fill("input[name=user]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.signin button")
-    page.wait_for_url(f"{base}/")
-
-
 def test_every_control_on_the_pages_has_a_name(tmp_path: Path) -> None:
     server = make_server(tmp_path)
     engine = server.state.engine()
@@ -51,7 +42,7 @@ def test_every_control_on_the_pages_has_a_name(tmp_path: Path) -> None:
         with running(server.app) as base, chromium_page() as page:
             page.goto(f"{base}/signin")
             assert page.evaluate(_UNNAMED) == [], "sign-in page"
-            _sign_in(page, base, "alice")
+            sign_in_page(page, base, "alice")
             for path in ("/", "/inbox", f"/jobs/{job}", "/sops", "/training", "/reports/bottlenecks"):
                 page.goto(f"{base}{path}")
                 assert page.evaluate(_UNNAMED) == [], path

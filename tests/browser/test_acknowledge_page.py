@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from browsersupport import chromium_page
-from serversupport import PASSWORD, USERS, make_server, running
+from serversupport import USERS, make_server, running, sign_in_page
 from server.test_reports_api import CONFIG, REF
 
 from sopframe.testing.sop_lifecycle import publish
@@ -17,11 +17,7 @@ def test_reading_the_statement_and_acknowledging(tmp_path: Path) -> None:
     publish(server.state.engine())
     try:
         with running(server.app) as base, chromium_page() as page:
-            page.goto(f"{base}/signin?next=/training")
-            page.fill("input[name=user]", "rob")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form.signin button")
-            page.wait_for_url(f"{base}/training")
+            sign_in_page(page, base, "rob", "/training")
             row = page.locator(f"section[data-sop='{REF}'] tr[data-person='rob']")
             assert "pending" in row.inner_text()
             assert "I have read this procedure and will follow it." in page.locator("blockquote").inner_text()

@@ -4,10 +4,9 @@ user's view, and the report's inline style allowed by its own Content-Security-P
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from browsersupport import chromium_page
-from serversupport import PASSWORD, USERS, make_server, running
+from serversupport import USERS, make_server, running, sign_in_page
 
 from sopframe.testing.sop_lifecycle import publish
 
@@ -18,14 +17,6 @@ oncall = ["owen", "rita"]
 """
 
 
-def _sign_in(page: Any, base: str, user: str) -> None:
-    page.goto(f"{base}/signin")
-    page.fill("input[name=user]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.signin button")
-    page.wait_for_url(f"{base}/")
-
-
 def test_training_and_bottleneck_pages_from_the_navigation(tmp_path: Path) -> None:
     server = make_server(tmp_path, users=(*USERS, "rita", "rob", "owen"), extra_roles='responder = ["rita", "rob"]\n',
                          extra_toml=CONFIG)
@@ -34,7 +25,7 @@ def test_training_and_bottleneck_pages_from_the_navigation(tmp_path: Path) -> No
     try:
         with running(server.app) as base, chromium_page() as page:
             page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
-            _sign_in(page, base, "alice")  # the SOP's author: everyone's row
+            sign_in_page(page, base, "alice")  # the SOP's author: everyone's row
             page.click("nav a[href='/training']")
             page.wait_for_url(f"{base}/training")
             rows = page.locator("section[data-sop='SOP-T-001'] tbody tr")
@@ -51,7 +42,7 @@ def test_training_and_bottleneck_pages_from_the_navigation(tmp_path: Path) -> No
                 "rgb(242, 242, 242)"
 
             page.context.clear_cookies()  # the report page is a document of its own, without the site's header
-            _sign_in(page, base, "rob")  # a member of the audience: his own row only
+            sign_in_page(page, base, "rob")  # a member of the audience: his own row only
             page.goto(f"{base}/training")
             rows = page.locator("section[data-sop='SOP-T-001'] tbody tr")
             assert rows.count() == 1 and rows.first.get_attribute("data-person") == "rob"
