@@ -74,3 +74,16 @@ def test_a_bad_link_is_a_configuration_error_naming_the_line(tmp_path: Path, lin
         _config(tmp_path, link)
     assert message in str(info.value)
     assert "sopframe.toml:2" in str(info.value.path)
+
+
+def test_reminders_of_a_deadline_link_to_the_job_page_too() -> None:
+    from sopframe.core.engine.clock import FixedClock
+    from sopframe.core.notify.timed import timed_notifications
+
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    store = MemoryStore()
+    engine = engine_with(store, routing(lead="6h", link=LINK), clock)
+    job = engine.start(TEMPLATE, "tiny.yaml", actor="alice").job_id
+    clock.advance(hours=20)
+    soon = timed_notifications(store, engine.notify, clock())[0]
+    assert soon.kind == "sla.due_soon" and f"Open it: {LINK}/jobs/{job}\n" in soon.body

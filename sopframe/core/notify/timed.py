@@ -116,13 +116,14 @@ def _stage_causes(store: "Store", planner: Planner, templates: _Templates,
             data = {"job_title": title, "template": s.template, "stage": o.node, "stage_title": stage, "due": o.due,
                     "entered_at": o.entered_at}
             visit = f"{o.job}:{o.node}:{o.entered_at}"
+            page = f"Open it: {routing.job_place(ref)}\n" if routing.link else ""
             if due > now:
                 start = _before(due, routing.lead_for(template))
                 if start is not None and start <= now:
                     yield Cause("sla.due_soon", visit, ref, routing.roles_for(template, "sla.due_soon", [o.owner]),
                                 f"{ref}: SLA of {stage} runs out {shown_time(o.due)}",
                                 f"Job {ref} ({title}): stage {stage} ({o.node}) must be done by "
-                                f"{shown_time(o.due)}.\n", at, data), template
+                                f"{shown_time(o.due)}.\n{page}", at, data), template
                 continue
             after, roles = routing.escalation_for(template)
             when = _after(due, after)
@@ -130,8 +131,8 @@ def _stage_causes(store: "Store", planner: Planner, templates: _Templates,
                 yield Cause("sla.escalated", visit, ref, list(roles),
                             f"Escalation: {ref} stage {stage} overdue since {shown_time(o.due)}",
                             f"Job {ref} ({title}): stage {stage} ({o.node}), owned by "
-                            f"{_owner(o)}, has been past its SLA since {shown_time(o.due)} (escalation after {after}).\n",
-                            at, {**data, "escalated_after": after}), template
+                            f"{_owner(o)}, has been past its SLA since {shown_time(o.due)} (escalation after {after}).\n"
+                            f"{page}", at, {**data, "escalated_after": after}), template
 
 
 def _owner(o: "OpenStage") -> str:
