@@ -54,10 +54,10 @@ def shifted(value: Any, offset: str | None) -> Any:
 
 def anchor_time(loaded: "Loaded", state: "JobState", st: "Stage") -> datetime | None:
     """When an anchored SLA starts: the recorded date or time of its ``from:`` field (None if not recorded)."""
-    from sopframe.core.engine.gates import value_of
-
     if st.sla is None or not st.sla.anchor:
         return None
+    from sopframe.core.engine.gates import value_of
+
     _f, value = value_of(loaded, state, st, st.sla.anchor)
     return as_time(value)
 

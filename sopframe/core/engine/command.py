@@ -94,10 +94,12 @@ class Loaded:
 
     def check_open(self) -> None:
         """Refuse (a conflict) if the job, or the sub-job named, is no longer open: nothing can change."""
-        from sopframe.core.safetext import escape
+        s = self.state
+        if s.status == "open" and (self.subjob is None or self.subjob.status == "open"):
+            return
+        from sopframe.core.safetext import escape  # a refusal only: not imported by every command
         from sopframe.errors import JobError
 
-        s = self.state
         if s.status != "open":
             why = f" ({escape(s.cancel_reason)})" if s.cancel_reason else ""
             raise JobError(f"the job is {s.status}{why}; nothing can change", job=self.ref, kind="conflict")

@@ -381,11 +381,13 @@ class Engine:
 
     def _commit(self, cmd: Command, expected: int | None = None, extra: Derived = Derived()) -> JobState:
         from sopframe.core.readmodel import job_rows
-        from sopframe.core.rolerecord import RoleRecord
 
         state = cmd.loaded.state
         seq = state.seq if expected is None else expected
-        self._role_record = self._role_record or RoleRecord.of(self._roles)  # once per role table
+        if self._role_record is None:  # once per role table
+            from sopframe.core.rolerecord import RoleRecord
+
+            self._role_record = RoleRecord.of(self._roles)
         events = chain(cmd.loaded.root, seq, state.head, cmd.pending, cmd.actor, cmd.at)
         work = cmd.work
         work.seq, work.head = events[-1].seq, events[-1].hash

@@ -222,6 +222,8 @@ def checked_list(cmd: Command, st: "Stage", f: "FieldDef", raw: Any, limits: "Li
 def add_items(cmd: Command, node: str, st: "Stage", add: Mapping[str, Sequence[Mapping[str, Any]]],
               limits: "Limits") -> None:
     """Append items to list fields of an open stage (one ``field.set`` with the whole new list each)."""
+    if not add:
+        return
     from sopframe.core.engine.inputs import field_of
 
     for fid, items in add.items():

@@ -110,7 +110,8 @@ class JobState:
 
     def copy(self) -> "JobState":
         """An independent copy (commands work on one; stored values are JSON and never mutated)."""
-        new = copy.copy(self)
+        new = object.__new__(type(self))  # a shallow copy, without copy.copy's generic protocol (3x slower)
+        new.__dict__.update(self.__dict__)
         new.active = dict(self.active)  # StageRun objects are replaced, never changed
         new.waiting = dict(self.waiting)
         new.done = dict(self.done)
