@@ -233,20 +233,27 @@ def history_rows(events: list[Any]) -> list[dict[str, Any]]:
              "text": describe_event(e.type, e.data)} for e in events]
 
 
-def board_view(summaries: list["JobSummary"], now: str) -> list[dict[str, Any]]:
-    """Columns of the board: one per open stage name (in first-seen order), then finished jobs by status."""
+def board_view(summaries: list["JobSummary"], now: str,
+               stage_title: Any = None) -> list[dict[str, Any]]:
+    """Columns of the board: one per open stage name (in first-seen order), then finished jobs by status.
+
+    ``stage_title(summary, node)`` gives a stage's title, as the job page shows it: a column is named by the
+    title of its first card's stage (its id where there is none)."""
     columns: dict[str, list[dict[str, Any]]] = {}
+    names: dict[str, str] = {}
     for s in summaries:
         card = {"job": s.job, "title": s.title, "template": s.template, "status": s.status}
         if s.status == "open":
             for o in s.open_stages or ():
+                if o.stage not in names:
+                    names[o.stage] = (stage_title(s, o.node) if stage_title is not None else None) or o.stage
                 columns.setdefault(o.stage, []).append({**card, "at": o.subjob or s.job, "owner": o.owner,
                                                         "due": o.due, "late": bool(o.due and o.due < now)})
             if not s.open_stages:
                 columns.setdefault("in sub-jobs", []).append(card)
         else:
             columns.setdefault(s.status, []).append(card)
-    return [{"name": k, "cards": v} for k, v in columns.items()]
+    return [{"name": names.get(k, k), "id": k, "cards": v} for k, v in columns.items()]
 
 
 def inbox_view(store: Any, items: Iterable[Any]) -> list[dict[str, Any]]:

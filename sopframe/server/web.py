@@ -177,8 +177,19 @@ def _board(request: Request, who: Principal, template: str | None, status: str, 
                      template=template or None,
                      assigned_to=who.user if mine else None, limit=500)
     seen = [s for s in page.items if st.may_read(st.template_of(s.sha256, s.job), who.user)]
+
+    def stage_title(summary: Any, node: str) -> str | None:
+        from sopframe.core.engine.pinned import pinned_by_sha
+        from sopframe.errors import SopframeError
+
+        try:
+            stage = pinned_by_sha(summary.sha256, "", engine.store.template, summary.job)[1].stage(node)
+        except (KeyError, SopframeError):
+            return None
+        return stage.title or stage.id
+
     return _page(request, "board.html", refused.status if refused else 200, who=who,
-                 columns=board_view(seen, to_text(engine.clock())),
+                 columns=board_view(seen, to_text(engine.clock()), stage_title),
                  filters={"template": template or "", "status": status, "mine": mine}, templates=st.shipped_ids(),
                  startable=st.startable(who.user), more=page.next_cursor is not None, refused=refused,
                  hint=refused.hint if refused else "", typed=typed or {})

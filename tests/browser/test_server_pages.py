@@ -48,7 +48,9 @@ def test_a_job_through_the_pages_with_segregation_of_duties(tmp_path: Path) -> N
             page.wait_for_url(f"**/jobs/{job}")
             assert page.locator("#stage-draft").count() == 1
             page.goto(f"{base}/")
-            assert job in page.locator(".column", has_text="draft").inner_text()
+            column = page.locator(".column[data-stage=draft]")
+            assert column.locator("h2").inner_text().startswith("Draft written")  # the stage's title, as on its page
+            assert job in column.inner_text()
             _sign_out(page)
 
             # alice writes the draft and attaches it
