@@ -78,3 +78,10 @@ def test_a_form_without_its_token_or_for_a_superseded_version_records_nothing(so
     r = client.post(f"/sops/{REF}/ack", data={"csrf": csrf, "version": "1.0.0"})
     assert r.status_code == 422 and "was superseded" in r.text and "role=\"alert\"" in r.text
     assert sops.state.engine().store.ack_rows(REF) == []
+
+
+def test_the_endpoint_is_in_the_openapi_document(sops: Server) -> None:  # noqa: F811
+    paths = sops.client().get("/api/v1/openapi.json").json()["paths"]
+    post = paths["/api/v1/sops/{ref}/acknowledgements"]["post"]
+    assert "audience" in post["summary"]
+    assert "/healthz" not in paths and "/readyz" not in paths  # probes, not part of the API
